@@ -1,0 +1,82 @@
+# archivist: `make` builds the archive, `make test` runs the tests.
+# Every PDF is rebuilt when its article, its record, or the code, fonts, ICC profile
+# or pinned dependencies it depends on change; make works out which are stale and
+# hands the whole list to one `archivist build`, which runs them over a process pool.
+
+SEEDS    ?= seeds
+METADATA ?= metadata
+ARCHIVE  ?= archive
+PROFILE  ?= 2u
+JOBS     ?= $(shell nproc 2>/dev/null || echo 1)
+PYTHON   ?= python3
+
+VENV      := .venv
+ARCHIVIST := $(VENV)/bin/archivist
+INSTALLED := $(VENV)/.installed
+TEST_DEPS := $(VENV)/.installed-test
+WORK      := .build
+
+# What the bytes of every PDF depend on besides its own article and record.
+CODE := $(wildcard src/archivist/*.py src/archivist/data/*/*) requirements.lock pyproject.toml
+
+# The profile is part of what a PDF is: a different PROFILE makes every PDF stale.
+PROFILE_STAMP := $(WORK)/profile
+ifneq ($(file <$(PROFILE_STAMP)),$(PROFILE))
+$(shell mkdir -p $(WORK))
+$(file >$(PROFILE_STAMP),$(PROFILE))
+endif
+
+STEMS := $(basename $(notdir $(wildcard $(SEEDS)/*.txt)))
+year   = $(firstword $(subst -, ,$(1)))
+PDFS  := $(foreach s,$(STEMS),$(ARCHIVE)/$(call year,$(s))/$(s).pdf)
+STALE :=
+BUILD_ARGS = --seeds $(SEEDS) --metadata $(METADATA) --archive $(ARCHIVE) --profile $(PROFILE)
+
+.PHONY: all check validate verify verapdf test lint bench clean distclean
+.DEFAULT_GOAL := all
+
+all: $(PDFS)
+	$(if $(strip $(STALE)),$(file >$(WORK)/stale,$(STALE))$(ARCHIVIST) build $(BUILD_ARGS) -j $(JOBS) --list $(WORK)/stale)
+
+# A stale PDF is only noted here; the recipe of `all` builds every noted one in one process.
+# A missing record is not a make error: archivist reports it and goes on with the others.
+.SECONDEXPANSION:
+$(ARCHIVE)/%.pdf: $(SEEDS)/$$(notdir $$*).txt $$(wildcard $(METADATA)/$$(notdir $$*).yaml) \
+                  $(CODE) $(PROFILE_STAMP) | $(INSTALLED)
+	$(eval STALE += $(notdir $*))
+
+$(INSTALLED): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+$(TEST_DEPS): requirements-dev.lock $(INSTALLED)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	touch $@
+
+check: | $(INSTALLED)
+	$(ARCHIVIST) check $(BUILD_ARGS)
+
+validate: | $(INSTALLED)
+	$(ARCHIVIST) validate $(BUILD_ARGS)
+
+verapdf:
+	tools/verapdf/verapdf --fetch-only
+
+test: $(TEST_DEPS)
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: $(TEST_DEPS)
+	$(VENV)/bin/ruff check src tests bench
+
+bench: | $(INSTALLED)
+	bash bench/setup.sh
+	bench/.venv/bin/python bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(WORK)
+	find $(ARCHIVE) -mindepth 1 ! -name .gitkeep -delete 2>/dev/null || true
+
+distclean: clean
+	rm -rf $(VENV) bench/.venv

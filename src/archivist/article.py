@@ -1,0 +1,116 @@
+"""Read an article: plain UTF-8 text with an optional ``date <W3C date>`` header."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ArticleError
+from .w3cdate import check_w3c_date
+
+_HEADER = re.compile(r"[ \t]*date[ \t]+(?P<date>\S+)(?:[ \t]+|$)")
+_ALLOWED_CONTROLS = "\n\t"
+
+
+@dataclass(frozen=True)
+class Article:
+    path: Path
+    raw: bytes  # the file's bytes, unchanged: the archive embeds and hashes these
+    date: str | None  # from the header, exactly as written
+    paragraphs: tuple[str, ...]
+    first_line_offset: int  # column where the body starts on line 1 (after the header)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.paragraphs)
+
+    @property
+    def words(self) -> list[str]:
+        return self.text.split()
+
+
+def read_article(path: Path) -> Article:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ArticleError("article not found", path=path) from None
+    except OSError as error:
+        raise ArticleError(f"cannot read the article: {error.strerror}", path=path) from None
+    return parse_article(raw, path)
+
+
+def parse_article(raw: bytes, path: Path) -> Article:
+    text = _decode(raw, path)
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    _refuse_controls(text, path)
+    date = None
+    offset = 0
+    header = _HEADER.match(text)
+    if header:
+        date = header["date"]
+        problem = check_w3c_date(date)
+        if problem:
+            raise ArticleError(
+                f"the header's date {date!r} {problem}",
+                path=path, line=1, column=header.start("date") + 1,
+                hint="write the header as 'date 2021-07' (YYYY, YYYY-MM or YYYY-MM-DD)",
+            )
+        offset = header.end()
+    body = text[offset:]
+    paragraphs = tuple(" ".join(line.split()) for line in body.split("\n") if line.strip())
+    if not paragraphs:
+        raise ArticleError(
+            "the article has no text" + (" after its date header" if header else ""),
+            path=path, hint="write the article's text after the header",
+        )
+    return Article(path, raw, date, paragraphs, offset)
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise ArticleError(
+            f"byte {error.start} (0x{raw[error.start]:02x}, line {line}) is not valid UTF-8",
+            path=path,
+            hint="save the article as UTF-8 (e.g. iconv -f latin1 -t utf-8)",
+        ) from None
+
+
+def _refuse_controls(text: str, path: Path) -> None:
+    for index, char in enumerate(text):
+        if unicodedata.category(char) == "Cc" and char not in _ALLOWED_CONTROLS:
+            line = text.count("\n", 0, index) + 1
+            column = index - (text.rfind("\n", 0, index) + 1) + 1
+            raise ArticleError(
+                f"control character U+{ord(char):04X} in the text",
+                path=path, line=line, column=column,
+                hint="remove it; an article is plain text",
+            )
+
+
+def position_of(article: Article, char_index: int) -> tuple[int, int]:
+    """Line and column in the article file of a character of ``article.text``."""
+    paragraph_start = 0
+    for number, paragraph in enumerate(article.paragraphs):
+        if char_index <= paragraph_start + len(paragraph):
+            return _locate(article, number, char_index - paragraph_start)
+        paragraph_start += len(paragraph) + 1
+    return (0, 0)
+
+
+def _locate(article: Article, paragraph_number: int, column_in_paragraph: int) -> tuple[int, int]:
+    text = article.raw.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
+    lines = text.split("\n")
+    seen = -1
+    for line_number, line in enumerate(lines, start=1):
+        body = line[article.first_line_offset:] if line_number == 1 else line
+        if body.strip():
+            seen += 1
+            if seen == paragraph_number:
+                start = len(line) - len(body) + (len(body) - len(body.lstrip()))
+                return line_number, start + column_in_paragraph + 1
+    return (0, 0)

@@ -1,0 +1,347 @@
+"""Reopen a PDF with pypdf and prove it says what its inputs say.
+
+This module reads PDFs and inputs only; it never imports the writer (typeset,
+pdfa, xmp), so the writer's mistakes cannot hide behind shared code.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
+
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+from .article import Article
+from .dublincore import DC_NAMESPACE, ELEMENTS, keywords, x_default
+from .langdata import MONTHS, primary_subtag
+from .profile import Profile
+from .record import Record
+from .w3cdate import date_parts
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+NS = {
+    "dc": DC_NAMESPACE,
+    "xmp": "http://ns.adobe.com/xap/1.0/",
+    "pdf": "http://ns.adobe.com/pdf/1.3/",
+    "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
+}
+FORBIDDEN_KEYS = {"/JS", "/JavaScript", "/AA", "/OpenAction", "/Encrypt"}
+FORBIDDEN_ACTIONS = {"/Launch", "/URI", "/GoToR", "/GoToE", "/SubmitForm", "/ImportData",
+                     "/JavaScript", "/ResetForm", "/Sound", "/Movie", "/Rendition"}
+_FOOTER = re.compile(r"(?P<label>.*\S)\s+·\s+page (?P<page>\d+) / (?P<total>\d+)")
+
+
+def check_pdf(data: bytes, article: Article, record: Record, profile: Profile,
+              attachments: dict[str, bytes] | None = None) -> list[str]:
+    """Every way ``data`` departs from its inputs, one sentence each; empty when it is right."""
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            return ["the file is encrypted, which PDF/A forbids"]
+        xmp = _xmp_tree(reader)
+    except Exception as error:  # noqa: BLE001 - any failure to read is the finding
+        return [f"cannot be read as PDF with XMP metadata: {error}"]
+    problems: list[str] = []
+    problems += _check_claim(xmp, profile)
+    problems += _check_dublin_core(xmp, record)
+    problems += _check_info(reader, xmp)
+    objects = _reachable(reader)
+    problems += _check_fonts(objects)
+    problems += _check_forbidden(objects, reader, profile, attachments)
+    problems += _check_output_intent(reader)
+    problems += _check_text(reader, article, record)
+    return problems
+
+
+# -- XMP ---------------------------------------------------------------------------------
+
+
+def _xmp_tree(reader: PdfReader) -> ET.Element:
+    stream = reader.trailer["/Root"].get("/Metadata")
+    if stream is None:
+        raise ValueError("no /Metadata stream on the catalog")
+    return ET.fromstring(stream.get_object().get_data())
+
+
+def _property(xmp: ET.Element, prefix: str, name: str) -> ET.Element | str | None:
+    """A property as element or, in the attribute shorthand, as string."""
+    tag = f"{{{NS[prefix]}}}{name}"
+    for description in xmp.iter(f"{{{RDF}}}Description"):
+        found = description.find(tag)
+        if found is not None:
+            return found
+        if tag in description.attrib:
+            return description.attrib[tag]
+    return None
+
+
+def _simple(xmp: ET.Element, prefix: str, name: str) -> str | None:
+    found = _property(xmp, prefix, name)
+    if found is None or isinstance(found, str):
+        return found
+    return found.text or ""
+
+
+def _check_claim(xmp: ET.Element, profile: Profile) -> list[str]:
+    part = _simple(xmp, "pdfaid", "part")
+    conformance = _simple(xmp, "pdfaid", "conformance")
+    if (part, conformance) != (str(profile.part), profile.conformance):
+        return [f"claims PDF/A part {part} conformance {conformance}, expected {profile.title}"]
+    return []
+
+
+def _read_dc(found: ET.Element) -> tuple[str | None, list[tuple[str | None, str]]]:
+    """Container kind ('Alt', 'Seq', 'Bag' or None) and items (language, text)."""
+    children = list(found)
+    if not children:
+        return None, [(None, found.text or "")]
+    container = children[0]
+    kind = container.tag.removeprefix(f"{{{RDF}}}")
+    return kind, [(li.get(XML_LANG), li.text or "") for li in container.findall(f"{{{RDF}}}li")]
+
+
+def _check_dublin_core(xmp: ET.Element, record: Record) -> list[str]:
+    problems = []
+    for element in ELEMENTS:
+        found = _property(xmp, "dc", element.name)
+        expected = record.values.get(element.name)
+        where = f"XMP dc:{element.name}"
+        if expected is None:
+            if found is not None:
+                problems.append(f"{where} is present but the record has no {element.name!r}")
+            continue
+        if found is None or isinstance(found, str):
+            problems.append(f"{where} is missing or not typed ({element.value_type} expected)")
+            continue
+        kind, items = _read_dc(found)
+        if kind != element.container:
+            problems.append(f"{where} is {kind or 'a simple value'}, the XMP specification "
+                            f"gives {element.value_type}")
+            continue
+        if element.is_lang_alt:
+            want = [("x-default", x_default(expected, record.language)), *expected]
+        elif element.is_array:
+            want = [(None, item) for item in expected]
+        else:
+            want = [(None, expected)]
+        if items != want:
+            problems.append(f"{where} is {_show(items)}, the record says {_show(want)}")
+    subjects = record.values.get("subject")
+    pdf_keywords = _simple(xmp, "pdf", "Keywords")
+    if pdf_keywords != (keywords(subjects) if subjects else None):  # type: ignore[arg-type]
+        problems.append(f"XMP pdf:Keywords {pdf_keywords!r} does not list the record's subjects")
+    return problems
+
+
+def _show(items: list) -> str:
+    return "; ".join(f"[{lang}] {text!r}" if lang else repr(text) for lang, text in items)
+
+
+# -- Info dictionary ---------------------------------------------------------------------
+
+
+def _check_info(reader: PdfReader, xmp: ET.Element) -> list[str]:
+    info = reader.trailer.get("/Info")
+    info = info.get_object() if info is not None else DictionaryObject()
+    lang_alt = {}
+    for name in ("title", "description"):
+        found = _property(xmp, "dc", name)
+        items = dict(_read_dc(found)[1]) if isinstance(found, ET.Element) else {}
+        lang_alt[name] = items.get("x-default")
+    creators = _property(xmp, "dc", "creator")
+    creator_list = [t for _, t in _read_dc(creators)[1]] if isinstance(creators, ET.Element) else []
+    mirrors = {
+        "/Title": lang_alt["title"],
+        "/Subject": lang_alt["description"],
+        "/Keywords": _simple(xmp, "pdf", "Keywords"),
+        "/Creator": _simple(xmp, "xmp", "CreatorTool"),
+        "/Producer": _simple(xmp, "pdf", "Producer"),
+        "/Author": creator_list[0] if len(creator_list) == 1 else None,
+    }
+    problems = []
+    for key, xmp_value in mirrors.items():
+        info_value = info.get(key)
+        info_value = str(info_value) if info_value is not None else None
+        if info_value != xmp_value:
+            problems.append(f"Info {key} is {info_value!r} but XMP says {xmp_value!r}")
+    for key, name in (("/CreationDate", "CreateDate"), ("/ModDate", "ModifyDate")):
+        try:
+            info_instant = _pdf_instant(str(info.get(key, "")))
+            xmp_instant = datetime.fromisoformat(_simple(xmp, "xmp", name) or "")
+        except ValueError as error:
+            problems.append(f"Info {key} or xmp:{name} is not a date: {error}")
+            continue
+        if info_instant != xmp_instant:
+            problems.append(f"Info {key} {info_instant} differs from xmp:{name} {xmp_instant}")
+    return problems
+
+
+def _pdf_instant(text: str) -> datetime:
+    match = re.fullmatch(r"D:(\d{14})(?:(Z)|([+-])(\d{2})'(\d{2})'?)?(?:00'00'?)?", text)
+    if not match:
+        raise ValueError(repr(text))
+    stamp = datetime.strptime(match[1], "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+    if match[3]:
+        sign = 1 if match[3] == "+" else -1
+        from datetime import timedelta
+
+        stamp -= sign * timedelta(hours=int(match[4]), minutes=int(match[5]))
+    return stamp
+
+
+# -- objects: fonts, forbidden features, output intent -----------------------------------
+
+
+def _reachable(reader: PdfReader) -> list[DictionaryObject]:
+    """Every dictionary (and stream dictionary) reachable from the trailer."""
+    seen: set[int] = set()
+    found = []
+    stack = [reader.trailer]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            if item.idnum in seen:
+                continue
+            seen.add(item.idnum)
+            item = item.get_object()
+        if isinstance(item, DictionaryObject):
+            found.append(item)
+            stack.extend(v for k, v in item.items() if k not in ("/Parent", "/P"))
+        elif isinstance(item, ArrayObject):
+            stack.extend(item)
+    return found
+
+
+def _check_fonts(objects: list[DictionaryObject]) -> list[str]:
+    problems = []
+    for obj in objects:
+        if obj.get("/Type") != "/Font" or obj.get("/Subtype") in ("/Type0", "/Type3"):
+            continue
+        name = obj.get("/BaseFont", "?")
+        descriptor = obj.get("/FontDescriptor")
+        descriptor = descriptor.get_object() if descriptor is not None else {}
+        if not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+            problems.append(f"font {name} is not embedded")
+        if "/ToUnicode" not in obj and "/DescendantFonts" not in obj:
+            problems.append(f"font {name} has no ToUnicode map")
+    return problems
+
+
+def _check_forbidden(objects: list[DictionaryObject], reader: PdfReader, profile: Profile,
+                     attachments: dict[str, bytes] | None) -> list[str]:
+    problems = []
+    if "/Encrypt" in reader.trailer:
+        problems.append("the file is encrypted")
+    embedded: dict[str, bytes] = {}
+    for obj in objects:
+        for key in FORBIDDEN_KEYS & set(obj.keys()):
+            problems.append(f"forbidden entry {key} found")
+        if obj.get("/S") in FORBIDDEN_ACTIONS:
+            problems.append(f"forbidden action {obj['/S']} found")
+        if obj.get("/Type") == "/Filespec" and "/EF" in obj:
+            stream = obj["/EF"].get_object()["/F"].get_object()
+            embedded[str(obj.get("/UF", obj.get("/F")))] = stream.get_data()
+        elif obj.get("/FS") == "/URL":
+            problems.append("external reference (/FS /URL) found")
+    if embedded and not profile.allows_attachments:
+        problems.append(f"embedded files are not allowed in {profile.title}")
+    if attachments is not None and embedded != attachments:
+        problems.append(f"embedded files {sorted(embedded)} do not equal the inputs {sorted(attachments)}")
+    return problems
+
+
+def _check_output_intent(reader: PdfReader) -> list[str]:
+    intents = reader.trailer["/Root"].get("/OutputIntents")
+    intents = intents.get_object() if intents is not None else []
+    for intent in intents:
+        intent = intent.get_object()
+        if intent.get("/S") == "/GTS_PDFA1" and "/DestOutputProfile" in intent:
+            return []
+    return ["no PDF/A OutputIntent with an ICC profile"]
+
+
+# -- text ----------------------------------------------------------------------------------
+
+
+def _check_text(reader: PdfReader, article: Article, record: Record) -> list[str]:
+    pages = [page.extract_text() or "" for page in reader.pages]
+    total = len(pages)
+    label = record.identifier or article.path.stem
+    problems = []
+    body_lines: list[str] = []
+    for number, text in enumerate(pages, start=1):
+        lines = [line for line in text.splitlines() if line.strip()]
+        footer = _FOOTER.fullmatch(lines.pop().strip()) if lines else None
+        if not footer or (footer["label"], int(footer["page"]), int(footer["total"])) != (
+                label, number, total):
+            problems.append(f"page {number}: footer does not read '{label} · page {number} / {total}'")
+        body_lines += lines
+    words = " ".join(body_lines).split()
+    title = record.title.split()
+    if words[: len(title)] != title:
+        problems.append(f"page 1 does not start with the title {record.title!r}")
+        return problems
+    words = words[len(title):]
+    shown, words = _read_dateline(words, record.language)
+    if shown is None:
+        problems.append("page 1 shows no date after the title")
+    elif shown != date_parts(record.date)[: len(shown)] or len(shown) < min(2, len(date_parts(record.date))):
+        problems.append(f"page 1 shows the date {shown}, the record says {record.date!r}")
+    mismatch = compare_words(words, article.words)
+    if mismatch:
+        problems.append("page text differs from the article: " + mismatch)
+    return problems
+
+
+def _read_dateline(words: list[str], language: str) -> tuple[tuple[int, ...] | None, list[str]]:
+    """Parse the dateline the page shows: 'juillet 2021', '16 July 2021', '2021-07-16'..."""
+    months = {m.lower(): i + 1 for i, m in enumerate(MONTHS.get(primary_subtag(language), ()))}
+    for length in (5, 4, 3, 2, 1):
+        head = [w.strip(".,").lower() for w in words[:length]]
+        head = [w for w in head if w != "de"]
+        year = [int(w) for w in head if re.fullmatch(r"\d{4}", w)]
+        month = [months[w] for w in head if w in months]
+        day = [int(re.sub(r"er$", "", w)) for w in head if re.fullmatch(r"\d{1,2}(er)?", w)]
+        if len(year) == 1 and len(head) == len(year) + len(month) + len(day) and len(day) <= len(month) <= 1:
+            return (year[0], *month, *day), words[length:]
+        iso = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", words[0]) if words else None
+        if iso and length == 1:
+            return tuple(int(g) for g in iso.groups() if g), words[1:]
+    return None, words
+
+
+def compare_words(extracted: list[str], source: list[str]) -> str | None:
+    """Match page words to source words, joining words split at line ends; say where they differ.
+
+    A word can be split by hyphenation ('coopé-' + 'ration'), at its own hyphen
+    ('Rabat-' + 'Salé'), or, when longer than a line, with no hyphen at all.
+    """
+    i = 0
+    for j, word in enumerate(source):
+        if i >= len(extracted):
+            return f"the page ends before word {j + 1} {word!r}"
+        got = extracted[i]
+        i += 1
+        while got != word and i < len(extracted):
+            joined = _join(got, extracted[i], word)
+            if joined is None:
+                break
+            got = joined
+            i += 1
+        if got != word:
+            return f"word {j + 1}: the page has {got!r} where the article has {word!r}"
+    if i < len(extracted):
+        return f"the page has extra words after the article's end: {' '.join(extracted[i:i + 5])!r}"
+    return None
+
+
+def _join(head: str, tail: str, target: str) -> str | None:
+    for candidate in (head + tail, head[:-1] + tail if head.endswith("-") else None):
+        if candidate is not None and target.startswith(candidate):
+            return candidate
+    return None
+

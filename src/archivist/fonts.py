@@ -1,0 +1,42 @@
+"""The shipped fonts: registered once per process, and asked which characters they can draw."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+
+FONT_DIR = Path(str(files("archivist") / "data" / "fonts"))
+FACES = {
+    "regular": ("ArchivistSerif", "EBGaramond12-Regular.ttf"),
+    "italic": ("ArchivistSerif-Italic", "EBGaramond12-Italic.ttf"),
+}
+
+
+@cache
+def register() -> dict[str, str]:
+    """Register the faces with reportlab; return face -> reportlab font name."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    for name, filename in FACES.values():
+        pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))
+    return {face: name for face, (name, _) in FACES.items()}
+
+
+@cache
+def coverage(face: str) -> frozenset[int]:
+    """Code points the face maps to a real glyph."""
+    from reportlab.pdfbase import pdfmetrics
+
+    font = pdfmetrics.getFont(register()[face])
+    return frozenset(code for code, glyph in font.face.charToGlyph.items() if glyph)
+
+
+def first_missing(text: str, face: str) -> int | None:
+    """Index of the first character the face cannot draw, or None."""
+    have = coverage(face)
+    for index, char in enumerate(text):
+        if ord(char) not in have and char not in "\n":
+            return index
+    return None

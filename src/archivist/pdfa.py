@@ -1,0 +1,165 @@
+"""Turn reportlab's PDF into PDF/A: XMP, Info, OutputIntent, /ID, /Lang, associated files."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from importlib.resources import files
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    ByteStringObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+    TextStringObject,
+    create_string_object,
+)
+
+from . import __version__
+from .dublincore import BY_NAME, keywords, x_default
+from .profile import Profile
+from .record import Record
+from .xmp import Provenance, build_xmp
+
+ICC_NAME = "sRGB IEC61966-2.1"
+
+
+@cache
+def srgb_profile() -> bytes:
+    return (files("archivist") / "data" / "icc" / "sRGB.icc").read_bytes()
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file PDF/A-3 carries inside the PDF, with its relationship to the document."""
+
+    name: str
+    data: bytes
+    mime: str
+    relationship: str  # /Source, /Data, ...
+    description: str
+
+
+def producer() -> str:
+    from importlib.metadata import version
+
+    return f"archivist {__version__} (reportlab {version('reportlab')}, pypdf {version('pypdf')})"
+
+
+def pdf_date(instant: datetime) -> str:
+    return instant.strftime("D:%Y%m%d%H%M%S+00'00'")
+
+
+def make_pdfa(
+    typeset_pdf: bytes,
+    record: Record,
+    profile: Profile,
+    created: datetime,
+    inputs_digest: bytes,
+    attachments: tuple[Attachment, ...] = (),
+) -> bytes:
+    """Add what PDF/A requires to the typeset PDF; ``inputs_digest`` makes /ID and InstanceID."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(typeset_pdf)))
+    writer.pdf_header = "%PDF-1.4" if profile.part == 1 else "%PDF-1.7"
+    key = record.identifier or record.path.stem
+    provenance = Provenance(
+        created=created,
+        producer=producer(),
+        creator_tool=f"archivist {__version__}",
+        document_id=f"uuid:{uuid.uuid5(uuid.NAMESPACE_URL, key)}",
+        instance_id=f"uuid:{uuid.UUID(bytes=inputs_digest[:16], version=4)}",
+    )
+    root = writer._root_object
+    for unwanted in ("/OpenAction", "/AA", "/Names", "/Outlines", "/PageMode"):
+        root.pop(unwanted, None)
+    metadata = DecodedStreamObject()
+    metadata.set_data(build_xmp(record, profile, provenance))  # unfiltered, as PDF/A-1 demands
+    metadata.update({NameObject("/Type"): NameObject("/Metadata"),
+                     NameObject("/Subtype"): NameObject("/XML")})
+    root[NameObject("/Metadata")] = writer._add_object(metadata)
+    root[NameObject("/OutputIntents")] = ArrayObject([writer._add_object(_output_intent(writer))])
+    root[NameObject("/Lang")] = TextStringObject(record.language)
+    writer.metadata = _info(record, provenance)
+    writer._ID = ArrayObject([ByteStringObject(inputs_digest[:16])] * 2)
+    if attachments:
+        _attach(writer, attachments, created)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _output_intent(writer: PdfWriter) -> DictionaryObject:
+    icc = DecodedStreamObject()
+    icc.set_data(srgb_profile())
+    icc[NameObject("/N")] = NumberObject(3)
+    icc = icc.flate_encode(level=9)
+    return DictionaryObject({
+        NameObject("/Type"): NameObject("/OutputIntent"),
+        NameObject("/S"): NameObject("/GTS_PDFA1"),
+        NameObject("/OutputConditionIdentifier"): TextStringObject(ICC_NAME),
+        NameObject("/Info"): TextStringObject(ICC_NAME),
+        NameObject("/RegistryName"): TextStringObject("http://www.color.org"),
+        NameObject("/DestOutputProfile"): writer._add_object(icc),
+    })
+
+
+def _info(record: Record, provenance: Provenance) -> dict[str, str]:
+    """The Info dictionary, each entry the mirror of its XMP property."""
+    values = record.values
+    info = {
+        BY_NAME["title"].info_key: x_default(values["title"], record.language),
+        "/Creator": provenance.creator_tool,
+        "/Producer": provenance.producer,
+        "/CreationDate": pdf_date(provenance.created),
+        "/ModDate": pdf_date(provenance.created),
+    }
+    if len(values.get("creator", ())) == 1:  # PDF/A-1 pairs /Author with a single dc:creator
+        info[BY_NAME["creator"].info_key] = values["creator"][0]
+    if "description" in values:
+        info[BY_NAME["description"].info_key] = x_default(values["description"], record.language)
+    if "subject" in values:
+        info["/Keywords"] = keywords(values["subject"])
+    return info
+
+
+def _attach(writer: PdfWriter, attachments: tuple[Attachment, ...], created: datetime) -> None:
+    """Embed files as PDF/A-3 associated files (ISO 19005-3, 6.8)."""
+    specs = []
+    names = ArrayObject()
+    for item in sorted(attachments, key=lambda a: a.name):
+        stream = DecodedStreamObject()
+        stream.set_data(item.data)
+        stream = stream.flate_encode(level=9)
+        stream[NameObject("/Type")] = NameObject("/EmbeddedFile")
+        stream[NameObject("/Subtype")] = NameObject("/" + item.mime.replace("/", "#2F"))
+        stream[NameObject("/Params")] = DictionaryObject({
+            NameObject("/Size"): NumberObject(len(item.data)),
+            NameObject("/CreationDate"): TextStringObject(pdf_date(created)),
+            NameObject("/ModDate"): TextStringObject(pdf_date(created)),
+            NameObject("/CheckSum"): ByteStringObject(hashlib.md5(item.data).digest()),
+        })
+        spec = DictionaryObject({
+            NameObject("/Type"): NameObject("/Filespec"),
+            NameObject("/F"): create_string_object(item.name),
+            NameObject("/UF"): TextStringObject(item.name),
+            NameObject("/Desc"): TextStringObject(item.description),
+            NameObject("/AFRelationship"): NameObject(item.relationship),
+        })
+        stream_ref = writer._add_object(stream)
+        spec[NameObject("/EF")] = DictionaryObject({NameObject("/F"): stream_ref,
+                                                    NameObject("/UF"): stream_ref})
+        ref = writer._add_object(spec)
+        specs.append(ref)
+        names.extend([TextStringObject(item.name), ref])
+    root = writer._root_object
+    root[NameObject("/AF")] = ArrayObject(specs)
+    root[NameObject("/Names")] = DictionaryObject({
+        NameObject("/EmbeddedFiles"): DictionaryObject({NameObject("/Names"): names}),
+    })
