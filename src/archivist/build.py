@@ -127,6 +127,10 @@ def build_one(paths: Paths, stem: str, profile: Profile) -> Built:
 Outcome = Built | ArchivistError
 
 
+def register(paths: Paths, built: Built) -> None:
+    """Record a stored document in the archive's own indexes; runs in the main process only."""
+
+
 def build_many(paths: Paths, stems: Sequence[str], profile: Profile, jobs: int) -> Iterator[Outcome]:
     """Build each stem, in a pool when there is more than one: one start-up for the batch."""
     if jobs <= 1 or len(stems) <= 1:

@@ -118,7 +118,7 @@ def _stems(args: argparse.Namespace, paths) -> list[str]:  # noqa: ANN001
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .build import Built, build_many
+    from .build import Built, build_many, register
 
     paths = _paths(args)
     stems = _stems(args, paths)
@@ -128,6 +128,7 @@ def _build(args: argparse.Namespace) -> int:
     failures: list[ArchivistError] = []
     for outcome in build_many(paths, stems, args.profile, args.jobs):
         if isinstance(outcome, Built):
+            register(paths, outcome)
             progress.step(outcome.stem)
         else:
             progress.clear()
