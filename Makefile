@@ -19,8 +19,8 @@ WORK      := .build
 # What the bytes of every PDF depend on besides its own article and record.
 CODE := $(wildcard src/archivist/*.py src/archivist/data/*/*) requirements.lock pyproject.toml
 
-# The profile is part of what a PDF is: a different PROFILE makes every PDF stale.
-PROFILE_STAMP := $(WORK)/profile
+# The profile is part of what a PDF is: a different PROFILE makes every PDF of that archive stale.
+PROFILE_STAMP := $(WORK)/profile$(subst /,_,$(abspath $(ARCHIVE)))
 ifneq ($(file <$(PROFILE_STAMP)),$(PROFILE))
 $(shell mkdir -p $(WORK))
 $(file >$(PROFILE_STAMP),$(PROFILE))
@@ -35,8 +35,10 @@ BUILD_ARGS = --seeds $(SEEDS) --metadata $(METADATA) --archive $(ARCHIVE) --prof
 .PHONY: all check validate verify verapdf test lint bench clean distclean
 .DEFAULT_GOAL := all
 
+# The list goes through a file: ten thousand names would not fit on one command line.
 all: $(PDFS)
-	$(if $(strip $(STALE)),$(file >$(WORK)/stale,$(STALE))$(ARCHIVIST) build $(BUILD_ARGS) -j $(JOBS) --list $(WORK)/stale)
+	$(if $(strip $(STALE)),$(eval LIST := $(shell mktemp $(WORK)/stale.XXXXXX))$(file >$(LIST),$(STALE)) \
+	  $(ARCHIVIST) build $(BUILD_ARGS) -j $(JOBS) --list $(LIST); status=$$?; rm -f $(LIST); exit $$status)
 
 # A stale PDF is only noted here; the recipe of `all` builds every noted one in one process.
 # A missing record is not a make error: archivist reports it and goes on with the others.

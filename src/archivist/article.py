@@ -10,7 +10,7 @@ from pathlib import Path
 from .errors import ArticleError
 from .w3cdate import check_w3c_date
 
-_HEADER = re.compile(r"[ \t]*date[ \t]+(?P<date>\S+)(?:[ \t]+|$)")
+_HEADER = re.compile(r"[ \t]*date[ \t]+(?P<date>\S+)(?:[ \t]+|(?=\n)|$)")
 _ALLOWED_CONTROLS = "\n\t"
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import io
 import re
 import xml.etree.ElementTree as ET
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from .article import Article
 from .dublincore import DC_NAMESPACE, ELEMENTS, keywords, x_default
@@ -43,7 +43,7 @@ def check_pdf(data: bytes, article: Article, record: Record, profile: Profile,
         if reader.is_encrypted:
             return ["the file is encrypted, which PDF/A forbids"]
         xmp = _xmp_tree(reader)
-    except Exception as error:  # noqa: BLE001 - any failure to read is the finding
+    except Exception as error:
         return [f"cannot be read as PDF with XMP metadata: {error}"]
     problems: list[str] = []
     problems += _check_claim(xmp, profile)
@@ -184,7 +184,7 @@ def _pdf_instant(text: str) -> datetime:
     match = re.fullmatch(r"D:(\d{14})(?:(Z)|([+-])(\d{2})'(\d{2})'?)?(?:00'00'?)?", text)
     if not match:
         raise ValueError(repr(text))
-    stamp = datetime.strptime(match[1], "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+    stamp = datetime.strptime(match[1], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
     if match[3]:
         sign = 1 if match[3] == "+" else -1
         from datetime import timedelta

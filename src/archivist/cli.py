@@ -45,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("archivist: interrupted; the archive holds only complete files", file=sys.stderr)
         return 130
-    except Exception as error:  # noqa: BLE001 - the last line of defence
+    except Exception as error:
         if args.verbose:
             raise
         print(f"archivist: internal error: {error!r} (run with -v for details)", file=sys.stderr)
@@ -102,13 +102,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _paths(args: argparse.Namespace):  # noqa: ANN202
+def _paths(args: argparse.Namespace):
     from .build import Paths
 
     return Paths(args.seeds, args.metadata, args.archive)
 
 
-def _stems(args: argparse.Namespace, paths) -> list[str]:  # noqa: ANN001
+def _stems(args: argparse.Namespace, paths) -> list[str]:
     names = list(args.articles)
     if args.list:
         names += args.list.read_text(encoding="utf-8").split()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from .dublincore import BY_NAME, ELEMENTS, REQUIRED, LangAlt, Value
+from .dublincore import BY_NAME, ELEMENTS, REQUIRED, Value
 from .errors import RecordError
 from .w3cdate import check_w3c_date, dates_agree
 

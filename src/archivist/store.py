@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
@@ -61,10 +62,8 @@ def atomic_write(path: Path, data: bytes) -> None:
         os.replace(temp, path)
         _fsync_dir(path.parent)
     except OSError as error:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temp)
-        except OSError:
-            pass
         raise _storage_error(error, path) from None
 
 

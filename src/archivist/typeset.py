@@ -107,7 +107,7 @@ def _footer_canvas(font_name: str, label: str) -> type[Canvas]:
     """A canvas that draws 'page N / M' once M is known, after each page's body."""
 
     class FooterCanvas(Canvas):
-        def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        def __init__(self, *args, **kwargs) -> None:
             super().__init__(*args, **kwargs)
             self._saved_pages: list[dict] = []
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _W3C = re.compile(
     r"(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2})"
@@ -49,5 +49,5 @@ def dates_agree(a: str, b: str) -> bool:
 
 def start_instant(text: str) -> datetime:
     """The first instant (UTC) of the period a W3C date names."""
-    parts = date_parts(text) + (1, 1)
-    return datetime(parts[0], parts[1], parts[2], tzinfo=timezone.utc)
+    parts = (*date_parts(text), 1, 1)
+    return datetime(parts[0], parts[1], parts[2], tzinfo=UTC)

@@ -1,0 +1,53 @@
+"""Shared fixtures: a scratch archive holding the first article, and the real readers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archivist.build import Paths
+
+REPO = Path(__file__).resolve().parents[1]
+FIRST = "2021-07-laftit-lamorgese-rabat"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_tool(name: str) -> str:
+    """The tool's path; a skip on a developer machine without it, a failure in CI."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed (apt-get install it, or run .ci/run)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Paths:
+    """seeds/, metadata/ and an empty archive/ holding the first article and its record."""
+    paths = Paths(tmp_path / "seeds", tmp_path / "metadata", tmp_path / "archive")
+    for folder in (paths.seeds, paths.metadata, paths.archive):
+        folder.mkdir()
+    shutil.copy(REPO / "seeds" / f"{FIRST}.txt", paths.seeds)
+    shutil.copy(REPO / "metadata" / f"{FIRST}.yaml", paths.metadata)
+    return paths
+
+
+def archivist(*args: str | Path, cwd: Path | None = None, env: dict | None = None,
+              check: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run the real command line in a fresh interpreter."""
+    return subprocess.run(
+        [sys.executable, "-m", "archivist", *map(str, args)],
+        cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True, check=check,
+    )
+
+
+def folder_args(paths: Paths) -> list[str]:
+    return ["--seeds", str(paths.seeds), "--metadata", str(paths.metadata),
+            "--archive", str(paths.archive)]

@@ -1,0 +1,77 @@
+"""The article reader: header forms, encodings, line endings, paragraphs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import FIRST, REPO
+
+from archivist.article import parse_article, read_article
+from archivist.errors import ArticleError
+
+P = Path("a.txt")
+
+
+def test_first_article_header_shares_its_line_with_the_first_sentence() -> None:
+    article = read_article(REPO / "seeds" / f"{FIRST}.txt")
+    assert article.date == "2021-07"
+    assert article.paragraphs[0].startswith("Le ministre de l’Intérieur, Abdelouafi Laftit")
+    assert len(article.paragraphs) == 8
+    assert article.paragraphs[-1].endswith("Nasser Bourita.")
+
+
+def test_every_word_after_the_header_is_kept_in_order() -> None:
+    raw = (REPO / "seeds" / f"{FIRST}.txt").read_bytes()
+    article = parse_article(raw, P)
+    assert article.words == raw.decode().split()[2:]
+
+
+@pytest.mark.parametrize("raw", [
+    b"date 2021-07 Bonjour le monde.",
+    b"   date 2021-07 Bonjour le monde.",
+    b"\xef\xbb\xbfdate 2021-07 Bonjour le monde.",
+    b"date 2021-07\r\nBonjour le monde.\r\n",
+    b"date 2021-07\nBonjour le monde.\n",
+    b"\tdate   2021-07   Bonjour le monde.",
+])
+def test_header_forms(raw: bytes) -> None:
+    article = parse_article(raw, P)
+    assert article.date == "2021-07"
+    assert article.words == ["Bonjour", "le", "monde."]
+
+
+@pytest.mark.parametrize("date", ["2021", "2021-07", "2021-07-16"])
+def test_header_date_precisions(date: str) -> None:
+    assert parse_article(f"date {date} Texte.".encode(), P).date == date
+
+
+def test_no_header_means_no_date_and_all_text_kept() -> None:
+    article = parse_article(b"Le 16 juillet, date importante.\n", P)
+    assert article.date is None
+    assert article.words == ["Le", "16", "juillet,", "date", "importante."]
+
+
+def test_a_word_starting_with_date_is_not_a_header() -> None:
+    assert parse_article(b"dated 2021-07 text", P).date is None
+
+
+def test_paragraphs_are_lines_and_crlf_equals_lf() -> None:
+    lf = parse_article(b"date 2021 Un.\nDeux.\n\nTrois.\n", P)
+    crlf = parse_article(b"date 2021 Un.\r\nDeux.\r\n\r\nTrois.\r\n", P)
+    assert lf.paragraphs == crlf.paragraphs == ("Un.", "Deux.", "Trois.")
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (b"date 2021-13 Texte.", "month 13"),
+    (b"date 2021-02-30 Texte.", "day 30"),
+    (b"date 2021-07", "no text after its date header"),
+    (b"   \n\n", "no text"),
+    (b"caf\xe9", "byte 3 (0xe9, line 1) is not valid UTF-8"),
+    (b"un\x00deux", "control character U+0000"),
+])
+def test_bad_articles_are_refused_with_the_place(raw: bytes, expected: str) -> None:
+    with pytest.raises(ArticleError) as caught:
+        parse_article(raw, P)
+    assert expected in str(caught.value)
+    assert str(caught.value).startswith("a.txt")

@@ -1,0 +1,107 @@
+"""make: builds what is stale and nothing else, is safe with -j2, and keeps going past a bad article."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import FIRST, REPO, require_tool
+
+from archivist.build import Paths
+
+SECOND = "2021-08-essai"
+
+
+def make(paths: Paths, *args: str) -> subprocess.CompletedProcess[str]:
+    require_tool("make")
+    return subprocess.run(
+        ["make", "--no-print-directory", "-C", str(REPO), f"SEEDS={paths.seeds}",
+         f"METADATA={paths.metadata}", f"ARCHIVE={paths.archive}", *args],
+        capture_output=True, text=True,
+    )
+
+
+def tree(folder: Path) -> dict[str, tuple[str, int]]:
+    """Every file under folder: its sha256 and modification time."""
+    return {
+        p.relative_to(folder).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.fixture
+def two_articles(workspace: Paths) -> Paths:
+    workspace.article(SECOND).write_text("date 2021-08 Un essai court.\n\nDeuxième paragraphe.\n",
+                                         encoding="utf-8")
+    workspace.record(SECOND).write_text('title: Essai\ndate: "2021-08"\nlanguage: fr\n', encoding="utf-8")
+    return workspace
+
+
+def pdfs(paths: Paths) -> list[str]:
+    return sorted(p.relative_to(paths.archive).as_posix() for p in paths.archive.rglob("*.pdf"))
+
+
+def test_make_builds_all_then_nothing(two_articles: Paths) -> None:
+    first = make(two_articles)
+    assert first.returncode == 0, first.stderr
+    assert pdfs(two_articles) == [f"2021/{FIRST}.pdf", f"2021/{SECOND}.pdf"]
+    before = tree(two_articles.archive)
+    second = make(two_articles)
+    assert second.returncode == 0
+    assert "Nothing to be done for 'all'" in second.stdout
+    assert tree(two_articles.archive) == before
+
+
+def test_only_the_stale_article_is_rebuilt(two_articles: Paths) -> None:
+    assert make(two_articles).returncode == 0
+    first_pdf = two_articles.pdf(FIRST)
+    untouched = first_pdf.stat().st_mtime_ns
+    record = two_articles.record(SECOND)
+    future = record.stat().st_mtime + 5
+    os.utime(record, (future, future))
+    result = make(two_articles)
+    assert result.returncode == 0, result.stderr
+    assert "built 1, " in result.stderr
+    assert first_pdf.stat().st_mtime_ns == untouched
+
+
+def test_make_j2_from_clean_equals_make(two_articles: Paths, tmp_path: Path) -> None:
+    assert make(two_articles).returncode == 0
+    serial = {k: v[0] for k, v in tree(two_articles.archive).items()}
+    parallel = Paths(two_articles.seeds, two_articles.metadata, tmp_path / "archive-j2")
+    assert make(parallel, "-j2").returncode == 0
+    assert {k: v[0] for k, v in tree(parallel.archive).items()} == serial
+
+
+def test_a_bad_article_does_not_stop_the_others(two_articles: Paths) -> None:
+    two_articles.record(SECOND).write_text('title: Essai\ndate: "2021-09"\nlanguage: fr\n', encoding="utf-8")
+    result = make(two_articles)
+    assert result.returncode != 0
+    assert "disagrees with the article's header date '2021-08'" in result.stderr
+    assert pdfs(two_articles) == [f"2021/{FIRST}.pdf"]
+
+
+def test_a_new_profile_rebuilds_everything(two_articles: Paths) -> None:
+    assert make(two_articles).returncode == 0
+    result = make(two_articles, "PROFILE=3u")
+    assert result.returncode == 0, result.stderr
+    assert b"<pdfaid:part>3</pdfaid:part>" in two_articles.pdf(FIRST).read_bytes()
+    assert "Nothing to be done" in make(two_articles, "PROFILE=3u").stdout
+
+
+def test_make_check_runs_the_checker(two_articles: Paths) -> None:
+    assert make(two_articles).returncode == 0
+    result = make(two_articles, "check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 good, 0 with problems" in result.stderr
+
+
+def test_make_clean_empties_the_archive(two_articles: Paths) -> None:
+    assert make(two_articles).returncode == 0
+    assert make(two_articles, "clean").returncode == 0
+    assert pdfs(two_articles) == []
+    shutil.rmtree(two_articles.archive, ignore_errors=True)

@@ -1,0 +1,204 @@
+"""End to end: the first article built for real, read back by pypdf, poppler and exiftool."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import FIRST, archivist, folder_args, require_tool
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject
+
+from archivist.article import read_article
+from archivist.build import Paths
+from archivist.record import read_record
+
+# Values as they stand in metadata/2021-07-laftit-lamorgese-rabat.yaml, written out here
+# so that the test does not read them through the code under test.
+TITLE = ("Abdelouafi Laftit et Luciana Lamorgese font le point sur la coopération "
+         "maroco-italienne à Rabat")
+IDENTIFIER = "urn:archivist:2021-07-laftit-lamorgese-rabat"
+
+
+def build(paths: Paths, *extra: str, env: dict | None = None) -> Path:
+    result = archivist("build", *folder_args(paths), *extra, env=env)
+    assert result.returncode == 0, result.stderr
+    return paths.archive / "2021" / f"{FIRST}.pdf"
+
+
+@pytest.fixture
+def pdf(workspace: Paths) -> Path:
+    return build(workspace)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_the_pdf_lands_under_its_year_with_a_date_first_name(pdf: Path, workspace: Paths) -> None:
+    assert pdf.exists()
+    assert [p.relative_to(workspace.archive).as_posix() for p in workspace.archive.rglob("*.pdf")] == [
+        f"2021/{FIRST}.pdf"]
+    assert not [p for p in workspace.archive.rglob("*") if p.name.startswith(".tmp")]
+
+
+def test_archivist_check_passes(pdf: Path, workspace: Paths) -> None:
+    result = archivist("check", *folder_args(workspace))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 good, 0 with problems" in result.stderr
+
+
+def test_pypdf_reads_claim_info_and_text(pdf: Path) -> None:
+    reader = PdfReader(pdf)
+    assert reader.metadata.title == TITLE
+    assert reader.metadata.author == "Agence Maghreb Arabe Presse (MAP)"
+    xmp = reader.xmp_metadata
+    assert xmp.dc_title == {"x-default": TITLE, "fr": TITLE}
+    assert reader.trailer["/Root"]["/Lang"] == "fr"
+    assert reader.pdf_header in ("%PDF-1.7", "%PDF-1.4")
+    first_page = reader.pages[0].extract_text()
+    assert "juillet 2021" in first_page
+    assert f"{IDENTIFIER}  ·  page 1 / 1" in first_page
+    assert len(reader.trailer["/ID"][0]) == 16
+
+
+def test_poppler_reads_title_pages_and_every_word(pdf: Path, workspace: Paths) -> None:
+    require_tool("pdfinfo")
+    info = subprocess.run(["pdfinfo", pdf], capture_output=True, text=True, check=True).stdout
+    assert re.search(rf"^Title:\s+{re.escape(TITLE)}$", info, re.M)
+    assert re.search(r"^Pages:\s+1$", info, re.M)
+    text = subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True, check=True).stdout
+    source = workspace.article(FIRST).read_text(encoding="utf-8").strip().removeprefix("date 2021-07")
+
+    def squeeze(s: str) -> str:  # no spaces, no hyphens: line breaks and hyphenation vanish
+        return re.sub(r"[\s\-\u00a0]", "", s)
+
+    assert squeeze(source) in squeeze(text)
+
+
+def test_pdffonts_lists_only_embedded_fonts_with_unicode_maps(pdf: Path) -> None:
+    require_tool("pdffonts")
+    rows = subprocess.run(["pdffonts", pdf], capture_output=True, text=True, check=True).stdout
+    fonts = rows.splitlines()[2:]
+    assert fonts
+    for row in fonts:
+        emb, sub, uni = row.split()[-5:-2]
+        assert (emb, sub, uni) == ("yes", "yes", "yes"), row
+
+
+def test_exiftool_reads_every_dc_field_equal_to_the_record(pdf: Path, workspace: Paths) -> None:
+    require_tool("exiftool")
+    out = subprocess.run(["exiftool", "-j", "-XMP-dc:all", pdf], capture_output=True, text=True,
+                         check=True).stdout
+    tags = json.loads(out)[0]
+    record = read_record(workspace.record(FIRST)).values
+    expected = {
+        "Title": TITLE, "Title-fr": TITLE,
+        "Description": record["description"][0][1], "Description-fr": record["description"][0][1],
+        "Rights": record["rights"][0][1], "Rights-fr": record["rights"][0][1],
+        "Creator": "Agence Maghreb Arabe Presse (MAP)",
+        "Subject": list(record["subject"]), "Contributor": list(record["contributor"]),
+        "Publisher": "Agence Maghreb Arabe Presse (MAP)",
+        "Date": "2021:07",  # exiftool prints XMP dates with colons
+        "Type": "Text", "Format": "application/pdf", "Identifier": IDENTIFIER,
+        "Source": record["source"], "Language": "fr", "Relation": record["relation"][0],
+        "Coverage": record["coverage"],
+    }
+    tags.pop("SourceFile")
+    assert tags == expected
+
+
+def test_two_builds_are_byte_identical(workspace: Paths, tmp_path: Path) -> None:
+    first = build(workspace)
+    digest = sha256(first)
+    first.unlink()
+    again = build(workspace, "-j", "1", env={"TZ": "Asia/Kolkata", "PYTHONHASHSEED": "123", "LANG": "C"})
+    assert sha256(again) == digest
+
+
+def test_source_date_epoch_sets_the_dates(workspace: Paths) -> None:
+    pdf = build(workspace, env={"SOURCE_DATE_EPOCH": "1700000000"})
+    reader = PdfReader(pdf)
+    assert reader.metadata["/CreationDate"] == "D:20231114221320+00'00'"
+    assert b"<xmp:CreateDate>2023-11-14T22:13:20Z</xmp:CreateDate>" in pdf.read_bytes()
+
+
+def test_without_source_date_epoch_the_date_is_the_articles(pdf: Path) -> None:
+    assert PdfReader(pdf).metadata["/CreationDate"] == "D:20210701000000+00'00'"
+
+
+def test_different_articles_never_share_an_id(workspace: Paths) -> None:
+    first = PdfReader(build(workspace)).trailer["/ID"][0]
+    seed = workspace.article(FIRST)
+    seed.write_bytes(seed.read_bytes().replace(b"vendredi", b"jeudi"))
+    second = PdfReader(build(workspace)).trailer["/ID"][0]
+    assert first != second
+
+
+@pytest.mark.parametrize("profile", ["1b", "2b", "2u", "3b", "3u"])
+def test_every_profile_builds_and_checks(workspace: Paths, profile: str) -> None:
+    pdf = build(workspace, "--profile", profile)
+    assert f"<pdfaid:part>{profile[0]}</pdfaid:part>".encode() in pdf.read_bytes()
+    result = archivist("check", *folder_args(workspace), "--profile", profile)
+    assert result.returncode == 0, result.stdout
+
+
+# -- damaged copies: the checker must catch each, naming the file and the problem -------
+
+
+def _rewrite(pdf: Path, change) -> None:
+    writer = PdfWriter(clone_from=PdfReader(pdf))
+    change(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    pdf.write_bytes(out.getvalue())
+
+
+def _edit_xmp(old: bytes, new: bytes):
+    def change(writer: PdfWriter) -> None:
+        stream = writer._root_object["/Metadata"].get_object()
+        data = stream.get_data()
+        assert old in data
+        stream.set_data(data.replace(old, new))
+    return change
+
+
+def _remove_word(writer: PdfWriter) -> None:
+    page = writer.pages[0]
+    data = page.get_contents().get_data()
+    assert b"(Le ministre de l" in data
+    contents = page.get_contents()
+    contents.set_data(data.replace(b"(Le ministre de l", b"(ministre de l", 1))
+    page[NameObject("/Contents")] = writer._add_object(contents)
+
+
+@pytest.mark.parametrize(("damage", "expected"), [
+    (_edit_xmp(b'xml:lang="fr">Abdelouafi', b'xml:lang="fr">Abdelwafi'),
+     "XMP dc:title is [x-default] 'Abdelouafi Laftit"),
+    (_edit_xmp(b"<rdf:li>2021-07</rdf:li>", b"<rdf:li>2021-07-01</rdf:li>"),
+     "XMP dc:date is '2021-07-01', the record says '2021-07'"),
+    (_remove_word, "word 1: the page has 'ministre' where the article has 'Le'"),
+])
+def test_check_fails_precisely_on_damaged_copies(pdf: Path, workspace: Paths, damage, expected: str) -> None:
+    _rewrite(pdf, damage)
+    result = archivist("check", *folder_args(workspace))
+    assert result.returncode == 8
+    assert f"{pdf}: " in result.stdout
+    assert expected in result.stdout, result.stdout
+
+
+def test_check_reports_info_title_differing_from_xmp(pdf: Path, workspace: Paths) -> None:
+    _rewrite(pdf, lambda w: w.add_metadata({"/Title": "Autre titre"}))
+    result = archivist("check", *folder_args(workspace))
+    assert result.returncode == 8
+    assert "Info /Title is 'Autre titre' but XMP says" in result.stdout
+
+
+def test_checker_text_comparison_sees_the_article(workspace: Paths) -> None:
+    article = read_article(workspace.article(FIRST))
+    assert article.words[0] == "Le" and article.words[-1] == "Bourita."
