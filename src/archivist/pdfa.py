@@ -138,7 +138,7 @@ def _attach(writer: PdfWriter, attachments: tuple[Attachment, ...], created: dat
         stream.set_data(item.data)
         stream = stream.flate_encode(level=9)
         stream[NameObject("/Type")] = NameObject("/EmbeddedFile")
-        stream[NameObject("/Subtype")] = NameObject("/" + item.mime.replace("/", "#2F"))
+        stream[NameObject("/Subtype")] = NameObject("/" + item.mime)  # pypdf writes / as #2F
         stream[NameObject("/Params")] = DictionaryObject({
             NameObject("/Size"): NumberObject(len(item.data)),
             NameObject("/CreationDate"): TextStringObject(pdf_date(created)),
