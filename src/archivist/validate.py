@@ -15,7 +15,7 @@ The paths used, per file::
     report/jobs/job/validationReport/@isCompliant  "true" | "false"
     report/jobs/job/validationReport/@jobEndStatus "normal" unless cut short
     .../validationReport/details/rule[@status="failed"]
-        @clause, @testNumber, @failedChecks, description/text()
+        @clause, @testNumber, @failedChecks, @specification, description/text()
     report/jobs/job/taskException/exceptionMessage when the file could not be read
 
 veraPDF's exit status is not used to judge: 1 only means "not compliant".
@@ -58,6 +58,8 @@ class RuleFailure:
     test_number: str  # veraPDF's number of the test within that clause, e.g. "1"
     description: str
     failed_checks: int  # how many objects broke it (all of them, not only those listed)
+    # e.g. "ISO 19005-2:2011"; tells PDF/A from PDF/UA rules when veraPDF applied both.
+    specification: str = ""
 
     @property
     def rule_id(self) -> str:
@@ -72,7 +74,7 @@ class FileReport:
     path: Path
     flavour: str  # the profile applied, e.g. "2b"; "2b+ua1" if veraPDF applied several
     compliant: bool
-    failures: tuple[RuleFailure, ...]  # sorted by clause, then test number
+    failures: tuple[RuleFailure, ...]  # sorted by specification, clause, test number
 
 
 def run_verapdf(pdfs: Sequence[Path], flavour: str | None = None) -> list[FileReport]:
@@ -140,7 +142,8 @@ def _parse_jobs(proc: subprocess.CompletedProcess[bytes]) -> dict[str, FileRepor
     try:
         root = ET.fromstring(proc.stdout)
     except ET.ParseError as exc:
-        raise VeraPDFError(f"unreadable veraPDF report (exit {proc.returncode}): {exc}" + _tail(proc)) from exc
+        msg = f"unreadable veraPDF report (exit {proc.returncode}): {exc}"
+        raise VeraPDFError(msg + _tail(proc)) from exc
     if root.tag != "report" or root.find("jobs") is None:
         raise VeraPDFError(f"unexpected veraPDF report, root <{root.tag}>" + _tail(proc))
     reports: dict[str, FileReport] = {}
@@ -172,13 +175,15 @@ def _failure(rule: ET.Element) -> RuleFailure:
         test_number=rule.get("testNumber", ""),
         description=" ".join(rule.findtext("description", "").split()),
         failed_checks=int(rule.get("failedChecks", "0")),
+        specification=rule.get("specification", ""),
     )
 
 
-def _rule_order(failure: RuleFailure) -> tuple[list[int], int]:
-    """Clause order as in the standard: 6.2.4.3 before 6.2.11.4.1 (veraPDF's own order varies)."""
-    numbers = [int(part) for part in re.findall(r"\d+", failure.clause)]
-    return numbers, int(failure.test_number) if failure.test_number.isdigit() else 0
+def _rule_order(failure: RuleFailure) -> tuple[str, list[int], int]:
+    """Order as in the standard, 6.2.4.3 before 6.2.11.4.1: veraPDF's own order varies between runs."""
+    clause = [int(part) for part in re.findall(r"\d+", failure.clause)]
+    test = int(failure.test_number) if failure.test_number.isdigit() else 0
+    return failure.specification, clause, test
 
 
 def _flavour(profile_name: str) -> str:
