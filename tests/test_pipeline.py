@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import FIRST, archivist, folder_args, require_tool
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import NameObject
+from pypdf.generic import ByteStringObject, ContentStream, NameObject
 
 from archivist.article import read_article
 from archivist.build import Paths
@@ -169,12 +169,21 @@ def _edit_xmp(old: bytes, new: bytes):
 
 
 def _remove_word(writer: PdfWriter) -> None:
+    """Delete the body's first word from page 1's content stream, through the font's ToUnicode map."""
     page = writer.pages[0]
-    data = page.get_contents().get_data()
-    assert b"(Le ministre de l" in data
-    contents = page.get_contents()
-    contents.set_data(data.replace(b"(Le ministre de l", b"(ministre de l", 1))
-    page[NameObject("/Contents")] = writer._add_object(contents)
+    font = page["/Resources"]["/Font"]["/F1+0"].get_object()
+    cmap = font["/ToUnicode"].get_object().get_data().decode()
+    to_code = {chr(int(uni, 16)): int(code, 16) for code, uni in re.findall(r"<(\w\w)> <(\w{4})>", cmap)}
+    to_code[" "] = 32
+    target = bytes(to_code[c] for c in "Le ministre")
+    content = ContentStream(page.get_contents(), writer)
+    for operands, operator in content.operations:
+        if operator == b"Tj" and bytes(operands[0].original_bytes).startswith(target):
+            operands[0] = ByteStringObject(bytes(operands[0].original_bytes)[len(bytes(to_code[c] for c in "Le ")):])
+            break
+    else:
+        raise AssertionError("the body's first line was not found")
+    page[NameObject("/Contents")] = writer._add_object(content)
 
 
 @pytest.mark.parametrize(("damage", "expected"), [
