@@ -179,7 +179,7 @@ def _remove_word(writer: PdfWriter) -> None:
     content = ContentStream(page.get_contents(), writer)
     for operands, operator in content.operations:
         if operator == b"Tj" and bytes(operands[0].original_bytes).startswith(target):
-            operands[0] = ByteStringObject(bytes(operands[0].original_bytes)[len(bytes(to_code[c] for c in "Le ")):])
+            operands[0] = ByteStringObject(bytes(operands[0].original_bytes)[len("Le "):])
             break
     else:
         raise AssertionError("the body's first line was not found")
