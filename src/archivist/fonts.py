@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import struct
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -23,44 +22,8 @@ def register() -> dict[str, str]:
     for name, filename in FACES.values():
         # asciiReadable=False: a subset holds only the glyphs used, not all of ASCII as well.
         font = TTFont(name, str(FONT_DIR / filename), asciiReadable=False)
-        _embed_short_name_table(font.face)
         pdfmetrics.registerFont(font)
     return {face: name for face, (name, _) in FACES.items()}
-
-
-# name IDs 0-6: copyright, family, subfamily, unique ID, full name, version, PostScript name.
-_IDENTIFYING_NAMES = range(7)
-
-
-def _embed_short_name_table(face) -> None:  # noqa: ANN001 - reportlab's TTFontFace
-    """Embed a name table holding only the records that identify the font.
-
-    EB Garamond's name table carries the whole OFL text (13 KB), which would
-    otherwise be copied into every PDF twice. The OFL does not bind documents made
-    with the font; the licence ships beside the font file in data/fonts/OFL.txt.
-    """
-    read_table = face.get_table
-
-    def get_table(tag: str) -> bytes:
-        table = read_table(tag)
-        return short_name_table(table) if tag == "name" else table
-
-    face.get_table = get_table
-
-
-def short_name_table(table: bytes) -> bytes:
-    """A format-0 'name' table reduced to the identifying records."""
-    _, count, strings_at = struct.unpack_from(">HHH", table)
-    records, strings = [], b""
-    for index in range(count):
-        platform, encoding, language, name_id, length, offset = struct.unpack_from(
-            ">6H", table, 6 + 12 * index)
-        if name_id in _IDENTIFYING_NAMES:
-            value = table[strings_at + offset: strings_at + offset + length]
-            records.append((platform, encoding, language, name_id, len(value), len(strings)))
-            strings += value
-    header = struct.pack(">3H", 0, len(records), 6 + 12 * len(records))
-    return header + b"".join(struct.pack(">6H", *record) for record in records) + strings
 
 
 @cache

@@ -1,0 +1,42 @@
+"""The shipped fonts and ICC profile: what the output depends on, checked against the standards."""
+
+from __future__ import annotations
+
+import itertools
+import struct
+from importlib.resources import files
+
+from PIL import Image, ImageCms
+
+from archivist import fonts
+
+ICC = files("archivist") / "data" / "icc" / "sRGB-v2-compact.icc"
+
+
+def test_icc_profile_header_is_what_pdfa_requires() -> None:
+    data = ICC.read_bytes()
+    assert struct.unpack(">I", data[:4])[0] == len(data)
+    assert data[8] == 2  # major version 2: below 5 for PDF/A-2/3, and readable by PDF 1.4 (PDF/A-1)
+    assert data[12:24] == b"mntrRGB XYZ "
+    assert data[36:40] == b"acsp"
+
+
+def test_icc_profile_is_srgb_to_littlecms() -> None:
+    """Converting through it to LittleCMS's built-in sRGB changes no 8-bit value."""
+    ours = ImageCms.ImageCmsProfile(ICC.open("rb"))
+    transform = ImageCms.buildTransform(ours, ImageCms.createProfile("sRGB"), "RGB", "RGB",
+                                        renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
+    levels = (0, 1, 10, 64, 128, 200, 254, 255)
+    image = Image.new("RGB", (len(levels) ** 3, 1))
+    colours = list(itertools.product(levels, repeat=3))
+    image.putdata(colours)
+    converted = list(ImageCms.applyTransform(image, transform).getdata())
+    assert max(abs(a - b) for c, d in zip(colours, converted, strict=True)
+               for a, b in zip(c, d, strict=True)) <= 1
+
+
+def test_fonts_draw_latin1_latin_extended_a_and_french_punctuation() -> None:
+    fonts.register()
+    wanted = {*range(0x20, 0x7F), *range(0xA0, 0x180), *map(ord, "“”‘’«»—–…€œŒ\u00a0")}
+    assert wanted - fonts.coverage("regular") == set()
+    assert {*range(0x20, 0x7F), *range(0xE0, 0x100)} - fonts.coverage("italic") == set()
