@@ -7,6 +7,7 @@ import unicodedata
 from datetime import datetime
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.lib.enums import TA_JUSTIFY, TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -20,6 +21,9 @@ from .article import Article, position_of
 from .errors import GlyphError
 from .record import Record
 from .typography import dateline, hyphenation_language, prepare
+
+# Page streams are Flate-compressed only: ASCII85 on top makes them a quarter larger.
+rl_config.useA85 = 0
 
 MARGIN_X = 30 * mm
 MARGIN_TOP = 25 * mm
@@ -94,7 +98,8 @@ def _require_glyphs(article: Article, record: Record, title: str, date_text: str
             raise GlyphError(
                 f"{_describe(text[index])} in the record's {where} (character {index + 1}) "
                 "cannot be drawn by the shipped font",
-                path=record.path, hint="replace it, or ship a font that has it",
+                path=record.path, line=record.lines.get(where),
+                hint="replace it, or ship a font that has it",
             )
 
 
