@@ -38,7 +38,5 @@ def coverage(face: str) -> frozenset[int]:
 def first_missing(text: str, face: str) -> int | None:
     """Index of the first character the face cannot draw, or None."""
     have = coverage(face)
-    for index, char in enumerate(text):
-        if ord(char) not in have and char not in "\n":
-            return index
-    return None
+    missing = {char for char in set(text) if ord(char) not in have} - {"\n"}
+    return min(map(text.index, missing)) if missing else None
