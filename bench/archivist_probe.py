@@ -1,0 +1,95 @@
+"""Per-article timings of archivist through its Python API (``archivist.build``).
+
+Runs under the *project's* interpreter (it needs reportlab, pypdf, archivist),
+not bench/.venv; run.py starts it as a subprocess and reads one JSON object
+from stdout.  It times ``build_one`` (read, validate, typeset, PDF/A, check,
+store), the same per-article work the CLI does, minus the CLI's start-up.
+
+* ``warm``: one process, two untimed articles first, then every article.
+* ``one``: a fresh process building one article, import included (cold).
+* ``probe``: exits 0 when the API this script relies on is importable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _api() -> tuple[Any, Any, Any]:
+    """The three names used here; ImportError/AttributeError if the API moved."""
+    from archivist.build import Paths, build_one
+    from archivist.profile import DEFAULT_PROFILE
+
+    return Paths, build_one, DEFAULT_PROFILE
+
+
+def _paths(corpus: Path, archive: Path) -> Any:
+    paths_type, _, _ = _api()
+    return paths_type(corpus / "seeds", corpus / "metadata", archive)
+
+
+def warm(corpus: Path, archive: Path, scratch: Path) -> dict[str, object]:
+    """Time ``build_one`` per article in one warmed-up process."""
+    paths_type, build_one, profile = _api()
+    paths = _paths(corpus, archive)
+    stems = paths.stems()
+    by_size = sorted(stems, key=lambda s: paths.article(s).stat().st_size)
+    # Warm up on the two shortest articles (untimed, into a scratch archive).
+    warm_paths = paths_type(paths.seeds, paths.metadata, scratch)
+    for stem in by_size[:2]:
+        build_one(warm_paths, stem, profile)
+    results = []
+    for stem in stems:
+        start = time.perf_counter()
+        built = build_one(paths, stem, profile)
+        results.append({"stem": stem, "seconds": time.perf_counter() - start,
+                        "bytes": built.size, "pages": built.pages})
+    return {"articles": results,
+            "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+
+
+def one(corpus: Path, archive: Path, stem: str) -> dict[str, object]:
+    """Build a single article in this fresh process (caller times the process)."""
+    start = time.perf_counter()
+    _, build_one, profile = _api()
+    built = build_one(_paths(corpus, archive), stem, profile)
+    return {"seconds": time.perf_counter() - start, "bytes": built.size, "pages": built.pages,
+            "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Sub-command dispatcher; prints one JSON document on stdout."""
+    parser = argparse.ArgumentParser(description="archivist API timings")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("probe")
+    w = sub.add_parser("warm")
+    w.add_argument("--corpus", type=Path, required=True)
+    w.add_argument("--archive", type=Path, required=True)
+    w.add_argument("--scratch", type=Path, required=True)
+    o = sub.add_parser("one")
+    o.add_argument("--corpus", type=Path, required=True)
+    o.add_argument("--archive", type=Path, required=True)
+    o.add_argument("--stem", required=True)
+    args = parser.parse_args(argv)
+    if args.command == "probe":
+        import archivist
+
+        _api()
+        result: dict[str, object] = {"version": getattr(archivist, "__version__", "?")}
+    elif args.command == "warm":
+        result = warm(args.corpus, args.archive, args.scratch)
+    else:
+        result = one(args.corpus, args.archive, args.stem)
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,591 @@
+"""Benchmark archivist against Typst and WeasyPrint on one generated corpus.
+
+Every measurement is a fresh process started from here, so all three systems
+pay process start, imports and font loading the same way:
+
+* throughput: the whole corpus on one core (``-j 1``) and on all cores;
+  archivist through its CLI (``archivist build``, check included), the peers
+  through ``peers.py batch`` (a multiprocessing pool when ``-j`` > 1);
+* warm per-article time: one process, warmed up, timing each article
+  (archivist through ``archivist.build.build_one`` when that API exists);
+* cold per-article time: wall time of a fresh process building one article,
+  on a small sample;
+* peak RSS of the largest process (``wait4`` rusage: a process and the
+  workers it reaped), and PDF bytes per page.
+
+Results go to bench/results.md (Markdown) with the machine and the command
+to reproduce.  Usage: ``bench/.venv/bin/python bench/run.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import corpus as corpus_mod
+import psutil
+from pypdf import PdfReader
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+PEERS = ("typst", "weasyprint")
+#: One subprocess never runs longer than this (a hang must not eat the budget).
+TIMEOUT = 900
+STARTED = time.perf_counter()
+
+
+def log(message: str) -> None:
+    """Progress on stderr, so a person running it by hand sees where it is."""
+    print(f"[{time.perf_counter() - STARTED:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Proc:
+    """One finished subprocess: exit code, wall seconds, peak RSS, output."""
+
+    rc: int
+    wall: float
+    cpu: float
+    rss_kib: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> dict:
+        """The JSON document the bench helpers print on their last line."""
+        return json.loads(self.stdout.strip().splitlines()[-1])
+
+    def why(self) -> str:
+        """A one-line reason for a failure."""
+        lines = [ln for ln in self.stderr.strip().splitlines() if ln.strip()]
+        return f"exit {self.rc}: {lines[-1] if lines else 'no message'}"
+
+
+def measured(cmd: list[str], env: dict[str, str] | None = None, cpus: int | None = None) -> Proc:
+    """Run ``cmd`` on the first ``cpus`` CPUs; wall time, rusage of it and its workers.
+
+    ``os.wait4`` gives the child's own rusage, whose ru_maxrss is the peak
+    of the largest single process among the child and its waited-for
+    descendants (pool workers): the 'per worker' peak asked for. Pinning
+    matters: Typst lays out with threads of its own, so an unpinned '-j 1'
+    would quietly use every core.
+    """
+    allowed = sorted(os.sched_getaffinity(0))
+    chosen = set(allowed[:cpus]) if cpus else set(allowed)
+
+    def pin() -> None:
+        os.sched_setaffinity(0, chosen)
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env or child_env(),
+                                stdin=subprocess.DEVNULL, preexec_fn=pin)
+        deadline = start + TIMEOUT
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.002)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Proc(proc.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss,
+                    out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
+
+
+def child_env(extra_path: str | None = None) -> dict[str, str]:
+    """Environment of every measured process: bytecode cached outside the tree.
+
+    Some machines set PYTHONDONTWRITEBYTECODE, which makes every cold start
+    recompile archivist's modules; a private PYTHONPYCACHEPREFIX (set by
+    main) keeps the cache out of src/ and bench/.
+    """
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    # WeasyPrint copies @font-face fonts into a mkdtemp() folder that pool
+    # workers never delete; main points TMPDIR into the run's scratch space.
+    env.pop("SOURCE_DATE_EPOCH", None)
+    if extra_path:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [extra_path, env.get("PYTHONPATH")]))
+    return env
+
+
+@dataclass
+class Result:
+    """Everything measured for one system."""
+
+    name: str
+    articles: int = 0
+    pages: int = 0
+    size: int = 0
+    wall_1: float | None = None
+    wall_n: float | None = None
+    cpu_1: float | None = None
+    warm: list[float] = field(default_factory=list)
+    cold: list[float] = field(default_factory=list)
+    rss_kib: int = 0
+    notes: list[str] = field(default_factory=list)
+    failed: str | None = None
+    sample_pdfs: list[Path] = field(default_factory=list)
+    valid: str = "—"
+
+    def rss(self, kib: int) -> None:
+        """Keep the largest peak seen in any of this system's runs."""
+        self.rss_kib = max(self.rss_kib, kib)
+
+
+def pdf_totals(pdfs: list[Path]) -> tuple[int, int, int]:
+    """(documents, pages, bytes) of the PDFs a run wrote."""
+    pages = sum(len(PdfReader(p).pages) for p in pdfs)
+    return len(pdfs), pages, sum(p.stat().st_size for p in pdfs)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (no interpolation: a value that was measured)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+def cold_sample(stems: list[str], n: int) -> list[str]:
+    """``n`` stems spread evenly over the sorted corpus (lengths are random)."""
+    if n >= len(stems):
+        return list(stems)
+    step = len(stems) / n
+    return [stems[int(i * step)] for i in range(n)]
+
+
+# --- the peers ---------------------------------------------------------------
+
+def run_peer(name: str, corpus: Path, work: Path, jobs: int, sample: list[str]) -> Result:
+    """Throughput at 1 and ``jobs`` processes, warm and cold timings for a peer."""
+    result = Result(name)
+    peers = [sys.executable, str(HERE / "peers.py")]
+    cold_dir = work / f"{name}-cold"
+    cold_dir.mkdir()
+
+    def one(stem: str) -> Proc:
+        return measured([*peers, "one", "--engine", name,
+                         "--seed", str(corpus / "seeds" / f"{stem}.txt"),
+                         "--meta", str(corpus / "metadata" / f"{stem}.yaml"),
+                         "--out", str(cold_dir / f"{stem}.pdf")], cpus=1)
+
+    log(f"{name}: priming (one untimed article: OS file cache, bytecode cache)")
+    proc = one(sample[0])
+    if proc.rc:
+        result.failed = f"priming run: {proc.why()}"
+        return result
+    for n in dict.fromkeys((1, jobs)):
+        log(f"{name}: whole corpus, -j {n}")
+        out = work / f"{name}-j{n}"
+        proc = measured([*peers, "batch", "--engine", name, "--corpus", str(corpus),
+                         "--out", str(out), "-j", str(n)], cpus=n)
+        if proc.rc:
+            result.failed = f"-j {n}: {proc.why()}"
+            return result
+        data = proc.json()
+        result.rss(max(proc.rss_kib, int(data["worker_rss_kib"])))
+        if n == 1:
+            result.wall_1, result.cpu_1 = proc.wall, proc.cpu
+            result.warm = [float(a["seconds"]) for a in data["articles"]]
+            result.articles, result.pages, result.size = pdf_totals(sorted(out.glob("*.pdf")))
+            result.sample_pdfs = [out / f"{stem}.pdf" for stem in sample]
+        if n == jobs:
+            result.wall_n = proc.wall
+    log(f"{name}: cold, {len(sample)} fresh processes")
+    for stem in sample:
+        proc = one(stem)
+        if proc.rc:
+            result.failed = f"cold {stem}: {proc.why()}"
+            return result
+        result.cold.append(proc.wall)
+    return result
+
+
+# --- archivist ---------------------------------------------------------------
+
+@dataclass
+class Archivist:
+    """How to start archivist: its CLI command, interpreter and environment."""
+
+    cli: list[str]
+    python: str
+    env: dict[str, str]
+
+
+def find_archivist(cli: str | None, python: str | None) -> Archivist:
+    """The project's interpreter and CLI; the working tree's src/ comes first.
+
+    ``archivist`` may not be installed as a console script yet, so without
+    one ``python -m archivist`` is used with ``src/`` on PYTHONPATH.
+    """
+    venv = REPO / ".venv" / "bin"
+    interpreter = python or str(venv / "python")
+    env = child_env(str(REPO / "src"))
+    if cli:
+        command = shlex.split(cli)
+    elif (venv / "archivist").exists():
+        command = [str(venv / "archivist")]
+    else:
+        command = [interpreter, "-m", "archivist"]
+    return Archivist(command, interpreter, env)
+
+
+def run_archivist(arch: Archivist, corpus: Path, work: Path, jobs: int,
+                  sample: list[str]) -> Result:
+    """CLI throughput at 1 and ``jobs`` workers; API (or CLI) per-article times."""
+    result = Result("archivist")
+    seeds, metadata = str(corpus / "seeds"), str(corpus / "metadata")
+    ready = measured([*arch.cli, "build", "--help"], env=arch.env)
+    if ready.rc:
+        result.failed = f"`archivist build --help` failed ({ready.why()})"
+        return result
+
+    def cli_one(stem: str, archive: Path) -> list[str]:
+        return [*arch.cli, "build", "--seeds", seeds, "--metadata", metadata,
+                "--archive", str(archive), "-j", "1", stem]
+
+    log("archivist: priming (one untimed article: OS file cache, bytecode cache)")
+    proc = measured(cli_one(sample[0], work / "archivist-priming"), env=arch.env, cpus=1)
+    if proc.rc:
+        result.failed = f"priming run: {proc.why()}"
+        return result
+    for n in dict.fromkeys((1, jobs)):
+        log(f"archivist: whole corpus, build -j {n}")
+        archive = work / f"archivist-j{n}"
+        proc = measured([*arch.cli, "build", "--seeds", seeds, "--metadata", metadata,
+                         "--archive", str(archive), "-j", str(n)], env=arch.env, cpus=n)
+        if proc.rc:
+            result.failed = f"build -j {n}: {proc.why()}"
+            return result
+        result.rss(proc.rss_kib)
+        if n == 1:
+            result.wall_1, result.cpu_1 = proc.wall, proc.cpu
+            result.articles, result.pages, result.size = pdf_totals(
+                sorted(archive.rglob("*.pdf")))
+            result.sample_pdfs = [p for stem in sample for p in archive.rglob(f"{stem}.pdf")]
+        if n == jobs:
+            result.wall_n = proc.wall
+    probe = [arch.python, str(HERE / "archivist_probe.py")]
+    if measured([*probe, "probe"], env=arch.env).rc == 0:
+        log("archivist: warm, build_one per article in one process")
+        proc = measured([*probe, "warm", "--corpus", str(corpus),
+                         "--archive", str(work / "archivist-warm"),
+                         "--scratch", str(work / "archivist-warm-up")], env=arch.env, cpus=1)
+        if proc.rc:
+            result.failed = f"warm: {proc.why()}"
+            return result
+        result.warm = [float(a["seconds"]) for a in proc.json()["articles"]]
+        result.rss(proc.rss_kib)
+
+        def cold_cmd(stem: str, archive: Path) -> list[str]:
+            return [*probe, "one", "--corpus", str(corpus), "--archive", str(archive),
+                    "--stem", stem]
+        result.notes.append("warm and cold per-article times call archivist.build.build_one")
+    else:
+        cold_cmd = cli_one
+        result.notes.append("no archivist.build API: per-article times are one CLI call "
+                            "per article, so 'warm' = CLI on the cold sample after priming")
+    log(f"archivist: cold, {len(sample)} fresh processes")
+    for i, stem in enumerate(sample):
+        proc = measured(cold_cmd(stem, work / f"archivist-cold-{i}"), env=arch.env, cpus=1)
+        if proc.rc:
+            result.failed = f"cold {stem}: {proc.why()}"
+            return result
+        result.cold.append(proc.wall)
+    if not result.warm:
+        result.warm = list(result.cold)
+    return result
+
+
+def validate(results: list[Result]) -> None:
+    """veraPDF (PDF/A-2u) on each system's cold-sample PDFs, one JVM, untimed.
+
+    Speed means little if a peer's 'PDF/A' is not; uses the project's
+    pinned veraPDF (tools/verapdf/verapdf), and says so when it cannot run.
+    """
+    tool = REPO / "tools" / "verapdf" / "verapdf"
+    pdfs = [p for r in results if not r.failed for p in r.sample_pdfs if p.exists()]
+    if not pdfs or not tool.exists():
+        return
+    log(f"veraPDF: validating {len(pdfs)} sample PDFs (untimed)")
+    proc = measured([str(tool), "-f", "2u", "--format", "text", *map(str, pdfs)])
+    verdicts: dict[str, str] = {}
+    for line in proc.stdout.splitlines():
+        word, _, rest = line.partition(" ")
+        if word in ("PASS", "FAIL"):
+            verdicts[rest.rsplit(" ", 1)[0]] = word
+    for r in results:
+        if r.failed or not r.sample_pdfs:
+            continue
+        passed = sum(verdicts.get(str(p)) == "PASS" for p in r.sample_pdfs)
+        if not verdicts:
+            r.notes.append(f"veraPDF did not run ({proc.why()})")
+        else:
+            r.valid = f"{passed}/{len(r.sample_pdfs)}"
+
+
+# --- report ------------------------------------------------------------------
+
+def machine(arch: Archivist) -> dict[str, str]:
+    """CPU, cores, memory, OS, interpreters and package versions."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = os.getloadavg()
+    info = {
+        "CPU": cpu,
+        "cores": f"{os.cpu_count()} logical ({psutil.cpu_count(logical=False)} physical)",
+        "RAM": f"{psutil.virtual_memory().total / 2**30:.1f} GiB",
+        "OS": platform.platform(),
+        "Python (bench/.venv)": platform.python_version(),
+        "load average at the end (1, 5, 15 min)": ", ".join(f"{x:.2f}" for x in load),
+    }
+    peers = measured([sys.executable, str(HERE / "peers.py"), "versions"])
+    if peers.rc == 0:
+        info["peers"] = ", ".join(f"{k} {v}" for k, v in peers.json().items())
+    script = ("import json, platform\nfrom importlib.metadata import version\n"
+              "v = {'python': platform.python_version()}\n"
+              "for n in ('reportlab', 'pypdf', 'pyphen', 'PyYAML'):\n"
+              "    try: v[n] = version(n)\n"
+              "    except Exception: pass\n"
+              "try:\n    import archivist; v['archivist'] = archivist.__version__\n"
+              "except Exception: pass\nprint(json.dumps(v))")
+    project = measured([arch.python, "-c", script], env=arch.env)
+    if project.rc == 0:
+        info["archivist side"] = ", ".join(f"{k} {v}" for k, v in project.json().items())
+    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True, check=False)
+    info["archivist commit"] = commit.stdout.strip() or "none yet (uncommitted tree)"
+    return info
+
+
+def fmt(value: float | None, digits: int = 1) -> str:
+    """A number for the table, or an em dash when it was not measured."""
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def rate(count: int, wall: float | None) -> float | None:
+    """Items per second, or None."""
+    return count / wall if wall else None
+
+
+def metrics(r: Result) -> dict[str, float | None]:
+    """The figures of one row (None when not measured)."""
+    ok = r.failed is None
+    ms = [s * 1000 for s in r.warm]
+    cold = [s * 1000 for s in r.cold]
+    return {
+        "art_1": rate(r.articles, r.wall_1) if ok else None,
+        "pg_1": rate(r.pages, r.wall_1) if ok else None,
+        "art_n": rate(r.articles, r.wall_n) if ok else None,
+        "pg_n": rate(r.pages, r.wall_n) if ok else None,
+        "cpu_ms": r.cpu_1 * 1000 / r.articles if ok and r.cpu_1 and r.articles else None,
+        "warm_med": percentile(ms, 50) if ok and ms else None,
+        "warm_p95": percentile(ms, 95) if ok and ms else None,
+        "cold_med": percentile(cold, 50) if ok and cold else None,
+        "cold_p95": percentile(cold, 95) if ok and cold else None,
+        "rss": r.rss_kib / 1024 if ok and r.rss_kib else None,
+        "bpp": r.size / r.pages if ok and r.pages else None,
+    }
+
+
+def report(results: list[Result], info: dict[str, str], options: dict[str, object],
+           command: str) -> str:
+    """The Markdown written to results.md."""
+    jobs = options["jobs"]
+    rows = {r.name: metrics(r) for r in results}
+    lines = [
+        "# archivist benchmark",
+        "",
+        f"Run {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}: "
+        f"{options['count']} generated articles (seed {options['seed']}), "
+        f"cold sample {options['cold']}, {jobs} cores for the parallel runs.",
+        "",
+        "## Machine",
+        "",
+        *[f"- {k}: {v}" for k, v in info.items()],
+        "",
+        "## Results",
+        "",
+        f"| system | PDFs | pages | articles/s 1 core | pages/s 1 core | articles/s {jobs} cores "
+        f"| pages/s {jobs} cores | CPU ms / article | warm ms median | warm ms p95 "
+        "| cold ms median | cold ms p95 | peak RSS / worker MiB | bytes / page "
+        "| veraPDF 2u pass (sample) |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for r in results:
+        m = rows[r.name]
+        lines.append(
+            f"| {r.name} | {r.articles} | {r.pages} | {fmt(m['art_1'])} | {fmt(m['pg_1'])} "
+            f"| {fmt(m['art_n'])} | {fmt(m['pg_n'])} | {fmt(m['cpu_ms'])} | {fmt(m['warm_med'])} "
+            f"| {fmt(m['warm_p95'])} | {fmt(m['cold_med'])} | {fmt(m['cold_p95'])} "
+            f"| {fmt(m['rss'])} | {fmt(m['bpp'], 0)} | {r.valid} |")
+    arch = rows.get("archivist")
+    if arch and arch["art_1"] is not None:
+        keys = ["art_1", "pg_1", "art_n", "pg_n", "cpu_ms", "warm_med", "warm_p95", "cold_med",
+                "cold_p95", "rss", "bpp"]
+        lines += [
+            "",
+            "## archivist ÷ peer",
+            "",
+            "Rates (articles/s, pages/s): above 1 means archivist is faster. "
+            "Times, memory and size: above 1 means archivist is slower or bigger.",
+            "",
+            f"| peer | articles/s 1 core | pages/s 1 core | articles/s {jobs} cores "
+            f"| pages/s {jobs} cores | CPU / article | warm median | warm p95 | cold median "
+            "| cold p95 | peak RSS | bytes / page |",
+            "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        ]
+        for r in results:
+            if r.name == "archivist":
+                continue
+            m = rows[r.name]
+            cells = []
+            for k in keys:
+                a, b = arch[k], m[k]
+                cells.append("—" if a is None or not b else f"{a / b:.2f}×")
+            lines.append(f"| {r.name} | " + " | ".join(cells) + " |")
+    notes = [f"- {r.name}: **not measured** — {r.failed}" for r in results if r.failed]
+    busiest = max(float(x) for k, v in info.items() if k.startswith("load average")
+                  for x in v.split(", ")[:1])
+    if busiest > 0.5 * (os.cpu_count() or 1):
+        notes.append(f"- **The machine was busy** (1-minute load up to {busiest:.2f} on "
+                     f"{os.cpu_count()} cores, other work included): wall-clock figures, "
+                     "the all-core ones most, are pessimistic; CPU ms / article is the "
+                     "steadiest column.")
+    notes += [f"- {r.name}: {n}" for r in results for n in r.notes]
+    lines += [
+        "",
+        "## What is measured",
+        "",
+        "- Same corpus for all systems (`bench/corpus.py`): title from the YAML "
+        "record, paragraphs from the seed; A4, EB Garamond as shipped by archivist, "
+        "justified and hyphenated, dateline and `label · page N / M` footer; PDF/A-2u.",
+        "- articles/s and pages/s: wall time of one fresh process typesetting the whole "
+        "corpus (start-up, imports and fonts included); archivist = `archivist build` "
+        "(read, validate, typeset, PDF/A, check, store), peers = `bench/peers.py batch` "
+        "(read, typeset, write). 1 core = `-j 1` pinned to one CPU (Typst has threads "
+        f"of its own); {jobs} cores = `-j {jobs}` on {jobs} CPUs (archivist's pool, a "
+        "multiprocessing pool for the peers). Each system counts its own pages "
+        "(layouts differ slightly).",
+        "- CPU ms / article: user + system CPU time of the 1-core run over the articles; "
+        "less sensitive than wall time to other load on the machine.",
+        "- warm ms: per article, in one process after warm-up; cold ms: wall time of a "
+        "fresh process typesetting one article (interpreter start and imports included), "
+        "pinned to one CPU, after one untimed run that fills the OS file cache and the "
+        "bytecode cache (a private PYTHONPYCACHEPREFIX; PYTHONDONTWRITEBYTECODE is "
+        "dropped for the measured processes).",
+        "- peak RSS: `ru_maxrss` of the largest single process (main or worker), "
+        "over all of that system's runs.",
+        "- archivist's build checks each PDF against its inputs (its `check` step); the "
+        "peers' are not checked. veraPDF (the project's pinned release, profile 2u) "
+        "validates the cold sample of each system's 1-core run afterwards, untimed.",
+        *notes,
+        "",
+        "## Reproduce",
+        "",
+        "```sh",
+        command,
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate the corpus, run every system, write the Markdown report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, help="articles (default 200, 24 with --quick)")
+    parser.add_argument("--seed", type=int, default=1, help="corpus seed (default 1)")
+    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+                        help="processes for the parallel runs (default: all cores)")
+    parser.add_argument("--cold", type=int, help="cold-start sample size (default 10, 3 quick)")
+    parser.add_argument("--quick", action="store_true", help="small corpus, small sample")
+    parser.add_argument("--systems", default="archivist,typst,weasyprint",
+                        help="comma-separated subset to run")
+    parser.add_argument("--archivist", help="archivist CLI command (default: the project's)")
+    parser.add_argument("--project-python", help="interpreter that can import archivist "
+                        "(default: .venv/bin/python of the repository)")
+    parser.add_argument("--no-validate", action="store_true",
+                        help="skip the veraPDF check of the sample PDFs")
+    parser.add_argument("--out", type=Path, default=HERE / "results.md", help="report path")
+    parser.add_argument("--work", type=Path, help="keep corpus and PDFs here (default: a "
+                        "temporary directory, removed afterwards)")
+    args = parser.parse_args(argv)
+    count = args.count or (24 if args.quick else 200)
+    cold = args.cold or (3 if args.quick else 10)
+    systems = [s.strip() for s in args.systems.split(",") if s.strip()]
+    unknown = set(systems) - {"archivist", *PEERS}
+    if unknown:
+        parser.error(f"unknown systems: {', '.join(sorted(unknown))}")
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="archivist-bench-"))
+    if args.work and work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    os.environ["TMPDIR"] = str(work / "tmp")
+    (work / "tmp").mkdir()
+    load_before = os.getloadavg()
+    try:
+        corpus = work / "corpus"
+        articles = corpus_mod.write_corpus(count, args.seed, corpus)
+        words = sum(len(p.split()) for a in articles for p in a.paragraphs)
+        log(f"corpus: {count} articles, {words} words in {corpus}")
+        stems = sorted(a.stem for a in articles)
+        sample = cold_sample(stems, cold)
+        arch = find_archivist(args.archivist, args.project_python)
+        results = []
+        for name in systems:
+            if name == "archivist":
+                result = run_archivist(arch, corpus, work, args.jobs, sample)
+            else:
+                result = run_peer(name, corpus, work, args.jobs, sample)
+            if result.failed:
+                log(f"{name}: FAILED {result.failed}")
+            elif result.articles != count:
+                result.failed = f"wrote {result.articles} PDFs for {count} articles"
+            results.append(result)
+        if not args.no_validate:
+            validate(results)
+        info = machine(arch)
+        info["load average at the start (1, 5, 15 min)"] = ", ".join(
+            f"{x:.2f}" for x in load_before)
+    finally:
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+    flags = (" --quick" if args.quick else "") + (" --no-validate" if args.no_validate else "")
+    rerun = (f"bash bench/setup.sh && bench/.venv/bin/python bench/run.py{flags} "
+             f"--count {count} --seed {args.seed} --jobs {args.jobs} --cold {cold} "
+             f"--systems {','.join(systems)}")
+    options = {"count": count, "seed": args.seed, "jobs": args.jobs, "cold": cold}
+    text = report(results, info, options, rerun)
+    args.out.write_text(text, encoding="utf-8")
+    log(f"wrote {args.out}")
+    print(text)
+    return 1 if any(r.failed for r in results) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
