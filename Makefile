@@ -38,7 +38,7 @@ BUILD_ARGS = --seeds $(SEEDS) --metadata $(METADATA) --archive $(ARCHIVE) --prof
 # The list goes through a file: ten thousand names would not fit on one command line.
 all: $(PDFS)
 	$(if $(strip $(STALE)),$(eval LIST := $(shell mktemp $(WORK)/stale.XXXXXX))$(file >$(LIST),$(STALE)) \
-	  $(ARCHIVIST) build $(BUILD_ARGS) -j $(JOBS) --list $(LIST); status=$$?; rm -f $(LIST); exit $$status)
+	  $(ARCHIVIST) build $(BUILD_ARGS) -j $(JOBS) --total $(words $(STEMS)) --list $(LIST); status=$$?; rm -f $(LIST); exit $$status)
 
 # A stale PDF is only noted here; the recipe of `all` builds every noted one in one process.
 # A missing record is not a make error: archivist reports it and goes on with the others.
@@ -62,6 +62,10 @@ check: | $(INSTALLED)
 
 validate: | $(INSTALLED)
 	$(ARCHIVIST) validate $(BUILD_ARGS)
+
+# Re-hash every archived file against archive/manifest-sha256.txt.
+verify: | $(INSTALLED)
+	$(ARCHIVIST) verify --archive $(ARCHIVE)
 
 verapdf:
 	tools/verapdf/verapdf --fetch-only

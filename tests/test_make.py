@@ -71,10 +71,12 @@ def test_only_the_stale_article_is_rebuilt(two_articles: Paths) -> None:
 
 def test_make_j2_from_clean_equals_make(two_articles: Paths, tmp_path: Path) -> None:
     assert make(two_articles).returncode == 0
-    serial = {k: v[0] for k, v in tree(two_articles.archive).items()}
+    # The catalog is an index whose bytes follow the order articles finish in; its answers
+    # are compared in test_catalog.py. Every archived file must be byte-identical.
+    serial = {k: v[0] for k, v in tree(two_articles.archive).items() if k != "catalog.sqlite"}
     parallel = Paths(two_articles.seeds, two_articles.metadata, tmp_path / "archive-j2")
     assert make(parallel, "-j2").returncode == 0
-    assert {k: v[0] for k, v in tree(parallel.archive).items()} == serial
+    assert {k: v[0] for k, v in tree(parallel.archive).items() if k != "catalog.sqlite"} == serial
 
 
 def test_a_bad_article_does_not_stop_the_others(two_articles: Paths) -> None:

@@ -12,6 +12,10 @@ from .w3cdate import check_w3c_date
 
 _HEADER = re.compile(r"[ \t]*date[ \t]+(?P<date>\S+)(?:[ \t]+|(?=\n)|$)")
 _ALLOWED_CONTROLS = "\n\t"
+# A long book is 2 MB of text. The bound keeps a build's memory bounded (about fifty
+# times the text, for the layout and the checker's reading of every page) and a
+# mistaken file (a disk image named .txt) from being read at all.
+MAX_ARTICLE_BYTES = 8 << 20
 
 
 @dataclass(frozen=True)
@@ -33,11 +37,16 @@ class Article:
 
 def read_article(path: Path) -> Article:
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_ARTICLE_BYTES + 1)  # a larger file is refused unread
     except FileNotFoundError:
-        raise ArticleError("article not found", path=path) from None
+        raise ArticleError("article not found", path=path,
+                           hint="check the name: the article is SEEDS/STEM.txt") from None
     except OSError as error:
         raise ArticleError(f"cannot read the article: {error.strerror}", path=path) from None
+    if len(raw) > MAX_ARTICLE_BYTES:
+        raise ArticleError(f"the article is larger than {MAX_ARTICLE_BYTES} bytes", path=path,
+                           hint="split it into several articles")
     return parse_article(raw, path)
 
 

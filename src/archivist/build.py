@@ -16,14 +16,17 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from . import __version__
+from . import __version__, catalog, manifest
 from .article import Article, read_article
-from .check import check_pdf
+from .check import check_oai_dc, check_pdf
 from .errors import ArchivistError, CheckFailed, RecordError
-from .pdfa import Attachment, make_pdfa
+from .extract import EmbeddedFile
+from .identifiers import shared_identifiers
+from .oai_dc import oai_dc
+from .pdfa import make_pdfa
 from .profile import Profile
 from .record import Record, read_record
-from .store import atomic_write, check_stem, document_path, leading_date
+from .store import archive_write, check_stem, document_path, leading_date, sweep_staging
 from .typeset import typeset
 from .w3cdate import dates_agree, start_instant
 
@@ -45,6 +48,10 @@ class Paths:
     def pdf(self, stem: str) -> Path:
         return document_path(self.archive, stem)
 
+    def oai_dc(self, stem: str) -> Path:
+        """The harvestable Dublin Core record beside the PDF."""
+        return document_path(self.archive, stem, ".xml")
+
     def stems(self) -> list[str]:
         return sorted(p.stem for p in self.seeds.glob("*.txt"))
 
@@ -56,6 +63,8 @@ class Built:
     sha256: str
     pages: int
     size: int
+    files: tuple[Path, ...]  # every file written into the archive, the PDF last
+    document: catalog.Document
 
 
 def creation_instant(record: Record) -> datetime:
@@ -92,12 +101,13 @@ def load_inputs(paths: Paths, stem: str) -> tuple[Article, Record]:
     return article, record
 
 
-def attachments_for(article: Article, record: Record) -> tuple[Attachment, ...]:
+def attachments_for(article: Article, record: Record) -> tuple[EmbeddedFile, ...]:
+    """What a PDF/A-3 carries: the article's own bytes and its record's, to be read back byte for byte."""
     return (
-        Attachment(article.path.name, article.raw, "text/plain", "/Source",
-                   "The article's text, as archived"),
-        Attachment(record.path.name, record.raw, "application/yaml", "/Data",
-                   "The article's Dublin Core record"),
+        EmbeddedFile(article.path.name, article.raw, "text/plain", "/Source",
+                     "The article's text, as archived"),
+        EmbeddedFile(record.path.name, record.raw, "application/yaml", "/Data",
+                     "The article's Dublin Core record"),
     )
 
 
@@ -107,8 +117,7 @@ def render(article: Article, record: Record, profile: Profile) -> bytes:
     attachments = attachments_for(article, record) if profile.allows_attachments else ()
     pdf = make_pdfa(typeset(article, record, created), record, profile, created,
                     inputs_digest(article, record, profile), attachments)
-    expected = {a.name: a.data for a in attachments}
-    problems = check_pdf(pdf, article, record, profile, expected)
+    problems = check_pdf(pdf, article, record, profile, attachments)
     if problems:
         raise CheckFailed("the PDF written does not match its inputs: " + "; ".join(problems),
                           path=article.path, hint="this is a bug in archivist; please report it")
@@ -116,23 +125,54 @@ def render(article: Article, record: Record, profile: Profile) -> bytes:
 
 
 def build_one(paths: Paths, stem: str, profile: Profile) -> Built:
+    """Build, check and store one article's PDF and oai_dc record.
+
+    The record goes first and the PDF last: make judges staleness by the PDF, so a
+    failure between the two writes leaves an old PDF that the next make rebuilds.
+    """
     article, record = load_inputs(paths, stem)
     pdf = render(article, record, profile)
-    target = paths.pdf(stem)
-    atomic_write(target, pdf)
+    xml = oai_dc(record)
+    problems = check_oai_dc(xml, record)
+    if problems:
+        raise CheckFailed("the oai_dc record written does not match the record: " + "; ".join(problems),
+                          path=record.path, hint="this is a bug in archivist; please report it")
+    target, sidecar = paths.pdf(stem), paths.oai_dc(stem)
+    archive_write(paths.archive, sidecar, xml)
+    archive_write(paths.archive, target, pdf)
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
-    return Built(stem, target, hashlib.sha256(pdf).hexdigest(), pages, len(pdf))
+    sha256 = hashlib.sha256(pdf).hexdigest()
+    document = catalog.document_for(article, record, target.relative_to(paths.archive).as_posix(),
+                                    pages, sha256, profile)
+    return Built(stem, target, sha256, pages, len(pdf), (sidecar, target), document)
 
 
 Outcome = Built | ArchivistError
 
 
-def register(paths: Paths, built: Built) -> None:
-    """Record a stored document in the archive's own indexes; runs in the main process only."""
+def register(paths: Paths, batch: Sequence[Built]) -> None:
+    """Record stored documents in the archive's own indexes; runs in the main process only.
+
+    Called per batch: each call rewrites the manifest and commits the catalog once, so a
+    whole build costs a few such updates rather than one per document. A document stored
+    but not yet registered when a build dies is caught up from its journal intent.
+    """
+    if batch:
+        manifest.record(paths.archive, [file for built in batch for file in built.files])
+        catalog.put(paths.archive, [built.document for built in batch])
 
 
 def build_many(paths: Paths, stems: Sequence[str], profile: Profile, jobs: int) -> Iterator[Outcome]:
-    """Build each stem, in a pool when there is more than one: one start-up for the batch."""
+    """Build each stem, in a pool when there is more than one: one start-up for the batch.
+
+    First, in this process: clear what killed builds left in the staging folder, and
+    refuse (as that article's outcome) each article whose identifier another record of
+    the metadata folder also claims.
+    """
+    sweep_staging(paths.archive)
+    shared = shared_identifiers(paths.metadata, [paths.record(stem) for stem in stems])
+    yield from (shared[paths.record(stem)] for stem in stems if paths.record(stem) in shared)
+    stems = [stem for stem in stems if paths.record(stem) not in shared]
     if jobs <= 1 or len(stems) <= 1:
         for stem in stems:
             yield _safe(build_one, paths, stem, profile)

@@ -11,17 +11,19 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from .article import Article
 from .dublincore import DC_NAMESPACE, ELEMENTS, keywords, x_default
+from .extract import EmbeddedFile, read_embedded
 from .langdata import MONTHS, primary_subtag
 from .profile import Profile
 from .record import Record
 from .w3cdate import date_parts
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 NS = {
     "dc": DC_NAMESPACE,
@@ -32,12 +34,22 @@ NS = {
 FORBIDDEN_KEYS = {"/JS", "/JavaScript", "/AA", "/OpenAction", "/Encrypt"}
 FORBIDDEN_ACTIONS = {"/Launch", "/URI", "/GoToR", "/GoToE", "/SubmitForm", "/ImportData",
                      "/JavaScript", "/ResetForm", "/Sound", "/Movie", "/Rendition"}
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt), as a deletion table.
+_IGNORABLE = dict.fromkeys([
+    0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, *range(0x180B, 0x1810),
+    *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0x3164,
+    *range(0xFE00, 0xFE10), 0xFEFF, 0xFFA0, *range(0xFFF0, 0xFFF9), *range(0x1BCA0, 0x1BCA4),
+    *range(0x1D173, 0x1D17B), *range(0xE0000, 0xE1000),
+])
 _FOOTER = re.compile(r"(?P<label>.*\S)\s+·\s+page (?P<page>\d+) / (?P<total>\d+)")
 
 
 def check_pdf(data: bytes, article: Article, record: Record, profile: Profile,
-              attachments: dict[str, bytes] | None = None) -> list[str]:
-    """Every way ``data`` departs from its inputs, one sentence each; empty when it is right."""
+              attachments: tuple[EmbeddedFile, ...] | None = None) -> list[str]:
+    """Every way ``data`` departs from its inputs, one sentence each; empty when it is right.
+
+    ``attachments`` are the files the PDF must embed, exactly; None skips that comparison.
+    """
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
@@ -51,7 +63,8 @@ def check_pdf(data: bytes, article: Article, record: Record, profile: Profile,
     problems += _check_info(reader, xmp)
     objects = _reachable(reader)
     problems += _check_fonts(objects)
-    problems += _check_forbidden(objects, reader, profile, attachments)
+    problems += _check_forbidden(objects, reader)
+    problems += _check_attachments(objects, reader, profile, attachments)
     problems += _check_output_intent(reader)
     problems += _check_text(reader, article, record)
     return problems
@@ -134,6 +147,37 @@ def _check_dublin_core(xmp: ET.Element, record: Record) -> list[str]:
     pdf_keywords = _simple(xmp, "pdf", "Keywords")
     if pdf_keywords != (keywords(subjects) if subjects else None):  # type: ignore[arg-type]
         problems.append(f"XMP pdf:Keywords {pdf_keywords!r} does not list the record's subjects")
+    return problems
+
+
+def check_oai_dc(data: bytes, record: Record) -> list[str]:
+    """Every way an oai_dc record departs from the YAML record: values, their order and languages."""
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as error:
+        return [f"oai_dc record is not well-formed XML: {error}"]
+    if root.tag != f"{{{OAI_DC}}}dc":
+        return [f"oai_dc record's root is {root.tag}, not {{{OAI_DC}}}dc"]
+    found: dict[str, list[tuple[str | None, str]]] = {}
+    for child in root:
+        found.setdefault(child.tag.replace(f"{{{DC_NAMESPACE}}}", "dc:"), []).append(
+            (child.get(XML_LANG), child.text or ""))
+    problems = []
+    for element in ELEMENTS:
+        expected = record.values.get(element.name)
+        if expected is None:
+            want = []
+        elif element.is_lang_alt:
+            want = list(expected)
+        elif element.is_array:
+            want = [(None, item) for item in expected]
+        else:
+            want = [(None, expected)]
+        have = found.pop(f"dc:{element.name}", [])
+        if have != want:
+            problems.append(f"oai_dc dc:{element.name} is {_show(have) or 'absent'}, "
+                            f"the record says {_show(want) or 'nothing'}")
+    problems += [f"oai_dc record has {tag}, which is not a Dublin Core element" for tag in found]
     return problems
 
 
@@ -231,26 +275,44 @@ def _check_fonts(objects: list[DictionaryObject]) -> list[str]:
     return problems
 
 
-def _check_forbidden(objects: list[DictionaryObject], reader: PdfReader, profile: Profile,
-                     attachments: dict[str, bytes] | None) -> list[str]:
+def _check_forbidden(objects: list[DictionaryObject], reader: PdfReader) -> list[str]:
     problems = []
     if "/Encrypt" in reader.trailer:
         problems.append("the file is encrypted")
-    embedded: dict[str, bytes] = {}
     for obj in objects:
         for key in FORBIDDEN_KEYS & set(obj.keys()):
             problems.append(f"forbidden entry {key} found")
         if obj.get("/S") in FORBIDDEN_ACTIONS:
             problems.append(f"forbidden action {obj['/S']} found")
-        if obj.get("/Type") == "/Filespec" and "/EF" in obj:
-            stream = obj["/EF"].get_object()["/F"].get_object()
-            embedded[str(obj.get("/UF", obj.get("/F")))] = stream.get_data()
-        elif obj.get("/FS") == "/URL":
+        if obj.get("/FS") == "/URL":
             problems.append("external reference (/FS /URL) found")
-    if embedded and not profile.allows_attachments:
-        problems.append(f"embedded files are not allowed in {profile.title}")
-    if attachments is not None and embedded != attachments:
-        problems.append(f"embedded files {sorted(embedded)} do not equal the inputs {sorted(attachments)}")
+    return problems
+
+
+def _check_attachments(objects: list[DictionaryObject], reader: PdfReader, profile: Profile,
+                       expected: tuple[EmbeddedFile, ...] | None) -> list[str]:
+    """Embedded files only in PDF/A-3, declared as 6.8 asks, and exactly the inputs."""
+    declared = sum("/EF" in obj for obj in objects)
+    if declared and not profile.allows_attachments:
+        return [f"embedded files are not allowed in {profile.title}"]
+    found, problems = read_embedded(reader) if declared else ([], [])
+    if len(found) != declared:
+        problems.append(f"{declared - len(found)} embedded file(s) are outside the EmbeddedFiles name tree")
+    if expected is None:
+        return problems
+    got = {item.name: item for item in found}
+    want = {item.name: item for item in expected}
+    for name in sorted(got.keys() | want.keys()):
+        if name not in got:
+            problems.append(f"embedded file {name!r} is missing")
+        elif name not in want:
+            problems.append(f"embedded file {name!r} is not one of the inputs")
+        else:
+            fields = [f for f in ("data", "mime", "relationship", "description")
+                      if getattr(got[name], f) != getattr(want[name], f)]
+            if fields:
+                problems.append(f"embedded file {name!r} differs from the input in its "
+                                + ", ".join("bytes" if f == "data" else f for f in fields))
     return problems
 
 
@@ -268,9 +330,15 @@ def _check_output_intent(reader: PdfReader) -> list[str]:
 
 
 def _check_text(reader: PdfReader, article: Article, record: Record) -> list[str]:
-    pages = [page.extract_text() or "" for page in reader.pages]
+    """The page text against the article's words, title, dateline and footer label.
+
+    What can be seen is compared: default-ignorable characters (soft hyphen, zero-width
+    spaces and joiners, direction marks, BOM) are drawn as nothing, so no page can
+    show them back; they are taken out on both sides.
+    """
+    pages = [page_text(page).translate(_IGNORABLE) for page in reader.pages]
     total = len(pages)
-    label = record.identifier or article.path.stem
+    label = (record.identifier or article.path.stem).translate(_IGNORABLE)
     problems = []
     body_lines: list[str] = []
     for number, text in enumerate(pages, start=1):
@@ -280,18 +348,24 @@ def _check_text(reader: PdfReader, article: Article, record: Record) -> list[str
                 label, number, total):
             problems.append(f"page {number}: footer does not read '{label} · page {number} / {total}'")
         body_lines += lines
-    words = " ".join(body_lines).split()
-    title = record.title.split()
-    if words[: len(title)] != title:
+    # The title may wrap over several lines; the dateline is the one line after them, read
+    # alone, so that a body starting with a number ("12 personnes...") is never taken for a day.
+    # A title word longer than a line is split over lines, as a body word is.
+    lines = [line.split() for line in body_lines]
+    title = record.title.translate(_IGNORABLE).split()
+    taken = next((n for n in range(len(lines) + 1)
+                  if compare_words([word for line in lines[:n] for word in line], title) is None), None)
+    if taken is None:
         problems.append(f"page 1 does not start with the title {record.title!r}")
         return problems
-    words = words[len(title):]
-    shown, words = _read_dateline(words, record.language)
-    if shown is None:
+    shown, rest = _read_dateline(lines[taken] if taken < len(lines) else [], record.language)
+    words = [word for line in lines[taken + 1:] for word in line]
+    if shown is None or rest:
         problems.append("page 1 shows no date after the title")
     elif shown != date_parts(record.date)[: len(shown)] or len(shown) < min(2, len(date_parts(record.date))):
         problems.append(f"page 1 shows the date {shown}, the record says {record.date!r}")
-    mismatch = compare_words(words, article.words)
+    visible = [word for word in (w.translate(_IGNORABLE) for w in article.words) if word]
+    mismatch = compare_words(words, visible)
     if mismatch:
         problems.append("page text differs from the article: " + mismatch)
     return problems
@@ -344,4 +418,107 @@ def _join(head: str, tail: str, target: str) -> str | None:
         if candidate is not None and target.startswith(candidate):
             return candidate
     return None
+
+
+# -- reading text through the fonts' ToUnicode maps ----------------------------------------
+#
+# pypdf opens the file, resolves resources and decodes streams; the text operators are
+# read here with one regular expression, because pypdf's general layout-aware extractor
+# parses content streams a byte at a time and was half of the time of a whole build.
+# Text is decoded only through each font's /ToUnicode map: the mapping PDF/A-2u and
+# PDF/A-3u promise, and the one every reader relies on.
+
+_CONTENT_TOKEN = re.compile(
+    rb"\((?:\\.|[^\\()])*\)"  # literal string (parentheses inside are escaped)
+    rb"|<[0-9A-Fa-f\s]*>"  # hex string
+    rb"|/[^\s/\[\]()<>{}%]+"  # name
+    rb"|[-+]?(?:\d+\.?\d*|\.\d+)"  # number
+    rb"|[\[\]]"  # array brackets
+    rb"|[A-Za-z'\"*]+",  # operator
+    re.S,
+)
+_ESCAPE = re.compile(rb"\\([0-7]{1,3}|\r\n|.)", re.S)
+_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f",
+            b"\r\n": b"", b"\n": b"", b"\r": b""}
+_NEW_LINE = {b"T*", b"'", b'"', b"Td", b"TD", b"Tm", b"ET"}
+
+
+def page_text(page: PageObject) -> str:
+    """The page's text, a line per text line, decoded through ToUnicode."""
+    fonts = page.get("/Resources", {}).get("/Font", {})
+    maps: dict[str, dict[int, str]] = {}
+    font: dict[int, str] = {}
+    lines: list[str] = []
+    line: list[str] = []
+    operands: list[bytes] = []
+    contents = page.get_contents()
+    for token in _CONTENT_TOKEN.findall(b"" if contents is None else contents.get_data()):
+        if token[:1] in b"(<[]/-+.0123456789" and not token[:1].isalpha():
+            operands.append(token)
+            continue
+        if token == b"Tf" and len(operands) >= 2:
+            name = operands[-2].decode("latin-1")
+            if name not in maps:
+                maps[name] = _to_unicode(fonts[name].get_object()) if name in fonts else {}
+            font = maps[name]
+        elif token in (b"Tj", b"'", b'"', b"TJ"):
+            if token in (b"'", b'"'):
+                lines.append("".join(line))
+                line = []
+            line.append(_show_text(operands, font))
+        elif token in _NEW_LINE and line:
+            lines.append("".join(line))
+            line = []
+        operands = []
+    if line:
+        lines.append("".join(line))
+    return "\n".join(lines)
+
+
+def _show_text(operands: list[bytes], font: dict[int, str]) -> str:
+    """Decode the strings of Tj, ', " or TJ; a large TJ gap counts as a space."""
+    text = []
+    for operand in operands:
+        if operand[:1] == b"(":
+            raw = _ESCAPE.sub(_unescape, operand[1:-1])
+        elif operand[:1] == b"<":
+            raw = bytes.fromhex(re.sub(rb"\s", b"", operand[1:-1]).decode())
+        else:
+            if operand[:1] not in b"[]" and float(operand) < -200:
+                text.append(" ")
+            continue
+        text.extend(font.get(code, "\ufffd") for code in raw)
+    return "".join(text)
+
+
+def _unescape(match: re.Match[bytes]) -> bytes:
+    escaped = match.group(1)
+    if escaped[:1].isdigit():
+        return bytes([int(escaped, 8) & 0xFF])
+    return _ESCAPES.get(escaped, escaped)
+
+
+def _to_unicode(font: DictionaryObject) -> dict[int, str]:
+    """One-byte codes to text, from the bfchar and bfrange entries of the font's ToUnicode CMap."""
+    stream = font.get("/ToUnicode")
+    if stream is None:
+        return {}
+    cmap = stream.get_object().get_data()
+    mapping: dict[int, str] = {}
+    for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
+        for code, target in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block):
+            mapping[int(code, 16)] = bytes.fromhex(target.decode()).decode("utf-16-be")
+    for block in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.S):
+        for low, high, target in re.findall(
+                rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f]*>|\[[^\]]*\])", block):
+            codes = range(int(low, 16), int(high, 16) + 1)
+            if target.startswith(b"["):
+                targets = re.findall(rb"<([0-9A-Fa-f]*)>", target)
+                for code, each in zip(codes, targets, strict=False):
+                    mapping[code] = bytes.fromhex(each.decode()).decode("utf-16-be")
+            else:
+                first = bytes.fromhex(target[1:-1].decode()).decode("utf-16-be")
+                for offset, code in enumerate(codes):
+                    mapping[code] = first[:-1] + chr(ord(first[-1]) + offset)
+    return mapping
 

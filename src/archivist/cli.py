@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import ArchivistError, BatchFailed, CheckFailed
 from .profile import ALL_PROFILES, DEFAULT_PROFILE, Profile
+
+if TYPE_CHECKING:  # the commands import what they need when they run: start-up stays short
+    from .catalog import Document, Filters
 
 EXIT_CODES = """exit codes:
   0  success
@@ -27,6 +33,8 @@ EXIT_CODES = """exit codes:
  10  the archive's files do not match its fixity manifest
  11  a required tool (Java, Maven, veraPDF) is missing
  12  some articles of a batch failed (each is reported above)
+ 13  a file in the archive cannot be read back (damaged PDF, unreadable catalog)
+ 14  the command would overwrite a file that differs (pass --force)
 """
 
 
@@ -62,14 +70,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"archivist {__version__}")
     sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
+    base = argparse.ArgumentParser(add_help=False)
+    base.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
+    located = argparse.ArgumentParser(add_help=False, parents=[base])
+    located.add_argument("--archive", type=Path, default=Path("archive"),
+                         help="the archive folder (default: archive)")
+    metadata = argparse.ArgumentParser(add_help=False)
+    metadata.add_argument("--metadata", type=Path, default=Path("metadata"),
+                          help="folder of Dublin Core records, STEM.yaml (default: metadata)")
+    common = argparse.ArgumentParser(add_help=False, parents=[located, metadata])
     common.add_argument("--seeds", type=Path, default=Path("seeds"),
                         help="folder of articles, STEM.txt (default: seeds)")
-    common.add_argument("--metadata", type=Path, default=Path("metadata"),
-                        help="folder of Dublin Core records, STEM.yaml (default: metadata)")
-    common.add_argument("--archive", type=Path, default=Path("archive"),
-                        help="the archive folder (default: archive)")
     common.add_argument("--profile", type=Profile.parse, default=DEFAULT_PROFILE,
                         help="PDF/A flavour: " + ", ".join(p.name for p in ALL_PROFILES)
                         + f" (default: {DEFAULT_PROFILE})")
@@ -83,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--list", type=Path, help="a file naming one article per line (or by spaces)")
     build.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
                        help="worker processes (default: one per core)")
+    build.add_argument("--total", type=int, metavar="N",
+                       help="how many articles the caller considered (make passes all of them), "
+                       "so that the summary counts the ones left unchanged")
     build.set_defaults(run=_build)
 
     check = sub.add_parser(
@@ -99,7 +113,71 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("pdfs", nargs="*", type=Path, help="PDFs (default: every PDF in the archive)")
     validate.set_defaults(run=_validate)
+
+    verify = sub.add_parser(
+        "verify", parents=[located], help="re-hash the archive against its fixity manifest",
+        description="Re-hash every file of the archive and compare it with manifest-sha256.txt: "
+        "report each missing, altered and unexpected file and each damaged manifest line.",
+    )
+    verify.set_defaults(run=_verify)
+
+    new = sub.add_parser(
+        "new", parents=[base, metadata], help="write a record to fill in for a new article",
+        description="Write METADATA/STEM.yaml for the article, pre-filled with what the text tells "
+        "(date from its header, language detected from its words, type, format, identifier). "
+        "What a person must decide says FILL IN; make refuses to build the article until every "
+        "one is replaced, and names them.",
+    )
+    new.add_argument("article", type=Path, help="the article, e.g. seeds/2021-07-some-slug.txt")
+    new.add_argument("--force", action="store_true", help="replace an existing record")
+    new.set_defaults(run=_new)
+
+    extract = sub.add_parser(
+        "extract", parents=[base], help="write out the article and record a PDF/A-3 carries",
+        description="Write every file embedded in PDF (a PDF/A-3 build carries its article and "
+        "its record) into DIR, byte for byte, and print the sha256 of each, as sha256sum does.",
+    )
+    extract.add_argument("pdf", type=Path, metavar="PDF")
+    extract.add_argument("folder", type=Path, metavar="DIR")
+    extract.add_argument("--force", action="store_true", help="overwrite files in DIR that differ")
+    extract.set_defaults(run=_extract)
+
+    catalog = sub.add_parser(
+        "catalog", parents=[located], help="count, or rebuild, the archive's catalog",
+        description="The catalog (ARCHIVE/catalog.sqlite) is an index that build keeps up to "
+        "date. --rebuild makes it again from the archived PDFs alone.",
+    )
+    catalog.add_argument("--rebuild", action="store_true", help="rebuild it from the PDFs")
+    catalog.set_defaults(run=_catalog)
+
+    filters = argparse.ArgumentParser(add_help=False, parents=[located])
+    filters.add_argument("--from", dest="date_from", type=_day, metavar="DATE",
+                         help="only documents dated on or after DATE (2021, 2021-07 or 2021-07-16)")
+    filters.add_argument("--to", dest="date_to", type=_day, metavar="DATE",
+                         help="only documents dated on or before DATE")
+    filters.add_argument("--language", metavar="TAG", help="only documents in this language (fr, en...)")
+    filters.add_argument("--subject", metavar="TEXT", help="only documents with this subject")
+    filters.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    listing = sub.add_parser("list", parents=[filters], help="list catalogued documents by date",
+                             description="List the archive's documents in date order.")
+    listing.set_defaults(run=_list)
+    search = sub.add_parser(
+        "search", parents=[filters], help="full-text search of the catalog",
+        description="Documents whose title, description, subjects or text hold every word of "
+        "QUERY (accents optional; word* matches a prefix), best match first.",
+    )
+    search.add_argument("query", nargs="+", metavar="QUERY")
+    search.set_defaults(run=_search)
     return parser
+
+
+def _day(text: str) -> str:
+    from .w3cdate import check_w3c_date
+
+    problem = check_w3c_date(text)
+    if problem or len(text) > 10:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date such as 2021, 2021-07 or 2021-07-16")
+    return text
 
 
 def _paths(args: argparse.Namespace):
@@ -117,6 +195,12 @@ def _stems(args: argparse.Namespace, paths) -> list[str]:
     return list(dict.fromkeys(Path(n).stem if n.endswith(".txt") else n for n in names))
 
 
+# The manifest and catalog are updated per batch of stored documents: often enough that a
+# long run keeps them current, seldom enough that rewriting the manifest stays linear.
+REGISTER_BATCH = 500
+REGISTER_SECONDS = 30.0
+
+
 def _build(args: argparse.Namespace) -> int:
     from .build import Built, build_many, register
 
@@ -124,18 +208,27 @@ def _build(args: argparse.Namespace) -> int:
     stems = _stems(args, paths)
     if args.jobs < 1:
         raise ArchivistError("--jobs must be at least 1")
+    total = len(stems) if args.total is None else args.total
+    if total < len(stems):
+        raise ArchivistError(f"--total {total} is less than the {len(stems)} articles to build")
     progress = _Progress(len(stems))
     failures: list[ArchivistError] = []
+    pending: list[Built] = []
+    flushed = time.monotonic()
     for outcome in build_many(paths, stems, args.profile, args.jobs):
         if isinstance(outcome, Built):
-            register(paths, outcome)
+            pending.append(outcome)
             progress.step(outcome.stem)
         else:
             progress.clear()
             print(f"archivist: {outcome}", file=sys.stderr)
             failures.append(outcome)
             progress.step(None)
-    progress.done(len(stems) - len(failures), len(failures))
+        if len(pending) >= REGISTER_BATCH or time.monotonic() - flushed > REGISTER_SECONDS:
+            register(paths, pending)
+            pending, flushed = [], time.monotonic()
+    register(paths, pending)
+    progress.done(len(stems) - len(failures), total - len(stems), len(failures))
     if len(failures) == 1 and len(stems) == 1:
         return failures[0].exit_code
     if failures:
@@ -148,30 +241,50 @@ def _archive_pdfs(args: argparse.Namespace) -> list[Path]:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .build import load_inputs
-    from .check import check_pdf
+    from .build import attachments_for, load_inputs
+    from .check import check_oai_dc, check_pdf
 
     paths = _paths(args)
     failed = 0
     pdfs = _archive_pdfs(args)
     for pdf in pdfs:
+        sidecar = pdf.with_suffix(".xml")
+        findings: list[tuple[Path, str]] = []
         try:
             article, record = load_inputs(paths, pdf.stem)
-            attachments = None
-            if args.profile.allows_attachments:
-                attachments = {article.path.name: article.raw, record.path.name: record.raw}
-            problems = check_pdf(pdf.read_bytes(), article, record, args.profile, attachments)
+            expected = attachments_for(article, record) if args.profile.allows_attachments else ()
+            findings += [(pdf, p) for p in check_pdf(pdf.read_bytes(), article, record, args.profile,
+                                                     expected)]
+            findings += [(sidecar, p) for p in check_oai_dc(sidecar.read_bytes(), record)]
         except ArchivistError as error:
-            problems = [f"cannot check against its inputs: {error}"]
+            findings.append((pdf, f"cannot check against its inputs: {error}"))
         except OSError as error:
-            problems = [f"cannot read: {error.strerror}"]
-        for problem in problems:
-            print(f"{pdf}: {problem}")
-        failed += bool(problems)
+            findings.append((Path(error.filename or pdf), f"cannot read: {error.strerror}"))
+        for path, problem in findings:
+            print(f"{path}: {problem}")
+        failed += bool(findings)
     print(f"checked {len(pdfs)} PDF(s): {len(pdfs) - failed} good, {failed} with problems",
           file=sys.stderr)
     if failed:
         raise CheckFailed(f"{failed} PDF(s) do not match their inputs")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from .errors import FixityError
+    from .manifest import MANIFEST_NAME, verify
+
+    report = verify(args.archive)
+    for problem in report.problems:
+        print(problem)
+    print(report.summary(), file=sys.stderr)
+    if report.problems:
+        raise FixityError(
+            f"{len(report.problems)} problem(s): the archive does not match its manifest",
+            path=args.archive / MANIFEST_NAME,
+            hint="rebuild a missing or altered document with 'archivist build STEM', or restore it "
+            "from a backup; remove an unexpected file or rebuild it",
+        )
     return 0
 
 
@@ -198,6 +311,93 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new(args: argparse.Namespace) -> int:
+    from .article import read_article
+    from .errors import ArticleError
+    from .scaffold import TO_FILL, write_record
+    from .store import check_stem, leading_date
+    from .w3cdate import dates_agree
+
+    stem = check_stem(args.article.stem, args.article)
+    article = read_article(args.article)
+    if article.date and not dates_agree(leading_date(stem), article.date):
+        raise ArticleError(f"the header's date {article.date!r} disagrees with the file name",
+                           path=args.article, line=1, hint="rename the file or correct the header")
+    target = args.metadata / f"{stem}.yaml"
+    guess = write_record(article, stem, target, force=args.force)
+    print(f"wrote {target}")
+    if guess.language:
+        print(f"language: {guess.language}, detected from {guess.hits} common words (check it)")
+    else:
+        print("language: could not tell from the text; fill it in")
+    fields = [*TO_FILL, *([] if guess.language else ["language"])]
+    print(f"next: replace FILL IN in {', '.join(fields)}; then run make")
+    return 0
+
+
+def _extract(args: argparse.Namespace) -> int:
+    from .extract import extract
+
+    for target, data in extract(args.pdf, args.folder, force=args.force):
+        print(f"{hashlib.sha256(data).hexdigest()}  {target}")
+    return 0
+
+
+def _catalog(args: argparse.Namespace) -> int:
+    from . import catalog
+    from .errors import ArchiveReadError
+
+    where = args.archive / catalog.CATALOG_NAME
+    if not args.rebuild:
+        count = len(catalog.list_documents(args.archive, catalog.Filters()))
+        print(f"{where}: {count} document(s)")
+        return 0
+    count, failures = catalog.rebuild(args.archive)
+    for failure in failures:
+        print(f"archivist: {failure}", file=sys.stderr)
+    print(f"{where}: rebuilt from the archive, {count} document(s)")
+    if failures:
+        raise ArchiveReadError(f"{len(failures)} PDF(s) could not be read and are not in the catalog",
+                               path=where, hint="rebuild them with make, then run this again")
+    return 0
+
+
+def _filters(args: argparse.Namespace) -> Filters:
+    from .catalog import Filters
+
+    return Filters(args.date_from, args.date_to, args.language, args.subject)
+
+
+def _list(args: argparse.Namespace) -> int:
+    from .catalog import list_documents
+
+    _print_documents(args, list_documents(args.archive, _filters(args)))
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from .catalog import search
+
+    _print_documents(args, search(args.archive, " ".join(args.query), _filters(args)))
+    return 0
+
+
+TITLE_WIDTH = 64
+
+
+def _print_documents(args: argparse.Namespace, documents: list[Document]) -> None:
+    """A table of date, title and path; or every catalogued field as JSON."""
+    if args.json:
+        fields = [{**{k: v for k, v in vars(d).items() if k != "body"},
+                   "path": str(args.archive / d.path)} for d in documents]
+        print(json.dumps(fields, ensure_ascii=False, indent=2))
+        return
+    for d in documents:
+        title = d.title if len(d.title) <= TITLE_WIDTH else d.title[:TITLE_WIDTH - 1] + "…"
+        print(f"{d.date:<10}  {title:<{TITLE_WIDTH}}  {args.archive / d.path}")
+    print(f"{len(documents)} document(s)", file=sys.stderr)
+
+
 class _Progress:
     """Count, current article and rate on a terminal; nothing when output is a log."""
 
@@ -218,10 +418,11 @@ class _Progress:
         if self.live:
             print("\r" + " " * 72 + "\r", end="", file=sys.stderr)
 
-    def done(self, built: int, failed: int) -> None:
+    def done(self, built: int, unchanged: int, failed: int) -> None:
         self.clear()
         seconds = time.monotonic() - self.start
-        print(f"built {built}, failed {failed} in {seconds:.1f} s", file=sys.stderr)
+        print(f"built {built}, unchanged {unchanged}, failed {failed} in {seconds:.1f} s",
+              file=sys.stderr)
 
 
 def entry_point() -> None:

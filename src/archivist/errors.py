@@ -33,7 +33,8 @@ class ArchivistError(Exception):
     def __str__(self) -> str:
         place = ""
         if self.path is not None:
-            place = str(self.path)
+            # A name with a NUL or a line break must not garble the one-line message.
+            place = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(self.path))
             if self.line is not None:
                 place += f":{self.line}"
                 if self.column is not None:
@@ -48,7 +49,7 @@ class ArchivistError(Exception):
         return (_rebuild, (type(self), self.message, self.path, self.line, self.column, self.hint))
 
 
-def _rebuild(cls, message, path, line, column, hint):  # noqa: ANN001, ANN202
+def _rebuild(cls, message, path, line, column, hint):
     return cls(message, path=path, line=line, column=column, hint=hint)
 
 
@@ -110,3 +111,15 @@ class BatchFailed(ArchivistError):
     """Some articles of a batch failed; each was reported on its own."""
 
     exit_code = 12
+
+
+class ArchiveReadError(ArchivistError):
+    """A file in the archive cannot be read back: a damaged PDF, no XMP, an unreadable catalog."""
+
+    exit_code = 13
+
+
+class WouldOverwrite(ArchivistError):
+    """A command would replace a file a person may have written; --force allows it."""
+
+    exit_code = 14

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from importlib.resources import files
@@ -24,6 +23,7 @@ from pypdf.generic import (
 
 from . import __version__
 from .dublincore import BY_NAME, keywords, x_default
+from .extract import EmbeddedFile
 from .profile import Profile
 from .record import Record
 from .xmp import Provenance, build_xmp
@@ -33,18 +33,7 @@ ICC_NAME = "sRGB IEC61966-2.1"
 
 @cache
 def srgb_profile() -> bytes:
-    return (files("archivist") / "data" / "icc" / "sRGB.icc").read_bytes()
-
-
-@dataclass(frozen=True)
-class Attachment:
-    """A file PDF/A-3 carries inside the PDF, with its relationship to the document."""
-
-    name: str
-    data: bytes
-    mime: str
-    relationship: str  # /Source, /Data, ...
-    description: str
+    return (files("archivist") / "data" / "icc" / "sRGB-v2-compact.icc").read_bytes()
 
 
 def producer() -> str:
@@ -63,7 +52,7 @@ def make_pdfa(
     profile: Profile,
     created: datetime,
     inputs_digest: bytes,
-    attachments: tuple[Attachment, ...] = (),
+    attachments: tuple[EmbeddedFile, ...] = (),
 ) -> bytes:
     """Add what PDF/A requires to the typeset PDF; ``inputs_digest`` makes /ID and InstanceID."""
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(typeset_pdf)))
@@ -129,7 +118,7 @@ def _info(record: Record, provenance: Provenance) -> dict[str, str]:
     return info
 
 
-def _attach(writer: PdfWriter, attachments: tuple[Attachment, ...], created: datetime) -> None:
+def _attach(writer: PdfWriter, attachments: tuple[EmbeddedFile, ...], created: datetime) -> None:
     """Embed files as PDF/A-3 associated files (ISO 19005-3, 6.8)."""
     specs = []
     names = ArrayObject()

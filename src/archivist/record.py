@@ -2,28 +2,43 @@
 
 The YAML is composed into nodes, never constructed into objects: scalars stay the
 strings the person wrote (``2021-07`` stays ``2021-07``), tags such as
-``!!python/object`` and aliases (the "billion laughs") are refused before any
-value is built, and every error names the line it comes from.
+``!!python/object`` and aliases (the "billion laughs") are refused by the composer
+the moment it meets them, before any value is built, as is nesting deeper than a
+record can have; a record is at most 1 MiB and never read further. Every error
+names the line it comes from.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from .dublincore import BY_NAME, ELEMENTS, REQUIRED, Value
-from .errors import RecordError
+from .errors import RecordError, UnsafePathError
 from .w3cdate import check_w3c_date, dates_agree
 
 MAX_RECORD_BYTES = 1 << 20
+MAX_DEPTH = 8  # a record needs 3: the mapping, a list or language mapping, a string
 PLACEHOLDER = "FILL IN"  # what `archivist new` writes where a person must decide
 _MIME = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*", re.IGNORECASE)
 _XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _PLAIN_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+# An identifier is a name, and names end up in paths (sidecars, catalogs, exports):
+# one that is absolute (/x, \\x, ~/x, C:\\x) or has a '..' segment is refused.
+_TAG_SYNTAX = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")  # RFC 5646, 2.1
+_ABSOLUTE = re.compile(r"[/\\~]|[A-Za-z]:[/\\]")
+_SHAPES = {
+    "a string": "write it as '{key}: text'",
+    "a string or a list of strings": "write '{key}: text', or one '  - text' line per item under '{key}:'",
+    "a list of strings": "write one '  - text' line per item, each a plain string",
+    "a string or a mapping language: text": "write '{key}: text', or one '  fr: texte' line per "
+    "language under '{key}:'",
+    "a language tag": "key each text by a language tag such as 'fr'",
+}
 
 
 @dataclass(frozen=True)
@@ -31,6 +46,7 @@ class Record:
     path: Path
     raw: bytes
     values: dict[str, Value]
+    lines: dict[str, int] = field(default_factory=dict)  # element -> line of its value
 
     @property
     def language(self) -> str:
@@ -58,7 +74,8 @@ class Record:
 
 def read_record(path: Path, article_date: str | None = None) -> Record:
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_RECORD_BYTES + 1)  # a larger file is refused unread
     except FileNotFoundError:
         raise RecordError(
             "Dublin Core record not found", path=path,
@@ -69,16 +86,54 @@ def read_record(path: Path, article_date: str | None = None) -> Record:
     return parse_record(raw, path, article_date)
 
 
-def parse_record(raw: bytes, path: Path, article_date: str | None = None) -> Record:
+class _RecordLoader(yaml.SafeLoader):
+    """PyYAML's safe composer, stopping at the first alias, explicit tag or excess nesting.
+
+    Stopping inside the composer, rather than checking the finished node graph, is
+    what bounds the work: a "billion laughs" is refused at its first ``*alias``.
+    """
+
+    def __init__(self, text: str, path: Path) -> None:
+        super().__init__(text)
+        self.path = path
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        event = self.peek_event()
+        where = {"path": self.path, "line": event.start_mark.line + 1,
+                 "column": event.start_mark.column + 1}
+        if isinstance(event, yaml.AliasEvent):
+            raise RecordError("YAML aliases (*name) are not allowed in a record",
+                              hint="write the value out in full", **where)
+        tag = getattr(event, "tag", None)
+        if tag not in (None, "!") and tag not in _PLAIN_TAGS:
+            raise RecordError(f"YAML tag {tag!r} is not allowed in a record",
+                              hint="records hold plain strings, lists and mappings", **where)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise RecordError(f"values are nested more than {MAX_DEPTH} levels deep",
+                                  hint="a record holds strings, lists of strings, or "
+                                  "mappings of language to text", **where)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def compose_record(raw: bytes, path: Path) -> yaml.MappingNode:
+    """The record's YAML as a node tree, composed safely; every refusal names its place."""
     if len(raw) > MAX_RECORD_BYTES:
-        raise RecordError(f"record is {len(raw)} bytes, more than {MAX_RECORD_BYTES}", path=path)
+        raise RecordError(f"the record is larger than {MAX_RECORD_BYTES} bytes", path=path,
+                          hint="a Dublin Core record is a few hundred bytes; is this the right file?")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise RecordError(f"byte {error.start} is not valid UTF-8", path=path,
-                          hint="save the record as UTF-8") from None
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise RecordError(f"byte {error.start} (0x{raw[error.start]:02x}, line {line}) is not valid UTF-8",
+                          path=path, hint="save the record as UTF-8") from None
+    loader = _RecordLoader(text, path)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         raise RecordError(
@@ -86,15 +141,23 @@ def parse_record(raw: bytes, path: Path, article_date: str | None = None) -> Rec
             path=path,
             line=mark.line + 1 if mark else None,
             column=mark.column + 1 if mark else None,
+            hint="fix the YAML there; quote a value that holds ': ' or starts with a sign",
         ) from None
     except yaml.YAMLError as error:
         raise RecordError(f"YAML error: {error}", path=path) from None
+    finally:
+        loader.dispose()
     if root is None:
         raise RecordError("record is empty", path=path, hint="write at least title, date and language")
-    _refuse_tags_and_aliases(root, path)
     if not isinstance(root, yaml.MappingNode):
         raise RecordError("the record must be a mapping of Dublin Core elements", path=path,
                           line=_line(root), hint="write 'title: ...', 'date: ...' on their own lines")
+    return root
+
+
+def parse_record(raw: bytes, path: Path, article_date: str | None = None) -> Record:
+    root = compose_record(raw, path)
+    _refuse_placeholders(root, path)
     values: dict[str, Value] = {}
     lines: dict[str, int] = {}
     for key_node, value_node in root.value:
@@ -107,7 +170,8 @@ def parse_record(raw: bytes, path: Path, article_date: str | None = None) -> Rec
                 "the keys are the fifteen Dublin Core elements: " + ", ".join(BY_NAME),
             )
         if key in values:
-            raise RecordError(f"key {key!r} appears twice", path=path, line=_line(key_node))
+            raise RecordError(f"key {key!r} appears twice", path=path, line=_line(key_node),
+                              hint=f"keep one of them (the first is on line {lines[key]})")
         values[key] = _convert(key, value_node, path)
         lines[key] = _line(value_node)
     for key in REQUIRED:
@@ -116,42 +180,38 @@ def parse_record(raw: bytes, path: Path, article_date: str | None = None) -> Rec
                               hint=f"add '{key}: ...'")
     _validate(values, lines, path, article_date)
     ordered = {element.name: values[element.name] for element in ELEMENTS if element.name in values}
-    return Record(path, raw, ordered)
+    return Record(path, raw, ordered, lines)
 
 
 def _line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
 
-def _refuse_tags_and_aliases(root: yaml.Node, path: Path) -> None:
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            raise RecordError("YAML aliases (*name) are not allowed in a record", path=path,
-                              line=_line(node), hint="write the value out in full")
-        seen.add(id(node))
-        if node.tag not in _PLAIN_TAGS and not _is_plain_scalar(node):
-            raise RecordError(f"YAML tag {node.tag!r} is not allowed in a record", path=path,
-                              line=_line(node), hint="records hold plain strings, lists and mappings")
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            for pair in node.value:
-                stack.extend(pair)
-
-
-def _is_plain_scalar(node: yaml.Node) -> bool:
-    """An untagged scalar that the resolver typed (int, date, bool...): kept as written."""
-    return isinstance(node, yaml.ScalarNode) and node.style is None and node.tag.startswith(
-        "tag:yaml.org,2002:") and node.tag.rsplit(":", 1)[1] in {
-        "int", "float", "bool", "null", "timestamp", "str"}
+def _refuse_placeholders(root: yaml.MappingNode, path: Path) -> None:
+    """Name every field still saying FILL IN at once: a person fixes them all in one pass."""
+    unfilled: list[tuple[str, int]] = []
+    for key_node, value_node in root.value:
+        stack = [key_node, value_node]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, yaml.ScalarNode) and PLACEHOLDER in node.value:
+                unfilled.append((str(key_node.value), _line(node)))
+                break
+            if isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+            elif isinstance(node, yaml.MappingNode):
+                stack.extend(item for pair in node.value for item in pair)
+    if unfilled:
+        fields = ", ".join(f"{key!r} (line {line})" for key, line in unfilled)
+        raise RecordError(f"the record still says {PLACEHOLDER!r} in {fields}", path=path,
+                          line=unfilled[0][1], hint="replace each with the real value, or delete "
+                          "an element that does not apply, except the title")
 
 
 def _scalar(key: str, node: yaml.Node, path: Path, what: str) -> str:
     if not isinstance(node, yaml.ScalarNode):
-        raise RecordError(f"{key!r} must be {what}, not a {_kind(node)}", path=path, line=_line(node))
+        raise RecordError(f"{key!r} must be {what}, not a {_kind(node)}", path=path, line=_line(node),
+                          hint=_SHAPES[what].format(key=key))
     if node.tag == "tag:yaml.org,2002:null" and node.style is None:
         raise RecordError(f"{key!r} is empty", path=path, line=_line(node),
                           hint="give it a value or remove the key")
@@ -165,9 +225,6 @@ def _scalar(key: str, node: yaml.Node, path: Path, what: str) -> str:
     if value.strip() == "":
         raise RecordError(f"{key!r} is empty", path=path, line=_line(node),
                           hint="give it a value or remove the key")
-    if PLACEHOLDER in value:
-        raise RecordError(f"{key!r} still says {PLACEHOLDER!r}", path=path, line=_line(node),
-                          hint="replace it with the real value")
     return value
 
 
@@ -206,7 +263,8 @@ def _convert(key: str, node: yaml.Node, path: Path) -> Value:
 def _check_language(tag: str, path: Path, line: int, where: str) -> None:
     import langcodes  # imported here: it costs ~0.1 s and only validation needs it
 
-    if not langcodes.tag_is_valid(tag):
+    # langcodes also accepts 'fr_FR', which BCP 47 (and so xml:lang and /Lang) does not.
+    if not _TAG_SYNTAX.fullmatch(tag) or not langcodes.tag_is_valid(tag):
         raise RecordError(f"{where}: {tag!r} is not a valid BCP 47 language tag", path=path,
                           line=line, hint="use a tag such as 'fr', 'en-GB' or 'pt-BR'")
 
@@ -231,6 +289,14 @@ def _validate(values: dict[str, Value], lines: dict[str, int], path: Path,
         raise RecordError(
             f"'date' {dates[0]!r} disagrees with the article's header date {article_date!r}",
             path=path, line=lines["date"], hint="correct whichever of the two is wrong",
+        )
+    identifier = values.get("identifier")
+    if isinstance(identifier, str) and (_ABSOLUTE.match(identifier)
+                                        or ".." in re.split(r"[/\\]", identifier)):
+        raise UnsafePathError(
+            f"'identifier' {identifier!r} reads as a file path leading out of the folder it names",
+            path=path, line=lines["identifier"],
+            hint="use a URN or URI, e.g. 'urn:archivist:2021-07-some-slug'",
         )
     if "format" in values and not _MIME.fullmatch(values["format"]):  # type: ignore[arg-type]
         raise RecordError(f"'format' {values['format']!r} is not a MIME type", path=path,

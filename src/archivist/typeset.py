@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 from datetime import datetime
 from xml.sax.saxutils import escape
@@ -30,6 +31,13 @@ MARGIN_TOP = 25 * mm
 MARGIN_BOTTOM = 28 * mm
 FOOTER_Y = 15 * mm
 FOOTER_SIZE = 8.5
+# reportlab wraps the whole rest of a paragraph again each time it splits it at a page
+# end, so one paragraph of n characters costs about n squared: a 5 MB article in one
+# paragraph would never finish. A paragraph longer than this is set as consecutive
+# pieces of at most about this many characters (a page holds ~3,500), cut after a
+# sentence where there is one, else between words; no word is cut or changed.
+PIECE_CHARS = 4000
+_SENTENCE_END = re.compile(r"[.!?…»”)]\s")
 
 
 def footer_text(label: str, page: int, total: int) -> str:
@@ -51,7 +59,10 @@ def typeset(article: Article, record: Record, created: datetime) -> bytes:
         Paragraph(escape(date_text), styles["dateline"]),
         HRFlowable(width="100%", thickness=0.4, color=(0.35, 0.35, 0.35), spaceBefore=2, spaceAfter=14),
     ]
-    story += [Paragraph(escape(prepare(p, language)), styles["body"]) for p in article.paragraphs]
+    for paragraph in article.paragraphs:
+        *pieces, last = _pieces(prepare(paragraph, language))
+        story += [Paragraph(escape(piece), styles["piece"]) for piece in pieces]
+        story.append(Paragraph(escape(last), styles["body"]))
     story.append(Spacer(1, 1))
 
     out = io.BytesIO()
@@ -79,7 +90,29 @@ def _styles(names: dict[str, str], language: str) -> dict[str, ParagraphStyle]:
         "dateline": ParagraphStyle("dateline", fontName=names["italic"], fontSize=11.5,
                                    leading=14, spaceAfter=4, textColor=(0.25, 0.25, 0.25)),
         "body": body,
+        "piece": ParagraphStyle("piece", parent=body, spaceAfter=0),  # runs on into the next
     }
+
+
+def _pieces(text: str) -> list[str]:
+    """``text`` cut into pieces of at most ~PIECE_CHARS at ordinary spaces (never at U+00A0).
+
+    Cutting only at U+0020 keeps French spacing whole: the no-break space before ';'
+    and inside guillemets is never a cut, so no piece starts with such a sign.
+    """
+    pieces = []
+    while len(text) > PIECE_CHARS:
+        window = text[PIECE_CHARS // 2:PIECE_CHARS]
+        ends = [m.end() - 1 for m in _SENTENCE_END.finditer(window) if window[m.end() - 1] == " "]
+        cut = PIECE_CHARS // 2 + ends[-1] if ends else text.rfind(" ", 0, PIECE_CHARS)
+        if cut <= 0:  # one word longer than a piece: cut after it
+            cut = text.find(" ", PIECE_CHARS)
+            if cut < 0:
+                break
+        pieces.append(text[:cut])
+        text = text[cut + 1:]
+    pieces.append(text)
+    return pieces
 
 
 def _require_glyphs(article: Article, record: Record, title: str, date_text: str, label: str) -> None:

@@ -41,7 +41,7 @@ def _text(value: str) -> str:
     return escape(value).replace("\r", "&#13;")
 
 
-def _dc_property(name: str, value, container: str | None, language: str) -> str:  # noqa: ANN001
+def _dc_property(name: str, value, container: str | None, language: str) -> str:
     tag = f"dc:{name}"
     if container is None:
         return f"<{tag}>{_text(value)}</{tag}>"

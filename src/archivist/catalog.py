@@ -1,0 +1,402 @@
+"""The archive's catalog, ``archive/catalog.sqlite``: one row per document and a full-text index.
+
+The catalog is an index, not archival content. ``build`` updates it as each PDF is
+stored; ``rebuild`` makes it again from the PDFs alone (their XMP, their embedded
+source or their page text), so losing or corrupting it never loses anything.
+
+SQLite in WAL mode: readers never block the writer, a second writing process waits
+for the first (busy timeout) instead of failing, and every update is one transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import sqlite3
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pyphen
+from pypdf import PdfReader
+
+from .article import Article, parse_article
+from .check import page_text
+from .dublincore import DC_NAMESPACE
+from .errors import ArchiveReadError, ArchivistError, StorageError
+from .extract import read_embedded
+from .profile import Profile
+from .record import Record
+from .typography import hyphenation_language
+
+CATALOG_NAME = "catalog.sqlite"
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT = 60.0  # seconds a writer waits for another before giving up
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+PDFAID = "http://www.aiim.org/pdfa/ns/id/"
+
+_SCHEMA = ("""
+CREATE TABLE documents (
+    stem TEXT PRIMARY KEY,
+    identifier TEXT,
+    date TEXT NOT NULL,
+    title TEXT NOT NULL,
+    language TEXT NOT NULL,
+    creators TEXT NOT NULL,     -- JSON array, in the record's order
+    subjects TEXT NOT NULL,     -- JSON array, in the record's order
+    description TEXT NOT NULL,
+    path TEXT NOT NULL,         -- relative to the archive: 2021/STEM.pdf
+    pages INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    profile TEXT NOT NULL
+)""", """
+CREATE VIRTUAL TABLE search USING fts5(
+    title, description, subjects, body, tokenize = 'unicode61 remove_diacritics 2'
+)""", f"PRAGMA user_version = {SCHEMA_VERSION}")
+_COLUMNS = ("stem", "identifier", "date", "title", "language", "creators", "subjects",
+            "description", "path", "pages", "sha256", "profile")
+
+
+@dataclass(frozen=True)
+class Document:
+    """What the catalog knows of one archived PDF."""
+
+    stem: str
+    identifier: str | None
+    date: str
+    title: str
+    language: str
+    creators: tuple[str, ...]
+    subjects: tuple[str, ...]
+    description: str
+    path: str  # relative to the archive, with '/': 2021/STEM.pdf
+    pages: int
+    sha256: str
+    profile: str
+    body: str = ""  # indexed, never stored in the documents table
+
+
+def document_for(article: Article, record: Record, path: str, pages: int, sha256: str,
+                 profile: Profile) -> Document:
+    """The catalog entry of a document just built, from its inputs: no PDF is read again."""
+    values = record.values
+    return Document(
+        stem=article.path.stem, identifier=record.identifier, date=record.date, title=record.title,
+        language=record.language, creators=tuple(values.get("creator", ())),
+        subjects=tuple(values.get("subject", ())),
+        description=record.lang_text("description") if "description" in values else "",
+        path=path, pages=pages, sha256=sha256, profile=profile.name, body=article.text,
+    )
+
+
+# -- the database ------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _connect(archive: Path, *, create: bool) -> Iterator[sqlite3.Connection]:
+    """A connection in autocommit mode (transactions are explicit), closed on the way out."""
+    path = archive / CATALOG_NAME
+    if not create and not path.exists():
+        raise ArchiveReadError("the archive has no catalog yet", path=path,
+                               hint="run 'make' or 'archivist catalog --rebuild'")
+    try:
+        connection = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
+    except sqlite3.Error as error:
+        raise StorageError(f"cannot open the catalog: {error}", path=path) from None
+    try:
+        connection.create_function("casefold", 1, _casefold, deterministic=True)
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")
+        yield connection
+    except sqlite3.Error as error:
+        raise ArchiveReadError(f"catalog error: {error}", path=path,
+                               hint="run 'archivist catalog --rebuild' to make it again") from None
+    finally:
+        connection.close()
+
+
+def _casefold(text: str | None) -> str | None:
+    return text.casefold() if text is not None else None
+
+
+def _ensure_schema(connection: sqlite3.Connection, path: Path) -> None:
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    if version == 0:  # a new file: each statement runs inside the caller's transaction
+        for statement in _SCHEMA:
+            connection.execute(statement)
+    elif version != SCHEMA_VERSION:
+        raise ArchiveReadError(f"the catalog has schema version {version}, this archivist reads "
+                               f"{SCHEMA_VERSION}", path=path, hint="run 'archivist catalog --rebuild'")
+
+
+def _insert(connection: sqlite3.Connection, document: Document) -> None:
+    row = asdict(document)
+    row["creators"] = json.dumps(document.creators, ensure_ascii=False)
+    row["subjects"] = json.dumps(document.subjects, ensure_ascii=False)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[1:])
+    connection.execute(
+        f"INSERT INTO documents ({', '.join(_COLUMNS)}) VALUES ({', '.join(':' + c for c in _COLUMNS)}) "
+        f"ON CONFLICT (stem) DO UPDATE SET {updates}", row)
+    (rowid,) = connection.execute("SELECT rowid FROM documents WHERE stem = ?", (document.stem,)).fetchone()
+    connection.execute("DELETE FROM search WHERE rowid = ?", (rowid,))
+    connection.execute(
+        "INSERT INTO search (rowid, title, description, subjects, body) VALUES (?, ?, ?, ?, ?)",
+        (rowid, document.title, document.description, "\n".join(document.subjects), document.body))
+
+
+def put(archive: Path, documents: Iterable[Document]) -> None:
+    """Add or replace documents, in one transaction: one commit per batch, not per document."""
+    with _connect(archive, create=True) as connection:
+        connection.execute("BEGIN IMMEDIATE")
+        _ensure_schema(connection, archive / CATALOG_NAME)
+        for document in documents:
+            _insert(connection, document)
+        connection.execute("COMMIT")
+
+
+# -- queries -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Narrow a listing or a search: a date range (W3C dates, inclusive), a language, a subject."""
+
+    date_from: str | None = None
+    date_to: str | None = None
+    language: str | None = None
+    subject: str | None = None
+
+    def where(self) -> tuple[str, dict[str, str]]:
+        """SQL conditions on ``documents d``; a month or year matches when its period overlaps."""
+        clauses, values = [], {}
+        for key, op in (("date_from", ">="), ("date_to", "<=")):
+            bound = getattr(self, key)
+            if bound is not None:
+                n = f"min(length(substr(d.date, 1, 10)), length(:{key}))"
+                clauses.append(f"substr(d.date, 1, {n}) {op} substr(:{key}, 1, {n})")
+                values[key] = bound
+        if self.language is not None:
+            clauses.append("(lower(d.language) = lower(:language)"
+                           " OR lower(d.language) LIKE lower(:language) || '-%')")
+            values["language"] = self.language
+        if self.subject is not None:
+            clauses.append("EXISTS (SELECT 1 FROM json_each(d.subjects) s"
+                           " WHERE casefold(s.value) = casefold(:subject))")
+            values["subject"] = self.subject
+        return " AND ".join(clauses) or "1", values
+
+
+def _documents(rows: list[sqlite3.Row]) -> list[Document]:
+    return [Document(**{**dict(row), "creators": tuple(json.loads(row["creators"])),
+                        "subjects": tuple(json.loads(row["subjects"]))}) for row in rows]
+
+
+def list_documents(archive: Path, filters: Filters) -> list[Document]:
+    """Documents matching ``filters``, in date order."""
+    where, values = filters.where()
+    with _connect(archive, create=False) as connection:
+        _ensure_schema(connection, archive / CATALOG_NAME)
+        connection.row_factory = sqlite3.Row
+        rows = connection.execute(
+            f"SELECT {', '.join(_COLUMNS)} FROM documents d WHERE {where} ORDER BY d.date, d.stem",
+            values).fetchall()
+    return _documents(rows)
+
+
+def fts_query(text: str) -> str:
+    """The words of ``text`` as an FTS5 query that needs them all; 'word*' is a prefix.
+
+    Each word is quoted, so punctuation in what a person types is never FTS5 syntax.
+    """
+    terms = []
+    for word in text.split():
+        prefix = word.endswith("*") and len(word) > 1
+        core = word.rstrip("*") if prefix else word
+        terms.append('"' + core.replace('"', '""') + '"' + ("*" if prefix else ""))
+    return " ".join(terms)
+
+
+def search(archive: Path, text: str, filters: Filters) -> list[Document]:
+    """Documents whose title, description, subjects or body hold every word of ``text``, best first."""
+    query = fts_query(text)
+    if not query:
+        raise ArchivistError("the search has no words", hint="archivist search 'Lamorgese'")
+    where, values = filters.where()
+    with _connect(archive, create=False) as connection:
+        _ensure_schema(connection, archive / CATALOG_NAME)
+        connection.row_factory = sqlite3.Row
+        rows = connection.execute(
+            f"SELECT {', '.join('d.' + c for c in _COLUMNS)} FROM search"
+            " JOIN documents d ON d.rowid = search.rowid"
+            f" WHERE search MATCH :query AND {where}"
+            " ORDER BY bm25(search), d.date, d.stem", {**values, "query": query}).fetchall()
+    return _documents(rows)
+
+
+# -- rebuilding from the archive alone -----------------------------------------------------
+
+
+def rebuild(archive: Path) -> tuple[int, list[ArchiveReadError]]:
+    """Make the catalog again from every PDF in the archive; the PDFs that cannot be read are returned.
+
+    Done in one transaction on the existing file: a process reading or writing it at the
+    same time sees the old catalog or the new one, never a mixture.
+    """
+    documents, failures = [], []
+    for pdf in sorted(archive.glob("*/*.pdf")):
+        try:
+            documents.append(read_document(archive, pdf))
+        except ArchiveReadError as error:
+            failures.append(error)
+    path = archive / CATALOG_NAME
+    if path.exists() and not _is_database(path):  # nothing in it can be kept
+        for name in (CATALOG_NAME, *(CATALOG_NAME + end for end in ("-wal", "-shm", "-journal"))):
+            (archive / name).unlink(missing_ok=True)
+    with _connect(archive, create=True) as connection:
+        connection.execute("BEGIN IMMEDIATE")
+        for statement in ("DROP TABLE IF EXISTS documents", "DROP TABLE IF EXISTS search",
+                          "PRAGMA user_version = 0"):
+            connection.execute(statement)
+        _ensure_schema(connection, path)
+        for document in documents:
+            _insert(connection, document)
+        connection.execute("COMMIT")
+    return len(documents), failures
+
+
+def _is_database(path: Path) -> bool:
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+            connection.execute("PRAGMA schema_version").fetchone()
+        return True
+    except sqlite3.DatabaseError:
+        return False
+
+
+def read_document(archive: Path, pdf: Path) -> Document:
+    """A catalog entry from the PDF alone: its XMP, its PDF/A claim, and its text."""
+    try:
+        data = pdf.read_bytes()
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        xmp = _xmp_values(reader)
+        language = xmp[(DC_NAMESPACE, "language")][0][1]
+        title = _lang_alt(xmp[(DC_NAMESPACE, "title")])
+        date = xmp[(DC_NAMESPACE, "date")][0][1]
+        profile = Profile.parse(xmp[(PDFAID, "part")][0][1] + xmp[(PDFAID, "conformance")][0][1])
+        body = _body(reader, title, language)
+        pages = len(reader.pages)
+    except OSError as error:
+        raise ArchiveReadError(f"cannot read: {error.strerror}", path=pdf) from None
+    except (KeyError, IndexError) as error:
+        raise ArchiveReadError(f"lacks the XMP a catalog entry needs ({error})", path=pdf,
+                               hint="rebuild it with 'make'") from None
+    except ArchivistError as error:  # an unknown PDF/A claim, an embedded article unreadable
+        raise ArchiveReadError(f"cannot be catalogued: {error}", path=pdf,
+                               hint="rebuild it with 'make'") from None
+    except Exception as error:  # pypdf and ElementTree raise many kinds on a damaged file
+        raise ArchiveReadError(f"cannot be read as an archived PDF: {error}", path=pdf,
+                               hint="restore it from a copy that passes 'archivist check'") from None
+
+    def items(name: str) -> tuple[str, ...]:
+        return tuple(text for _, text in xmp.get((DC_NAMESPACE, name), ()))
+
+    identifier = items("identifier")
+    description = xmp.get((DC_NAMESPACE, "description"))
+    return Document(
+        stem=pdf.stem, identifier=identifier[0] if identifier else None, date=date, title=title,
+        language=language, creators=items("creator"), subjects=items("subject"),
+        description=_lang_alt(description) if description else "",
+        path=pdf.relative_to(archive).as_posix(), pages=pages,
+        sha256=hashlib.sha256(data).hexdigest(), profile=profile.name, body=body,
+    )
+
+
+def _xmp_values(reader: PdfReader) -> dict[tuple[str, str], list[tuple[str | None, str]]]:
+    """Every XMP property as (namespace, name) -> [(xml:lang, text), ...]."""
+    root = ET.fromstring(reader.trailer["/Root"]["/Metadata"].get_object().get_data())
+    values: dict[tuple[str, str], list[tuple[str | None, str]]] = {}
+    for description in root.iter(f"{{{RDF}}}Description"):
+        for prop in description:
+            namespace, _, name = prop.tag[1:].partition("}")
+            items = prop.findall(f"./*/{{{RDF}}}li")
+            values[(namespace, name)] = ([(li.get(XML_LANG), li.text or "") for li in items]
+                                         or [(None, prop.text or "")])
+    return values
+
+
+def _lang_alt(items: list[tuple[str | None, str]]) -> str:
+    """The x-default text: the writer puts the document language's text there."""
+    return next((text for lang, text in items if lang == "x-default"), items[0][1])
+
+
+def _body(reader: PdfReader, title: str, language: str) -> str:
+    """The article's text: its embedded source when the PDF carries one, else its pages."""
+    files, _ = read_embedded(reader)
+    for item in files:
+        if item.relationship == "/Source":
+            return parse_article(item.data, Path(item.name)).text
+    return body_from_pages(reader, title, language)
+
+
+def body_from_pages(reader: PdfReader, title: str, language: str) -> str:
+    """The body as the pages show it, without title, dateline and footers, hyphenation undone.
+
+    The pages are read as the checker reads them, the reading it proved equal to the article.
+    """
+    lines: list[str] = []
+    for number, page in enumerate(reader.pages):
+        page_lines = [line for line in page_text(page).splitlines() if line.strip()][:-1]
+        if number == 0:  # the title's lines (a word longer than a line is cut), then the dateline
+            seen, wanted = 0, len("".join(title.split()))
+            while page_lines and seen < wanted:
+                seen += len("".join(page_lines.pop(0).split()))
+            page_lines = page_lines[1:]
+        lines += page_lines
+    return " ".join(dehyphenate(lines, language))
+
+
+def dehyphenate(lines: list[str], language: str) -> list[str]:
+    """The words of ``lines``, each word the typesetter hyphenated at a line end made whole again.
+
+    The typesetter breaks a word where the language's hyphenation dictionary allows and
+    adds a hyphen, or breaks a hyphenated word at its own hyphen. The page shows both
+    alike ('coopé-' / 'ration', 'Rabat-' / 'Salé'); the same dictionary, the other
+    occurrences of the word in the text, then the case of the second part tell them apart.
+    """
+    dictionary = hyphenation_language(language)
+    hyphenator = pyphen.Pyphen(lang=dictionary) if dictionary else None
+    rows = [line.split() for line in lines]
+    seen = {_strip(word).casefold() for row in rows for word in row}
+    words: list[str] = []
+    for row in rows:
+        if (hyphenator and words and row and len(words[-1]) > 1 and words[-1].endswith("-")
+                and _soft_break(hyphenator, words[-1], row[0], seen)):
+            words[-1] = words[-1][:-1] + row[0]
+            row = row[1:]
+        words += row
+    return words
+
+
+_LEADING = "'\"([{¿‘‚“„«"
+_TRAILING = "]'\")}?!.,;:’‛”‟»"
+
+
+def _strip(word: str) -> str:
+    return word.lstrip(_LEADING).rstrip(_TRAILING)
+
+
+def _soft_break(hyphenator: pyphen.Pyphen, head: str, tail: str, seen: set[str]) -> bool:
+    """Whether ``head`` ends with a hyphen the typesetter added inside the word ``head + tail``."""
+    start, end = head.lstrip(_LEADING), tail.rstrip(_TRAILING)
+    joined, hyphenated = start[:-1] + end, start + end
+    if len(start) - 1 not in hyphenator.positions(joined):
+        return False  # the dictionary never breaks the joined word there: the hyphen is the word's
+    if len(start) not in hyphenator.positions(hyphenated):
+        return True  # nor would it break the hyphenated word there: the hyphen was added
+    if joined.casefold() in seen or hyphenated.casefold() in seen:
+        return joined.casefold() in seen
+    return not end[:1].isupper()  # 'Rabat-' / 'Salé': a capital starts a part of a compound

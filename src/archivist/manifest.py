@@ -1,0 +1,249 @@
+"""The archive's fixity manifest: the SHA-256 of every file it holds, in BagIt's line form.
+
+``archive/manifest-sha256.txt`` has one line per document file, ``<sha256>  <path>``,
+sorted by path: the manifest line of RFC 8493 (2.1.3), with paths relative to the
+archive, ``/`` between folders, and ``%``, CR and LF percent-encoded as the RFC says.
+
+Why not the Library of Congress ``bagit`` package: it manages a whole bag, whose
+payload must sit under ``data/`` beside ``bagit.txt`` (``make_bag`` moves every file
+there), and its one way to update a manifest, ``Bag.save(manifests=True)``, re-hashes
+the entire payload and rewrites the manifest in place, not atomically, after
+chdir()ing the process. The archive adds one document at a time to ``archive/YYYY/``
+while another build may be doing the same, so it needs an incremental update, under a
+lock, written atomically; the line format is the only part of BagIt it can share.
+
+The manifest is updated from the main process after each stored document
+(``build.register``), and a write killed before that update is caught up from its
+journal intent (see ``archivist.store``) at the next update or ``verify``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import FixityError, UnsafePathError
+from .store import archive_lock, archive_write, intents, staging_dir, sweep_staging
+
+MANIFEST_NAME = "manifest-sha256.txt"
+# The archive's files about itself, never listed: the manifest, the placeholder git
+# keeps, and the catalog, an index that archivist.catalog can always rebuild (SQLite
+# keeps its -wal, -shm or -journal companion beside it while it writes).
+BOOKKEEPING = frozenset({MANIFEST_NAME, ".gitkeep", "catalog.sqlite", "catalog.sqlite-wal",
+                         "catalog.sqlite-shm", "catalog.sqlite-journal"})
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+_ENCODED = re.compile(r"%(25|0A|0D)")
+
+
+def sha256_file(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def encode_path(relpath: str) -> str:
+    """A relative path as a manifest line writes it (RFC 8493: %, CR and LF percent-encoded)."""
+    return relpath.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def decode_path(text: str) -> str:
+    return _ENCODED.sub(lambda m: chr(int(m[1], 16)), text)
+
+
+@dataclass
+class Manifest:
+    """The manifest as read: path -> digest, the line each came from, and damaged lines."""
+
+    entries: dict[str, str] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+    damaged: list[str] = field(default_factory=list)
+
+
+def read_manifest(archive: Path) -> Manifest:
+    """Parse the manifest strictly: a line that is not exactly a manifest line is damage."""
+    manifest = Manifest()
+    path = archive / MANIFEST_NAME
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return manifest
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        manifest.damaged.append(f"{path}: byte {error.start} is not UTF-8")
+        return manifest
+    lines = text.split("\n")  # manifest lines end with LF, and only LF
+    if lines[-1]:
+        manifest.damaged.append(f"{path}: the last line does not end with a line feed")
+    else:
+        lines.pop()
+    for number, line in enumerate(lines, start=1):
+        digest, separator, encoded = line[:64], line[64:66], line[66:]
+        relpath = decode_path(encoded) if "%" in encoded else encoded
+        if separator != "  " or not _DIGEST.fullmatch(digest) or not _is_clean(relpath) or "\r" in line:
+            manifest.damaged.append(f"{path}:{number}: not a manifest line '<sha256>  <path>': {line!r}")
+        elif relpath in manifest.entries:
+            manifest.damaged.append(f"{path}:{number}: {relpath!r} is listed twice")
+        else:
+            manifest.entries[relpath] = digest
+            manifest.lines[relpath] = number
+    return manifest
+
+
+def _is_clean(relpath: str) -> bool:
+    """A normalised relative path: not empty or absolute, no empty, '.' or '..' part, no NUL."""
+    if not relpath or "\0" in relpath or relpath[0] == "/" or relpath[-1] == "/" or "//" in relpath:
+        return False
+    return "/." not in "/" + relpath or all(part not in (".", "..") for part in relpath.split("/"))
+
+
+def _render(entries: dict[str, str]) -> bytes:
+    return "".join(f"{entries[p]}  {encode_path(p)}\n" for p in sorted(entries)).encode("utf-8")
+
+
+def _relpath(archive: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(archive.resolve()).as_posix()
+    except ValueError:
+        raise UnsafePathError("is not inside the archive, so the manifest cannot list it",
+                              path=path, hint=f"store it under {archive}") from None
+
+
+def record(archive: Path, files: Iterable[Path]) -> None:
+    """List ``files`` (just stored) in the manifest with their SHA-256, and catch up on intents.
+
+    Under the archive lock: read, update, and replace the manifest atomically. Every
+    settled intent whose target now holds the intended bytes is applied, so a document
+    stored by a build killed before its own update is listed too. A damaged manifest is
+    never rewritten: that would erase the evidence ``verify`` must report.
+    """
+    with archive_lock(archive):
+        sweep_staging(archive)
+        manifest = read_manifest(archive)
+        if manifest.damaged:
+            raise FixityError(
+                "the manifest is damaged, so it is not updated: " + manifest.damaged[0],
+                path=archive / MANIFEST_NAME,
+                hint="run 'archivist verify' and restore the manifest from a backup",
+            )
+        entries = dict(manifest.entries)
+        settled = [intent for intent in intents(archive) if intent.settled]
+        for intent in settled:
+            target = archive / intent.relpath
+            if intent.relpath and target.is_file() and sha256_file(target) == intent.sha256:
+                entries[intent.relpath] = intent.sha256
+        for path in files:
+            entries[_relpath(archive, path)] = sha256_file(path)
+        if entries != manifest.entries:
+            archive_write(archive, archive / MANIFEST_NAME, _render(entries), journal=False)
+        for intent in settled:
+            intent.file.unlink(missing_ok=True)
+
+
+@dataclass
+class Report:
+    """What ``verify`` found: one sentence per problem, each naming its file."""
+
+    files: int
+    entries: int
+    missing: list[str] = field(default_factory=list)
+    altered: list[str] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+    damaged: list[str] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[str]:
+        return self.damaged + self.missing + self.altered + self.unexpected
+
+    def summary(self) -> str:
+        return (f"verified {self.files} file(s) against {self.entries} manifest entries: "
+                f"{len(self.missing)} missing, {len(self.altered)} altered, "
+                f"{len(self.unexpected)} unexpected, {len(self.damaged)} damaged manifest line(s)")
+
+
+def verify(archive: Path) -> Report:
+    """Re-hash every file of the archive against the manifest.
+
+    Settled intents are applied first, under the lock. Hashing runs without the lock,
+    so builds are not held up; a file that then disagrees is looked at again under the
+    lock, where a write still in flight (its intent held by a live writer) is allowed
+    its new bytes, so a concurrent build is never reported as damage. An archive with no
+    staging folder beside it has had no writer since it was copied: it is read as it is,
+    so a read-only copy can be verified.
+    """
+    if not archive.is_dir():
+        raise FixityError("there is no archive folder here", path=archive,
+                          hint="name the archive with --archive (make: ARCHIVE=...)")
+    in_use = staging_dir(archive).is_dir()
+    if in_use:
+        with archive_lock(archive):
+            if not read_manifest(archive).damaged:
+                record(archive, ())
+    manifest = read_manifest(archive)
+    on_disk, odd = _files(archive)
+    suspects = _disagreements(archive, manifest, on_disk)
+    if suspects and in_use:
+        with archive_lock(archive):
+            manifest = read_manifest(archive)
+            on_disk, odd = _files(archive)
+            in_flight: dict[str, set[str]] = {}
+            for intent in intents(archive):
+                if not intent.settled and intent.relpath:
+                    in_flight.setdefault(intent.relpath, set()).add(intent.sha256)
+            suspects = _disagreements(archive, manifest, on_disk, sorted(suspects), in_flight)
+    report = Report(len(on_disk), len(manifest.entries), damaged=list(manifest.damaged))
+    report.unexpected += odd
+    for relpath, (kind, digest) in sorted(suspects.items()):
+        shown = archive / relpath
+        if kind == "missing":
+            report.missing.append(f"{shown}: missing; the manifest lists it "
+                                  f"(line {manifest.lines[relpath]})")
+        elif kind == "altered":
+            report.altered.append(f"{shown}: altered; its SHA-256 is {digest}, the manifest "
+                                  f"says {manifest.entries[relpath]}")
+        else:
+            report.unexpected.append(f"{shown}: unexpected; the manifest does not list it")
+    return report
+
+
+def _files(archive: Path) -> tuple[set[str], list[str]]:
+    """Relative paths of the archive's regular files, and a sentence per symbolic link."""
+    found: set[str] = set()
+    odd: list[str] = []
+    for folder, dirs, names in os.walk(archive):  # never follows a symbolic link
+        for name in sorted(dirs + names):
+            path = Path(folder, name)
+            relpath = path.relative_to(archive).as_posix()
+            if path.is_symlink():
+                odd.append(f"{path}: unexpected; a symbolic link, and the archive holds only files")
+            elif name in dirs or relpath in BOOKKEEPING:
+                continue
+            elif path.is_file():
+                found.add(relpath)
+            else:
+                odd.append(f"{path}: unexpected; not a regular file")
+    return found, odd
+
+
+def _disagreements(archive: Path, manifest: Manifest, on_disk: set[str],
+                   only: list[str] | None = None,
+                   in_flight: dict[str, set[str]] | None = None) -> dict[str, tuple[str, str]]:
+    """relpath -> ("missing" | "altered" | "unexpected", digest found) for each disagreement."""
+    found: dict[str, tuple[str, str]] = {}
+    for relpath in only if only is not None else sorted(on_disk | set(manifest.entries)):
+        allowed = (in_flight or {}).get(relpath, set())
+        if relpath not in on_disk:
+            if relpath in manifest.entries:
+                found[relpath] = ("missing", "")
+            continue
+        digest = sha256_file(archive / relpath)
+        if digest in allowed:
+            continue
+        if relpath not in manifest.entries:
+            found[relpath] = ("unexpected", digest)
+        elif digest != manifest.entries[relpath]:
+            found[relpath] = ("altered", digest)
+    return found

@@ -1,0 +1,322 @@
+"""The catalog: filled as articles are built, listed and searched, and rebuilt from the PDFs alone."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIRST, REPO, archivist, folder_args
+from pypdf import PdfReader
+
+from archivist.article import parse_article
+from archivist.build import Paths, creation_instant
+from archivist.catalog import (
+    CATALOG_NAME,
+    Document,
+    Filters,
+    body_from_pages,
+    dehyphenate,
+    list_documents,
+    search,
+)
+from archivist.check import page_text
+from archivist.cli import main
+from archivist.record import parse_record
+from archivist.typeset import typeset
+
+SECOND = "2022-03-14-counterterrorism-conference"
+SECOND_TEXT = """\
+date 2022-03-14
+The interministerial conference on counterterrorism cooperation brought together representatives of \
+twenty-seven governments, intergovernmental organisations and nongovernmental observers in Lisbon.
+Participants discussed the implementation of internationally recognised standards, the interoperability \
+of information-sharing systems, and the responsibilities of long-established institutions towards \
+unaccompanied minors, whose protection remained, in the words of several delegations, \
+extraordinarily insufficient.
+The ministers of the interior agreed that counterterrorism cooperation and the protection of \
+unaccompanied minors should be treated as complementary responsibilities, and asked the secretariat \
+to prepare comprehensive recommendations on interoperability before the autumn.
+"""
+SECOND_RECORD = """\
+title: Interministerial conference on counterterrorism cooperation
+creator: [Ann Example, Bob Example]
+subject: [counterterrorism, interoperability, Unaccompanied minors]
+description: Twenty-seven governments discuss cooperation and the protection of minors.
+date: "2022-03-14"
+language: en-GB
+identifier: urn:archivist:2022-03-14-counterterrorism-conference
+"""
+
+
+def catalog_json(paths: Paths, command: str, *args: str) -> list[dict]:
+    """The command's JSON, run in this process: the queries are many and start-up would dominate."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        assert main([command, "--archive", str(paths.archive), "--json", *args]) == 0
+    return json.loads(out.getvalue())
+
+
+def stems(paths: Paths, command: str, *args: str) -> list[str]:
+    return [Path(d["path"]).stem for d in catalog_json(paths, command, *args)]
+
+
+@pytest.fixture
+def two(workspace: Paths) -> Paths:
+    workspace.article(SECOND).write_text(SECOND_TEXT, encoding="utf-8")
+    workspace.record(SECOND).write_text(SECOND_RECORD, encoding="utf-8")
+    return workspace
+
+
+def build(paths: Paths, *extra: str) -> None:
+    result = archivist("build", *folder_args(paths), *extra)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Paths:
+    """Both articles built once, for the tests that only read."""
+    root = tmp_path_factory.mktemp("catalog")
+    paths = Paths(root / "seeds", root / "metadata", root / "archive")
+    for folder in (paths.seeds, paths.metadata):
+        folder.mkdir()
+    shutil.copy(REPO / "seeds" / f"{FIRST}.txt", paths.seeds)
+    shutil.copy(REPO / "metadata" / f"{FIRST}.yaml", paths.metadata)
+    paths.article(SECOND).write_text(SECOND_TEXT, encoding="utf-8")
+    paths.record(SECOND).write_text(SECOND_RECORD, encoding="utf-8")
+    build(paths)
+    return paths
+
+
+@pytest.fixture
+def built(two: Paths) -> Paths:
+    """Both articles built in a private workspace, for the tests that change things."""
+    build(two)
+    return two
+
+
+def test_building_catalogues_every_field(shared: Paths) -> None:
+    [first, second] = catalog_json(shared, "list")
+    pdf = shared.pdf(FIRST)
+    assert first == {
+        "stem": FIRST,
+        "identifier": "urn:archivist:2021-07-laftit-lamorgese-rabat",
+        "date": "2021-07",
+        "title": "Abdelouafi Laftit et Luciana Lamorgese font le point sur la coopération "
+                 "maroco-italienne à Rabat",
+        "language": "fr",
+        "creators": ["Agence Maghreb Arabe Presse (MAP)"],
+        "subjects": ["coopération sécuritaire", "migration", "mineurs non accompagnés",
+                     "lutte contre le terrorisme", "Maroc", "Italie", "ministère de l’Intérieur"],
+        "description": first["description"],
+        "path": str(pdf),
+        "pages": len(PdfReader(pdf).pages),
+        "sha256": hashlib.sha256(pdf.read_bytes()).hexdigest(),
+        "profile": "2u",
+    }
+    assert first["description"].startswith("Le ministre marocain de l’Intérieur")
+    assert second["creators"] == ["Ann Example", "Bob Example"]
+    assert second["language"] == "en-GB"
+
+
+def test_the_catalog_is_one_file_at_the_top_of_the_archive(shared: Paths) -> None:
+    names = {p.relative_to(shared.archive).as_posix() for p in shared.archive.rglob("*")}
+    assert CATALOG_NAME in names
+    assert not [n for n in names if "sqlite" in n and n != CATALOG_NAME]  # no -wal or -shm left behind
+
+
+def test_search_lamorgese_prints_date_title_and_path(shared: Paths) -> None:
+    result = archivist("search", "--archive", shared.archive, "Lamorgese")
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.splitlines()
+    assert line.startswith("2021-07     Abdelouafi Laftit et Luciana Lamorgese font le point sur")
+    assert line.endswith(f"  {shared.pdf(FIRST)}")
+    assert "1 document(s)" in result.stderr
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    (["Lamorgese"], [FIRST]),
+    (["cooperation"], None),  # both, accents optional
+    (["Bourita"], [FIRST]),  # only in the body
+    (["interoperability", "Lisbon"], [SECOND]),  # every word must match
+    (["interoperability", "Rabat"], []),
+    (["Lamorg*"], [FIRST]),
+    (["\"Lamorgese", "OR", "x"], []),  # FTS5 syntax in a query is only words
+    (["mineurs", "accompagnés"], [FIRST]),
+])
+def test_search_finds_words_in_any_indexed_field(shared: Paths, query: list[str],
+                                                 expected: list[str] | None) -> None:
+    found = stems(shared, "search", *query)
+    if expected is None:
+        assert sorted(found) == [FIRST, SECOND]
+    else:
+        assert found == expected
+
+
+def test_search_with_no_words_is_an_error(shared: Paths) -> None:
+    result = archivist("search", "--archive", shared.archive, " ")
+    assert result.returncode == 1
+    assert "the search has no words" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    ([], [FIRST, SECOND]),
+    (["--from", "2021-07-20"], [FIRST, SECOND]),  # July 2021 overlaps the 20th onwards
+    (["--from", "2021-08"], [SECOND]),
+    (["--to", "2021"], [FIRST]),
+    (["--from", "2022-03-14", "--to", "2022-03-14"], [SECOND]),
+    (["--to", "2022-03-13"], [FIRST]),
+    (["--language", "en"], [SECOND]),  # en matches en-GB
+    (["--language", "EN-gb"], [SECOND]),
+    (["--language", "de"], []),
+    (["--subject", "unaccompanied MINORS"], [SECOND]),
+    (["--subject", "MAROC"], [FIRST]),
+    (["--subject", "minors"], []),  # a subject matches whole
+])
+def test_list_filters(shared: Paths, args: list[str], expected: list[str]) -> None:
+    assert stems(shared, "list", *args) == expected
+
+
+def test_search_takes_the_same_filters(shared: Paths) -> None:
+    assert stems(shared, "search", "cooperation", "--language", "fr") == [FIRST]
+
+
+def test_list_refuses_an_impossible_date(shared: Paths) -> None:
+    result = archivist("list", "--archive", shared.archive, "--from", "2021-02-30")
+    assert result.returncode == 2
+    assert "'2021-02-30' is not a date" in result.stderr
+
+
+def test_a_rebuilt_article_replaces_its_row(built: Paths) -> None:
+    record = built.record(SECOND)
+    record.write_text(record.read_text(encoding="utf-8").replace("Interministerial", "Ministerial"),
+                      encoding="utf-8")
+    build(built, SECOND)
+    titles = [d["title"] for d in catalog_json(built, "list")]
+    assert titles[1] == "Ministerial conference on counterterrorism cooperation"
+    assert len(titles) == 2
+    assert stems(built, "search", "interministerial") == [SECOND]  # still in the body
+
+
+# -- rebuilding from the archive alone -------------------------------------------------------
+
+
+def fts_contents(archive: Path) -> set[tuple[str, str, str, int]]:
+    """Every (document, term, column, position) in the full-text index."""
+    with contextlib.closing(sqlite3.connect(archive / CATALOG_NAME)) as connection:
+        connection.execute("CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, search, instance)")
+        return set(connection.execute(
+            "SELECT d.stem, t.term, t.col, t.offset FROM temp.terms t JOIN documents d ON d.rowid = t.doc"))
+
+
+def answers(paths: Paths, queries: list[str]) -> dict[str, list[Document]]:
+    out = {"": list_documents(paths.archive, Filters())}
+    for query in queries:
+        out[query] = search(paths.archive, query, Filters())
+    return out
+
+
+@pytest.mark.parametrize("profile", ["2u", "3u"])
+def test_rebuild_gives_the_same_answers(two: Paths, profile: str) -> None:
+    build(two, "--profile", profile)
+    words = {w.strip(".,;:«»()’'").lower() for p in (two.article(FIRST), two.article(SECOND))
+             for w in p.read_text(encoding="utf-8").split()}
+    queries = sorted(w for w in words if w.isalpha())
+    before, index = answers(two, queries), fts_contents(two.archive)
+    (two.archive / CATALOG_NAME).unlink()
+    result = archivist("catalog", "--rebuild", "--archive", two.archive)
+    assert result.returncode == 0, result.stderr
+    assert "rebuilt from the archive, 2 document(s)" in result.stdout
+    assert fts_contents(two.archive) == index
+    assert answers(two, queries) == before
+
+
+def test_the_order_articles_finish_in_changes_no_answer(two: Paths, tmp_path: Path) -> None:
+    build(two, "-j", "1")
+    parallel = Paths(two.seeds, two.metadata, tmp_path / "parallel")
+    build(parallel, "-j", "2")
+    assert fts_contents(parallel.archive) == fts_contents(two.archive)
+    assert [(d.stem, d.sha256) for d in list_documents(parallel.archive, Filters())] == [
+        (d.stem, d.sha256) for d in list_documents(two.archive, Filters())]
+
+
+def test_rebuild_repairs_a_corrupt_catalog(built: Paths) -> None:
+    before = catalog_json(built, "list")
+    (built.archive / CATALOG_NAME).write_bytes(b"this is not a database" * 100)
+    broken = archivist("list", "--archive", built.archive)
+    assert broken.returncode == 13
+    assert "catalog error" in broken.stderr and "archivist catalog --rebuild" in broken.stderr
+    assert archivist("catalog", "--rebuild", "--archive", built.archive).returncode == 0
+    assert catalog_json(built, "list") == before
+
+
+def test_rebuild_names_an_unreadable_pdf_and_keeps_the_others(built: Paths) -> None:
+    damaged = built.pdf(SECOND)
+    damaged.write_bytes(damaged.read_bytes()[:2000])
+    result = archivist("catalog", "--rebuild", "--archive", built.archive)
+    assert result.returncode == 13
+    assert f"archivist: {damaged}: " in result.stderr
+    assert stems(built, "list") == [FIRST]
+
+
+def test_listing_without_a_catalog_says_how_to_make_one(tmp_path: Path) -> None:
+    result = archivist("list", "--archive", tmp_path)
+    assert result.returncode == 13
+    assert "the archive has no catalog yet (run 'make' or 'archivist catalog --rebuild')" in result.stderr
+
+
+def test_two_processes_write_the_catalog_at_once(two: Paths) -> None:
+    processes = [subprocess.Popen([sys.executable, "-m", "archivist", "build", *folder_args(two), stem],
+                                  stderr=subprocess.PIPE, text=True) for stem in (FIRST, SECOND)]
+    for process in processes:
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+    assert stems(two, "list") == [FIRST, SECOND]
+
+
+# -- body text from the pages ------------------------------------------------------------------
+
+
+def test_body_from_the_pages_of_the_first_article_is_its_words(shared: Paths) -> None:
+    reader = PdfReader(shared.pdf(FIRST))
+    title = "Abdelouafi Laftit et Luciana Lamorgese font le point sur la coopération maroco-italienne à Rabat"
+    assert body_from_pages(reader, title, "fr").split() == shared.article(FIRST).read_text(
+        encoding="utf-8").split()[2:]
+
+
+def test_body_from_the_pages_skips_a_title_whose_word_is_cut(tmp_path: Path) -> None:
+    title = "Interministerialcounterterrorismcooperationconferenceproceedings summary"
+    article = parse_article(b"date 2021-07 Premier paragraphe.\nSecond.\n", tmp_path / "2021-07-x.txt")
+    record = parse_record(f'title: "{title}"\ndate: "2021-07"\nlanguage: fr\n'.encode(),
+                          tmp_path / "2021-07-x.yaml")
+    reader = PdfReader(io.BytesIO(typeset(article, record, creation_instant(record))))
+    assert len(page_text(reader.pages[0]).splitlines()) == 6  # the title takes two lines
+    assert body_from_pages(reader, title, "fr") == "Premier paragraphe. Second."
+
+
+@pytest.mark.parametrize(("lines", "language", "expected"), [
+    (["la coopé-", "ration entre"], "fr", ["la", "coopération", "entre"]),
+    (["de res-", "ponsables."], "fr", ["de", "responsables."]),
+    (["« coopé-", "ration »"], "fr", ["«", "coopération", "»"]),
+    (["die Nord-", "Süd Gespräche"], "de", ["die", "Nord-", "Süd", "Gespräche"]),  # a capital: a compound
+    (["a well-", "known and well-known idea"], "en", ["a", "well-", "known", "and", "well-known", "idea"]),
+    (["a com-", "prehensive and comprehensive plan"], "en", ["a", "comprehensive", "and", "comprehensive",
+                                                            "plan"]),
+    (["Wirtschafts-", "und Sozialausschuss"], "de", ["Wirtschafts-", "und", "Sozialausschuss"]),
+    (["coopé-", "ration"], "ja", ["coopé-", "ration"]),  # no dictionary: the typesetter never breaks words
+])
+def test_dehyphenate(lines: list[str], language: str, expected: list[str]) -> None:
+    assert dehyphenate(lines, language) == expected
+
+
+def test_catalog_without_rebuild_counts(shared: Paths) -> None:
+    result = archivist("catalog", "--archive", shared.archive)
+    assert result.returncode == 0
+    assert result.stdout == f"{shared.archive / CATALOG_NAME}: 2 document(s)\n"

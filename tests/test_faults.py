@@ -1,0 +1,335 @@
+"""Faults: a full disk, a refused permission, a SIGKILL at any moment, two builds at once.
+
+Each leaves the previous copy of a document intact, nothing temporary under the archive,
+and a manifest that ``archivist verify`` accepts once the fault is gone.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import multiprocessing
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import FIRST, REPO, folder_args, require_tool
+
+from archivist import manifest, store
+from archivist.build import Paths
+from archivist.cli import main
+
+SECOND_EPOCH = "1625184000"  # 2021-07-02: the rebuild's bytes differ from the first build's
+
+
+def files(root: Path) -> dict[str, str]:
+    """relative path -> sha256 of every file under root."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def staged(paths: Paths) -> list[str]:
+    """What the staging folder beside the archive holds besides its lock."""
+    return sorted(p.name for p in store.staging_dir(paths.archive).iterdir() if p.name != store.LOCK_NAME)
+
+
+def build(paths: Paths, *stems: str) -> int:
+    return main(["build", "-j", "1", *folder_args(paths), *stems])
+
+
+@pytest.fixture
+def archived(workspace: Paths, capsys: pytest.CaptureFixture[str]) -> Paths:
+    """The workspace with the first article built once; the next build's bytes will differ."""
+    assert build(workspace) == 0
+    capsys.readouterr()
+    return workspace
+
+
+def in_staging(fd: int) -> bool:
+    return store.STAGING_SUFFIX in os.readlink(f"/proc/self/fd/{fd}")
+
+
+def failing_on_staged_fds(real: Callable[..., object], code: int) -> Callable[..., object]:
+    """os.write / os.fsync that fail with ``code`` on files being staged, as a full disk would."""
+    def fake(fd: int, *args: object) -> object:
+        if in_staging(fd):
+            raise OSError(code, os.strerror(code))
+        return real(fd, *args)
+    return fake
+
+
+@pytest.mark.parametrize(("call", "code", "hint"), [
+    ("write", errno.ENOSPC, "free some disk space and run the build again"),
+    ("fsync", errno.ENOSPC, "free some disk space and run the build again"),
+    ("write", errno.EDQUOT, "the disk quota is exhausted"),
+    ("fsync", errno.EIO, "fix the cause and build again"),
+])
+def test_a_failed_write_keeps_the_previous_copy(archived: Paths, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str], call: str,
+                                                code: int, hint: str) -> None:
+    before = files(archived.archive)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SECOND_EPOCH)
+    monkeypatch.setattr(os, call, failing_on_staged_fds(getattr(os, call), code))
+    assert build(archived, FIRST) == 7
+    err = capsys.readouterr().err
+    assert f"cannot write: {os.strerror(code)}; the previous copy, if any, is intact ({hint})" in err
+    assert f"{archived.archive}/2021/{FIRST}." in err
+    assert "Traceback" not in err
+    assert files(archived.archive) == before
+    assert staged(archived) == []
+    monkeypatch.undo()  # space freed: the same build now goes through
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SECOND_EPOCH)
+    assert build(archived, FIRST) == 0
+    assert files(archived.archive)[f"2021/{FIRST}.pdf"] != before[f"2021/{FIRST}.pdf"]
+    assert not manifest.verify(archived.archive).problems
+
+
+def test_permission_denied_on_the_rename_keeps_the_previous_copy(
+        archived: Paths, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    before = files(archived.archive)
+    real = os.replace
+
+    def refuse(source: object, target: object) -> None:
+        if str(archived.archive) in str(target):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        real(source, target)
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SECOND_EPOCH)
+    monkeypatch.setattr(os, "replace", refuse)
+    assert build(archived, FIRST) == 7
+    err = capsys.readouterr().err
+    assert ("cannot write: Permission denied; the previous copy, if any, is intact "
+            "(check the archive folder's permissions)") in err
+    assert files(archived.archive) == before
+    assert staged(archived) == []
+    assert not manifest.verify(archived.archive).problems
+
+
+def test_an_unwritable_staging_folder_is_named(workspace: Paths, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    real = os.mkdir
+
+    def refuse(path: object, *args: object, **kwargs: object) -> None:
+        if str(path).endswith(store.STAGING_SUFFIX):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", refuse)
+    assert build(workspace, FIRST) == 7
+    err = capsys.readouterr().err
+    assert f".archive{store.STAGING_SUFFIX}: cannot create the archive's staging folder" in err
+    assert "the folder that holds the archive must be writable" in err
+    assert files(workspace.archive) == {}
+
+
+def test_a_full_disk_while_updating_the_manifest_is_caught_up_later(
+        archived: Paths, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The document is stored, the manifest cannot be: it stays whole, and the journal fills it in."""
+    before = files(archived.archive)
+    real = store.archive_write
+
+    def full_for_the_manifest(archive: Path, path: Path, data: bytes, *, journal: bool = True) -> None:
+        if path.name == manifest.MANIFEST_NAME:
+            raise store._storage_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), path)
+        real(archive, path, data, journal=journal)
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SECOND_EPOCH)
+    monkeypatch.setattr(manifest, "archive_write", full_for_the_manifest)
+    assert build(archived, FIRST) == 7
+    assert "No space left on device" in capsys.readouterr().err
+    after = files(archived.archive)
+    assert after[manifest.MANIFEST_NAME] == before[manifest.MANIFEST_NAME]
+    assert after[f"2021/{FIRST}.pdf"] != before[f"2021/{FIRST}.pdf"]
+    assert len([name for name in staged(archived) if name.endswith(store.INTENT)]) == 2
+    monkeypatch.undo()
+    report = manifest.verify(archived.archive)
+    assert report.problems == []
+    assert manifest.read_manifest(archived.archive).entries[f"2021/{FIRST}.pdf"] == after[f"2021/{FIRST}.pdf"]
+    assert staged(archived) == []
+
+
+def test_leftovers_of_dead_writers_are_swept_and_live_ones_kept(archived: Paths) -> None:
+    staging = store.staging_dir(archived.archive)
+    dead = staging / f"dead{store.PART}"
+    dead.write_bytes(b"half a PDF")
+    live_fd, live = store.create_staged(archived.archive, store.PART)  # a writer still at work
+    try:
+        assert store.sweep_staging(archived.archive) == 1
+        assert not dead.exists()
+        assert live.exists()
+    finally:
+        os.close(live_fd)
+    assert store.sweep_staging(archived.archive) == 1
+    assert not live.exists()
+
+
+def test_intents_apply_only_when_their_bytes_were_stored(archived: Paths) -> None:
+    """A writer killed after its rename is caught up; one killed before it changes nothing."""
+    pdf = archived.pdf(FIRST)
+    new = pdf.read_bytes() + b"%% a later version\n"
+    store.archive_write(archived.archive, pdf, new)  # renamed, then "killed" before record()
+    assert manifest.verify(archived.archive).problems == []
+    assert manifest.read_manifest(archived.archive).entries[f"2021/{FIRST}.pdf"] == hashlib.sha256(
+        new).hexdigest()
+    fd, intent = store.create_staged(archived.archive, store.INTENT, "0" * 64 + ".")
+    os.write(fd, f"2021/{FIRST}.pdf\n".encode())  # an intent whose rename never happened
+    os.close(fd)
+    assert manifest.verify(archived.archive).problems == []
+    assert not intent.exists()
+
+
+def _hold_lock(archive: str, held: multiprocessing.synchronize.Event) -> None:
+    with store.archive_lock(Path(archive)):
+        held.set()
+        time.sleep(1.0)
+
+
+def test_the_archive_lock_excludes_other_processes_and_nests_in_one(archived: Paths) -> None:
+    held = multiprocessing.get_context("fork").Event()
+    other = multiprocessing.get_context("fork").Process(target=_hold_lock,
+                                                         args=(str(archived.archive), held))
+    other.start()
+    assert held.wait(30)
+    started = time.monotonic()
+    with store.archive_lock(archived.archive), store.archive_lock(archived.archive):
+        waited = time.monotonic() - started
+    other.join()
+    assert waited > 0.5
+
+
+# -- processes killed and running at once -----------------------------------------------------
+
+
+def copies(paths: Paths, count: int) -> list[str]:
+    """``count`` articles: the first and copies of it under other names and identifiers."""
+    stems = [FIRST] + [f"2021-07-copy-{n}" for n in range(1, count)]
+    for stem in stems[1:]:
+        shutil.copy(paths.article(FIRST), paths.article(stem))
+        paths.record(stem).write_text(paths.record(FIRST).read_text("utf-8").replace(FIRST, stem), "utf-8")
+    return stems
+
+
+def start(paths: Paths, stems: list[str], epoch: str, jobs: int = 2) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "archivist", "build", "-j", str(jobs), *folder_args(paths), *stems],
+        env={**os.environ, "SOURCE_DATE_EPOCH": epoch}, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+
+
+def group_gone(pgid: int) -> bool:
+    """No live (non-zombie) process is left in the process group."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return False
+    return True
+
+
+def reference(tmp_path: Path, paths: Paths, stems: list[str], epoch: str) -> dict[str, str]:
+    """sha256 of every file a complete build with ``epoch`` stores."""
+    ref = Paths(paths.seeds, paths.metadata, tmp_path / f"ref-{epoch}" / "archive")
+    ref.archive.mkdir(parents=True)
+    result = start(ref, stems, epoch)
+    assert result.wait(300) == 0, result.stderr.read() if result.stderr else ""
+    return {k: v for k, v in files(ref.archive).items() if k.startswith("2021/")}
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_moments_leaves_only_complete_files(workspace: Paths, tmp_path: Path) -> None:
+    """≥100 SIGKILLs of a real build rebuilding two documents, at random delays over its run."""
+    stems = copies(workspace, 2)
+    epochs = ("1625097600", SECOND_EPOCH)
+    versions = [reference(tmp_path, workspace, stems, epoch) for epoch in epochs]
+    valid = {path: {v[path] for v in versions} for path in versions[0]}
+    started = time.monotonic()
+    first = start(workspace, stems, epochs[0])
+    assert first.wait(300) == 0
+    duration = time.monotonic() - started
+    rng = random.Random(4)
+    kills = completed = bad = mid_store = 0
+    for attempt in range(400):
+        if kills >= 100:
+            break
+        pending = set(staged(workspace))
+        launched = time.monotonic()
+        process = start(workspace, stems, epochs[attempt % 2])
+        time.sleep(rng.uniform(0.0, duration))
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            kills += 1
+        else:  # runs are quicker than the first: spread the next kills over the quicker run
+            completed += 1
+            duration = min(duration, time.monotonic() - launched)
+        process.wait()
+        deadline = time.monotonic() + 30
+        while not group_gone(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        mid_store += bool(set(staged(workspace)) - pending)  # caught mid-store or before the manifest
+        for relpath, digest in files(workspace.archive).items():
+            if relpath in manifest.BOOKKEEPING:
+                continue
+            if digest not in valid.get(relpath, ()):
+                bad += 1
+                print(f"after kill {kills}: {relpath} is partial, corrupt or temporary")
+        assert not manifest.read_manifest(workspace.archive).damaged
+        if kills % 2:  # half the time the journal is caught up by verify, half by the next build
+            assert manifest.verify(workspace.archive).problems == []
+    elapsed = time.monotonic() - started
+    print(f"SIGKILL test: {kills} kills ({mid_store} left a store or its manifest update "
+          f"unfinished), {completed} runs completed before their kill, "
+          f"{bad} partial/corrupt/temporary files, {elapsed:.0f} s")
+    assert kills >= 100
+    assert bad == 0
+    for command in ("verify", "check"):
+        args = ["--archive", str(workspace.archive)] if command == "verify" else folder_args(workspace)
+        result = subprocess.run([sys.executable, "-m", "archivist", command, *args],
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert store.sweep_staging(workspace.archive) >= 0
+    assert staged(workspace) == []
+
+
+def test_two_builds_at_once_never_corrupt_the_archive(workspace: Paths) -> None:
+    """Two processes rebuilding the same documents, with different bytes, three times over."""
+    stems = copies(workspace, 4)
+    for _ in range(3):
+        runs = [start(workspace, stems, epoch) for epoch in ("1625097600", SECOND_EPOCH)]
+        for run in runs:
+            assert run.wait(300) == 0, run.stderr.read() if run.stderr else ""
+        assert manifest.verify(workspace.archive).problems == []
+    entries = manifest.read_manifest(workspace.archive).entries
+    assert sorted(entries) == sorted(f"2021/{s}.{x}" for s in stems for x in ("pdf", "xml"))
+    check = subprocess.run([sys.executable, "-m", "archivist", "check", *folder_args(workspace)],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert staged(workspace) == []
+
+
+def test_two_makes_at_once_never_corrupt_the_archive(workspace: Paths, tmp_path: Path) -> None:
+    require_tool("make")
+    stems = copies(workspace, 4)
+    command = ["make", "--no-print-directory", "-C", str(REPO), f"SEEDS={workspace.seeds}",
+               f"METADATA={workspace.metadata}", f"ARCHIVE={workspace.archive}",
+               f"WORK={tmp_path / '.build'}", "JOBS=2", "-j2"]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    for run in runs:
+        out, err = run.communicate(timeout=600)
+        assert run.returncode == 0, out + err
+    assert manifest.verify(workspace.archive).problems == []
+    assert sorted(manifest.read_manifest(workspace.archive).entries) == sorted(
+        f"2021/{s}.{x}" for s in stems for x in ("pdf", "xml"))
+    verify = subprocess.run(["make", "--no-print-directory", "-C", str(REPO), "verify",
+                             f"ARCHIVE={workspace.archive}"], capture_output=True, text=True)
+    assert verify.returncode == 0, verify.stdout + verify.stderr

@@ -1,0 +1,158 @@
+"""Fixity: the manifest lists every stored file with its SHA-256, in BagIt's line form, and
+``archivist verify`` finds every missing, altered or unexpected file and every flipped bit."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIRST, REPO, folder_args, require_tool
+
+from archivist import manifest, store
+from archivist.build import Paths
+from archivist.cli import main
+
+FLIPS = 1000
+SECOND = "2021-07-copie"
+
+
+@pytest.fixture
+def archive(workspace: Paths, capsys: pytest.CaptureFixture[str]) -> Paths:
+    """Two documents built: each a PDF and its oai_dc record."""
+    shutil.copy(workspace.article(FIRST), workspace.article(SECOND))
+    workspace.record(SECOND).write_text(
+        workspace.record(FIRST).read_text("utf-8").replace(FIRST, SECOND), "utf-8")
+    assert main(["build", "-j", "1", *folder_args(workspace)]) == 0
+    capsys.readouterr()
+    return workspace
+
+
+def payload(paths: Paths) -> dict[str, str]:
+    """Every document file under the archive, hashed here, independently of archivist."""
+    return {p.relative_to(paths.archive).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(paths.archive.rglob("*"))
+            if p.is_file() and p.name not in manifest.BOOKKEEPING}
+
+
+def verify_cli(paths: Paths) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "archivist", "verify", "--archive", str(paths.archive)],
+                          capture_output=True, text=True)
+
+
+def test_the_manifest_lists_every_file_in_bagit_form(archive: Paths) -> None:
+    text = (archive.archive / manifest.MANIFEST_NAME).read_text("utf-8")
+    lines = text.splitlines()
+    assert text.endswith("\n")
+    assert all(re.fullmatch(r"[0-9a-f]{64}  [^/\s][^\r\n]*", line) for line in lines)
+    listed = {path: digest for digest, path in (line.split("  ", 1) for line in lines)}
+    assert listed == payload(archive)
+    assert sorted(listed) == [f"2021/{s}.{x}" for s in sorted((FIRST, SECOND)) for x in ("pdf", "xml")]
+    assert [line.split("  ", 1)[1] for line in lines] == sorted(listed)
+
+
+def test_paths_are_percent_encoded_as_rfc_8493_says() -> None:
+    odd = "2021/a%b\r\nc.pdf"
+    assert manifest.encode_path(odd) == "2021/a%25b%0D%0Ac.pdf"
+    assert manifest.decode_path(manifest.encode_path(odd)) == odd
+    assert manifest.decode_path("2021/%0a.pdf") == "2021/%0a.pdf"  # only the RFC's own spelling
+
+
+def test_a_rebuild_replaces_the_entry(archive: Paths, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = manifest.read_manifest(archive.archive).entries
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1625184000")
+    assert main(["build", "-j", "1", *folder_args(archive), FIRST]) == 0
+    after = manifest.read_manifest(archive.archive).entries
+    assert after[f"2021/{FIRST}.pdf"] != before[f"2021/{FIRST}.pdf"]
+    assert after == payload(archive)
+    assert verify_cli(archive).returncode == 0
+
+
+def test_verify_reports_missing_altered_and_unexpected(archive: Paths) -> None:
+    good = verify_cli(archive)
+    assert good.returncode == 0
+    assert "verified 4 file(s) against 4 manifest entries: 0 missing, 0 altered, 0 unexpected" in good.stderr
+    folder = archive.archive / "2021"
+    (folder / f"{SECOND}.xml").unlink()
+    with (folder / f"{FIRST}.pdf").open("ab") as handle:
+        handle.write(b"\n")
+    (folder / "notes.txt").write_text("not archived\n")
+    (folder / "link.pdf").symlink_to(folder / f"{FIRST}.pdf")
+    result = verify_cli(archive)
+    assert result.returncode == 10
+    digest = hashlib.sha256((folder / f"{FIRST}.pdf").read_bytes()).hexdigest()
+    listed = manifest.read_manifest(archive.archive)
+    assert result.stdout.splitlines() == [
+        f"{folder}/{SECOND}.xml: missing; the manifest lists it (line {listed.lines[f'2021/{SECOND}.xml']})",
+        f"{folder}/{FIRST}.pdf: altered; its SHA-256 is {digest}, the manifest says "
+        f"{listed.entries[f'2021/{FIRST}.pdf']}",
+        f"{folder}/link.pdf: unexpected; a symbolic link, and the archive holds only files",
+        f"{folder}/notes.txt: unexpected; the manifest does not list it",
+    ]
+    assert "Traceback" not in result.stderr
+    assert "archivist: " in result.stderr and "rebuild a missing or altered document" in result.stderr
+
+
+def test_a_damaged_manifest_is_reported_and_never_rewritten(archive: Paths,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    path = archive.archive / manifest.MANIFEST_NAME
+    damaged = path.read_bytes().replace(b"  2021/", b" 2021/", 1)
+    path.write_bytes(damaged)
+    result = verify_cli(archive)
+    assert result.returncode == 10
+    assert f"{path}:1: not a manifest line '<sha256>  <path>'" in result.stdout
+    assert main(["build", "-j", "1", *folder_args(archive), FIRST]) == 10  # stored, not listed
+    assert "the manifest is damaged, so it is not updated" in capsys.readouterr().err
+    assert path.read_bytes() == damaged
+
+
+def flip_random_bit(rng: random.Random, path: Path) -> tuple[int, int]:
+    data = bytearray(path.read_bytes())
+    offset, bit = rng.randrange(len(data)), rng.randrange(8)
+    data[offset] ^= 1 << bit
+    path.write_bytes(bytes(data))
+    return offset, bit
+
+
+def test_every_flipped_bit_is_detected(archive: Paths) -> None:
+    """Flip one random bit of one random file (documents and the manifest itself), many times."""
+    rng = random.Random(20210716)
+    targets = [archive.archive / p for p in payload(archive)] + [archive.archive / manifest.MANIFEST_NAME]
+    originals = {path: path.read_bytes() for path in targets}
+    detected = 0
+    for _ in range(FLIPS):
+        path = rng.choice(targets)
+        flip_random_bit(rng, path)
+        detected += bool(manifest.verify(archive.archive).problems)
+        path.write_bytes(originals[path])
+    print(f"bit flips detected: {detected} of {FLIPS} ({100 * detected / FLIPS:.1f} %)")
+    assert detected == FLIPS
+    assert not manifest.verify(archive.archive).problems
+    assert not [p for p in store.staging_dir(archive.archive).iterdir() if p.name != store.LOCK_NAME]
+
+
+def test_flipped_bits_fail_the_command_line(archive: Paths) -> None:
+    rng = random.Random(7)
+    targets = sorted(archive.archive.rglob("*.pdf")) + sorted(archive.archive.rglob("*.xml"))
+    for path in targets:
+        original = path.read_bytes()
+        offset, bit = flip_random_bit(rng, path)
+        result = verify_cli(archive)
+        assert result.returncode == 10, (path, offset, bit)
+        assert f"{path}: altered" in result.stdout
+        path.write_bytes(original)
+
+
+def test_make_verify(archive: Paths) -> None:
+    require_tool("make")
+    command = ["make", "--no-print-directory", "-C", str(REPO), "verify", f"ARCHIVE={archive.archive}"]
+    assert subprocess.run(command, capture_output=True, text=True).returncode == 0
+    (archive.archive / "2021" / f"{FIRST}.xml").write_text("<altered/>")
+    failed = subprocess.run(command, capture_output=True, text=True)
+    assert failed.returncode != 0
+    assert f"{FIRST}.xml: altered" in failed.stdout
