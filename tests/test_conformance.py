@@ -22,7 +22,12 @@ from archivist.validate import VeraPDFUnavailable, run_verapdf, verapdf_version
 
 pytestmark = pytest.mark.verapdf
 
-WORDS = ["la", "coopération", "entre", "les", "deux", "ministères", "est", "appelée", "à", "se", "renforcer", "davantage", "eu", "égard", "aux", "nombreux", "défis", "sécuritaires", "et", "migratoires", "qui", "se", "posent", "aux", "deux", "pays", "selon", "un", "communiqué", "publié", "vendredi", "à", "Rabat", "après", "la", "réunion", "de", "travail"]
+WORDS = (
+    "la", "coopération", "entre", "les", "deux", "ministères", "est", "appelée", "à", "se",
+    "renforcer", "davantage", "eu", "égard", "aux", "nombreux", "défis", "sécuritaires", "et",
+    "migratoires", "qui", "se", "posent", "aux", "deux", "pays", "selon", "un", "communiqué",
+    "publié", "vendredi", "à", "Rabat", "après", "la", "réunion", "de", "travail",
+)
 
 
 def _long_text(paragraphs: int) -> str:
