@@ -437,9 +437,13 @@ _CONTENT_TOKEN = re.compile(
     rb"|[A-Za-z'\"*]+",  # operator
     re.S,
 )
-_ESCAPE = re.compile(rb"\\([0-7]{1,3}|\r\n|.)", re.S)
-_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f",
-            b"\r\n": b"", b"\n": b"", b"\r": b""}
+_ESCAPE = re.compile(rb"(\\(?:[0-7]{1,3}|\r\n|.))", re.S)  # split() keeps each escape
+_UNESCAPED = {  # every escape a literal string can hold (PDF 32000-1, 7.3.4.2) -> its byte(s)
+    **{b"\\" + b"%0*o" % (width, value): bytes([value & 0xFF])
+       for width in (1, 2, 3) for value in range(8 ** width)},
+    b"\\n": b"\n", b"\\r": b"\r", b"\\t": b"\t", b"\\b": b"\b", b"\\f": b"\f",
+    b"\\\r\n": b"", b"\\\n": b"", b"\\\r": b"",  # a backslash at a line end continues the line
+}
 _NEW_LINE = {b"T*", b"'", b'"', b"Td", b"TD", b"Tm", b"ET"}
 
 
@@ -480,7 +484,7 @@ def _show_text(operands: list[bytes], font: dict[int, str]) -> str:
     text = []
     for operand in operands:
         if operand[:1] == b"(":
-            raw = _ESCAPE.sub(_unescape, operand[1:-1])
+            raw = _unescape(operand[1:-1])
         elif operand[:1] == b"<":
             raw = bytes.fromhex(re.sub(rb"\s", b"", operand[1:-1]).decode())
         else:
@@ -491,11 +495,11 @@ def _show_text(operands: list[bytes], font: dict[int, str]) -> str:
     return "".join(text)
 
 
-def _unescape(match: re.Match[bytes]) -> bytes:
-    escaped = match.group(1)
-    if escaped[:1].isdigit():
-        return bytes([int(escaped, 8) & 0xFF])
-    return _ESCAPES.get(escaped, escaped)
+def _unescape(literal: bytes) -> bytes:
+    """The bytes of a literal string; any other escaped character stands for itself."""
+    parts = _ESCAPE.split(literal)
+    parts[1::2] = [_UNESCAPED.get(escape, escape[1:]) for escape in parts[1::2]]
+    return b"".join(parts)
 
 
 def _to_unicode(font: DictionaryObject) -> dict[int, str]:
