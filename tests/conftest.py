@@ -28,15 +28,19 @@ def require_tool(name: str) -> str:
     return path
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> Paths:
-    """seeds/, metadata/ and an empty archive/ holding the first article and its record."""
-    paths = Paths(tmp_path / "seeds", tmp_path / "metadata", tmp_path / "archive")
+def first_article_workspace(root: Path) -> Paths:
+    """root/seeds and root/metadata holding the first article and its record; root/archive empty."""
+    paths = Paths(root / "seeds", root / "metadata", root / "archive")
     for folder in (paths.seeds, paths.metadata, paths.archive):
-        folder.mkdir()
+        folder.mkdir(parents=True)
     shutil.copy(REPO / "seeds" / f"{FIRST}.txt", paths.seeds)
     shutil.copy(REPO / "metadata" / f"{FIRST}.yaml", paths.metadata)
     return paths
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Paths:
+    return first_article_workspace(tmp_path)
 
 
 def archivist(*args: str | Path, cwd: Path | None = None, env: dict | None = None,

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import FIRST, REPO, archivist, folder_args
+from conftest import FIRST, archivist, first_article_workspace, folder_args
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
@@ -35,15 +35,6 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def make_workspace(root: Path) -> Paths:
-    paths = Paths(root / "seeds", root / "metadata", root / "archive")
-    for folder in (paths.seeds, paths.metadata):
-        folder.mkdir(parents=True)
-    shutil.copy(REPO / "seeds" / TXT, paths.seeds)
-    shutil.copy(REPO / "metadata" / YAML, paths.metadata)
-    return paths
-
-
 def build(paths: Paths, profile: str) -> Path:
     result = archivist("build", *folder_args(paths), "--profile", profile)
     assert result.returncode == 0, result.stderr
@@ -52,7 +43,7 @@ def build(paths: Paths, profile: str) -> Path:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Paths:
-    paths = make_workspace(tmp_path_factory.mktemp("a3"))
+    paths = first_article_workspace(tmp_path_factory.mktemp("a3"))
     build(paths, "3u")
     return paths
 
@@ -112,14 +103,14 @@ def test_mime_subtype_is_escaped_once(built: Paths) -> None:
 
 @pytest.mark.parametrize("profile", ["3b", "3u"])
 def test_pdfa3_is_byte_reproducible(profile: str, tmp_path: Path) -> None:
-    first = build(make_workspace(tmp_path / "one"), profile).read_bytes()
-    second = build(make_workspace(tmp_path / "two"), profile).read_bytes()
+    first = build(first_article_workspace(tmp_path / "one"), profile).read_bytes()
+    second = build(first_article_workspace(tmp_path / "two"), profile).read_bytes()
     assert sha256(first) == sha256(second)
 
 
 @pytest.mark.parametrize("profile", ["1b", "2b", "2u"])
 def test_other_profiles_embed_nothing(profile: str, tmp_path: Path) -> None:
-    reader = PdfReader(build(make_workspace(tmp_path), profile))
+    reader = PdfReader(build(first_article_workspace(tmp_path), profile))
     assert "/AF" not in reader.trailer["/Root"]
     assert list(reader.attachment_list) == []
 
@@ -169,7 +160,7 @@ def test_extract_refuses_names_that_leave_the_folder(copy: Paths, tmp_path: Path
 
 
 def test_extract_from_a_pdfa2_says_there_is_nothing(tmp_path: Path) -> None:
-    pdf = build(make_workspace(tmp_path), "2u")
+    pdf = build(first_article_workspace(tmp_path), "2u")
     result = archivist("extract", pdf, tmp_path / "out")
     assert result.returncode == 13
     assert "the PDF carries no embedded files" in result.stderr
@@ -262,7 +253,7 @@ def test_check_fails_when_an_input_changes_after_the_build(copy: Paths, tmp_path
 
 
 def test_check_refuses_embedded_files_outside_pdfa3(tmp_path: Path) -> None:
-    paths = make_workspace(tmp_path)
+    paths = first_article_workspace(tmp_path)
     pdf = build(paths, "2u")
     writer = PdfWriter(clone_from=PdfReader(pdf))
     writer.add_attachment("extra.txt", b"smuggled")

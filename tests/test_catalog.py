@@ -6,14 +6,13 @@ import contextlib
 import hashlib
 import io
 import json
-import shutil
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIRST, REPO, archivist, folder_args
+from conftest import FIRST, archivist, first_article_workspace, folder_args
 from pypdf import PdfReader
 
 from archivist.article import parse_article
@@ -83,12 +82,7 @@ def build(paths: Paths, *extra: str) -> None:
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory: pytest.TempPathFactory) -> Paths:
     """Both articles built once, for the tests that only read."""
-    root = tmp_path_factory.mktemp("catalog")
-    paths = Paths(root / "seeds", root / "metadata", root / "archive")
-    for folder in (paths.seeds, paths.metadata):
-        folder.mkdir()
-    shutil.copy(REPO / "seeds" / f"{FIRST}.txt", paths.seeds)
-    shutil.copy(REPO / "metadata" / f"{FIRST}.yaml", paths.metadata)
+    paths = first_article_workspace(tmp_path_factory.mktemp("catalog"))
     paths.article(SECOND).write_text(SECOND_TEXT, encoding="utf-8")
     paths.record(SECOND).write_text(SECOND_RECORD, encoding="utf-8")
     build(paths)

@@ -7,12 +7,11 @@ with the rule that names their fault, which proves the harness can fail at all.
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import FIRST, IN_CI, REPO, require_tool
+from conftest import FIRST, IN_CI, first_article_workspace, require_tool
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
 
@@ -91,11 +90,8 @@ def verapdf() -> str:
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[Profile, Paths]:
     """The corpus built once per profile, each in an archive of its own."""
     root = tmp_path_factory.mktemp("corpus")
-    seeds, metadata = root / "seeds", root / "metadata"
-    seeds.mkdir()
-    metadata.mkdir()
-    shutil.copy(REPO / "seeds" / f"{FIRST}.txt", seeds)
-    shutil.copy(REPO / "metadata" / f"{FIRST}.yaml", metadata)
+    first = first_article_workspace(root)
+    seeds, metadata = first.seeds, first.metadata
     for stem, (text, record) in CORPUS.items():
         (seeds / f"{stem}.txt").write_text(text, encoding="utf-8")
         (metadata / f"{stem}.yaml").write_text(record, encoding="utf-8")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import xmlschema
 import yaml
-from conftest import FIRST, REPO, archivist, folder_args
+from conftest import FIRST, archivist, first_article_workspace, folder_args
 from lxml import etree
 
 from archivist.build import Paths, build_one
@@ -115,12 +115,7 @@ def expected_from_yaml(text: str) -> list[tuple[str, str | None, str]]:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Paths:
-    root = tmp_path_factory.mktemp("oai")
-    paths = Paths(root / "seeds", root / "metadata", root / "archive")
-    for folder in (paths.seeds, paths.metadata):
-        folder.mkdir()
-    shutil.copy(REPO / "seeds" / f"{FIRST}.txt", paths.seeds)
-    shutil.copy(REPO / "metadata" / f"{FIRST}.yaml", paths.metadata)
+    paths = first_article_workspace(tmp_path_factory.mktemp("oai"))
     result = archivist("build", *folder_args(paths))
     assert result.returncode == 0, result.stderr
     return paths
