@@ -19,8 +19,8 @@ from pypdf import PdfReader
 from . import __version__, catalog, manifest
 from .article import Article, read_article
 from .check import check_oai_dc, check_pdf
+from .embedded import EmbeddedFile
 from .errors import ArchivistError, CheckFailed, RecordError
-from .extract import EmbeddedFile
 from .identifiers import shared_identifiers
 from .oai_dc import oai_dc
 from .pdfa import make_pdfa

@@ -26,8 +26,8 @@ from pypdf import PdfReader
 from .article import Article, parse_article
 from .check import page_text
 from .dublincore import DC_NAMESPACE
+from .embedded import read_embedded
 from .errors import ArchiveReadError, ArchivistError, StorageError
-from .extract import read_embedded
 from .profile import Profile
 from .record import Record
 from .typography import hyphenation_language

@@ -16,7 +16,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from .article import Article
 from .dublincore import DC_NAMESPACE, ELEMENTS, keywords, x_default
-from .extract import EmbeddedFile, read_embedded
+from .embedded import EmbeddedFile, read_embedded
 from .langdata import MONTHS, primary_subtag
 from .profile import Profile
 from .record import Record

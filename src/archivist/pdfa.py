@@ -23,7 +23,7 @@ from pypdf.generic import (
 
 from . import __version__
 from .dublincore import BY_NAME, keywords, x_default
-from .extract import EmbeddedFile
+from .embedded import EmbeddedFile
 from .profile import Profile
 from .record import Record
 from .xmp import Provenance, build_xmp
