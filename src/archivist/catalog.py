@@ -24,10 +24,10 @@ import pyphen
 from pypdf import PdfReader
 
 from .article import Article, parse_article
-from .check import page_text
 from .dublincore import DC_NAMESPACE
 from .embedded import read_embedded
 from .errors import ArchiveReadError, ArchivistError, StorageError
+from .pagetext import page_text
 from .profile import Profile
 from .record import Record
 from .typography import hyphenation_language
