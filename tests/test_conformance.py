@@ -17,7 +17,7 @@ from pypdf.generic import NameObject
 
 from archivist.build import Paths, build_one
 from archivist.profile import ALL_PROFILES, Profile
-from archivist.validate import VeraPDFUnavailable, run_verapdf, verapdf_version
+from archivist.verapdf import VeraPDFUnavailable, run_verapdf, verapdf_version
 
 pytestmark = pytest.mark.verapdf
 

@@ -1,4 +1,4 @@
-"""Tests of the veraPDF harness itself (archivist.validate), on PDFs made here.
+"""Tests of the veraPDF harness itself (archivist.verapdf), on PDFs made here.
 
 They need Java 17 and Maven: without them they skip on a workstation but fail
 under CI=true, so CI cannot go green by quietly not validating anything.
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from reportlab.pdfgen import canvas
 
-from archivist.validate import FileReport, VeraPDFError, VeraPDFUnavailable, run_verapdf, verapdf_version
+from archivist.verapdf import FileReport, VeraPDFError, VeraPDFUnavailable, run_verapdf, verapdf_version
 
 pytestmark = pytest.mark.verapdf
 

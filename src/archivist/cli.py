@@ -290,7 +290,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from .errors import ToolMissing, ValidationFailed
-    from .validate import VeraPDFUnavailable, run_verapdf
+    from .verapdf import VeraPDFUnavailable, run_verapdf
 
     pdfs = _archive_pdfs(args)
     if not pdfs:
