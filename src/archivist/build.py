@@ -158,7 +158,7 @@ def register(paths: Paths, batch: Sequence[Built]) -> None:
     but not yet registered when a build dies is caught up from its journal intent.
     """
     if batch:
-        manifest.record(paths.archive, [file for built in batch for file in built.files])
+        manifest.add_files(paths.archive, [file for built in batch for file in built.files])
         catalog.put(paths.archive, [built.document for built in batch])
 
 

@@ -112,7 +112,7 @@ def _relpath(archive: Path, path: Path) -> str:
                               path=path, hint=f"store it under {archive}") from None
 
 
-def record(archive: Path, files: Iterable[Path]) -> None:
+def add_files(archive: Path, files: Iterable[Path]) -> None:
     """List ``files`` (just stored) in the manifest with their SHA-256, and catch up on intents.
 
     Under the archive lock: read, update, and replace the manifest atomically. Every
@@ -181,7 +181,7 @@ def verify(archive: Path) -> Report:
     if in_use:
         with archive_lock(archive):
             if not read_manifest(archive).damaged:
-                record(archive, ())
+                add_files(archive, ())
     manifest = read_manifest(archive)
     on_disk, odd = _files(archive)
     suspects = _disagreements(archive, manifest, on_disk)
