@@ -96,18 +96,18 @@ def test_exiftool_reads_every_dc_field_equal_to_the_record(pdf: Path, workspace:
     out = subprocess.run(["exiftool", "-j", "-XMP-dc:all", pdf], capture_output=True, text=True,
                          check=True).stdout
     tags = json.loads(out)[0]
-    record = read_record(workspace.record(FIRST)).values
+    record = read_record(workspace.record(FIRST))
     expected = {
         "Title": TITLE, "Title-fr": TITLE,
-        "Description": record["description"][0][1], "Description-fr": record["description"][0][1],
-        "Rights": record["rights"][0][1], "Rights-fr": record["rights"][0][1],
+        "Description": record.lang_text("description"), "Description-fr": record.lang_text("description"),
+        "Rights": record.lang_text("rights"), "Rights-fr": record.lang_text("rights"),
         "Creator": "Agence Maghreb Arabe Presse (MAP)",
-        "Subject": list(record["subject"]), "Contributor": list(record["contributor"]),
+        "Subject": list(record.texts("subject")), "Contributor": list(record.texts("contributor")),
         "Publisher": "Agence Maghreb Arabe Presse (MAP)",
         "Date": "2021:07",  # exiftool prints XMP dates with colons
         "Type": "Text", "Format": "application/pdf", "Identifier": IDENTIFIER,
-        "Source": record["source"], "Language": "fr", "Relation": record["relation"][0],
-        "Coverage": record["coverage"],
+        "Source": record.texts("source")[0], "Language": "fr", "Relation": record.texts("relation")[0],
+        "Coverage": record.texts("coverage")[0],
     }
     tags.pop("SourceFile")
     assert tags == expected

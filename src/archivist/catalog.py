@@ -83,12 +83,10 @@ class Document:
 def document_for(article: Article, record: Record, path: str, pages: int, sha256: str,
                  profile: Profile) -> Document:
     """The catalog entry of a document just built, from its inputs: no PDF is read again."""
-    values = record.values
     return Document(
         stem=article.path.stem, identifier=record.identifier, date=record.date, title=record.title,
-        language=record.language, creators=tuple(values.get("creator", ())),
-        subjects=tuple(values.get("subject", ())),
-        description=record.lang_text("description") if "description" in values else "",
+        language=record.language, creators=record.texts("creator"), subjects=record.texts("subject"),
+        description=record.lang_text("description") if "description" in record.values else "",
         path=path, pages=pages, sha256=sha256, profile=profile.name, body=article.text,
     )
 

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from .article import Article
-from .dublincore import DC_NAMESPACE, ELEMENTS, keywords, x_default
+from .dublincore import DATE, DC_NAMESPACE, DOCINFO, ELEMENTS, NAMESPACES, ONLY_ITEM, TEXT, LangAlt, Value
 from .embedded import EmbeddedFile, read_embedded
 from .langdata import MONTHS, primary_subtag
 from .pagetext import page_text
@@ -26,12 +26,6 @@ from .w3cdate import date_parts
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-NS = {
-    "dc": DC_NAMESPACE,
-    "xmp": "http://ns.adobe.com/xap/1.0/",
-    "pdf": "http://ns.adobe.com/pdf/1.3/",
-    "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
-}
 FORBIDDEN_KEYS = {"/JS", "/JavaScript", "/AA", "/OpenAction", "/Encrypt"}
 FORBIDDEN_ACTIONS = {"/Launch", "/URI", "/GoToR", "/GoToE", "/SubmitForm", "/ImportData",
                      "/JavaScript", "/ResetForm", "/Sound", "/Movie", "/Rendition"}
@@ -83,7 +77,7 @@ def _xmp_tree(reader: PdfReader) -> ET.Element:
 
 def _property(xmp: ET.Element, prefix: str, name: str) -> ET.Element | str | None:
     """A property as element or, in the attribute shorthand, as string."""
-    tag = f"{{{NS[prefix]}}}{name}"
+    tag = f"{{{NAMESPACES[prefix]}}}{name}"
     for description in xmp.iter(f"{{{RDF}}}Description"):
         found = description.find(tag)
         if found is not None:
@@ -132,23 +126,36 @@ def _check_dublin_core(xmp: ET.Element, record: Record) -> list[str]:
             problems.append(f"{where} is missing or not typed ({element.value_type} expected)")
             continue
         kind, items = _read_dc(found)
-        if kind != element.container:
+        if kind != element.kind.rdf:
             problems.append(f"{where} is {kind or 'a simple value'}, the XMP specification "
                             f"gives {element.value_type}")
             continue
-        if element.is_lang_alt:
-            want = [("x-default", x_default(expected, record.language)), *expected]
-        elif element.is_array:
-            want = [(None, item) for item in expected]
-        else:
-            want = [(None, expected)]
+        want = list(expected)
+        if isinstance(expected, LangAlt):
+            want.insert(0, ("x-default", _x_default(expected, record.language)))
         if items != want:
             problems.append(f"{where} is {_show(items)}, the record says {_show(want)}")
     subjects = record.values.get("subject")
     pdf_keywords = _simple(xmp, "pdf", "Keywords")
-    if pdf_keywords != (keywords(subjects) if subjects else None):  # type: ignore[arg-type]
+    if pdf_keywords != (_keywords(subjects) if subjects else None):
         problems.append(f"XMP pdf:Keywords {pdf_keywords!r} does not list the record's subjects")
     return problems
+
+
+def _x_default(value: LangAlt, language: str) -> str:
+    """What the x-default item must say.
+
+    XMP (ISO 16684-1, 8.2.2.4) wants an x-default item first in every Lang Alt, and PDF/A
+    compares the Info entries with it; the README promises it repeats the text in the
+    document's language (its first dc:language), or the first text when none is in it.
+    """
+    in_language = [text for lang, text in value if lang and lang.lower() == language.lower()]
+    return in_language[0] if in_language else next(iter(value)).text
+
+
+def _keywords(subjects: Value) -> str:
+    """pdf:Keywords is one Text; the README promises the subjects, in order, joined by ', '."""
+    return ", ".join(text for _, text in subjects)
 
 
 def check_oai_dc(data: bytes, record: Record) -> list[str]:
@@ -165,15 +172,7 @@ def check_oai_dc(data: bytes, record: Record) -> list[str]:
             (child.get(XML_LANG), child.text or ""))
     problems = []
     for element in ELEMENTS:
-        expected = record.values.get(element.name)
-        if expected is None:
-            want = []
-        elif element.is_lang_alt:
-            want = list(expected)
-        elif element.is_array:
-            want = [(None, item) for item in expected]
-        else:
-            want = [(None, expected)]
+        want = list(record.values.get(element.name, ()))
         have = found.pop(f"dc:{element.name}", [])
         if have != want:
             problems.append(f"oai_dc dc:{element.name} is {_show(have) or 'absent'}, "
@@ -190,38 +189,35 @@ def _show(items: list) -> str:
 
 
 def _check_info(reader: PdfReader, xmp: ET.Element) -> list[str]:
+    """Each Info entry PDF/A pairs with an XMP property (``DOCINFO``) against that property."""
     info = reader.trailer.get("/Info")
     info = info.get_object() if info is not None else DictionaryObject()
-    lang_alt = {}
-    for name in ("title", "description"):
-        found = _property(xmp, "dc", name)
-        items = dict(_read_dc(found)[1]) if isinstance(found, ET.Element) else {}
-        lang_alt[name] = items.get("x-default")
-    creators = _property(xmp, "dc", "creator")
-    creator_list = [t for _, t in _read_dc(creators)[1]] if isinstance(creators, ET.Element) else []
-    mirrors = {
-        "/Title": lang_alt["title"],
-        "/Subject": lang_alt["description"],
-        "/Keywords": _simple(xmp, "pdf", "Keywords"),
-        "/Creator": _simple(xmp, "xmp", "CreatorTool"),
-        "/Producer": _simple(xmp, "pdf", "Producer"),
-        "/Author": creator_list[0] if len(creator_list) == 1 else None,
-    }
     problems = []
-    for key, xmp_value in mirrors.items():
+    for pair in DOCINFO:
+        key, where = pair.info_key, f"{pair.prefix}:{pair.name}"
         info_value = info.get(key)
         info_value = str(info_value) if info_value is not None else None
+        if pair.mirror == DATE:
+            try:
+                info_instant = _pdf_instant(info_value or "")
+                xmp_instant = datetime.fromisoformat(_simple(xmp, pair.prefix, pair.name) or "")
+            except ValueError as error:
+                problems.append(f"Info {key} or {where} is not a date: {error}")
+                continue
+            if info_instant != xmp_instant:
+                problems.append(f"Info {key} {info_instant} differs from {where} {xmp_instant}")
+            continue
+        if pair.mirror == TEXT:
+            xmp_value = _simple(xmp, pair.prefix, pair.name)
+        else:
+            found = _property(xmp, pair.prefix, pair.name)
+            items = _read_dc(found)[1] if isinstance(found, ET.Element) else []
+            if pair.mirror == ONLY_ITEM:
+                xmp_value = items[0][1] if len(items) == 1 else None
+            else:
+                xmp_value = dict(items).get("x-default")
         if info_value != xmp_value:
             problems.append(f"Info {key} is {info_value!r} but XMP says {xmp_value!r}")
-    for key, name in (("/CreationDate", "CreateDate"), ("/ModDate", "ModifyDate")):
-        try:
-            info_instant = _pdf_instant(str(info.get(key, "")))
-            xmp_instant = datetime.fromisoformat(_simple(xmp, "xmp", name) or "")
-        except ValueError as error:
-            problems.append(f"Info {key} or xmp:{name} is not a date: {error}")
-            continue
-        if info_instant != xmp_instant:
-            problems.append(f"Info {key} {info_instant} differs from xmp:{name} {xmp_instant}")
     return problems
 
 
