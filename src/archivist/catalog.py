@@ -1,7 +1,7 @@
 """The archive's catalog, ``archive/catalog.sqlite``: one row per document and a full-text index.
 
-The catalog is an index, not archival content. ``build`` updates it as each PDF is
-stored; ``rebuild`` makes it again from the PDFs alone (their XMP, their embedded
+The catalog is an index, not archival content. ``build`` updates it per batch of
+stored PDFs; ``rebuild`` makes it again from the PDFs alone (their XMP, their embedded
 source or their page text), so losing or corrupting it never loses anything.
 
 SQLite in WAL mode: readers never block the writer, a second writing process waits

@@ -1,11 +1,9 @@
 """Read a page's text back through its fonts' ToUnicode maps, a line per text line.
 
-pypdf opens the file, resolves resources and decodes streams; the text operators are
-read here with one regular expression, because pypdf's general layout-aware extractor
-parses content streams a byte at a time and was half of the time of a whole build.
-Text is decoded only through each font's /ToUnicode map: the mapping PDF/A-2u and
-PDF/A-3u promise, and the one every reader relies on. The checker and the catalog
-both read pages this way.
+The text operators are read with one regular expression, much faster than pypdf's
+layout-aware extractor (docs/design.md), and decoded only through each font's
+/ToUnicode map: the mapping PDF/A-2u and PDF/A-3u promise. The checker and the
+catalog both read pages this way.
 """
 
 from __future__ import annotations
