@@ -11,6 +11,12 @@ from enum import IntEnum
 from pathlib import Path
 
 
+def printable(text: str) -> str:
+    """``text`` with every character that is not printable escaped (``\\x00``, ``\\n``, ``\\x1b``):
+    a name with a NUL, a line break or a terminal escape must not garble a one-line message."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class ExitCode(IntEnum):
     """The command line's exit statuses, each with the sentence its help gives."""
 
@@ -24,7 +30,8 @@ class ExitCode(IntEnum):
 
     SUCCESS = 0, "success"
     INTERNAL = 1, "unexpected internal error (run with -v for the traceback)"
-    USAGE = 2, "wrong command-line usage"
+    USAGE = 2, ("wrong command-line usage: a bad option value, a folder that is missing or is not an "
+                "archive")
     ARTICLE = 3, ("the article cannot be read (not UTF-8, control characters, empty, bad date header, "
                   "too large)")
     RECORD = 4, ("the Dublin Core record is missing or invalid, or disagrees with the article or another "
@@ -66,8 +73,7 @@ class ArchivistError(Exception):
     def __str__(self) -> str:
         place = ""
         if self.path is not None:
-            # A name with a NUL or a line break must not garble the one-line message.
-            place = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(self.path))
+            place = printable(str(self.path))
             if self.line is not None:
                 place += f":{self.line}"
                 if self.column is not None:
@@ -84,6 +90,13 @@ class ArchivistError(Exception):
 
 def _rebuild(cls, message, path, line, column, hint):
     return cls(message, path=path, line=line, column=column, hint=hint)
+
+
+class UsageError(ArchivistError):
+    """The command was given something it cannot work with: a folder that is not there or is
+    not an archive, a bad option value, a file to read that does not exist."""
+
+    exit_code = ExitCode.USAGE
 
 
 class ArticleError(ArchivistError):
