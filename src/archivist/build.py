@@ -6,19 +6,15 @@ read article -> read and validate record -> typeset -> make PDF/A -> check -> st
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pypdf import PdfReader
-
 from . import __version__, catalog, manifest
 from .article import Article, read_article
-from .check import check_oai_dc, check_pdf
+from .check import check_oai_dc, prove_pdf
 from .embedded import EmbeddedFile
 from .errors import ArchivistError, CheckFailed, RecordError
 from .identifiers import shared_identifiers
@@ -113,15 +109,20 @@ def attachments_for(article: Article, record: Record) -> tuple[EmbeddedFile, ...
 
 def render(article: Article, record: Record, profile: Profile) -> bytes:
     """The PDF/A bytes for one article, checked before anyone can store them."""
+    return _render_counted(article, record, profile)[0]
+
+
+def _render_counted(article: Article, record: Record, profile: Profile) -> tuple[bytes, int]:
+    """The checked PDF/A bytes and their page count, as the checker's one parse counted them."""
     created = creation_instant(record)
     attachments = attachments_for(article, record) if profile.allows_attachments else ()
     pdf = make_pdfa(typeset(article, record, created), record, profile, created,
                     inputs_digest(article, record, profile), attachments)
-    problems = check_pdf(pdf, article, record, profile, attachments)
-    if problems:
-        raise CheckFailed("the PDF written does not match its inputs: " + "; ".join(problems),
+    proof = prove_pdf(pdf, article, record, profile, attachments)
+    if proof.problems:
+        raise CheckFailed("the PDF written does not match its inputs: " + "; ".join(proof.problems),
                           path=article.path, hint="this is a bug in archivist; please report it")
-    return pdf
+    return pdf, proof.pages
 
 
 def build_one(paths: Paths, stem: str, profile: Profile) -> Built:
@@ -131,7 +132,7 @@ def build_one(paths: Paths, stem: str, profile: Profile) -> Built:
     failure between the two writes leaves an old PDF that the next make rebuilds.
     """
     article, record = load_inputs(paths, stem)
-    pdf = render(article, record, profile)
+    pdf, pages = _render_counted(article, record, profile)
     xml = oai_dc(record)
     problems = check_oai_dc(xml, record)
     if problems:
@@ -140,7 +141,6 @@ def build_one(paths: Paths, stem: str, profile: Profile) -> Built:
     target, sidecar = paths.pdf(stem), paths.oai_dc(stem)
     archive_write(paths.archive, sidecar, xml)
     archive_write(paths.archive, target, pdf)
-    pages = len(PdfReader(io.BytesIO(pdf)).pages)
     sha256 = hashlib.sha256(pdf).hexdigest()
     document = catalog.document_for(article, record, target.relative_to(paths.archive).as_posix(),
                                     pages, sha256, profile)
@@ -177,6 +177,9 @@ def build_many(paths: Paths, stems: Sequence[str], profile: Profile, jobs: int) 
         for stem in stems:
             yield _safe(build_one, paths, stem, profile)
         return
+    # Imported only for a pool: multiprocessing and its sockets cost a one-article build ~40 ms.
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     with ProcessPoolExecutor(max_workers=min(jobs, len(stems))) as pool:
         futures = [pool.submit(_safe, build_one, paths, stem, profile) for stem in stems]
         for future in as_completed(futures):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pypdf import PdfReader
@@ -45,13 +46,25 @@ def check_pdf(data: bytes, article: Article, record: Record, profile: Profile,
 
     ``attachments`` are the files the PDF must embed, exactly; None skips that comparison.
     """
+    return prove_pdf(data, article, record, profile, attachments).problems
+
+
+@dataclass(frozen=True)
+class Proof:
+    problems: list[str]
+    pages: int  # counted by the parse that proved the file, so nobody parses it again; 0 if unread
+
+
+def prove_pdf(data: bytes, article: Article, record: Record, profile: Profile,
+              attachments: tuple[EmbeddedFile, ...] | None = None) -> Proof:
+    """``check_pdf``'s problems and the page count, from one parse of ``data``."""
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
-            return ["the file is encrypted, which PDF/A forbids"]
+            return Proof(["the file is encrypted, which PDF/A forbids"], 0)
         xmp = _xmp_tree(reader)
     except Exception as error:
-        return [f"cannot be read as PDF with XMP metadata: {error}"]
+        return Proof([f"cannot be read as PDF with XMP metadata: {error}"], 0)
     problems: list[str] = []
     problems += _check_claim(xmp, profile)
     problems += _check_dublin_core(xmp, record)
@@ -62,7 +75,7 @@ def check_pdf(data: bytes, article: Article, record: Record, profile: Profile,
     problems += _check_attachments(objects, reader, profile, attachments)
     problems += _check_output_intent(reader)
     problems += _check_text(reader, article, record)
-    return problems
+    return Proof(problems, len(reader.pages))
 
 
 # -- XMP ---------------------------------------------------------------------------------

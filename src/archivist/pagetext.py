@@ -35,8 +35,8 @@ _NEW_LINE = {b"T*", b"'", b'"', b"Td", b"TD", b"Tm", b"ET"}
 def page_text(page: PageObject) -> str:
     """The page's text, a line per text line, decoded through ToUnicode."""
     fonts = page.get("/Resources", {}).get("/Font", {})
-    maps: dict[str, dict[int, str]] = {}
-    font: dict[int, str] = {}
+    maps: dict[str, list[str]] = {}
+    font = _UNMAPPED
     lines: list[str] = []
     line: list[str] = []
     operands: list[bytes] = []
@@ -48,7 +48,8 @@ def page_text(page: PageObject) -> str:
         if token == b"Tf" and len(operands) >= 2:
             name = operands[-2].decode("latin-1")
             if name not in maps:
-                maps[name] = _to_unicode(fonts[name].get_object()) if name in fonts else {}
+                mapping = _to_unicode(fonts[name].get_object()) if name in fonts else {}
+                maps[name] = [mapping.get(code, "\ufffd") for code in range(256)]
             font = maps[name]
         elif token in (b"Tj", b"'", b'"', b"TJ"):
             if token in (b"'", b'"'):
@@ -64,8 +65,15 @@ def page_text(page: PageObject) -> str:
     return "\n".join(lines)
 
 
-def _show_text(operands: list[bytes], font: dict[int, str]) -> str:
-    """Decode the strings of Tj, ', " or TJ; a large TJ gap counts as a space."""
+_UNMAPPED = ["\ufffd"] * 256
+
+
+def _show_text(operands: list[bytes], font: list[str]) -> str:
+    """Decode the strings of Tj, ', " or TJ; a large TJ gap counts as a space.
+
+    ``font`` gives the text of each one-byte code; a string's bytes are decoded as Latin-1
+    (code n becomes U+00nn) and translated through it in one pass.
+    """
     text = []
     for operand in operands:
         if operand[:1] == b"(":
@@ -76,12 +84,14 @@ def _show_text(operands: list[bytes], font: dict[int, str]) -> str:
             if operand[:1] not in b"[]" and float(operand) < -200:
                 text.append(" ")
             continue
-        text.extend(font.get(code, "\ufffd") for code in raw)
+        text.append(raw.decode("latin-1").translate(font))
     return "".join(text)
 
 
 def _unescape(literal: bytes) -> bytes:
     """The bytes of a literal string; any other escaped character stands for itself."""
+    if b"\\" not in literal:
+        return literal
     parts = _ESCAPE.split(literal)
     parts[1::2] = [_UNESCAPED.get(escape, escape[1:]) for escape in parts[1::2]]
     return b"".join(parts)

@@ -1,0 +1,77 @@
+"""A one-article build pays only for the modules it uses: what make does when one article is added.
+
+Each build runs in a fresh interpreter (the way make starts archivist) and reports, after
+building, which of the modules that are costly to import it loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import langcodes
+import pytest
+from conftest import FIRST, first_article_workspace
+from pypdf import PdfReader
+
+from archivist.record import _REGISTERED
+
+# Imported by a pool (multiprocessing, sockets), or for any language tag (langcodes compiles a
+# pattern of the whole subtag registry); a one-article build of a French record needs neither.
+COSTLY = ("langcodes", "multiprocessing", "concurrent.futures.process")
+
+BUILD_AND_REPORT = f"""
+import json, sys
+from archivist.cli import main
+status = main(sys.argv[1:])
+print(json.dumps({{"status": status, "loaded": [m for m in {COSTLY!r} if m in sys.modules]}}))
+"""
+
+
+def _build_fresh(paths, *articles: str, jobs: int = 1) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", BUILD_AND_REPORT, "build", "--seeds", str(paths.seeds),
+         "--metadata", str(paths.metadata), "--archive", str(paths.archive), "-j", str(jobs),
+         *articles],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_one_article_build_loads_no_pool_and_no_registry(tmp_path: Path) -> None:
+    paths = first_article_workspace(tmp_path)
+    report = _build_fresh(paths, FIRST)
+    assert report == {"status": 0, "loaded": []}
+    assert len(PdfReader(paths.pdf(FIRST)).pages) >= 1
+
+
+def test_a_tag_outside_the_known_ones_is_still_looked_up(tmp_path: Path) -> None:
+    paths = first_article_workspace(tmp_path)
+    record = paths.record(FIRST)
+    text = record.read_text(encoding="utf-8")
+    assert "language: fr\n" in text
+    record.write_text(text.replace("language: fr\n", "language: fr-LU\n"), encoding="utf-8")
+    report = _build_fresh(paths, FIRST)
+    assert report["status"] == 0 and "langcodes" in report["loaded"]
+
+
+def test_an_unregistered_tag_is_refused_without_the_shortcut(tmp_path: Path) -> None:
+    paths = first_article_workspace(tmp_path)
+    record = paths.record(FIRST)
+    record.write_text(record.read_text(encoding="utf-8").replace("language: fr\n", "language: fr-JJ\n"),
+                      encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "archivist", "build", "--seeds", str(paths.seeds), "--metadata",
+         str(paths.metadata), "--archive", str(paths.archive), "-j", "1", FIRST],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode != 0
+    assert "'fr-JJ' is not a valid BCP 47 language tag" in done.stderr
+
+
+@pytest.mark.parametrize("tag", sorted(_REGISTERED))
+def test_every_tag_accepted_without_lookup_is_in_the_registry(tag: str) -> None:
+    assert langcodes.tag_is_valid(tag)
