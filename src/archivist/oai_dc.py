@@ -7,10 +7,9 @@ only on the record, so two builds write the same file.
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape, quoteattr
-
 from .dublincore import DC_NAMESPACE, ELEMENTS
 from .record import Record
+from .xmltext import escape, quoteattr
 
 OAI_DC_NAMESPACE = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 OAI_DC_SCHEMA = "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"

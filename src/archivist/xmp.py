@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from xml.sax.saxutils import escape, quoteattr
 
 from .dublincore import ELEMENTS, NAMESPACES, Item, LangAlt, Value
 from .profile import Profile
 from .record import Record
+from .xmltext import escape, quoteattr
 
 PACKET_HEAD = '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
 PACKET_TAIL = '<?xpacket end="w"?>'
