@@ -71,21 +71,22 @@ _UNMAPPED = ["\ufffd"] * 256
 def _show_text(operands: list[bytes], font: list[str]) -> str:
     """Decode the strings of Tj, ', " or TJ; a large TJ gap counts as a space.
 
-    ``font`` gives the text of each one-byte code; a string's bytes are decoded as Latin-1
-    (code n becomes U+00nn) and translated through it in one pass.
+    ``font`` gives the text of each one-byte code. The strings between two such gaps are
+    joined and their bytes decoded as Latin-1 (code n becomes U+00nn), then translated
+    through ``font`` in one pass: a justified line is one run, not a run per word.
     """
-    text = []
+    runs: list[bytes] = []
+    run: list[bytes] = []
     for operand in operands:
         if operand[:1] == b"(":
-            raw = _unescape(operand[1:-1])
+            run.append(_unescape(operand[1:-1]))
         elif operand[:1] == b"<":
-            raw = bytes.fromhex(re.sub(rb"\s", b"", operand[1:-1]).decode())
-        else:
-            if operand[:1] not in b"[]" and float(operand) < -200:
-                text.append(" ")
-            continue
-        text.append(raw.decode("latin-1").translate(font))
-    return "".join(text)
+            run.append(bytes.fromhex(re.sub(rb"\s", b"", operand[1:-1]).decode()))
+        elif operand[:1] not in b"[]" and float(operand) < -200:
+            runs.append(b"".join(run))
+            run = []
+    runs.append(b"".join(run))
+    return " ".join(part.decode("latin-1").translate(font) for part in runs)
 
 
 def _unescape(literal: bytes) -> bytes:
