@@ -10,7 +10,6 @@ names the line it comes from.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,6 +166,8 @@ def parse_record(raw: bytes, path: Path, article_date: str | None = None) -> Rec
     for key_node, value_node in root.value:
         key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
         if key not in BY_NAME:
+            import difflib  # only a misspelt key needs it
+
             close = difflib.get_close_matches(str(key), list(BY_NAME), n=1)
             raise RecordError(
                 f"unknown key {key!r}", path=path, line=_line(key_node),
