@@ -67,6 +67,7 @@ $(INSTALLED): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(VENV)/bin/python -m archivist.hyphenation >/dev/null
 	touch $@
 
 $(TEST_DEPS): requirements-dev.lock $(INSTALLED)

@@ -44,7 +44,14 @@ def dateline(date: str, language: str) -> str:
 
 
 def hyphenation_language(language: str) -> str:
-    """The pyphen dictionary for a BCP 47 tag, or '' when there is none."""
-    import pyphen
+    """The pyphen dictionary for a BCP 47 tag, or '' when there is none.
 
-    return pyphen.language_fallback(language.replace("-", "_")) or ""
+    Its patterns are handed to pyphen from their install-time parse where there is one
+    (``hyphenation``), so this process does not parse the dictionary again.
+    """
+    from .hyphenation import dictionary_name, load
+
+    name = dictionary_name(language)
+    if name:
+        load(name)
+    return name

@@ -1,0 +1,75 @@
+"""Hyphenation patterns prepared at install time are pyphen's own, and only ever used for the
+dictionary, pyphen and Python they were made from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyphen
+import pytest
+from conftest import REPO
+
+from archivist import hyphenation
+from archivist.langdata import MONTHS
+
+NAMES = sorted({hyphenation.dictionary_name(language) for language in MONTHS} - {""})
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty cache folder and an empty pyphen cache, for this test only."""
+    monkeypatch.setattr(hyphenation, "CACHE_DIR", tmp_path / "hyphenation")
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    return tmp_path / "hyphenation"
+
+
+def test_every_language_with_month_names_has_a_dictionary() -> None:
+    assert {"fr", "en", "de"} <= {name[:2] for name in NAMES} and len(NAMES) == len(MONTHS)
+
+
+def test_prepared_patterns_are_pyphens_own_parse(cache: Path) -> None:
+    written = hyphenation.prepare()
+    assert len(written) == len(NAMES) and all(file.parent == cache for file in written)
+    for name in NAMES:
+        pyphen.hdcache.clear()
+        assert hyphenation.load(name)
+        loaded = pyphen.hdcache[pyphen.LANGUAGES[name]]
+        parsed = pyphen.HyphDict(pyphen.LANGUAGES[name])
+        assert (loaded.patterns, loaded.maxlen) == (parsed.patterns, parsed.maxlen)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_every_word_of_the_seeds_breaks_where_pyphen_parsing_the_file_breaks_it(
+        cache: Path, language: str) -> None:
+    words = sorted({word for seed in (REPO / "seeds").glob("*.txt")
+                    for word in seed.read_text(encoding="utf-8").split() if len(word) > 4})
+    name = hyphenation.dictionary_name(language)
+    parsed = pyphen.Pyphen(lang=name)
+    expected = [parsed.inserted(word) for word in words]
+    pyphen.hdcache.clear()
+    hyphenation.prepare()
+    assert hyphenation.load(name)
+    assert [pyphen.Pyphen(lang=name).inserted(word) for word in words] == expected
+    assert sum("-" in word for word in expected) > 50  # the words do break
+
+
+def test_nothing_prepared_leaves_the_parse_to_pyphen(cache: Path) -> None:
+    assert not hyphenation.load("fr")
+    assert pyphen.LANGUAGES["fr"] not in pyphen.hdcache
+    assert pyphen.Pyphen(lang="fr").inserted("coopération") == "co-opé-ra-tion"
+
+
+def test_a_damaged_file_is_not_used(cache: Path) -> None:
+    (file,) = [f for f in hyphenation.prepare() if f.name.startswith("hyph_fr.")]
+    file.write_bytes(file.read_bytes()[:100])
+    assert not hyphenation.load("fr")
+    assert pyphen.Pyphen(lang="fr").inserted("coopération") == "co-opé-ra-tion"
+
+
+def test_a_changed_dictionary_is_not_served_the_old_parse(cache: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    hyphenation.prepare()
+    changed = tmp_path / "hyph_fr.dic"
+    changed.write_bytes(pyphen.LANGUAGES["fr"].read_bytes() + b"1x1y1\n")
+    monkeypatch.setitem(pyphen.LANGUAGES, "fr", changed)
+    assert not hyphenation.load("fr")
