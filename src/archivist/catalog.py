@@ -268,6 +268,54 @@ def rebuild(archive: Path) -> tuple[int, list[ArchiveReadError]]:
     return len(documents), failures
 
 
+def reconcile(archive: Path, listed: dict[str, str]) -> list[str]:
+    """Bring the catalog in line with the PDFs the manifest lists (relpath -> sha256).
+
+    A row whose PDF is gone or not listed is dropped; a listed PDF with no row, or whose
+    row holds another SHA-256, is read again from the PDF. So whatever order builds,
+    repairs and 'make clean' happened in, the catalog ends up saying what the archive
+    holds. Returns one sentence per repair; a PDF that cannot be read is left out and
+    said so.
+    """
+    wanted = {relpath: digest for relpath, digest in listed.items()
+              if relpath.endswith(".pdf") and relpath.count("/") == 1}
+    path = archive / CATALOG_NAME
+    if not wanted and not path.exists():
+        return []
+    if path.exists() and not _is_database(path):
+        rebuild(archive)
+        return [f"{path}: was not a database; rebuilt from the PDFs"]
+    repairs: list[str] = []
+    with _connect(archive, create=True) as connection:
+        connection.execute("BEGIN IMMEDIATE")
+        _ensure_schema(connection, path)
+        rows = dict(connection.execute("SELECT path, sha256 FROM documents").fetchall())
+        for relpath in sorted(rows):
+            if relpath not in wanted or not (archive / relpath).is_file():
+                _delete(connection, relpath)
+                repairs.append(f"{archive / relpath}: dropped from the catalog; the archive "
+                               "no longer holds it")
+        for relpath, digest in sorted(wanted.items()):
+            if rows.get(relpath) == digest or not (archive / relpath).is_file():
+                continue
+            _delete(connection, relpath)
+            try:
+                _insert(connection, read_document(archive, archive / relpath))
+            except ArchiveReadError as error:
+                repairs.append(f"{error}; left out of the catalog")
+                continue
+            repairs.append(f"{archive / relpath}: catalog entry "
+                           + ("updated from the PDF" if relpath in rows else "added from the PDF"))
+        connection.execute("COMMIT")
+    return repairs
+
+
+def _delete(connection: sqlite3.Connection, relpath: str) -> None:
+    for (rowid,) in connection.execute("SELECT rowid FROM documents WHERE path = ?", (relpath,)).fetchall():
+        connection.execute("DELETE FROM search WHERE rowid = ?", (rowid,))
+        connection.execute("DELETE FROM documents WHERE rowid = ?", (rowid,))
+
+
 def _is_database(path: Path) -> bool:
     try:
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:

@@ -213,22 +213,38 @@ def _build(args: argparse.Namespace) -> int:
         raise ArchivistError(f"--total {total} is less than the {len(stems)} articles to build")
     progress = _Progress(len(stems))
     failures: list[ArchivistError] = []
+    index_failures: list[ArchivistError] = []
     pending: list[Built] = []
     flushed = time.monotonic()
-    for outcome in build_many(paths, stems, args.profile, args.jobs):
-        if isinstance(outcome, Built):
-            pending.append(outcome)
-            progress.step(outcome.stem)
-        else:
+
+    def flush() -> None:
+        nonlocal pending, flushed
+        problems, repairs = register(paths, pending)
+        index_failures.extend(problems)
+        for repair in repairs:
             progress.clear()
-            print(f"archivist: {outcome}", file=sys.stderr)
-            failures.append(outcome)
-            progress.step(None)
-        if len(pending) >= REGISTER_BATCH or time.monotonic() - flushed > REGISTER_SECONDS:
-            register(paths, pending)
-            pending, flushed = [], time.monotonic()
-    register(paths, pending)
+            print(f"archivist: {repair}", file=sys.stderr)
+        pending, flushed = [], time.monotonic()
+
+    try:
+        for outcome in build_many(paths, stems, args.profile, args.jobs):
+            if isinstance(outcome, Built):
+                pending.append(outcome)
+                progress.step(outcome.stem)
+            else:
+                progress.clear()
+                print(f"archivist: {outcome}", file=sys.stderr)
+                failures.append(outcome)
+                progress.step(None)
+            if len(pending) >= REGISTER_BATCH or time.monotonic() - flushed > REGISTER_SECONDS:
+                flush()
+    finally:  # what was stored is registered, whatever stopped the loop
+        flush()
     progress.done(len(stems) - len(failures), total - len(stems), len(failures))
+    for problem in dict.fromkeys(str(error) for error in index_failures):
+        print(f"archivist: {problem}", file=sys.stderr)
+    if index_failures:
+        raise index_failures[0]
     if len(failures) == 1 and len(stems) == 1:
         return failures[0].exit_code
     if failures:
@@ -278,6 +294,7 @@ def _verify(args: argparse.Namespace) -> int:
     for problem in report.problems:
         print(problem)
     print(report.summary(), file=sys.stderr)
+    _reconcile_catalog(args.archive, report)
     if report.problems:
         raise FixityError(
             f"{len(report.problems)} problem(s): the archive does not match its manifest",
@@ -286,6 +303,27 @@ def _verify(args: argparse.Namespace) -> int:
             "from a backup; remove an unexpected file or rebuild it",
         )
     return 0
+
+
+def _reconcile_catalog(archive: Path, report) -> None:
+    """The catalog follows the manifest: a divergence any earlier failure left is repaired here.
+
+    Only where a build could have run (a staging folder beside the archive): a read-only
+    copy is verified, never written.
+    """
+    from .catalog import reconcile
+    from .manifest import read_manifest
+    from .store import archive_lock, staging_dir
+
+    if report.damaged or not staging_dir(archive).is_dir():
+        return
+    try:
+        with archive_lock(archive):
+            repairs = reconcile(archive, read_manifest(archive).entries)
+    except ArchivistError as error:
+        repairs = [f"the catalog could not be brought in line with the manifest: {error}"]
+    for repair in repairs:
+        print(f"archivist: {repair}", file=sys.stderr)
 
 
 def _validate(args: argparse.Namespace) -> int:

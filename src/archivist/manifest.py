@@ -136,7 +136,10 @@ def record(archive: Path, files: Iterable[Path]) -> None:
             if intent.relpath and target.is_file() and sha256_file(target) == intent.sha256:
                 entries[intent.relpath] = intent.sha256
         for path in files:
-            entries[_relpath(archive, path)] = sha256_file(path)
+            try:
+                entries[_relpath(archive, path)] = sha256_file(path)
+            except FileNotFoundError:  # removed since it was stored (make clean): nothing to list
+                entries.pop(_relpath(archive, path), None)
         if entries != manifest.entries:
             archive_write(archive, archive / MANIFEST_NAME, _render(entries), journal=False)
         for intent in settled:
