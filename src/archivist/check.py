@@ -353,19 +353,19 @@ def _check_text(reader: PdfReader, article: Article, record: Record) -> list[str
     # A title word longer than a line is split over lines, as a body word is.
     lines = [line.split() for line in body_lines]
     title = record.title.translate(_IGNORABLE).split()
-    taken = next((n for n in range(len(lines) + 1)
-                  if compare_words([word for line in lines[:n] for word in line], title) is None), None)
+    taken = next((n for n in range(len(lines) + 1) if compare_words(*_flatten(lines[:n]), title) is None),
+                 None)
     if taken is None:
         problems.append(f"page 1 does not start with the title {record.title!r}")
         return problems
     shown, rest = _read_dateline(lines[taken] if taken < len(lines) else [], record.language)
-    words = [word for line in lines[taken + 1:] for word in line]
+    words, line_ends = _flatten(lines[taken + 1:])
     if shown is None or rest:
         problems.append("page 1 shows no date after the title")
     elif shown != date_parts(record.date)[: len(shown)] or len(shown) < min(2, len(date_parts(record.date))):
         problems.append(f"page 1 shows the date {shown}, the record says {record.date!r}")
     visible = [word for word in (w.translate(_IGNORABLE) for w in article.words) if word]
-    mismatch = compare_words(words, visible)
+    mismatch = compare_words(words, line_ends, visible)
     if mismatch:
         problems.append("page text differs from the article: " + mismatch)
     return problems
@@ -388,11 +388,23 @@ def _read_dateline(words: list[str], language: str) -> tuple[tuple[int, ...] | N
     return None, words
 
 
-def compare_words(extracted: list[str], source: list[str]) -> str | None:
-    """Match page words to source words, joining words split at line ends; say where they differ.
+def _flatten(lines: list[list[str]]) -> tuple[list[str], frozenset[int]]:
+    """The words of ``lines`` in order, and the index of each word that ends a line."""
+    words: list[str] = []
+    ends: set[int] = set()
+    for line in lines:
+        words += line
+        if line:
+            ends.add(len(words) - 1)
+    return words, frozenset(ends)
 
-    A word can be split by hyphenation ('coopé-' + 'ration'), at its own hyphen
-    ('Rabat-' + 'Salé'), or, when longer than a line, with no hyphen at all.
+
+def compare_words(extracted: list[str], line_ends: frozenset[int], source: list[str]) -> str | None:
+    """Match page words to source words, joining only words split at a line end; say where they differ.
+
+    ``line_ends`` holds the index of every page word that ends a line: a word is only
+    ever continued on the next line, so two words side by side on one line are two
+    words, whatever they spell together.
     """
     i = 0
     for j, word in enumerate(source):
@@ -401,7 +413,7 @@ def compare_words(extracted: list[str], source: list[str]) -> str | None:
         got = extracted[i]
         i += 1
         while got != word and i < len(extracted):
-            joined = _join(got, extracted[i], word)
+            joined = _continued(got, i - 1 in line_ends, extracted[i], word)
             if joined is None:
                 break
             got = joined
@@ -413,9 +425,18 @@ def compare_words(extracted: list[str], source: list[str]) -> str | None:
     return None
 
 
-def _join(head: str, tail: str, target: str) -> str | None:
+def _continued(head: str, at_line_end: bool, tail: str, target: str) -> str | None:
+    """``head`` continued by the next line's first word, when the two are one word of ``target``.
+
+    The one rule for joining: only across a line end. There a word may be broken after
+    a hyphen the typesetter added ('coopé-' + 'ration'), at its own hyphen ('Rabat-' +
+    'Salé'), or with no hyphen at all (a URL, a word longer than a line).
+    """
+    if not at_line_end:
+        return None
     for candidate in (head + tail, head[:-1] + tail if head.endswith("-") else None):
-        if candidate is not None and target.startswith(candidate):
+        # the tail may end with a hyphen of its own, added where it goes on to the line after
+        if candidate is not None and target.startswith(candidate.removesuffix("-")):
             return candidate
     return None
 
