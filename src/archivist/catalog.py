@@ -28,6 +28,7 @@ from .check import page_text
 from .dublincore import DC_NAMESPACE
 from .errors import ArchiveReadError, ArchivistError, StorageError
 from .extract import read_embedded
+from .pdfread import ContentBudget, PdfLimit, bounded, explain, read_pdf
 from .profile import Profile
 from .record import Record
 from .typography import hyphenation_language
@@ -252,6 +253,8 @@ def rebuild(archive: Path) -> tuple[int, list[ArchiveReadError]]:
             documents.append(read_document(archive, pdf))
         except ArchiveReadError as error:
             failures.append(error)
+        except Exception as error:  # one damaged file never stops the others
+            failures.append(ArchiveReadError(f"cannot be read: it {explain(error)}", path=pdf))
     path = archive / CATALOG_NAME
     if path.exists() and not _is_database(path):  # nothing in it can be kept
         for name in (CATALOG_NAME, *(CATALOG_NAME + end for end in ("-wal", "-shm", "-journal"))):
@@ -327,18 +330,19 @@ def _is_database(path: Path) -> bool:
 
 def read_document(archive: Path, pdf: Path) -> Document:
     """A catalog entry from the PDF alone: its XMP, its PDF/A claim, and its text."""
+    data = read_pdf(pdf)
     try:
-        data = pdf.read_bytes()
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        xmp = _xmp_values(reader)
-        language = xmp[(DC_NAMESPACE, "language")][0][1]
-        title = _lang_alt(xmp[(DC_NAMESPACE, "title")])
-        date = xmp[(DC_NAMESPACE, "date")][0][1]
-        profile = Profile.parse(xmp[(PDFAID, "part")][0][1] + xmp[(PDFAID, "conformance")][0][1])
-        body = _body(reader, title, language)
-        pages = len(reader.pages)
-    except OSError as error:
-        raise ArchiveReadError(f"cannot read: {error.strerror}", path=pdf) from None
+        with bounded():
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            xmp = _xmp_values(reader)
+            language = xmp[(DC_NAMESPACE, "language")][0][1]
+            title = _lang_alt(xmp[(DC_NAMESPACE, "title")])
+            date = xmp[(DC_NAMESPACE, "date")][0][1]
+            profile = Profile.parse(xmp[(PDFAID, "part")][0][1] + xmp[(PDFAID, "conformance")][0][1])
+            body = _body(reader, title, language)
+            pages = len(reader.pages)
+    except PdfLimit as error:
+        raise PdfLimit(error.message, path=pdf, hint=error.hint) from None
     except (KeyError, IndexError) as error:
         raise ArchiveReadError(f"lacks the XMP a catalog entry needs ({error})", path=pdf,
                                hint="rebuild it with 'make'") from None
@@ -346,7 +350,7 @@ def read_document(archive: Path, pdf: Path) -> Document:
         raise ArchiveReadError(f"cannot be catalogued: {error}", path=pdf,
                                hint="rebuild it with 'make'") from None
     except Exception as error:  # pypdf and ElementTree raise many kinds on a damaged file
-        raise ArchiveReadError(f"cannot be read as an archived PDF: {error}", path=pdf,
+        raise ArchiveReadError(f"cannot be read as an archived PDF: it {explain(error)}", path=pdf,
                                hint="restore it from a copy that passes 'archivist check'") from None
 
     def items(name: str) -> tuple[str, ...]:
@@ -396,8 +400,9 @@ def body_from_pages(reader: PdfReader, title: str, language: str) -> str:
     The pages are read as the checker reads them, the reading it proved equal to the article.
     """
     lines: list[str] = []
+    budget = ContentBudget()
     for number, page in enumerate(reader.pages):
-        page_lines = [line for line in page_text(page).splitlines() if line.strip()][:-1]
+        page_lines = [line for line in page_text(page, budget).splitlines() if line.strip()][:-1]
         if number == 0:  # the title's lines (a word longer than a line is cut), then the dateline
             seen, wanted = 0, len("".join(title.split()))
             while page_lines and seen < wanted:

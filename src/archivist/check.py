@@ -18,6 +18,7 @@ from .article import Article
 from .dublincore import DC_NAMESPACE, ELEMENTS, keywords, x_default
 from .extract import EmbeddedFile, read_embedded
 from .langdata import MONTHS, primary_subtag
+from .pdfread import MAX_DEPTH, MAX_TO_UNICODE_CODES, ContentBudget, bounded, explain, limit_error
 from .profile import Profile
 from .record import Record
 from .w3cdate import date_parts
@@ -49,25 +50,31 @@ def check_pdf(data: bytes, article: Article, record: Record, profile: Profile,
     """Every way ``data`` departs from its inputs, one sentence each; empty when it is right.
 
     ``attachments`` are the files the PDF must embed, exactly; None skips that comparison.
+    A damaged or crafted file is a finding, never a crash: whatever reading it raises,
+    and each reading limit it breaks (``archivist.pdfread``), is one sentence.
     """
-    try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            return ["the file is encrypted, which PDF/A forbids"]
-        xmp = _xmp_tree(reader)
-    except Exception as error:
-        return [f"cannot be read as PDF with XMP metadata: {error}"]
-    problems: list[str] = []
-    problems += _check_claim(xmp, profile)
-    problems += _check_dublin_core(xmp, record)
-    problems += _check_info(reader, xmp)
-    objects = _reachable(reader)
-    problems += _check_fonts(objects)
-    problems += _check_forbidden(objects, reader)
-    problems += _check_attachments(objects, reader, profile, attachments)
-    problems += _check_output_intent(reader)
-    problems += _check_text(reader, article, record)
-    return problems
+    with bounded():
+        try:
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            if reader.is_encrypted:
+                return ["the file is encrypted, which PDF/A forbids"]
+            xmp = _xmp_tree(reader)
+        except Exception as error:
+            return [f"cannot be read as PDF with XMP metadata: it {explain(error)}"]
+        problems: list[str] = []
+        try:
+            problems += _check_claim(xmp, profile)
+            problems += _check_dublin_core(xmp, record)
+            problems += _check_info(reader, xmp)
+            objects = _reachable(reader)
+            problems += _check_fonts(objects)
+            problems += _check_forbidden(objects, reader)
+            problems += _check_attachments(objects, reader, profile, attachments)
+            problems += _check_output_intent(reader)
+            problems += _check_text(reader, article, record)
+        except Exception as error:  # the file is damaged past the point where it can be compared
+            problems.append(f"cannot be checked: it {explain(error)}")
+        return problems
 
 
 # -- XMP ---------------------------------------------------------------------------------
@@ -244,9 +251,12 @@ def _reachable(reader: PdfReader) -> list[DictionaryObject]:
     """Every dictionary (and stream dictionary) reachable from the trailer."""
     seen: set[int] = set()
     found = []
-    stack = [reader.trailer]
+    stack: list[tuple[object, int]] = [(reader.trailer, 0)]
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise limit_error(f"has objects nested more than {MAX_DEPTH} levels deep",
+                              f"{MAX_DEPTH} levels of arrays and dictionaries")
         if isinstance(item, IndirectObject):
             if item.idnum in seen:
                 continue
@@ -254,9 +264,9 @@ def _reachable(reader: PdfReader) -> list[DictionaryObject]:
             item = item.get_object()
         if isinstance(item, DictionaryObject):
             found.append(item)
-            stack.extend(v for k, v in item.items() if k not in ("/Parent", "/P"))
+            stack.extend((v, depth + 1) for k, v in item.items() if k not in ("/Parent", "/P"))
         elif isinstance(item, ArrayObject):
-            stack.extend(item)
+            stack.extend((v, depth + 1) for v in item)
     return found
 
 
@@ -336,7 +346,8 @@ def _check_text(reader: PdfReader, article: Article, record: Record) -> list[str
     spaces and joiners, direction marks, BOM) are drawn as nothing, so no page can
     show them back; they are taken out on both sides.
     """
-    pages = [page_text(page).translate(_IGNORABLE) for page in reader.pages]
+    budget = ContentBudget()
+    pages = [page_text(page, budget).translate(_IGNORABLE) for page in reader.pages]
     total = len(pages)
     label = (record.identifier or article.path.stem).translate(_IGNORABLE)
     problems = []
@@ -468,8 +479,12 @@ _UNESCAPED = {  # every escape a literal string can hold (PDF 32000-1, 7.3.4.2) 
 _NEW_LINE = {b"T*", b"'", b'"', b"Td", b"TD", b"Tm", b"ET"}
 
 
-def page_text(page: PageObject) -> str:
-    """The page's text, a line per text line, decoded through ToUnicode."""
+def page_text(page: PageObject, budget: ContentBudget | None = None) -> str:
+    """The page's text, a line per text line, decoded through ToUnicode.
+
+    ``budget`` bounds the content read over all the pages of one PDF: a crafted file may
+    give a thousand pages one huge content stream.
+    """
     fonts = page.get("/Resources", {}).get("/Font", {})
     maps: dict[str, dict[int, str]] = {}
     font: dict[int, str] = {}
@@ -477,7 +492,9 @@ def page_text(page: PageObject) -> str:
     line: list[str] = []
     operands: list[bytes] = []
     contents = page.get_contents()
-    for token in _CONTENT_TOKEN.findall(b"" if contents is None else contents.get_data()):
+    content = b"" if contents is None else contents.get_data()
+    (budget or ContentBudget()).spend(len(content))
+    for token in _CONTENT_TOKEN.findall(content):
         if token[:1] in b"(<[]/-+.0123456789" and not token[:1].isalpha():
             operands.append(token)
             continue
@@ -507,7 +524,7 @@ def _show_text(operands: list[bytes], font: dict[int, str]) -> str:
         if operand[:1] == b"(":
             raw = _unescape(operand[1:-1])
         elif operand[:1] == b"<":
-            raw = bytes.fromhex(re.sub(rb"\s", b"", operand[1:-1]).decode())
+            raw = _hex(operand[1:-1])
         else:
             if operand[:1] not in b"[]" and float(operand) < -200:
                 text.append(" ")
@@ -523,6 +540,17 @@ def _unescape(literal: bytes) -> bytes:
     return b"".join(parts)
 
 
+def _hex(digits: bytes) -> bytes:
+    """A hex string's bytes; an odd final digit is followed by 0, as PDF 32000-1 (7.3.4.3) says."""
+    digits = re.sub(rb"\s", b"", digits)
+    return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode("ascii"))
+
+
+def _utf16(digits: bytes) -> str:
+    """A ToUnicode target; a broken UTF-16 sequence reads as U+FFFD, and the text comparison says so."""
+    return _hex(digits).decode("utf-16-be", errors="replace")
+
+
 def _to_unicode(font: DictionaryObject) -> dict[int, str]:
     """One-byte codes to text, from the bfchar and bfrange entries of the font's ToUnicode CMap."""
     stream = font.get("/ToUnicode")
@@ -532,18 +560,20 @@ def _to_unicode(font: DictionaryObject) -> dict[int, str]:
     mapping: dict[int, str] = {}
     for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
         for code, target in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block):
-            mapping[int(code, 16)] = bytes.fromhex(target.decode()).decode("utf-16-be")
+            mapping[int(code, 16)] = _utf16(target)
     for block in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.S):
         for low, high, target in re.findall(
                 rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f]*>|\[[^\]]*\])", block):
             codes = range(int(low, 16), int(high, 16) + 1)
+            if len(codes) > MAX_TO_UNICODE_CODES:
+                raise limit_error(f"has a ToUnicode range of {len(codes)} codes",
+                                  f"{MAX_TO_UNICODE_CODES} codes per range")
             if target.startswith(b"["):
                 targets = re.findall(rb"<([0-9A-Fa-f]*)>", target)
                 for code, each in zip(codes, targets, strict=False):
-                    mapping[code] = bytes.fromhex(each.decode()).decode("utf-16-be")
+                    mapping[code] = _utf16(each)
             else:
-                first = bytes.fromhex(target[1:-1].decode()).decode("utf-16-be")
+                first = _utf16(target[1:-1]) or "\ufffd"
                 for offset, code in enumerate(codes):
-                    mapping[code] = first[:-1] + chr(ord(first[-1]) + offset)
+                    mapping[code] = first[:-1] + chr(min(ord(first[-1]) + offset, 0x10FFFF))
     return mapping
-

@@ -259,6 +259,8 @@ def _archive_pdfs(args: argparse.Namespace) -> list[Path]:
 def _check(args: argparse.Namespace) -> int:
     from .build import attachments_for, load_inputs
     from .check import check_oai_dc, check_pdf
+    from .errors import ArchiveReadError
+    from .pdfread import MAX_SIDECAR_BYTES, explain, read_pdf
 
     paths = _paths(args)
     failed = 0
@@ -267,17 +269,19 @@ def _check(args: argparse.Namespace) -> int:
         sidecar = pdf.with_suffix(".xml")
         findings: list[tuple[Path, str]] = []
         try:
+            data = read_pdf(pdf)
             article, record = load_inputs(paths, pdf.stem)
             expected = attachments_for(article, record) if args.profile.allows_attachments else ()
-            findings += [(pdf, p) for p in check_pdf(pdf.read_bytes(), article, record, args.profile,
-                                                     expected)]
-            findings += [(sidecar, p) for p in check_oai_dc(sidecar.read_bytes(), record)]
+            findings += [(pdf, p) for p in check_pdf(data, article, record, args.profile, expected)]
+            findings += [(sidecar, p) for p in check_oai_dc(read_pdf(sidecar, MAX_SIDECAR_BYTES), record)]
+        except ArchiveReadError as error:  # the file itself: special, too large, unreadable
+            findings.append((error.path or pdf, error.message + (f" ({error.hint})" if error.hint else "")))
         except ArchivistError as error:
             findings.append((pdf, f"cannot check against its inputs: {error}"))
-        except OSError as error:
-            findings.append((Path(error.filename or pdf), f"cannot read: {error.strerror}"))
+        except Exception as error:  # one damaged file never stops the others
+            findings.append((pdf, f"cannot be checked: it {explain(error)}"))
         for path, problem in findings:
-            print(f"{path}: {problem}")
+            print(f"{_shown(path)}: {_shown(problem)}")
         failed += bool(findings)
     print(f"checked {len(pdfs)} PDF(s): {len(pdfs) - failed} good, {failed} with problems",
           file=sys.stderr)
@@ -286,13 +290,18 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shown(text: object) -> str:
+    """A name or message on one printable line: a newline or an ANSI escape in a name is shown escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
 def _verify(args: argparse.Namespace) -> int:
     from .errors import FixityError
     from .manifest import MANIFEST_NAME, verify
 
     report = verify(args.archive)
     for problem in report.problems:
-        print(problem)
+        print(_shown(problem))
     print(report.summary(), file=sys.stderr)
     _reconcile_catalog(args.archive, report)
     if report.problems:

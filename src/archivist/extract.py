@@ -16,6 +16,17 @@ from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
 from .errors import ArchiveReadError, UnsafePathError, WouldOverwrite
+from .pdfread import (
+    MAX_EMBEDDED_BYTES,
+    MAX_EMBEDDED_FILES,
+    MIB,
+    PdfLimit,
+    bounded,
+    explain,
+    limit_error,
+    limit_in,
+    read_pdf,
+)
 from .store import atomic_write
 
 _MIME = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*", re.IGNORECASE)
@@ -43,15 +54,23 @@ def read_embedded(reader: PdfReader) -> tuple[list[EmbeddedFile], list[str]]:
     associated = {ref.idnum for ref in root.get("/AF", []) if isinstance(ref, IndirectObject)}
     found: list[EmbeddedFile] = []
     problems: list[str] = []
-    for entry in reader.attachment_list:
+    for number, entry in enumerate(reader.attachment_list, start=1):
+        if number > MAX_EMBEDDED_FILES:
+            raise limit_error(f"embeds more than {MAX_EMBEDDED_FILES} files",
+                              f"{MAX_EMBEDDED_FILES} embedded files per PDF")
         name = entry.name
         spec = entry.pdf_object
         where = f"embedded file {name!r}"
         try:
             data = entry.content
-        except Exception as error:  # an unreadable stream is the finding
-            problems.append(f"{where} cannot be read: {error}")
+        except Exception as error:  # an unreadable stream is the finding; a broken limit ends the reading
+            if limit_in(error) is not None:
+                raise PdfLimit(f"{where} cannot be read: it {explain(error)}") from None
+            problems.append(f"{where} cannot be read: it {explain(error)}")
             continue
+        if len(data) > MAX_EMBEDDED_BYTES:
+            raise limit_error(f"embeds a file, {name!r}, of {len(data)} bytes",
+                              f"{MAX_EMBEDDED_BYTES // MIB} MiB per embedded file")
         if "/F" not in spec or "/UF" not in spec:
             problems.append(f"{where} lacks /F or /UF in its file specification")
         elif str(spec["/UF"]) != name:
@@ -86,13 +105,14 @@ def safe_name(name: str, pdf: Path) -> str:
 
 def extract(pdf: Path, folder: Path, *, force: bool = False) -> list[tuple[Path, bytes]]:
     """Write every embedded file of ``pdf`` into ``folder``; never over a different file unless forced."""
-    try:
-        reader = PdfReader(io.BytesIO(pdf.read_bytes()), strict=False)
-        files, problems = read_embedded(reader)
-    except OSError as error:
-        raise ArchiveReadError(f"cannot read: {error.strerror}", path=pdf) from None
-    except Exception as error:  # pypdf raises many kinds on a damaged file
-        raise ArchiveReadError(f"cannot be read as a PDF: {error}", path=pdf) from None
+    data = read_pdf(pdf)
+    with bounded():
+        try:
+            files, problems = read_embedded(PdfReader(io.BytesIO(data), strict=False))
+        except PdfLimit as error:
+            raise PdfLimit(error.message, path=pdf, hint=error.hint) from None
+        except Exception as error:  # pypdf raises many kinds on a damaged file
+            raise ArchiveReadError(f"cannot be read as a PDF: it {explain(error)}", path=pdf) from None
     if problems:
         raise ArchiveReadError("; ".join(problems), path=pdf, hint="the PDF is damaged; "
                                "restore it from a copy that passes 'archivist check'")
