@@ -35,6 +35,10 @@ from .typography import hyphenation_language
 
 CATALOG_NAME = "catalog.sqlite"
 SCHEMA_VERSION = 1
+# SQLite's FTS5 takes time that grows with the square of the number of query terms
+# (100,000 words ran for minutes); a person's search is a few words.
+MAX_QUERY_WORDS = 64
+MAX_QUERY_CHARS = 4096
 BUSY_TIMEOUT = 60.0  # seconds a writer waits for another before giving up
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -181,8 +185,9 @@ class Filters:
                 clauses.append(f"substr(d.date, 1, {n}) {op} substr(:{key}, 1, {n})")
                 values[key] = bound
         if self.language is not None:
-            clauses.append("(lower(d.language) = lower(:language)"
-                           " OR lower(d.language) LIKE lower(:language) || '-%')")
+            # compared as text, never as a LIKE pattern: '%' and '_' in a tag are not wildcards
+            clauses.append("(lower(d.language) = lower(:language) OR lower(substr(d.language, 1, "
+                           "length(:language) + 1)) = lower(:language) || '-')")
             values["language"] = self.language
         if self.subject is not None:
             clauses.append("EXISTS (SELECT 1 FROM json_each(d.subjects) s"
@@ -223,6 +228,12 @@ def fts_query(text: str) -> str:
 
 def search(archive: Path, text: str, filters: Filters) -> list[Document]:
     """Documents whose title, description, subjects or body hold every word of ``text``, best first."""
+    words = text.split()
+    if len(words) > MAX_QUERY_WORDS or len(text) > MAX_QUERY_CHARS:
+        raise ArchivistError(
+            f"the search has {len(words)} words and {len(text)} characters, more than the "
+            f"{MAX_QUERY_WORDS} words or {MAX_QUERY_CHARS} characters a search takes",
+            hint="search with a few distinctive words; every word must match")
     query = fts_query(text)
     if not query:
         raise ArchivistError("the search has no words", hint="archivist search 'Lamorgese'")

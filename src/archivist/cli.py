@@ -41,8 +41,12 @@ EXIT_CODES = """exit codes:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    _route_library_warnings(args.verbose)
     try:
         return args.run(args)
+    except BrokenPipeError:  # the reader went away (list --json | head): end quietly
+        _silence_stdout()
+        return 0
     except ArchivistError as error:
         if args.verbose:
             import traceback
@@ -58,6 +62,36 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"archivist: internal error: {error!r} (run with -v for details)", file=sys.stderr)
         return 1
+
+
+def _route_library_warnings(verbose: bool) -> None:
+    """pypdf logs what it repairs in a damaged file; those lines carry archivist's prefix, with -v only.
+
+    Without -v the damage is reported once, in archivist's own words, by the command
+    that met it; pypdf's bare lines would only be noise around that message.
+    """
+    import logging
+
+    logger = logging.getLogger("pypdf")
+    logger.propagate = False
+    logger.handlers.clear()
+    if verbose:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("archivist: pypdf: %(message)s"))
+        logger.addHandler(handler)
+    else:
+        logger.addHandler(logging.NullHandler())
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit raises nothing more."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)
 
 
 def _parser() -> argparse.ArgumentParser:
