@@ -53,8 +53,10 @@ def test_a_language_filter_matches_its_subtags(built: Paths) -> None:
     record = built.record(FIRST)
     record.write_text(record.read_text("utf-8").replace("language: fr", "language: fr-CA"), "utf-8")
     assert main(["build", "-j", "1", *folder_args(built)]) == 0
+
     def listed(language: str) -> list[dict]:
-        return json.loads(archivist("list", "--json", "--language", language, "--archive", built.archive).stdout)
+        result = archivist("list", "--json", "--language", language, "--archive", built.archive)
+        return json.loads(result.stdout)
 
     assert [d["language"] for d in listed("fr")] == ["fr-CA"]
     assert listed("f_") == listed("fr-%") == []
