@@ -19,7 +19,8 @@ import textwrap
 from pathlib import Path
 
 RECORD = 'title: Mesure\ndate: "2021-07"\nlanguage: fr\nidentifier: "urn:archivist:2021-07-bench"\n'
-SENTENCE = "La coopération sécuritaire entre les deux pays a été renforcée cette année, a déclaré le ministre. "
+SENTENCE = ("La coopération sécuritaire entre les deux pays a été renforcée cette année, "
+            "a déclaré le ministre. ")
 
 
 def article(shape: str, size: int) -> bytes:
@@ -31,6 +32,10 @@ def article(shape: str, size: int) -> bytes:
         return b"date 2021-07\n" + b"x" * size
     if shape == "lines":  # one letter per line: as many paragraphs as lines
         return b"date 2021-07\n" + b"a\n" * (size // 2)
+    if shape == "longwords":  # words of the longest length the reader takes, one paragraph each
+        from archivist.article import MAX_WORD_CHARS
+
+        return b"date 2021-07\n" + (b"x" * MAX_WORD_CHARS + b"\n") * max(1, size // (MAX_WORD_CHARS + 1))
     raise ValueError(shape)
 
 
@@ -42,7 +47,8 @@ CHILD = textwrap.dedent("""
     root = Path(sys.argv[1])
     started = time.monotonic()
     try:
-        build_one(Paths(root / "seeds", root / "metadata", root / "archive"), "2021-07-bench", DEFAULT_PROFILE)
+        paths = Paths(root / "seeds", root / "metadata", root / "archive")
+        build_one(paths, "2021-07-bench", DEFAULT_PROFILE)
         outcome = "built"
     except Exception as error:
         outcome = str(error)[:120]
@@ -67,18 +73,28 @@ def measure(shape: str, size: int, timeout: float) -> dict[str, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--budget", type=float, default=60.0, help="stop growing a shape past this (s)")
     parser.add_argument("--shapes", default="prose,word,lines")
     parser.add_argument("--start", type=int, default=64 << 10, help="first size, in bytes")
+    parser.add_argument("--sizes", help="measure exactly these sizes (comma-separated bytes), no growing")
     args = parser.parse_args()
+    if args.sizes:
+        print("| shape | bytes | seconds | peak MiB | outcome |\n| --- | ---: | ---: | ---: | --- |")
+        for shape in args.shapes.split(","):
+            for size in map(int, args.sizes.split(",")):
+                result = measure(shape, size, args.budget * 4)
+                print(f"| {shape} | {size:,} | {result['seconds']:.1f} | {result['peak_mib']} | "
+                      f"{result['outcome']} |", flush=True)
+        return
     print("| shape | bytes | seconds | peak MiB | outcome |\n| --- | ---: | ---: | ---: | --- |")
     for shape in args.shapes.split(","):
         size = args.start
         while True:
             result = measure(shape, size, args.budget * 4)
-            print(f"| {shape} | {size:,} | {result['seconds']:.1f} | {result['peak_mib']} | {result['outcome']} |",
-                  flush=True)
+            print(f"| {shape} | {size:,} | {result['seconds']:.1f} | {result['peak_mib']} | "
+                  f"{result['outcome']} |", flush=True)
             if result["seconds"] > args.budget or result["outcome"] != "built" or size >= 16 << 20:
                 break
             size *= 2

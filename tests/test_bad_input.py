@@ -179,6 +179,8 @@ CASES = [
                                                    '"urn:archivist:\\n2021-07-case"')),
     Case("identifier-no-break-space", 4, record=edited('"urn:archivist:2021-07-case"',
                                                        '"urn:archivist:\\u00a02021-07-case"')),
+    Case("article-word-too-long", 3, article=ARTICLE.replace(b"dimanche", b"dimanche " + b"x" * 4001)),
+    Case("article-too-many-paragraphs", 3, article=b"date 2021-07\n" + b"a\n" * 50_001, place=False),
     Case("name-month-13", 6, target="2021-13-case", in_make=False, place=False),
     Case("archive-folder-links-outside", 6, setup=_year_folder_is_a_link, in_make=False, place=False),
 ]

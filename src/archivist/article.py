@@ -17,6 +17,14 @@ _ALLOWED_CONTROLS = "\n\t"
 # times the text, for the layout and the checker's reading of every page) and a
 # mistaken file (a disk image named .txt) from being read at all.
 MAX_ARTICLE_BYTES = 8 << 20
+# The typesetter's cost is not linear in every shape of text (bench/limits.py measures it):
+# a word without a space is hyphenated again at every line it fills, so its cost grows
+# with the square of its length (256 KiB: 88 s), and every paragraph costs about a
+# quarter of a millisecond on its own (one-letter lines: 128 KiB, 65,536 paragraphs, 22 s).
+# These two bounds keep every article the reader accepts within a build of minutes.
+MAX_WORD_CHARS = 4000  # twice a long URL
+MAX_PARAGRAPHS = 50_000  # a long book has a few thousand
+_LONG_WORD = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,7 @@ def parse_article(raw: bytes, path: Path) -> Article:
         offset = header.end()
     body = text[offset:]
     paragraphs = tuple(" ".join(line.split()) for line in body.split("\n") if line.strip())
+    _refuse_costly_shapes(text, paragraphs, path)
     if not any(_visible(char) for paragraph in paragraphs for char in paragraph):
         raise ArticleError(
             "the article has no " + ("visible text" if paragraphs else "text")
@@ -80,6 +89,24 @@ def parse_article(raw: bytes, path: Path) -> Article:
             path=path, hint="write the article's text after the header",
         )
     return Article(path, raw, date, paragraphs, offset)
+
+
+def _refuse_costly_shapes(text: str, paragraphs: tuple[str, ...], path: Path) -> None:
+    """Refuse the shapes whose typesetting time grows faster than the text: see the bounds above."""
+    long_word = _LONG_WORD.search(text)
+    if long_word:
+        start = long_word.start()
+        line = text.count("\n", 0, start) + 1
+        length = len(long_word.group())
+        raise ArticleError(
+            f"a word of {length} characters without a space; the longest the typesetter takes is "
+            f"{MAX_WORD_CHARS}", path=path, line=line, column=start - (text.rfind("\n", 0, start) + 1) + 1,
+            hint="put spaces where it can break, or leave the long string out of the article")
+    if len(paragraphs) > MAX_PARAGRAPHS:
+        raise ArticleError(
+            f"the article has {len(paragraphs)} paragraphs (lines that are not blank); the most the "
+            f"typesetter takes is {MAX_PARAGRAPHS}", path=path,
+            hint="join the lines that belong to one paragraph, or split the article into several")
 
 
 def _visible(char: str) -> bool:
