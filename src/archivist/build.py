@@ -150,6 +150,10 @@ def build_one(paths: Paths, stem: str, profile: Profile) -> Built:
 Outcome = Built | ArchivistError
 
 
+def _reconcile_catalog(paths: Paths) -> list[str]:
+    return catalog.reconcile(paths.archive, manifest.read_manifest(paths.archive).entries)
+
+
 def register(paths: Paths, batch: Sequence[Built]) -> tuple[list[ArchivistError], list[str]]:
     """Record stored documents in the archive's own indexes; runs in the main process only.
 
@@ -165,21 +169,27 @@ def register(paths: Paths, batch: Sequence[Built]) -> tuple[list[ArchivistError]
     failures: list[ArchivistError] = []
     repairs: list[str] = []
     stored = [built for built in batch if built.path.is_file()]  # a 'make clean' may have run since
-    try:
+
+    def attempt(step: Callable[[], object], what: Path) -> object:
+        try:
+            return step()
+        except ArchivistError as error:
+            failures.append(error)
+        except Exception as error:  # an OSError, a bug: reported with the rest, never a crash
+            failures.append(unexpected(error, what, "updating it"))
+        return None
+
+    def update_catalog() -> None:
         with archive_lock(paths.archive):
             if stored:
                 catalog.put(paths.archive, [built.document for built in stored])
-    except ArchivistError as error:
-        failures.append(error)
-    try:
-        manifest.record(paths.archive, [file for built in stored for file in built.files])
-    except ArchivistError as error:
-        failures.append(error)
+
+    attempt(update_catalog, paths.archive / catalog.CATALOG_NAME)
+    attempt(lambda: manifest.record(paths.archive, [file for built in stored for file in built.files]),
+            paths.archive / manifest.MANIFEST_NAME)
     if not failures:
-        try:
-            repairs = catalog.reconcile(paths.archive, manifest.read_manifest(paths.archive).entries)
-        except ArchivistError as error:
-            failures.append(error)
+        found = attempt(lambda: _reconcile_catalog(paths), paths.archive / catalog.CATALOG_NAME)
+        repairs = found if isinstance(found, list) else []
     return failures, repairs
 
 
@@ -217,7 +227,7 @@ def _safe(function: Callable[..., Built], paths: Paths, stem: str, profile: Prof
         return unexpected(error, paths.article(stem))
 
 
-def unexpected(error: BaseException, where: Path) -> ArchivistError:
-    """An exception nobody foresaw, as one article's failure naming its file and what happened."""
-    return ArchivistError(f"internal error while building it: {error!r}", path=where,
+def unexpected(error: BaseException, where: Path, doing: str = "building it") -> ArchivistError:
+    """An exception nobody foresaw, as a failure naming the file it concerns and what happened."""
+    return ArchivistError(f"internal error while {doing}: {error!r}", path=where,
                           hint="this is a bug in archivist; please report it with this line")
