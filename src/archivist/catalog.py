@@ -26,7 +26,7 @@ from pypdf import PdfReader
 from .article import Article, parse_article
 from .check import page_text
 from .dublincore import DC_NAMESPACE
-from .errors import ArchiveReadError, ArchivistError, StorageError
+from .errors import ArchiveReadError, ArchivistError, StorageError, UsageError
 from .extract import read_embedded
 from .pdfread import ContentBudget, PdfLimit, bounded, explain, read_pdf
 from .profile import Profile
@@ -230,7 +230,7 @@ def search(archive: Path, text: str, filters: Filters) -> list[Document]:
     """Documents whose title, description, subjects or body hold every word of ``text``, best first."""
     words = text.split()
     if len(words) > MAX_QUERY_WORDS or len(text) > MAX_QUERY_CHARS:
-        raise ArchivistError(
+        raise UsageError(
             f"the search has {len(words)} words and {len(text)} characters, more than the "
             f"{MAX_QUERY_WORDS} words or {MAX_QUERY_CHARS} characters a search takes",
             hint="search with a few distinctive words; every word must match")
