@@ -61,7 +61,8 @@ def test_an_unexpected_exception_is_one_articles_failure(workspace: Paths, jobs:
            "ValueError('year 0 is out of range')" in err
     assert "built 2, unchanged 0, failed 1" in err
     assert [d["stem"] for d in listed(workspace)] == [STEMS[0], STEMS[2]]
-    assert sorted(manifest.read_manifest(workspace.archive).entries) == sorted(
+    documents = [p for p in manifest.read_manifest(workspace.archive).entries if p.startswith("2021/")]
+    assert sorted(documents) == sorted(
         f"2021/{stem}{suffix}" for stem in (STEMS[0], STEMS[2]) for suffix in (".pdf", ".xml"))
 
 
