@@ -19,8 +19,8 @@ from pypdf import PdfReader
 from . import __version__, catalog, manifest
 from .article import Article, read_article
 from .check import check_oai_dc, check_pdf
+from .embedded import EmbeddedFile
 from .errors import ArchivistError, CheckFailed, RecordError
-from .extract import EmbeddedFile
 from .identifiers import shared_identifiers
 from .oai_dc import oai_dc
 from .pdfa import make_pdfa
@@ -185,7 +185,7 @@ def register(paths: Paths, batch: Sequence[Built]) -> tuple[list[ArchivistError]
                 catalog.put(paths.archive, [built.document for built in stored])
 
     attempt(update_catalog, paths.archive / catalog.CATALOG_NAME)
-    attempt(lambda: manifest.record(paths.archive, [file for built in stored for file in built.files]),
+    attempt(lambda: manifest.add_files(paths.archive, [file for built in stored for file in built.files]),
             paths.archive / manifest.MANIFEST_NAME)
     if not failures:
         found = attempt(lambda: _reconcile_catalog(paths), paths.archive / catalog.CATALOG_NAME)
