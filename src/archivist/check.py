@@ -30,6 +30,7 @@ NS = {
     "xmp": "http://ns.adobe.com/xap/1.0/",
     "pdf": "http://ns.adobe.com/pdf/1.3/",
     "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
+    "pdfuaid": "http://www.aiim.org/pdfua/ns/id/",
 }
 FORBIDDEN_KEYS = {"/JS", "/JavaScript", "/AA", "/OpenAction", "/Encrypt"}
 FORBIDDEN_ACTIONS = {"/Launch", "/URI", "/GoToR", "/GoToE", "/SubmitForm", "/ImportData",
@@ -60,7 +61,7 @@ def check_pdf(data: bytes, article: Article, record: Record, profile: Profile,
     problems: list[str] = []
     problems += _check_claim(xmp, profile)
     problems += _check_dublin_core(xmp, record)
-    problems += _check_info(reader, xmp)
+    problems += _check_info(reader, xmp) if profile.part != 4 else _check_no_info(reader)
     objects = _reachable(reader)
     problems += _check_fonts(objects)
     problems += _check_forbidden(objects, reader)
@@ -100,11 +101,22 @@ def _simple(xmp: ET.Element, prefix: str, name: str) -> str | None:
 
 
 def _check_claim(xmp: ET.Element, profile: Profile) -> list[str]:
+    """pdfaid and pdfuaid say what the profile is; ISO 19005-4 dates its part with rev 2020."""
     part = _simple(xmp, "pdfaid", "part")
     conformance = _simple(xmp, "pdfaid", "conformance")
-    if (part, conformance) != (str(profile.part), profile.conformance):
-        return [f"claims PDF/A part {part} conformance {conformance}, expected {profile.title}"]
-    return []
+    problems = []
+    if (part, conformance or "") != (str(profile.part), profile.conformance):
+        problems.append(f"claims PDF/A part {part} conformance {conformance}, expected {profile.title}")
+    revision = _simple(xmp, "pdfaid", "rev")
+    if revision != ("2020" if profile.part == 4 else None):
+        problems.append(f"claims pdfaid:rev {revision}, expected {profile.title}")
+    ua_part = _simple(xmp, "pdfuaid", "part")
+    if ua_part != (str(profile.ua) if profile.ua else None):
+        problems.append(f"claims PDF/UA part {ua_part}, expected {profile.title}")
+    ua_revision = _simple(xmp, "pdfuaid", "rev")
+    if ua_revision != ("2024" if profile.ua == 2 else None):
+        problems.append(f"claims pdfuaid:rev {ua_revision}, expected {profile.title}")
+    return problems
 
 
 def _read_dc(found: ET.Element) -> tuple[str | None, list[tuple[str | None, str]]]:
@@ -222,6 +234,11 @@ def _check_info(reader: PdfReader, xmp: ET.Element) -> list[str]:
         if info_instant != xmp_instant:
             problems.append(f"Info {key} {info_instant} differs from xmp:{name} {xmp_instant}")
     return problems
+
+
+def _check_no_info(reader: PdfReader) -> list[str]:
+    """PDF/A-4 keeps its metadata in XMP alone (ISO 19005-4, 6.1.3)."""
+    return ["PDF/A-4 file has an Info dictionary"] if "/Info" in reader.trailer else []
 
 
 def _pdf_instant(text: str) -> datetime:

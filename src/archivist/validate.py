@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-FLAVOURS = ("1b", "2b", "2u", "3b", "3u")
+FLAVOURS = ("1a", "1b", "2a", "2b", "2u", "3a", "3b", "3u", "4", "4f", "ua1", "ua2", "wt1a")
 
 # src/archivist/validate.py -> repository root; absent in an installed wheel,
 # where VERAPDF must name the script.
