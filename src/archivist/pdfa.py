@@ -107,8 +107,8 @@ def _tag(writer: PdfWriter, typeset: Typeset, profile: Profile) -> None:
         tree_root[NameObject("/Namespaces")] = ArrayObject([namespace])
 
     def element(role: str, parent) -> tuple[DictionaryObject, IndirectObject]:
-        node = DictionaryObject({NameObject("/Type"): NameObject("/StructElem"),
-                                 NameObject("/S"): NameObject("/" + role), NameObject("/P"): parent})
+        # /Type /StructElem and /Type /MCR are optional (ISO 32000-1, tables 323 and 324).
+        node = DictionaryObject({NameObject("/S"): NameObject("/" + role), NameObject("/P"): parent})
         if namespace is not None:
             node[NameObject("/NS")] = namespace
         return node, writer._add_object(node)
@@ -126,7 +126,7 @@ def _tag(writer: PdfWriter, typeset: Typeset, profile: Profile) -> None:
                 content.append(NumberObject(mark.mcid))
             else:
                 content.append(DictionaryObject({
-                    NameObject("/Type"): NameObject("/MCR"), NameObject("/Pg"): pages[mark.page],
+                    NameObject("/Pg"): pages[mark.page],
                     NameObject("/MCID"): NumberObject(mark.mcid)}))
             on_page = parents[mark.page]
             assert mark.mcid == len(on_page), "MCIDs are numbered 0, 1, ... on each page"
@@ -137,7 +137,9 @@ def _tag(writer: PdfWriter, typeset: Typeset, profile: Profile) -> None:
     numbers = ArrayObject()
     for index, (page, refs) in enumerate(zip(writer.pages, parents, strict=True)):
         page[NameObject("/StructParents")] = NumberObject(index)
-        numbers += [NumberObject(index), writer._add_object(ArrayObject(refs))]
+        for obsolete in ("/ProcSet", "/Trans", "/Rotate"):  # ignored since PDF 1.4, empty, the default
+            (page["/Resources"] if obsolete == "/ProcSet" else page).pop(obsolete, None)
+        numbers += [NumberObject(index), ArrayObject(refs)]
     tree_root[NameObject("/K")] = document_ref
     tree_root[NameObject("/ParentTree")] = writer._add_object(
         DictionaryObject({NameObject("/Nums"): numbers}))

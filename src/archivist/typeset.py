@@ -204,7 +204,9 @@ def _draw_chunk(canvas: Canvas, block: _Block, chunk: _Chunk, names: dict[str, s
     font = pdfmetrics.getFont(names[style.face])
     state: dict = {"subset": None}
     gray = f"{style.gray:g}"
-    ops = ["BT", f"{gray} {gray} {gray} rg", f"{MARGIN_X:.2f} {chunk.top - style.size:.2f} Td"]
+    ops = ["BT", f"{style.leading:g} TL", f"{MARGIN_X:.2f} {chunk.top - style.size:.2f} Td"]
+    if style.gray:  # black is the initial fill colour
+        ops.insert(1, f"{gray} {gray} {gray} rg")
     last = len(block.lines) - 1
     for number in range(chunk.first, chunk.first + chunk.count):
         line = block.lines[number]
@@ -212,7 +214,7 @@ def _draw_chunk(canvas: Canvas, block: _Block, chunk: _Chunk, names: dict[str, s
         ending = SOFT_HYPHEN if line.hyphenated else "" if line.joined or number == last else " "
         ops += _show(canvas, font, style.size, line.text + ending, stretch, state)
         if number < chunk.first + chunk.count - 1:
-            ops.append(f"0 {-style.leading:g} Td")
+            ops.append("T*")
     ops.append("ET")
     return ops
 
@@ -225,7 +227,7 @@ def _show(canvas: Canvas, font, size: float, chars: str, stretch: float, state: 
     if not chars:
         return []
     ops: list[str] = []
-    adjust = f"{-stretch * 1000 / size:.1f}" if stretch else None
+    adjust = f"{-stretch * 1000 / size:.0f}" if stretch else None
     drawn = chars.replace(NO_BREAK_SPACE, " ")
     position = 0
     for subset, data in font.splitString(drawn, canvas._doc):
@@ -235,20 +237,27 @@ def _show(canvas: Canvas, font, size: float, chars: str, stretch: float, state: 
         source = chars[position:position + len(data)]
         position += len(data)
         if adjust is None or " " not in source:
-            ops.append(f"({canvas._escape(data)}) Tj")
+            ops.append(f"({_literal(data)}) Tj")
             continue
         parts, piece = [], bytearray()
         for char, byte in zip(source, data, strict=True):
             piece.append(byte)
             if char == " ":
-                parts.append(f"({canvas._escape(bytes(piece))}) {adjust}")
+                parts.append(f"({_literal(bytes(piece))}) {adjust}")
                 piece = bytearray()
         if piece:
-            parts.append(f"({canvas._escape(bytes(piece))})")
+            parts.append(f"({_literal(bytes(piece))})")
         elif parts[-1].endswith(adjust):  # no stretch after a line's closing space
             parts[-1] = parts[-1][: -len(adjust) - 1]
         ops.append(f"[{' '.join(parts)}] TJ")
     return ops
+
+
+def _literal(data: bytes) -> str:
+    """A PDF literal string's inside: only the three delimiters and CR escaped (ISO 32000-1,
+    7.3.4.2); every other byte as is, a quarter the size of reportlab's octal escapes."""
+    escaped = data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+    return escaped.replace(b"\r", b"\\r").decode("latin-1")
 
 
 def _rule(y: float) -> list[str]:

@@ -89,17 +89,16 @@ def build_xmp(record: Record, profile: Profile, provenance: Provenance) -> bytes
         pdfaid.append(f"<pdfaid:rev>{PDFA_REVISION[profile.part]}</pdfaid:rev>")
     blocks = {"pdfaid": pdfaid, "dc": dc, "xmp": xmp, "pdf": pdf, "xmpMM": mm}
     blocks.update(_accessibility(profile))
-    descriptions = "".join(
-        f'<rdf:Description rdf:about="" xmlns:{prefix}="{NAMESPACES[prefix]}"{_EXTRA_NS.get(prefix, "")}>\n  '
-        + "\n  ".join(lines)
-        + "\n </rdf:Description>\n "
-        for prefix, lines in blocks.items()
-    )
+    # One Description declaring every namespace used, no indentation: the packet is stored
+    # unfiltered (PDF/A-1, 6.7.2), so each byte of it is a byte of every file.
+    declarations = "".join(f' xmlns:{prefix}="{NAMESPACES[prefix]}"{_EXTRA_NS.get(prefix, "")}'
+                           for prefix in blocks)
     body = (
-        '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
-        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n '
-        + descriptions
-        + "</rdf:RDF>\n</x:xmpmeta>\n"
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+        f'<rdf:Description rdf:about=""{declarations}>\n'
+        + "\n".join(line for lines in blocks.values() for line in lines)
+        + "\n</rdf:Description></rdf:RDF></x:xmpmeta>\n"
     )
     return (PACKET_HEAD + body + PACKET_TAIL).encode("utf-8")
 
@@ -115,9 +114,9 @@ def _accessibility(profile: Profile) -> dict[str, list[str]]:
     blocks = {"pdfuaid": [f"<pdfuaid:part>{profile.ua}</pdfuaid:part>"]}
     if profile.ua in PDFUA_REVISION:
         blocks["pdfuaid"].append(f"<pdfuaid:rev>{PDFUA_REVISION[profile.ua]}</pdfuaid:rev>")
-    schemas = [("PDF/UA Universal Accessibility Schema", "pdfuaid",
-                [("part", "Integer", "Part of ISO 14289 standard")]
-                + ([("rev", "Integer", "Revision of ISO 14289 standard")] if profile.ua in PDFUA_REVISION
+    schemas = [("PDF/UA identification", "pdfuaid",
+                [("part", "Integer", "ISO 14289 part")]
+                + ([("rev", "Integer", "ISO 14289 revision year")] if profile.ua in PDFUA_REVISION
                    else []))]
     if profile.ua == 2:
         blocks["pdfd"] = [
