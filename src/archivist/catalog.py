@@ -38,6 +38,7 @@ BUSY_TIMEOUT = 60.0  # seconds a writer waits for another before giving up
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 PDFAID = "http://www.aiim.org/pdfa/ns/id/"
+PDFUAID = "http://www.aiim.org/pdfua/ns/id/"
 
 _SCHEMA = ("""
 CREATE TABLE documents (
@@ -286,7 +287,9 @@ def read_document(archive: Path, pdf: Path) -> Document:
         language = xmp[(DC_NAMESPACE, "language")][0][1]
         title = _lang_alt(xmp[(DC_NAMESPACE, "title")])
         date = xmp[(DC_NAMESPACE, "date")][0][1]
-        profile = Profile.parse(xmp[(PDFAID, "part")][0][1] + xmp[(PDFAID, "conformance")][0][1])
+        ua = xmp.get((PDFUAID, "part"))
+        level = xmp.get((PDFAID, "conformance"), [("", "")])[0][1]
+        profile = Profile.parse(xmp[(PDFAID, "part")][0][1] + level + (f"+ua{ua[0][1]}" if ua else ""))
         body = _body(reader, title, language)
         pages = len(reader.pages)
     except OSError as error:

@@ -67,6 +67,9 @@ def check_pdf(data: bytes, article: Article, record: Record, profile: Profile,
     problems += _check_forbidden(objects, reader)
     problems += _check_attachments(objects, reader, profile, attachments)
     problems += _check_output_intent(reader)
+    from .structure_check import check_structure  # imports this module's text readers
+
+    problems += check_structure(reader, article, record)
     problems += _check_text(reader, article, record)
     return problems
 

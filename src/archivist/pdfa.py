@@ -13,6 +13,7 @@ from importlib.resources import files
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
+    BooleanObject,
     ByteStringObject,
     DecodedStreamObject,
     DictionaryObject,
@@ -20,7 +21,6 @@ from pypdf.generic import (
     NameObject,
     NumberObject,
     TextStringObject,
-    BooleanObject,
     create_string_object,
 )
 

@@ -140,5 +140,6 @@ def _accessibility(profile: Profile) -> dict[str, list[str]]:
             + "</rdf:Seq></pdfaSchema:property></rdf:li>"
             for name, prefix, properties in schemas
         )
-        blocks["pdfaExtension"] = [f"<pdfaExtension:schemas><rdf:Bag>{items}</rdf:Bag></pdfaExtension:schemas>"]
+        blocks["pdfaExtension"] = [
+            f"<pdfaExtension:schemas><rdf:Bag>{items}</rdf:Bag></pdfaExtension:schemas>"]
     return blocks
