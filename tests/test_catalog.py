@@ -113,7 +113,7 @@ def test_building_catalogues_every_field(shared: Paths) -> None:
         "path": str(pdf),
         "pages": len(PdfReader(pdf).pages),
         "sha256": hashlib.sha256(pdf.read_bytes()).hexdigest(),
-        "profile": "2u",
+        "profile": "2a+ua1",
     }
     assert first["description"].startswith("Le ministre marocain de l’Intérieur")
     assert second["creators"] == ["Ann Example", "Bob Example"]
@@ -217,7 +217,7 @@ def answers(paths: Paths, queries: list[str]) -> dict[str, list[Document]]:
     return out
 
 
-@pytest.mark.parametrize("profile", ["2u", "3u"])
+@pytest.mark.parametrize("profile", ["2u", "3u", "4f+ua2"])
 def test_rebuild_gives_the_same_answers(two: Paths, profile: str) -> None:
     build(two, "--profile", profile)
     words = {w.strip(".,;:«»()’'").lower() for p in (two.article(FIRST), two.article(SECOND))

@@ -359,7 +359,16 @@ def body_from_pages(reader: PdfReader, title: str, language: str) -> str:
                 seen += len("".join(page_lines.pop(0).split()))
             page_lines = page_lines[1:]
         lines += page_lines
+    if any(line.endswith((" ", SOFT_HYPHEN)) for line in lines):
+        return " ".join(_join_lines(lines).split())
     return " ".join(dehyphenate(lines, language))
+
+
+def _join_lines(lines: list[str]) -> str:
+    """Lines as a tagged file draws them: a line that ends between words ends with its space,
+    one hyphenated by the typesetter with a soft hyphen (ISO 32000-1, 14.8.2.2.3), and one
+    cut inside a word (after its own hyphen, a slash) with neither."""
+    return "".join(line[:-1] if line.endswith(SOFT_HYPHEN) else line for line in lines)
 
 
 def dehyphenate(lines: list[str], language: str) -> list[str]:
@@ -384,6 +393,7 @@ def dehyphenate(lines: list[str], language: str) -> list[str]:
     return words
 
 
+SOFT_HYPHEN = "\u00ad"
 _LEADING = "'\"([{¿‘‚“„«"
 _TRAILING = "]'\")}?!.,;:’‛”‟»"
 

@@ -198,8 +198,9 @@ def _draw_chunk(canvas: Canvas, block: _Block, chunk: _Chunk, names: dict[str, s
 
     A hyphen that line breaking adds is drawn as U+00AD, the soft hyphen, which ISO 32000
     (14.8.2.2.3) reserves for exactly that: readers of the text drop it and join the word.
-    The space that ends a line is drawn too (past the line's end, unseen), so that a reader
-    of the structure finds the words of two lines apart."""
+    The space that ends a line (a paragraph's last line too) is drawn, past the line's end and
+    unseen, so that a reader of the text finds the words of two lines or paragraphs apart; only
+    a line cut inside a word, with no hyphen added, ends with neither."""
     style = block.style
     font = pdfmetrics.getFont(names[style.face])
     state: dict = {"subset": None}
@@ -207,11 +208,10 @@ def _draw_chunk(canvas: Canvas, block: _Block, chunk: _Chunk, names: dict[str, s
     ops = ["BT", f"{style.leading:g} TL", f"{MARGIN_X:.2f} {chunk.top - style.size:.2f} Td"]
     if style.gray:  # black is the initial fill colour
         ops.insert(1, f"{gray} {gray} {gray} rg")
-    last = len(block.lines) - 1
     for number in range(chunk.first, chunk.first + chunk.count):
         line = block.lines[number]
         stretch = (MEASURE - line.natural_width) / line.spaces if line.justify and line.spaces else 0.0
-        ending = SOFT_HYPHEN if line.hyphenated else "" if line.joined or number == last else " "
+        ending = SOFT_HYPHEN if line.hyphenated else "" if line.joined else " "
         ops += _show(canvas, font, style.size, line.text + ending, stretch, state)
         if number < chunk.first + chunk.count - 1:
             ops.append("T*")
