@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import FIRST, archivist, folder_args, require_tool
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ByteStringObject, ContentStream, NameObject
+from pypdf.generic import ContentStream, NameObject
 
 from archivist.article import read_article
 from archivist.build import Paths

@@ -21,9 +21,9 @@ from archivist.article import parse_article
 from archivist.build import render
 from archivist.check import check_pdf
 from archivist.errors import RecordError
+from archivist.linebreak import break_lines
 from archivist.profile import DEFAULT_PROFILE
 from archivist.record import parse_record
-from archivist.linebreak import break_lines
 
 ARTICLE_PATH = Path("seeds/2021-07-property.txt")
 RECORD_PATH = Path("metadata/2021-07-property.yaml")

@@ -125,8 +125,8 @@ def _tag(writer: PdfWriter, typeset: Typeset, profile: Profile) -> None:
             if mark.page == home:
                 content.append(NumberObject(mark.mcid))
             else:
-                content.append(DictionaryObject({
-                    NameObject("/Pg"): pages[mark.page],
+                content.append(DictionaryObject({  # poppler wants /Type /MCR, though optional
+                    NameObject("/Type"): NameObject("/MCR"), NameObject("/Pg"): pages[mark.page],
                     NameObject("/MCID"): NumberObject(mark.mcid)}))
             on_page = parents[mark.page]
             assert mark.mcid == len(on_page), "MCIDs are numbered 0, 1, ... on each page"

@@ -187,11 +187,14 @@ def _rule_order(failure: RuleFailure) -> tuple[str, list[int], int]:
 
 
 def _flavour(profile_name: str) -> str:
-    """'PDF/A-2b validation profile' -> '2b', 'PDF/UA-1 ...' -> 'ua1'; else the name itself."""
+    """'PDF/A-2b validation profile' -> '2b', 'PDF/UA-1 ...' -> 'ua1', 'WTPDF 1.0 Accessibility ...'
+    -> 'wt1a'; else the name itself."""
     if match := re.match(r"PDF/A-(\w+)", profile_name):
         return match.group(1).lower()
     if match := re.match(r"PDF/UA-(\d+)", profile_name):
         return f"ua{match.group(1)}"
+    if match := re.match(r"WTPDF (\d+)\.\d+ Accessibility", profile_name):
+        return f"wt{match.group(1)}a"
     return profile_name
 
 
