@@ -77,7 +77,10 @@ class Profile:
         return self.name
 
 
+# PDF/UA-1 pairs with every part 1-3 level (veraPDF 1.30 passes each pair on the corpus);
+# PDF/UA-2 builds on PDF 2.0, so it pairs with PDF/A-4 alone.
 _NAMES = ("1a", "1b", "2a", "2b", "2u", "3a", "3b", "3u", "4", "4f",
-          "2a+ua1", "3a+ua1", "4+ua2", "4f+ua2")
+          "1a+ua1", "1b+ua1", "2a+ua1", "2b+ua1", "2u+ua1", "3a+ua1", "3b+ua1", "3u+ua1",
+          "4+ua2", "4f+ua2")
 ALL_PROFILES = tuple(Profile.parse(name) for name in _NAMES)
 DEFAULT_PROFILE = Profile(2, "A", 1)
