@@ -124,15 +124,15 @@ def typeset(article: Article, record: Record, created: datetime) -> Typeset:
     marks: list[list[Mark]] = [[] for _ in blocks]
     for number, chunks in enumerate(pages):
         ops: list[str] = []
-        for chunk in chunks:
+        for mcid, chunk in enumerate(chunks):  # MCIDs count from 0 on each page
             block = blocks[chunk.block]
-            mcid = len([m for ms in marks for m in ms if m.page == number])
             marks[chunk.block].append(Mark(number, mcid))
             ops.append(f"/{block.role} <</MCID {mcid}>> BDC")
             ops += _draw_chunk(canvas, block, chunk, names)
             ops.append("EMC")
         if number == 0:
-            ops += _rule(pages[0][1].top - DATELINE.leading - RULE_BEFORE)
+            ops += _rule(pages[0][1].top - len(blocks[1].lines) * DATELINE.leading
+                         - DATELINE.space_after - RULE_BEFORE)
         ops += _footer(canvas, names, footer_text(label, number + 1, len(pages)))
         canvas.addLiteral("\n".join(ops))
         canvas.showPage()
