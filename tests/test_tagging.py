@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import FIRST, REPO
+from conftest import FIRST, REPO, archivist, first_article_workspace, folder_args
 from pypdf import PdfReader
 
 from archivist.article import parse_article
@@ -116,3 +116,17 @@ def test_pdfa_4_has_no_info_dictionary_and_a_pdf_2_header(tmp_path: Path) -> Non
     data = render(article, record, Profile.parse("4"))
     assert data.startswith(b"%PDF-2.0\n")
     assert "/Info" not in PdfReader(io.BytesIO(data)).trailer
+
+
+def test_an_archive_built_in_2u_is_rebuilt_once_in_the_new_default(tmp_path: Path) -> None:
+    """The upgrade the README describes: the next build rewrites every PDF in 2a+ua1, records
+    the new profile, and the fixity manifest agrees with the archive."""
+    paths = first_article_workspace(tmp_path)
+    archivist("build", *folder_args(paths), "--profile", "2u", check=True)
+    old = paths.pdf(FIRST).read_bytes()
+    archivist("build", *folder_args(paths), check=True)
+    assert (paths.archive / "archivist-profile.txt").read_text() == "2a+ua1\n"
+    new = paths.pdf(FIRST).read_bytes()
+    assert new != old and b"<pdfuaid:part>1</pdfuaid:part>" in new
+    assert archivist("verify", "--archive", paths.archive).returncode == 0
+    assert archivist("check", *folder_args(paths)).returncode == 0

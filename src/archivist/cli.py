@@ -228,7 +228,9 @@ def _build(args: argparse.Namespace) -> int:
     total = len(stems) if args.total is None else args.total
     if total < len(stems):
         raise ArchivistError(f"--total {total} is less than the {len(stems)} articles to build")
-    if read_profile(paths.archive) is None:  # the first build makes the folder an archive
+    # The first build makes the folder an archive; a build in another profile (a new default,
+    # or PROFILE= changed: make then rebuilds every PDF) records the profile it now holds.
+    if read_profile(paths.archive) != args.profile:
         write_profile(paths.archive, args.profile)
     progress = _Progress(len(stems))
     failures: list[ArchivistError] = []
