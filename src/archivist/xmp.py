@@ -97,7 +97,7 @@ def build_xmp(record: Record, profile: Profile, provenance: Provenance) -> bytes
         '<x:xmpmeta xmlns:x="adobe:ns:meta/">'
         '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
         f'<rdf:Description rdf:about=""{declarations}>\n'
-        + "\n".join(line for lines in blocks.values() for line in lines)
+        + "".join(line for lines in blocks.values() for line in lines)
         + "\n</rdf:Description></rdf:RDF></x:xmpmeta>\n"
     )
     return (PACKET_HEAD + body + PACKET_TAIL).encode("utf-8")
