@@ -320,6 +320,8 @@ def test_poppler_reads_the_structure_as_the_article(corpus: dict[Profile, Paths]
             tree = subprocess.run(["pdfinfo", "-struct-text", pdf], capture_output=True, text=True,
                                   check=True).stdout
             assert tree.startswith("Document\n"), (pdf, tree[:200])
+            # French no-break spaces read as spaces; no added hyphen is left in a word
+            assert "\u00a0" not in tree and "\u00ad" not in tree and "-\n" not in tree, pdf
             elements = _struct_text(tree)
             article, record = load_inputs(paths, stem)
             assert [role for role, _ in elements] == ["H1"] + ["P"] * (1 + len(article.paragraphs)), pdf
