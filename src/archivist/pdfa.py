@@ -107,7 +107,7 @@ def _tag(writer: PdfWriter, typeset: Typeset, profile: Profile) -> None:
         tree_root[NameObject("/Namespaces")] = ArrayObject([namespace])
 
     def element(role: str, parent) -> tuple[DictionaryObject, IndirectObject]:
-        # /Type /StructElem and /Type /MCR are optional (ISO 32000-1, tables 323 and 324).
+        # /Type /StructElem is optional (ISO 32000-1, table 323): a dozen bytes per element.
         node = DictionaryObject({NameObject("/S"): NameObject("/" + role), NameObject("/P"): parent})
         if namespace is not None:
             node[NameObject("/NS")] = namespace
@@ -125,7 +125,7 @@ def _tag(writer: PdfWriter, typeset: Typeset, profile: Profile) -> None:
             if mark.page == home:
                 content.append(NumberObject(mark.mcid))
             else:
-                content.append(DictionaryObject({  # poppler wants /Type /MCR, though optional
+                content.append(DictionaryObject({  # optional /Type /MCR: poppler needs it
                     NameObject("/Type"): NameObject("/MCR"), NameObject("/Pg"): pages[mark.page],
                     NameObject("/MCID"): NumberObject(mark.mcid)}))
             on_page = parents[mark.page]
