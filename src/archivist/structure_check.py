@@ -2,7 +2,7 @@
 content is in it or is an artifact, and the tree, read in order, is the article.
 
 Reading the structure is the primary text check: it does not depend on how a reader
-orders glyphs on a page. Like ``check``, this module never imports the writer.
+orders glyphs on a page. ``check`` runs it; like ``check``, it never imports the writer.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from .article import Article
-from .check import _CONTENT_TOKEN, _FOOTER, _IGNORABLE, _read_dateline, _to_unicode, _unescape
+from .langdata import MONTHS, primary_subtag
+from .pagetext import _CONTENT_TOKEN, FOOTER, IGNORABLE, _to_unicode, _unescape
 from .record import Record
 from .w3cdate import date_parts
 
@@ -135,11 +136,11 @@ def _check_marks(reader: PdfReader, tree: DictionaryObject, contents: list[_Cont
 
 def _check_footers(contents: list[_Content], record: Record, article: Article) -> list[str]:
     """The running footer is on every page, as an artifact."""
-    label = (record.identifier or article.path.stem).translate(_IGNORABLE)
+    label = (record.identifier or article.path.stem).translate(IGNORABLE)
     total = len(contents)
     problems = []
     for number, content in enumerate(contents, start=1):
-        footers = [_FOOTER.fullmatch(text.strip()) for text in content.artifacts]
+        footers = [FOOTER.fullmatch(text.strip()) for text in content.artifacts]
         if not any(f and (f["label"], int(f["page"]), int(f["total"])) == (label, number, total)
                    for f in footers):
             problems.append(f"page {number}: the footer '{label} · page {number} / {total}' "
@@ -154,12 +155,12 @@ def _check_reading(elements: list[tuple[str, list]], contents: list[_Content], a
     for role, marks in elements:
         text = "".join(contents[page].by_mcid.get(mcid, "") for page, mcid in marks)
         # A soft hyphen ends a line inside a word (ISO 32000-1, 14.8.2.2.3): the word is whole.
-        texts.append((role, text.replace(SOFT_HYPHEN, "").translate(_IGNORABLE).split()))
-    if not texts or texts[0][0] != "H1" or texts[0][1] != record.title.translate(_IGNORABLE).split():
+        texts.append((role, text.replace(SOFT_HYPHEN, "").translate(IGNORABLE).split()))
+    if not texts or texts[0][0] != "H1" or texts[0][1] != record.title.translate(IGNORABLE).split():
         heading = " ".join(texts[0][1]) if texts else "nothing"
         return [f"the structure does not open with the title as H1 (it reads {heading!r})"]
     problems = []
-    shown, rest = _read_dateline(texts[1][1] if len(texts) > 1 else [], record.language)
+    shown, rest = read_dateline(texts[1][1] if len(texts) > 1 else [], record.language)
     parts = date_parts(record.date)
     if shown is None or rest or shown != parts[: len(shown)] or len(shown) < min(2, len(parts)):
         problems.append(f"the structure's second element is not the dateline of {record.date!r}")
@@ -167,7 +168,7 @@ def _check_reading(elements: list[tuple[str, list]], contents: list[_Content], a
     if bad_roles:
         problems.append(f"the article's elements should be P, not {', '.join(bad_roles)}")
     paragraphs = [words for _, words in texts[2:]]
-    expected = [paragraph.translate(_IGNORABLE).split() for paragraph in article.paragraphs]
+    expected = [paragraph.translate(IGNORABLE).split() for paragraph in article.paragraphs]
     if len(paragraphs) != len(expected):
         problems.append(f"the structure holds {len(paragraphs)} paragraphs, the article {len(expected)}")
     for number, (got, want) in enumerate(zip(paragraphs, expected, strict=False), start=1):
@@ -239,3 +240,20 @@ def _decode(operands: list[bytes], font: dict[int, str]) -> str:
             continue
         out.extend(font.get(code, "\ufffd") for code in raw)
     return "".join(out)
+
+
+def read_dateline(words: list[str], language: str) -> tuple[tuple[int, ...] | None, list[str]]:
+    """Parse the dateline the page shows: 'juillet 2021', '16 July 2021', '2021-07-16'..."""
+    months = {m.lower(): i + 1 for i, m in enumerate(MONTHS.get(primary_subtag(language), ()))}
+    for length in (5, 4, 3, 2, 1):
+        head = [w.strip(".,").lower() for w in words[:length]]
+        head = [w for w in head if w != "de"]
+        year = [int(w) for w in head if re.fullmatch(r"\d{4}", w)]
+        month = [months[w] for w in head if w in months]
+        day = [int(re.sub(r"er$", "", w)) for w in head if re.fullmatch(r"\d{1,2}(er)?", w)]
+        if len(year) == 1 and len(head) == len(year) + len(month) + len(day) and len(day) <= len(month) <= 1:
+            return (year[0], *month, *day), words[length:]
+        iso = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", words[0]) if words else None
+        if iso and length == 1:
+            return tuple(int(g) for g in iso.groups() if g), words[1:]
+    return None, words

@@ -23,6 +23,7 @@ from reportlab.pdfgen.canvas import Canvas
 from . import fonts
 from .article import Article, position_of
 from .errors import GlyphError
+from .layout import Element, Mark, Typeset
 from .linebreak import Line, break_lines
 from .record import Record
 from .typography import dateline, hyphenation_language, prepare
@@ -56,29 +57,6 @@ TITLE = Style("regular", 22, 26, 8, 0.0, justify=False, hyphenate=False)
 DATELINE = Style("italic", 11.5, 14, 4, 0.25, justify=False, hyphenate=False)
 BODY = Style("regular", 12, 16, 6.5, 0.0, justify=True, hyphenate=True)
 RULE_BEFORE, RULE_AFTER, RULE_WIDTH, RULE_GRAY = 2, 14, 0.4, 0.35
-
-
-@dataclass(frozen=True)
-class Mark:
-    """One marked-content sequence: its page (0-based) and its MCID on that page."""
-
-    page: int
-    mcid: int
-
-
-@dataclass(frozen=True)
-class Element:
-    """A structure element and, in reading order, the marked content that shows it."""
-
-    role: str  # "H1" or "P"
-    marks: tuple[Mark, ...]
-
-
-@dataclass(frozen=True)
-class Typeset:
-    pdf: bytes
-    elements: tuple[Element, ...]  # in reading order: title, dateline, paragraphs
-    pages: int
 
 
 @dataclass
