@@ -18,9 +18,10 @@ from pypdf import PdfReader
 
 from archivist.record import _REGISTERED
 
-# Imported by a pool (multiprocessing, sockets), or for any language tag (langcodes compiles a
-# pattern of the whole subtag registry); a one-article build of a French record needs neither.
-COSTLY = ("langcodes", "multiprocessing", "concurrent.futures.process")
+# Imported by a pool (multiprocessing, sockets), for any language tag (langcodes compiles a
+# pattern of the whole subtag registry), or to escape XML (xml.sax.saxutils imports urllib,
+# http, ssl and email); a one-article build of a French record needs none of them.
+COSTLY = ("langcodes", "multiprocessing", "concurrent.futures.process", "xml.sax.saxutils")
 
 BUILD_AND_REPORT = f"""
 import json, sys
