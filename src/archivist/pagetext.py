@@ -122,8 +122,11 @@ def _unescape(literal: bytes) -> bytes:
 
 def _hex(digits: bytes) -> bytes:
     """A hex string's bytes; an odd final digit is followed by 0, as PDF 32000-1 (7.3.4.3) says."""
-    digits = re.sub(rb"\s", b"", digits)
-    return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode("ascii"))
+    try:
+        return bytes.fromhex(digits.decode("ascii"))  # even digits, spaces between pairs only
+    except ValueError:
+        digits = re.sub(rb"\s", b"", digits)
+        return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode("ascii"))
 
 
 def _utf16(digits: bytes) -> str:
