@@ -217,14 +217,13 @@ def _show(canvas: Canvas, font, size: float, chars: str, stretch: float, state: 
         if adjust is None or " " not in source:
             ops.append(f"({_literal(data)}) Tj")
             continue
-        parts, piece = [], bytearray()
-        for char, byte in zip(source, data, strict=True):
-            piece.append(byte)
-            if char == " ":
-                parts.append(f"({_literal(bytes(piece))}) {adjust}")
-                piece = bytearray()
-        if piece:
-            parts.append(f"({_literal(bytes(piece))})")
+        parts, start = [], 0
+        for word in source.split(" ")[:-1]:  # a piece ends after each space (one byte a char)
+            end = start + len(word) + 1
+            parts.append(f"({_literal(data[start:end])}) {adjust}")
+            start = end
+        if start < len(data):
+            parts.append(f"({_literal(data[start:])})")
         elif parts[-1].endswith(adjust):  # no stretch after a line's closing space
             parts[-1] = parts[-1][: -len(adjust) - 1]
         ops.append(f"[{' '.join(parts)}] TJ")
@@ -233,13 +232,14 @@ def _show(canvas: Canvas, font, size: float, chars: str, stretch: float, state: 
 
 _LITERAL = {byte: chr(byte) if byte < 0x80 else f"\\{byte:03o}" for byte in range(0x100)}
 _LITERAL.update({ord("\\"): "\\\\", ord("("): "\\(", ord(")"): "\\)", ord("\r"): "\\r"})
+_LITERAL_TABLE = [_LITERAL[byte] for byte in range(0x100)]  # for str.translate of Latin-1 text
 
 
 def _literal(data: bytes) -> str:
     """A PDF literal string's inside (ISO 32000-1, 7.3.4.2): bytes below 0x80 as they are but for
     the three delimiters and CR, the others in octal, since reportlab writes the page as UTF-8.
     A quarter the size of reportlab's own escapes, which write every control byte in octal."""
-    return "".join(_LITERAL[byte] for byte in data)
+    return data.decode("latin-1").translate(_LITERAL_TABLE)
 
 
 def _rule(y: float) -> list[str]:
