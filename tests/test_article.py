@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 
@@ -97,3 +99,22 @@ def test_a_glyph_error_names_the_line_and_column_a_text_editor_shows(
     with pytest.raises(GlyphError) as caught:
         typeset(article, record, datetime(2021, 7, 1))
     assert caught.value.line == line and caught.value.column == column
+
+
+def test_every_control_character_of_unicode_lies_below_u0100() -> None:
+    """The article reader searches for controls in U+0000-U+00FF only: Cc has no other member."""
+    assert [code for code in range(0x100, sys.maxunicode + 1)
+            if unicodedata.category(chr(code)) == "Cc"] == []
+
+
+def test_every_control_but_line_feed_and_tab_is_refused_where_it_stands() -> None:
+    controls = [code for code in range(0x100) if unicodedata.category(chr(code)) == "Cc"]
+    assert len(controls) == 65  # U+0000-U+001F and U+007F-U+009F
+    for code in controls:
+        if chr(code) in "\n\t\r":  # CR is a line end
+            continue
+        with pytest.raises(ArticleError) as caught:
+            parse_article(f"Un.\ndeux{chr(code)}trois\n".encode(), P)
+        assert f"control character U+{code:04X}" in str(caught.value)
+        assert (caught.value.line, caught.value.column) == (2, 5)
+    assert parse_article(b"Un\tdeux.\nTrois.\r\n", P).paragraphs == ("Un deux.", "Trois.")
