@@ -35,6 +35,8 @@ EXIT_CODES = """exit codes:
  12  some articles of a batch failed (each is reported above)
  13  a file in the archive cannot be read back (damaged PDF, unreadable catalog)
  14  the command would overwrite a file that differs (pass --force)
+ 15  the Dask cluster cannot be used (no scheduler at the address, no worker,
+     or no worker whose archivist, dependencies, fonts or ICC profile match)
 """
 
 
@@ -94,6 +96,12 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--list", type=Path, help="a file naming one article per line (or by spaces)")
     build.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
                        help="worker processes (default: one per core)")
+    build.add_argument("--scheduler", metavar="ADDRESS",
+                       help="build on the Dask cluster whose scheduler is at ADDRESS "
+                       "(tcp://HOST:PORT or tls://HOST:PORT) instead of local processes")
+    build.add_argument("--cluster-timeout", type=float, default=30.0, metavar="SECONDS",
+                       help="with --scheduler: how long to wait for the scheduler or a worker "
+                       "before giving up (default: 30)")
     build.add_argument("--total", type=int, metavar="N",
                        help="how many articles the caller considered (make passes all of them), "
                        "so that the summary counts the ones left unchanged")
@@ -215,7 +223,17 @@ def _build(args: argparse.Namespace) -> int:
     failures: list[ArchivistError] = []
     pending: list[Built] = []
     flushed = time.monotonic()
-    for outcome in build_many(paths, stems, args.profile, args.jobs):
+    if args.scheduler:
+        from .cluster import build_on_cluster
+
+        def notify(message: str) -> None:
+            progress.clear()
+            print(f"archivist: {message}", file=sys.stderr)
+
+        outcomes = build_on_cluster(paths, stems, args.profile, args.scheduler, args.cluster_timeout, notify)
+    else:
+        outcomes = build_many(paths, stems, args.profile, args.jobs)
+    for outcome in outcomes:
         if isinstance(outcome, Built):
             pending.append(outcome)
             progress.step(outcome.stem)

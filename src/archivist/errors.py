@@ -123,3 +123,9 @@ class WouldOverwrite(ArchivistError):
     """A command would replace a file a person may have written; --force allows it."""
 
     exit_code = 14
+
+
+class ClusterError(ArchivistError):
+    """The Dask cluster cannot be used: no scheduler there, no worker, or none that matches."""
+
+    exit_code = 15
