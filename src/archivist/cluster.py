@@ -23,6 +23,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -113,7 +114,7 @@ def build_on_cluster(paths: Paths, stems: Sequence[str], profile: Profile, addre
     stems = yield from admit(paths, stems)
     if not stems:
         return
-    logging.getLogger("distributed").setLevel(logging.CRITICAL)  # its errors become ours, below
+    _quiet(distributed)
     client = _connect(distributed, address, timeout)
     try:
         workers = _Workers(client, address, fingerprint(), notify)
@@ -122,8 +123,18 @@ def build_on_cluster(paths: Paths, stems: Sequence[str], profile: Profile, addre
             raise ClusterError(f"no worker of the Dask cluster at {address} matches this machine: "
                                + "; ".join(workers.refusals), hint=SAME_EVERYWHERE)
         yield from _Batch(distributed, client, workers, paths, profile, timeout).run(stems)
+    except (OSError, CancelledError) as error:  # the scheduler, lost for longer than Dask retries
+        raise ClusterError(f"lost the Dask scheduler at {address} ({type(error).__name__}): the articles "
+                           "stored so far are kept, the others were not built",
+                           hint="run the build again when the scheduler is back") from None
     finally:
         client.close(timeout=min(timeout, 10))
+
+
+def _quiet(distributed: Any) -> None:
+    """Dask logs what goes wrong with tracebacks; here each problem becomes one message instead."""
+    for name in [name for name in logging.root.manager.loggerDict if name.startswith("distributed")]:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
 def _connect(distributed: Any, address: str, timeout: float) -> Client:
@@ -265,9 +276,8 @@ class _Batch:
         except self.distributed.KilledWorker:
             return ArchivistError("every worker that built it died; left out so that the rest can go on",
                                   path=where, hint=f"build it alone with 'archivist build {task.stem}'")
-        except self.distributed.CancelledError:
-            raise ClusterError(f"lost the Dask scheduler at {self.workers.address}; the articles not "
-                               "reported were not built", hint="run the build again") from None
+        except (CancelledError, OSError):
+            raise  # the scheduler is gone: build_on_cluster says so
         except Exception as error:  # a fault on the worker: this article fails, the others go on
             return ArchivistError(f"failed on a worker: {error!r}", path=where,
                                   hint="this is a bug in archivist or the worker's set-up; please report it")
