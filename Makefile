@@ -44,7 +44,7 @@ BUILD_ARGS = --seeds $(SEEDS) --metadata $(METADATA) --archive $(ARCHIVE) --prof
 # Where the typesetting runs: this machine's cores, or the workers of a Dask cluster.
 WHERE = $(if $(SCHEDULER),--scheduler $(SCHEDULER),-j $(JOBS))
 
-.PHONY: all check validate verify verapdf test lint bench clean distclean
+.PHONY: all check validate verify verapdf test lint bench clean distclean install-cluster
 .DEFAULT_GOAL := all
 
 # The list goes through a file: ten thousand names would not fit on one command line.
@@ -72,6 +72,9 @@ $(INSTALLED): requirements.lock pyproject.toml
 $(CLUSTER): requirements-cluster.lock $(INSTALLED)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-cluster.lock
 	touch $@
+
+# What a worker machine of a cluster needs: `make install-cluster`, then `.venv/bin/dask worker ...`.
+install-cluster: $(CLUSTER)
 
 # The tests start a real Dask cluster on loopback: they need the cluster extra too.
 $(TEST_DEPS): requirements-dev.lock $(CLUSTER)

@@ -228,8 +228,8 @@ def test_no_worker_then_a_mismatched_worker_are_refused(cluster: Cluster, worksp
     odd = cluster.wait_for_workers(1)["odd"]
     refused = build(workspace, "--scheduler", cluster.address, "--cluster-timeout", "3")
     assert refused.returncode == 15, refused.stderr
-    assert (f"no worker of the Dask cluster at {cluster.address} matches this machine: worker {odd} differs: "
-            "SOURCE_DATE_EPOCH: 1600000000 there, unset here") in refused.stderr
+    assert (f"no worker of the Dask cluster at {cluster.address} matches this machine: worker {odd}, which "
+            "differs: SOURCE_DATE_EPOCH: 1600000000 there, unset here") in refused.stderr
     assert documents(workspace.archive) == {}
 
     # A matching worker joins: the build uses it alone, and says which worker it refused.
@@ -237,7 +237,7 @@ def test_no_worker_then_a_mismatched_worker_are_refused(cluster: Cluster, worksp
     cluster.wait_for_workers(2)
     accepted = build(workspace, "--scheduler", cluster.address)
     assert accepted.returncode == 0, accepted.stderr
-    assert f"refusing worker {odd} differs: SOURCE_DATE_EPOCH: 1600000000 there, unset here" in (
+    assert f"refusing worker {odd}, which differs: SOURCE_DATE_EPOCH: 1600000000 there, unset here" in (
         accepted.stderr)
     local = beside(workspace, "local")
     assert build(local).returncode == 0

@@ -31,7 +31,7 @@ EXIT_CODES = """exit codes:
   8  archivist check found a PDF that does not match its inputs
   9  veraPDF found failed PDF/A rules
  10  the archive's files do not match its fixity manifest
- 11  a required tool (Java, Maven, veraPDF) is missing
+ 11  a required tool (Java, Maven, veraPDF; Dask for --scheduler) is missing
  12  some articles of a batch failed (each is reported above)
  13  a file in the archive cannot be read back (damaged PDF, unreadable catalog)
  14  the command would overwrite a file that differs (pass --force)

@@ -186,7 +186,7 @@ class _Workers:
                             else differences(self.here, theirs, where="there"))
                 if problems:
                     self.refused.add(worker)
-                    self.refusals.append(f"worker {worker} differs: " + "; ".join(problems))
+                    self.refusals.append(f"worker {worker}, which differs: " + "; ".join(problems))
                 else:
                     self.good.add(worker)
         if self.good:  # else the caller's error names every refusal
@@ -259,7 +259,7 @@ class _Batch:
             if time.monotonic() - self.alone_since > self.timeout:
                 raise ClusterError(
                     f"no matching worker left on the Dask cluster at {self.workers.address} for "
-                    f"{self.timeout:g} s; {len(self.in_flight)} article(s) in flight were not built",
+                    f"{self.timeout:g} s: the articles stored so far are kept, the others were not built",
                     hint=START_WORKERS.format(address=self.workers.address) + "; then run the build again")
             return
         self.alone_since = None

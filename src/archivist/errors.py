@@ -102,7 +102,7 @@ class FixityError(ArchivistError):
 
 
 class ToolMissing(ArchivistError):
-    """An external tool (Java, Maven, veraPDF) is not available."""
+    """An external tool (Java, Maven, veraPDF; Dask's distributed for a cluster build) is not available."""
 
     exit_code = 11
 
