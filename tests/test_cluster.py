@@ -86,7 +86,7 @@ class Cluster:
 
     def stop(self) -> None:
         if self._client is not None:
-            self._client.close()
+            self._client.close(timeout=10)
         for process in reversed(self.processes.values()):
             if process.poll() is None:
                 process.terminate()
@@ -295,3 +295,37 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(cluster: Cluster
     assert built == documents(local.archive)
     print(f"\nkill test: SIGKILL of {victim_address} after {stored_before_kill} of {count} stored; "
           f"built {len(built) // 2}, lost {len(lost)}, duplicated {len(duplicated)}")
+
+
+@pytest.mark.slow
+def test_a_scheduler_lost_mid_batch_is_one_message_and_leaves_complete_files(cluster: Cluster,
+                                                                             tmp_path: Path) -> None:
+    paths = corpus(tmp_path / "inputs", 40)
+    cluster.start_scheduler()
+    cluster.start_worker("only")
+    cluster.wait_for_workers(1)
+    client = subprocess.Popen([sys.executable, "-m", "archivist", "build", *folder_args(paths),
+                               "--scheduler", cluster.address, "--cluster-timeout", "5"],
+                              env=clean_environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    try:
+        deadline = time.monotonic() + DEADLINE
+        while not any(paths.archive.glob("*/*.pdf")):
+            assert time.monotonic() < deadline, "the build never got under way"
+            assert client.poll() is None, "the build finished before the scheduler could be killed"
+            time.sleep(0.05)  # polling interval; the condition above is what is waited for
+        os.kill(cluster.processes["scheduler"].pid, signal.SIGKILL)
+        _, err = client.communicate(timeout=60)  # the client's own timeout is 5 s
+    finally:
+        if client.poll() is None:
+            client.kill()
+            client.wait()
+    assert client.returncode == 15, err
+    assert err.strip() == (f"archivist: lost the Dask scheduler at {cluster.address}: the articles stored "
+                           "so far are kept, the others were not built "
+                           "(run the build again when the scheduler is back)")
+    stored = documents(paths.archive)
+    assert 0 < len(stored) < 80
+    # What was stored is complete, and listed once verify has applied the journal.
+    assert archivist("verify", "--archive", paths.archive).returncode == 0
+    assert sorted(manifest_paths(paths.archive)) == sorted(stored)

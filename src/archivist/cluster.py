@@ -123,12 +123,15 @@ def build_on_cluster(paths: Paths, stems: Sequence[str], profile: Profile, addre
             raise ClusterError(f"no worker of the Dask cluster at {address} matches this machine: "
                                + "; ".join(workers.refusals), hint=SAME_EVERYWHERE)
         yield from _Batch(distributed, client, workers, paths, profile, timeout).run(stems)
-    except (OSError, CancelledError) as error:  # the scheduler, lost for longer than Dask retries
-        raise ClusterError(f"lost the Dask scheduler at {address} ({type(error).__name__}): the articles "
-                           "stored so far are kept, the others were not built",
-                           hint="run the build again when the scheduler is back") from None
+    except (OSError, CancelledError):  # the scheduler, lost for longer than Dask retries
+        raise lost_scheduler(address) from None
     finally:
         client.close(timeout=min(timeout, 10))
+
+
+def lost_scheduler(address: str) -> ClusterError:
+    return ClusterError(f"lost the Dask scheduler at {address}: the articles stored so far are kept, the "
+                        "others were not built", hint="run the build again when the scheduler is back")
 
 
 def _quiet(distributed: Any) -> None:
@@ -151,7 +154,7 @@ def _connect(distributed: Any, address: str, timeout: float) -> Client:
         if isinstance(error, TimeoutError):
             raise ClusterError(f"the Dask scheduler at {address} has no worker after {timeout:g} s",
                                hint=START_WORKERS.format(address=address)) from None
-        raise ClusterError(f"lost the Dask scheduler at {address}: {error}") from None
+        raise lost_scheduler(address) from None
     return client
 
 
@@ -169,8 +172,8 @@ class _Workers:
     def alive(self) -> set[str]:
         try:
             return set(self.client.nthreads())
-        except (OSError, TimeoutError) as error:
-            raise ClusterError(f"lost the Dask scheduler at {self.address}: {error}") from None
+        except (OSError, TimeoutError):
+            raise lost_scheduler(self.address) from None
 
     def admit_new(self) -> None:
         """Check the fingerprint of every worker not seen before; forget those gone."""
