@@ -85,14 +85,16 @@ class Cluster:
         return {worker["name"]: address for address, worker in info.items()}
 
     def stop(self) -> None:
+        """Workers first, then the scheduler; a process that lingers (a worker whose scheduler is
+        gone retries it) is killed after a few seconds."""
         if self._client is not None:
-            self._client.close(timeout=10)
+            self._client.close(timeout=5)
         for process in reversed(self.processes.values()):
             if process.poll() is None:
                 process.terminate()
         for process in self.processes.values():
             try:
-                process.wait(timeout=30)
+                process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
