@@ -129,6 +129,7 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--out", type=Path, default=HERE / "results-cluster.md")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="archivist-cluster-bench-"))
     rows: list[tuple[str, float, float, float]] = []
     try:
@@ -161,6 +162,7 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
+    load_after = os.getloadavg()[0]
     per_line = updates[1_000_000] / 1_000_000  # manifest cost per existing line, per update
     lines = 2 * TARGET
     manifest_total = (TARGET / BATCH) * per_line * lines / 2  # the manifest grows linearly: half on average
@@ -178,7 +180,9 @@ def main() -> int:
 {args.count} articles of bench/corpus.py (seed 1), profile 2u, on {os.cpu_count()} cores
 ({platform.processor() or platform.machine()}, Python {platform.python_version()}). Every build starts
 from an empty archive; the cluster's scheduler and workers run on this same machine, so they
-share its cores with the client. Wall time includes start-up (a cluster build of one article
+share its cores with the client. Load average (1 min) {load_before:.1f} at the start and
+{load_after:.1f} at the end: on a shared machine every figure moves with the others' work, so
+compare rows of one run only. Wall time includes start-up (a cluster build of one article
 takes {startup:.1f} s: connecting, checking the workers' fingerprints, one task).
 
 | where the typesetting runs | wall s | articles/s | after start-up | build process CPU ms/article |

@@ -223,9 +223,9 @@ class _Batch:
 
     def run(self, stems: Sequence[str]) -> Iterator[Outcome]:
         waiting = iter(stems)
+        self.window = TASKS_PER_THREAD * self.workers.threads()
         while True:
-            window = TASKS_PER_THREAD * self.workers.threads()
-            while len(self.in_flight) < window and (stem := next(waiting, None)) is not None:
+            while len(self.in_flight) < self.window and (stem := next(waiting, None)) is not None:
                 try:
                     self._submit(self._task(stem))
                 except ArchivistError as error:  # unreadable article or record: as a local build says
@@ -266,6 +266,7 @@ class _Batch:
                     hint=START_WORKERS.format(address=self.workers.address) + "; then run the build again")
             return
         self.alone_since = None
+        self.window = TASKS_PER_THREAD * self.workers.threads()
         for future, task in list(self.in_flight.items()):
             if not task.allowed & self.workers.good:
                 del self.in_flight[future]
