@@ -235,7 +235,7 @@ One manifest update ({BATCH} articles, {2 * BATCH} files) on a manifest already 
   the gap) before more workers help. (The catalog, SQLite with indexed inserts, is not
   measured at that size here.)
 - **So, for ten million articles today**: one client machine and about
-  {max(1, round(worker_cores))} worker cores ({needed_machines} worker machine(s) of 8 cores): about
+  {worker_cores:.1f} worker cores' worth of workers ({needed_machines} machine(s) of 8 cores): about
   {total_hours:,.0f} hours, {writer_seconds / 3600:,.0f} of them storing at the writer's pace and
   {manifest_total / 3600:,.0f} rewriting the manifest. More workers would not shorten it; the two
   changes above would, down to the workers' own {core_hours:,.0f} core-hours spread over as many
