@@ -161,21 +161,33 @@ def manifest_paths(archive: Path) -> list[str]:
 
 
 def test_a_cluster_build_is_byte_identical_to_a_local_build(two_workers: Cluster, tmp_path: Path) -> None:
-    local = corpus(tmp_path, 12)
+    count = 24
+    local = corpus(tmp_path, count)
     remote = beside(local, "remote")
     assert build(local, "-j", "2").returncode == 0
-    result = build(remote, "--scheduler", two_workers.address)
-    assert result.returncode == 0, result.stderr
-    assert result.stderr.strip().endswith("s") and "built 12, unchanged 0, failed 0 in" in result.stderr
+    client = subprocess.Popen([sys.executable, "-m", "archivist", "build", *folder_args(remote),
+                               "--scheduler", two_workers.address], env=clean_environment(),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Meanwhile, count the build's tasks the scheduler holds: a few per worker thread, not the batch.
+    held = []
+    deadline = time.monotonic() + DEADLINE
+    while client.poll() is None and time.monotonic() < deadline:
+        held.append(two_workers.client.run_on_scheduler(
+            lambda dask_scheduler: sum(str(key).startswith("archivist-") for key in dask_scheduler.tasks)))
+        time.sleep(0.05)  # sampling interval, not a synchronisation
+    _, err = client.communicate(timeout=DEADLINE)
+    assert client.returncode == 0, err
+    assert err.strip().endswith("s") and f"built {count}, unchanged 0, failed 0 in" in err
+    assert 0 < max(held) <= 2 * 2 * 2  # two tasks per thread in flight, and as many being released
     expected = documents(local.archive)
-    assert len(expected) == 24
+    assert len(expected) == 2 * count
     assert documents(remote.archive) == expected
     manifest = "manifest-sha256.txt"
     assert (remote.archive / manifest).read_bytes() == (local.archive / manifest).read_bytes()
     assert catalogued(remote.archive) == catalogued(local.archive)
     first = sorted(expected)[0]
     print(f"\nbyte-identical: {len(expected) // 2} PDFs and {len(expected) // 2} oai_dc records; "
-          f"{first} sha256 {expected[first]}")
+          f"{first} sha256 {expected[first]}; at most {max(held)} tasks at the scheduler at once")
 
 
 def test_an_article_that_fails_on_a_worker_is_reported_as_a_local_build_reports_it(

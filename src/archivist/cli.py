@@ -233,6 +233,8 @@ def _build(args: argparse.Namespace) -> int:
     stems = _stems(args, paths)
     if args.jobs < 1:
         raise ArchivistError("--jobs must be at least 1")
+    if args.cluster_timeout <= 0:
+        raise ArchivistError("--cluster-timeout must be a positive number of seconds")
     total = len(stems) if args.total is None else args.total
     if total < len(stems):
         raise ArchivistError(f"--total {total} is less than the {len(stems)} articles to build")
