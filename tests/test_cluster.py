@@ -21,7 +21,7 @@ from pathlib import Path
 
 import distributed
 import pytest
-from conftest import FIRST, REPO, archivist, first_article_workspace, folder_args, require_tool
+from conftest import FIRST, REPO, archivist, first_article_workspace, folder_args, make_command
 
 from archivist.build import Paths
 
@@ -208,11 +208,9 @@ def test_an_article_that_fails_on_a_worker_is_reported_as_a_local_build_reports_
 
 
 def test_make_hands_the_scheduler_on(two_workers: Cluster, tmp_path: Path) -> None:
-    require_tool("make")
     paths = first_article_workspace(tmp_path)
-    result = subprocess.run(["make", "--no-print-directory", "-C", str(REPO), f"SEEDS={paths.seeds}",
-                             f"METADATA={paths.metadata}", f"ARCHIVE={paths.archive}",
-                             f"SCHEDULER={two_workers.address}"],
+    result = subprocess.run(make_command(tmp_path, f"SEEDS={paths.seeds}", f"METADATA={paths.metadata}",
+                                         f"ARCHIVE={paths.archive}", f"SCHEDULER={two_workers.address}"),
                             env=clean_environment(), capture_output=True, text=True, timeout=DEADLINE)
     assert result.returncode == 0, result.stderr
     assert f"--scheduler {two_workers.address}" in result.stdout
