@@ -343,3 +343,4 @@ def test_a_scheduler_lost_mid_batch_is_one_message_and_leaves_complete_files(clu
     # What was stored is complete, and listed once verify has applied the journal.
     assert archivist("verify", "--archive", paths.archive).returncode == 0
     assert sorted(manifest_paths(paths.archive)) == sorted(stored)
+

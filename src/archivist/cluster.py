@@ -39,7 +39,8 @@ if TYPE_CHECKING:
     from distributed import Client, Future
 
 DEFAULT_TIMEOUT = 30.0  # seconds to reach the scheduler, to see a worker, or to get one back
-POLL_SECONDS = 1.0  # how often, while waiting for results, the client looks at the workers
+POLL_SECONDS = 1.0  # how long the client waits for a result before it looks at the workers
+LOOK_SECONDS = 5.0  # and how often it looks while results keep coming: workers join and leave
 TASKS_PER_THREAD = 2  # in flight: enough to keep every worker busy, few enough to bound memory
 START_WORKERS = ("on each machine, start workers with 'dask worker {address} --nthreads 1' from an "
                  "archivist installation like this one")
@@ -220,6 +221,7 @@ class _Batch:
         self.paths, self.profile, self.timeout = paths, profile, timeout
         self.in_flight: dict[Future, _Task] = {}
         self.alone_since: float | None = None
+        self.looked = time.monotonic()  # when the workers were last looked at
 
     def run(self, stems: Sequence[str]) -> Iterator[Outcome]:
         waiting = iter(stems)
@@ -232,6 +234,8 @@ class _Batch:
                     yield error
             if not self.in_flight:
                 return
+            if time.monotonic() - self.looked > LOOK_SECONDS:
+                self._look_after_workers()
             try:
                 done, _ = self.distributed.wait(list(self.in_flight), timeout=POLL_SECONDS,
                                                 return_when="FIRST_COMPLETED")
@@ -256,6 +260,7 @@ class _Batch:
     def _look_after_workers(self) -> None:
         """Admit workers that joined; give the tasks of workers that all left to the others;
         fail when no worker has been left for ``timeout`` seconds."""
+        self.looked = time.monotonic()
         self.workers.admit_new()
         if not self.workers.good:
             self.alone_since = self.alone_since or time.monotonic()
