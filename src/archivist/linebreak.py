@@ -1,0 +1,469 @@
+"""Break a paragraph into lines: which source characters each line shows, chosen as a whole.
+
+Breaks are chosen for the whole paragraph at once (total fit, after Knuth and Plass): every
+line's word spaces stay between the font's minimum and a stated maximum, hyphens are
+penalised and never more than two lines in a row end with one. Break opportunities inside
+a word come from Unicode's line-breaking rules (UAX #14, through ``uniseg``), from the
+usual rules for URLs and addresses (after ``/`` and ``@``, before ``.``, ``?``, ``&`` and
+``#``), and from the hyphenation the caller passes; a hyphen is only drawn at a
+hyphenation point, never where the text has none. A line that cannot be justified within
+the maximum is set ragged instead of stretched.
+
+The work is linear in the paragraph's length: only breaks less than a line back are ever
+compared, and a token wider than the measure is cut into pieces a line can hold.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
+HYPHEN = "-"
+
+# Word spaces, as a share of the font's own space: 0.8 is the least a justified line shrinks
+# to (the font's minimum), 1.5 the stretch a ratio of 1 gives, MAX_SPACE the most it may
+# ever give; past that the line is set ragged.
+MIN_SPACE = 0.8
+STRETCH_SPACE = 1.5
+MAX_SPACE = 2.0
+
+# Demerits and penalties, on TeX's scale.
+LINE_PENALTY = 10
+HYPHEN_PENALTY = 50  # a hyphenation point or a source hyphen at the end of a line
+URL_PENALTY = 30  # a break inside a URL, path or address (no hyphen drawn)
+UAX14_PENALTY = 40  # any other break inside a token (after a dash, a slash, ...)
+EMERGENCY_PENALTY = 1000  # a cut inside a token that has no opportunity within a line
+DOUBLE_HYPHEN_DEMERITS = 3000
+FINAL_HYPHEN_DEMERITS = 5000  # a hyphen on the last line but one
+ADJACENT_FITNESS_DEMERITS = 3000
+RAGGED_DEMERITS = 10**8  # a line that could not be justified within MAX_SPACE
+MAX_HYPHENATED_RUN = 2
+
+# Tokens longer than this are not given to uniseg, whose pure-Python rules cost about a
+# hundred microseconds a character: only the URL rules and emergency cuts break them.
+UAX14_MAX_TOKEN = 1000
+
+# Kinds of break.
+_SPACE, _JOIN, _HYPHEN, _SOURCE_HYPHEN, _END = range(5)
+_FLAGGED = (_HYPHEN, _SOURCE_HYPHEN)
+
+# Line_Break classes between which UAX #14 never allows a break (LB12-LB30 forbid every
+# pair of them). A token made only of these needs no look-up; missing an opportunity here
+# could only lose a break, never add a wrong one.
+_NO_BREAK_CLASSES = frozenset({"AL", "HL", "NU", "CM", "ZWJ", "IS", "QU", "EX", "GL"})
+_URL_HINT = re.compile(r"://|^www\.|^<?www\.|[\w)]/[\w~%]|\w@\w", re.ASCII)
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    text: str  # the source characters shown, without an added hyphen or the breaking space
+    hyphenated: bool  # a hyphen not in the source is drawn after text
+    joined: bool  # the break falls inside a source word: no space between this line and the next
+    natural_width: float  # width of text (and the added hyphen) at natural spacing
+    spaces: int  # stretchable U+0020 spaces inside text
+    justify: bool  # stretch those spaces to the measure
+    ends_with_hyphen: bool = False  # the line ends with a hyphen, added or in the source
+
+
+def break_lines(text: str, *, measure: float, font_name: str, size: float,
+                hyphenate: Callable[[str], Sequence[int]] | None = None,
+                justify: bool = True, unhyphenated_lines: Collection[int] = (),
+                max_space: float = MAX_SPACE, stats: dict[str, int] | None = None) -> list[Line]:
+    """The lines of ``text``; joining their texts (with "" where joined, else " ") gives it back.
+
+    ``hyphenate(word)`` gives the offsets where ``word`` may take a hyphen; None: no
+    hyphenation. U+00A0 never breaks. ``justify=False`` sets the text ragged and balanced
+    (for titles): the fewest lines, as even as they can be, and no single short word alone
+    on the last line when that can be avoided. ``unhyphenated_lines``: numbers (from 0) of
+    lines that must not end with a hyphen, such as the last line of a page. ``max_space``:
+    the widest word space of a justified line, in the font's spaces. ``stats``, when given,
+    receives counts of the work done (``evaluations``, ``max_active``, ``breakpoints``).
+    """
+    if not measure > 0:
+        raise ValueError(f"the measure must be positive, not {measure!r}")
+    if not text:
+        return []
+    paragraph = _Paragraph(text, measure, font_name, size, hyphenate)
+    if justify:
+        path = _total_fit(paragraph, frozenset(unhyphenated_lines), max_space, stats)
+    else:
+        path = _balanced(paragraph, stats)
+    return paragraph.lines(path, justify)
+
+
+@lru_cache(maxsize=32)
+def hyphenator(language: str) -> Callable[[str], Sequence[int]] | None:
+    """Hyphenation points for ``language`` (a pyphen dictionary name), cached per word.
+
+    At least two letters before a hyphen and three after it, as French and English
+    typesetting ask; None when pyphen has no dictionary for the language.
+    """
+    import pyphen
+
+    name = pyphen.language_fallback(language.replace("-", "_")) if language else None
+    if not name:
+        return None
+    dictionary = pyphen.Pyphen(lang=name, left=2, right=3)
+
+    @lru_cache(maxsize=65536)
+    def positions(word: str) -> tuple[int, ...]:
+        return tuple(dictionary.positions(word))
+
+    return positions
+
+
+# -- the paragraph as break opportunities ---------------------------------------------------
+
+
+class _Paragraph:
+    """Every place a line may end, with the cumulative width and spaces up to it.
+
+    Opportunity 0 is the paragraph's start; the last one is its end. For opportunity i,
+    a line ending there shows text[..end[i]] and the next line starts at start[i].
+    """
+
+    def __init__(self, text: str, measure: float, font_name: str, size: float,
+                 hyphenate: Callable[[str], Sequence[int]] | None) -> None:
+        self.text = text
+        self.measure = measure
+        self.font_name, self.size = font_name, size
+        self._widths: dict[str, float] = {}
+        self.space = self.width(" ")
+        self.hyphen = self.width(HYPHEN)
+        self.end = [0]
+        self.start = [0]
+        self.width_end = [0.0]  # natural width of text[:end[i]]
+        self.width_start = [0.0]  # natural width of text[:start[i]]
+        self.spaces_end = [0]  # U+0020 in text[:end[i]]
+        self.spaces_start = [0]
+        self.kind = [_SPACE]
+        self.penalty = [0]
+        self._build(hyphenate)
+
+    def width(self, s: str) -> float:
+        known = self._widths.get(s)
+        if known is None:
+            known = self._widths[s] = stringWidth(s, self.font_name, self.size)
+        return known
+
+    def _add(self, end: int, start: int, width_end: float, width_start: float, spaces: int,
+             kind: int, penalty: int) -> None:
+        self.end.append(end)
+        self.start.append(start)
+        self.width_end.append(width_end)
+        self.width_start.append(width_start)
+        self.spaces_end.append(spaces)
+        self.spaces_start.append(spaces + (kind == _SPACE))
+        self.kind.append(kind)
+        self.penalty.append(penalty)
+
+    def _build(self, hyphenate: Callable[[str], Sequence[int]] | None) -> None:
+        text = self.text
+        width = 0.0
+        spaces = 0
+        room = self.measure - self.hyphen  # a piece this wide fits a line, hyphen and all
+        for match in re.finditer(r" +|[^ ]+", text):
+            token, at = match.group(), match.start()
+            if token[0] == " ":
+                run = len(token)
+                if at == 0 or match.end() == len(text):  # leading or trailing: no break
+                    width += run * self.space
+                    spaces += run
+                    continue
+                width += (run - 1) * self.space
+                spaces += run - 1
+                self._add(match.end() - 1, match.end(), width, width + self.space, spaces, _SPACE, 0)
+                width += self.space
+                spaces += 1
+                continue
+            previous = 0
+            for offset, kind, penalty in _inner_breaks(token, hyphenate):
+                piece = token[previous:offset]
+                for cut in _emergency_cuts(piece, room, self.width):
+                    width += self.width(piece[:cut])
+                    piece = piece[cut:]
+                    self._add(at + offset - len(piece), at + offset - len(piece), width, width, spaces,
+                              _JOIN, EMERGENCY_PENALTY)
+                width += self.width(piece)
+                self._add(at + offset, at + offset, width, width, spaces, kind, penalty)
+                previous = offset
+            piece = token[previous:]
+            for cut in _emergency_cuts(piece, room, self.width):
+                width += self.width(piece[:cut])
+                piece = piece[cut:]
+                self._add(match.end() - len(piece), match.end() - len(piece), width, width, spaces,
+                          _JOIN, EMERGENCY_PENALTY)
+            width += self.width(piece)
+        self._add(len(text), len(text), width, width, spaces, _END, 0)
+
+    def line_width(self, a: int, b: int) -> float:
+        return self.width_end[b] - self.width_start[a] + (self.hyphen if self.kind[b] == _HYPHEN else 0.0)
+
+    def lines(self, path: list[tuple[int, bool]], justify: bool) -> list[Line]:
+        result = []
+        previous = 0
+        for index, (b, ragged) in enumerate(path):
+            last = index == len(path) - 1
+            shown = self.text[self.start[previous]:self.end[b]]
+            kind = self.kind[b]
+            result.append(Line(
+                text=shown, hyphenated=kind == _HYPHEN, joined=kind in (_JOIN, _HYPHEN, _SOURCE_HYPHEN),
+                natural_width=self.line_width(previous, b), spaces=shown.count(" "),
+                justify=justify and not last and not ragged and shown.count(" ") > 0,
+                ends_with_hyphen=kind in _FLAGGED))
+            previous = b
+        return result
+
+
+def _inner_breaks(token: str, hyphenate: Callable[[str], Sequence[int]] | None
+                  ) -> list[tuple[int, int, int]]:
+    """(offset, kind, penalty) of every break inside ``token``, in order."""
+    found = _token_breaks(token)
+    if hyphenate is not None and not _URL_HINT.search(token):
+        extra = dict(found)
+        for match in _LETTERS.finditer(token):
+            word = match.group()
+            if len(word) < 5:
+                continue
+            for position in hyphenate(word):
+                if 0 < position < len(word):
+                    extra.setdefault(match.start() + position, (_HYPHEN, HYPHEN_PENALTY))
+        return [(offset, kind, penalty) for offset, (kind, penalty) in sorted(extra.items())]
+    return [(offset, kind, penalty) for offset, (kind, penalty) in found]
+
+
+@lru_cache(maxsize=65536)
+def _token_breaks(token: str) -> tuple[tuple[int, tuple[int, int]], ...]:
+    """Breaks a token allows without hyphenation: UAX #14's, and the URL rules."""
+    breaks: dict[int, tuple[int, int]] = {}
+    if len(token) <= UAX14_MAX_TOKEN and not all(_line_break_class(c) in _NO_BREAK_CLASSES
+                                                 for c in set(token)):
+        from uniseg.linebreak import line_break_boundaries
+
+        for offset in line_break_boundaries(token):
+            if 0 < offset < len(token):
+                before = token[offset - 1]
+                kind = _SOURCE_HYPHEN if before in "-\u2010" else _JOIN
+                breaks[offset] = (kind, HYPHEN_PENALTY if kind == _SOURCE_HYPHEN else UAX14_PENALTY)
+    if _URL_HINT.search(token):
+        for offset in _url_breaks(token):
+            breaks[offset] = (_JOIN, URL_PENALTY)
+    return tuple(sorted(breaks.items()))
+
+
+@lru_cache(maxsize=4096)
+def _line_break_class(char: str) -> str:
+    from uniseg.linebreak import line_break
+
+    return str(line_break(char).name)
+
+
+def _url_breaks(token: str) -> list[int]:
+    """After '/' (not inside '//') and '@', before '.', '?', '&' and '#', inside a URL or address.
+
+    Only where both sides keep a letter or digit, so a closing '.' or '>' never starts a line.
+    """
+    alnum = [c.isalnum() for c in token]
+    first = alnum.index(True) if True in alnum else len(token)
+    last = len(token) - 1 - alnum[::-1].index(True) if True in alnum else -1
+    offsets = []
+    for index in range(max(1, first + 1), last + 1):
+        before, after = token[index - 1], token[index]
+        if (before == "/" and after != "/") or before == "@":
+            offsets.append(index)
+        elif after in ".?&#" and before != "/" and index + 1 < len(token) and alnum[index + 1]:
+            offsets.append(index)
+    return offsets
+
+
+def _emergency_cuts(piece: str, room: float, width: Callable[[str], float]) -> list[int]:
+    """Lengths to cut from the head of ``piece``, one after another, so no part is wider than room.
+
+    Cuts fall between grapheme clusters (never before a combining mark or after a joiner).
+    Only a piece wider than a line is cut; the cuts carry no hyphen.
+    """
+    if width(piece) <= room:
+        return []
+    cuts = []
+    start = 0
+    used = 0.0
+    last_safe = None
+    for index, char in enumerate(piece):
+        if index > start and _may_cut_before(piece, index):
+            last_safe = index
+        used += width(char)
+        if used > room and last_safe is not None and last_safe > start:
+            cuts.append(last_safe - start)
+            start = last_safe
+            used = width(piece[start:index + 1])
+            last_safe = None
+    return cuts
+
+
+def _may_cut_before(piece: str, index: int) -> bool:
+    char, before = piece[index], piece[index - 1]
+    return not (unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Mc", "Me")
+                or char in "\u200d\ufe0f\ufe0e" or before == "\u200d"
+                or (0xDC00 <= ord(char) <= 0xDFFF))
+
+
+# -- choosing the breaks ----------------------------------------------------------------------
+
+
+class _Node:
+    __slots__ = ("demerits", "fitness", "index", "line", "previous", "ragged", "run")
+
+    def __init__(self, index: int, demerits: float, line: int, fitness: int, run: int,
+                 previous: _Node | None, ragged: bool) -> None:
+        self.index, self.demerits, self.line = index, demerits, line
+        self.fitness, self.run, self.previous, self.ragged = fitness, run, previous, ragged
+
+
+def _path(node: _Node) -> list[tuple[int, bool]]:
+    path = []
+    while node.previous is not None:
+        path.append((node.index, node.ragged))
+        node = node.previous
+    return path[::-1]
+
+
+def _total_fit(p: _Paragraph, unhyphenated: frozenset[int], max_space: float,
+               stats: dict[str, int] | None) -> list[tuple[int, bool]]:
+    """The breaks of least total demerits, justified lines only where they stay within max_space."""
+    measure = p.measure
+    stretch = (STRETCH_SPACE - 1) * p.space
+    shrink = (1 - MIN_SPACE) * p.space
+    max_ratio = (max_space - 1) * p.space / stretch
+    width_end, width_start, spaces_end, spaces_start = p.width_end, p.width_start, p.spaces_end, p.spaces_start
+    kinds, penalties, hyphen = p.kind, p.penalty, p.hyphen
+    active: list[_Node] = [_Node(0, 0.0, 0, 1, 0, None, False)]
+    head = 0  # active[head:] are the live nodes, oldest (leftmost) first
+    evaluations = max_active = 0
+    count = len(kinds)
+    b = 1
+    while b < count:
+        kind = kinds[b]
+        final = kind == _END
+        flagged = kind in _FLAGGED
+        best: dict[tuple[int, int], _Node] = {}
+        last_dropped = None
+        i = head
+        while i < len(active):
+            a = active[i]
+            evaluations += 1
+            width = width_end[b] - width_start[a.index] + (hyphen if kind == _HYPHEN else 0.0)
+            spaces = spaces_end[b] - spaces_start[a.index]
+            if width - spaces * shrink > measure + 1e-9:  # too long even shrunk: never again
+                last_dropped = a
+                head = i = i + 1
+                continue
+            if final:
+                if width > measure + 1e-9:
+                    i += 1
+                    continue
+                ratio = 0.0
+            elif width <= measure:
+                ratio = (measure - width) / (spaces * stretch) if spaces else float("inf")
+                if ratio > max_ratio:  # too loose; every later node is looser still
+                    break
+            else:
+                ratio = (width - measure) / (spaces * shrink) * -1.0
+            i += 1
+            run = a.run + 1 if flagged else 0
+            if run > MAX_HYPHENATED_RUN or (flagged and a.line in unhyphenated):
+                continue
+            badness = 100.0 * abs(ratio) ** 3
+            demerits = (LINE_PENALTY + badness) ** 2 + penalties[b] ** 2
+            if flagged and a.run:
+                demerits += DOUBLE_HYPHEN_DEMERITS
+            if final and a.run:
+                demerits += FINAL_HYPHEN_DEMERITS
+            fitness = 0 if ratio < -0.5 else 1 if ratio <= 0.5 else 2 if ratio <= 1 else 3
+            if abs(fitness - a.fitness) > 1:
+                demerits += ADJACENT_FITNESS_DEMERITS
+            total = a.demerits + demerits
+            key = (fitness, run)
+            known = best.get(key)
+            if known is None or total < known.demerits:
+                best[key] = _Node(b, total, a.line + 1, fitness, run, a, False)
+        if stats is not None:
+            stats.update(evaluations=evaluations, max_active=max(max_active, len(active) - head),
+                         breakpoints=count)
+        if best:
+            if final:
+                return _path(min(best.values(), key=lambda node: node.demerits))
+            active.extend(best.values())
+        elif head >= len(active):  # nothing reaches b: end a ragged line before it, from the last node
+            assert last_dropped is not None
+            node = _ragged_node(p, last_dropped, b, unhyphenated)
+            active.append(node)
+            if node.index < b:
+                continue  # look at b again, from the new node
+        if head > 4096 and head * 2 > len(active):
+            del active[:head]
+            head = 0
+        max_active = max(max_active, len(active) - head)
+        b += 1
+    raise AssertionError("the paragraph's end is always reached")
+
+
+def _ragged_node(p: _Paragraph, a: _Node, b: int, unhyphenated: frozenset[int]) -> _Node:
+    """A ragged line from a to the last opportunity before b it can hold (b itself when none)."""
+    choice = None
+    for c in range(b - 1, a.index, -1):
+        if p.line_width(a.index, c) <= p.measure + 1e-9:
+            flagged = p.kind[c] in _FLAGGED
+            if flagged and (a.run >= MAX_HYPHENATED_RUN or a.line in unhyphenated):
+                choice = choice or c
+                continue
+            choice = c
+            break
+    if choice is None:
+        choice = b  # nothing fits before b (cannot happen once pieces are cut): take the overfull line
+    flagged = p.kind[choice] in _FLAGGED
+    return _Node(choice, a.demerits + RAGGED_DEMERITS, a.line + 1, 1, a.run + 1 if flagged else 0, a, True)
+
+
+def _balanced(p: _Paragraph, stats: dict[str, int] | None) -> list[tuple[int, bool]]:
+    """Ragged lines, fewest first, then as even as possible; the last line not one short word alone."""
+    measure = p.measure
+    line_cost = 1e6  # more than any unevenness: one line fewer always wins
+    alone_cost = 5e5  # a single short word on the last line, when another layout avoids it
+    short = measure / 4
+    best: list[tuple[float, int]] = [(0.0, -1)] + [(float("inf"), -1)] * (len(p.kind) - 1)
+    live = [0]
+    head = 0
+    evaluations = 0
+    for b in range(1, len(p.kind)):
+        final = p.kind[b] == _END
+        while head < len(live) - 1 and p.line_width(live[head], b) > measure + 1e-9:
+            head += 1  # too long from here, and from here on
+        for a in live[head:]:
+            evaluations += 1
+            width = p.line_width(a, b)
+            if width > measure + 1e-9:
+                continue
+            slack = (measure - width) / measure * 1000
+            cost = best[a][0] + line_cost + slack * slack
+            if final and p.spaces_end[b] == p.spaces_start[a] and width < short and a > 0:
+                cost += alone_cost
+            if cost < best[b][0]:
+                best[b] = (cost, a)
+        if best[b][1] < 0:  # nothing fits: an overfull line from the nearest start
+            a = live[-1]
+            best[b] = (best[a][0] + line_cost * 10, a)
+        live.append(b)
+    if stats is not None:
+        stats.update(evaluations=evaluations, max_active=len(live) - head, breakpoints=len(p.kind))
+    path = []
+    b = len(p.kind) - 1
+    while b > 0:
+        path.append((b, False))
+        b = best[b][1]
+    return path[::-1]
