@@ -215,7 +215,9 @@ class _Paragraph:
             result.append(Line(
                 text=shown, hyphenated=kind == _HYPHEN, joined=kind in (_JOIN, _HYPHEN, _SOURCE_HYPHEN),
                 natural_width=self.line_width(previous, b), spaces=shown.count(" "),
-                justify=justify and not last and not ragged and shown.count(" ") > 0,
+                # A last line as full as the others is justified too: its spaces shrink to fit.
+                justify=(justify and not ragged and shown.count(" ") > 0
+                         and (not last or self.line_width(previous, b) > self.measure)),
                 ends_with_hyphen=kind in _FLAGGED))
             previous = b
         return result
@@ -363,11 +365,8 @@ def _total_fit(p: _Paragraph, unhyphenated: frozenset[int], max_space: float,
                 last_dropped = a
                 head = i = i + 1
                 continue
-            if final:
-                if width > measure + 1e-9:
-                    i += 1
-                    continue
-                ratio = 0.0
+            if final and width <= measure:
+                ratio = 0.0  # the last line is set at its natural width
             elif width <= measure:
                 ratio = (measure - width) / (spaces * stretch) if spaces else float("inf")
                 if ratio > max_ratio:  # too loose; every later node is looser still
