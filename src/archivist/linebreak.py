@@ -277,9 +277,9 @@ def _url_breaks(token: str) -> list[int]:
     offsets = []
     for index in range(max(1, first + 1), last + 1):
         before, after = token[index - 1], token[index]
-        if (before == "/" and after != "/") or before == "@":
-            offsets.append(index)
-        elif after in ".?&#" and before != "/" and index + 1 < len(token) and alnum[index + 1]:
+        after_slash = (before == "/" and after != "/") or before == "@"
+        before_sign = after in ".?&#" and before != "/" and index + 1 < len(token) and alnum[index + 1]
+        if after_slash or before_sign:
             offsets.append(index)
     return offsets
 
@@ -342,7 +342,8 @@ def _total_fit(p: _Paragraph, unhyphenated: frozenset[int], max_space: float,
     stretch = (STRETCH_SPACE - 1) * p.space
     shrink = (1 - MIN_SPACE) * p.space
     max_ratio = (max_space - 1) * p.space / stretch
-    width_end, width_start, spaces_end, spaces_start = p.width_end, p.width_start, p.spaces_end, p.spaces_start
+    width_end, width_start = p.width_end, p.width_start
+    spaces_end, spaces_start = p.spaces_end, p.spaces_start
     kinds, penalties, hyphen = p.kind, p.penalty, p.hyphen
     active: list[_Node] = [_Node(0, 0.0, 0, 1, 0, None, False)]
     head = 0  # active[head:] are the live nodes, oldest (leftmost) first
