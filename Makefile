@@ -39,7 +39,7 @@ PDFS  := $(foreach s,$(STEMS),$(ARCHIVE)/$(call year,$(s))/$(s).pdf)
 STALE :=
 BUILD_ARGS = --seeds $(SEEDS) --metadata $(METADATA) --archive $(ARCHIVE) --profile $(PROFILE)
 
-.PHONY: all check validate verify verapdf test lint bench clean distclean
+.PHONY: all check validate verify verapdf test lint bench bench-typography clean distclean
 .DEFAULT_GOAL := all
 
 # The list goes through a file: ten thousand names would not fit on one command line.
@@ -89,6 +89,11 @@ lint: $(TEST_DEPS)
 bench: | $(INSTALLED)
 	bash bench/setup.sh
 	bench/.venv/bin/python bench/run.py $(BENCH_ARGS)
+
+# Line quality beside Typst, measured from both systems' PDFs (bench/results-typography.md).
+bench-typography: | $(INSTALLED)
+	bash bench/setup.sh
+	bench/.venv/bin/python bench/typography.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(WORK)
