@@ -236,3 +236,15 @@ def test_any_text_comes_back_whole_and_fits(font, words, measure, hyphenate, jus
             assert MIN_SPACE - 1e-9 <= gap_ratio(line, font, measure) <= MAX_SPACE + 1e-9
         if line.hyphenated:
             assert hyphenate
+
+
+@settings(max_examples=400, deadline=None)
+@given(token=st.text(alphabet=st.sampled_from("abé01-–—/.,;:()«»’…\u00a0€%?!#&@_=[]'\"\u0301\u200d\u4e00\u05d0"),
+                     min_size=1, max_size=16))
+def test_break_opportunities_inside_a_token_are_exactly_uniseg_s(token):
+    """Runs of letters and digits are shown to uniseg as one stand-in: the answer must not change."""
+    from uniseg.linebreak import line_break_boundaries
+
+    from archivist.linebreak import _uax14_breaks
+
+    assert _uax14_breaks(token) == [k for k in line_break_boundaries(token) if 0 < k < len(token)]

@@ -44,18 +44,18 @@ ADJACENT_FITNESS_DEMERITS = 3000
 RAGGED_DEMERITS = 10**8  # a line that could not be justified within MAX_SPACE
 MAX_HYPHENATED_RUN = 2
 
-# Tokens longer than this are not given to uniseg, whose pure-Python rules cost about a
-# hundred microseconds a character: only the URL rules and emergency cuts break them.
+# Token outlines longer than this are not given to uniseg, whose pure-Python rules cost about
+# a hundred microseconds a character: only the URL rules and emergency cuts break them.
 UAX14_MAX_TOKEN = 1000
 
 # Kinds of break.
 _SPACE, _JOIN, _HYPHEN, _SOURCE_HYPHEN, _END = range(5)
 _FLAGGED = (_HYPHEN, _SOURCE_HYPHEN)
 
-# Line_Break classes between which UAX #14 never allows a break (LB12-LB30 forbid every
-# pair of them). A token made only of these needs no look-up; missing an opportunity here
-# could only lose a break, never add a wrong one.
-_NO_BREAK_CLASSES = frozenset({"AL", "HL", "NU", "CM", "ZWJ", "IS", "QU", "EX", "GL"})
+# Line_Break classes between which UAX #14 never allows a break (LB9, LB12, LB13, LB19,
+# LB23, LB25, LB28, LB29 forbid every pair of them): a token made only of these needs no
+# look-up (the tests hold this against uniseg itself).
+_NO_BREAK_CLASSES = frozenset({"AL", "HL", "NU", "CM", "ZWJ", "IS", "QU", "GL"})
 _URL_HINT = re.compile(r"://|^www\.|^<?www\.|[\w)]/[\w~%]|\w@\w", re.ASCII)
 _LETTERS = re.compile(r"[^\W\d_]+")
 
@@ -121,6 +121,53 @@ def hyphenator(language: str) -> Callable[[str], Sequence[int]] | None:
 # -- the paragraph as break opportunities ---------------------------------------------------
 
 
+class _Metrics:
+    """Widths and in-word breaks of tokens in one font, size and hyphenation, kept across paragraphs.
+
+    A token's entry: its width, the widest piece between two of its breaks, and each break
+    as (offset, width of the token up to it, kind, penalty).
+    """
+
+    LIMIT = 200_000  # entries kept before the caches start afresh: memory stays bounded
+
+    def __init__(self, font_name: str, size: float, hyphenate: Callable[[str], Sequence[int]] | None):
+        self.font_name, self.size, self.hyphenate = font_name, size, hyphenate
+        self.widths: dict[str, float] = {}
+        self.tokens: dict[str, tuple[float, float, tuple[tuple[int, float, int, int], ...]]] = {}
+        self.space = self.width(" ")
+        self.hyphen = self.width(HYPHEN)
+
+    def width(self, s: str) -> float:
+        known = self.widths.get(s)
+        if known is None:
+            if len(self.widths) > self.LIMIT:
+                self.widths.clear()
+            known = self.widths[s] = stringWidth(s, self.font_name, self.size)
+        return known
+
+    def token(self, token: str) -> tuple[float, float, tuple[tuple[int, float, int, int], ...]]:
+        known = self.tokens.get(token)
+        if known is None:
+            if len(self.tokens) > self.LIMIT:
+                self.tokens.clear()
+            breaks = []
+            previous, width, widest = 0, 0.0, 0.0
+            for offset, kind, penalty in _inner_breaks(token, self.hyphenate):
+                piece = self.width(token[previous:offset])
+                width += piece
+                widest = max(widest, piece + self.hyphen)
+                breaks.append((offset, width, kind, penalty))
+                previous = offset
+            piece = self.width(token[previous:]) if breaks else self.width(token)
+            known = self.tokens[token] = (width + piece, max(widest, piece + self.hyphen), tuple(breaks))
+        return known
+
+
+@lru_cache(maxsize=16)
+def _metrics(font_name: str, size: float, hyphenate: Callable[[str], Sequence[int]] | None) -> _Metrics:
+    return _Metrics(font_name, size, hyphenate)
+
+
 class _Paragraph:
     """Every place a line may end, with the cumulative width and spaces up to it.
 
@@ -132,75 +179,63 @@ class _Paragraph:
                  hyphenate: Callable[[str], Sequence[int]] | None) -> None:
         self.text = text
         self.measure = measure
-        self.font_name, self.size = font_name, size
-        self._widths: dict[str, float] = {}
-        self.space = self.width(" ")
-        self.hyphen = self.width(HYPHEN)
-        self.end = [0]
-        self.start = [0]
-        self.width_end = [0.0]  # natural width of text[:end[i]]
-        self.width_start = [0.0]  # natural width of text[:start[i]]
-        self.spaces_end = [0]  # U+0020 in text[:end[i]]
-        self.spaces_start = [0]
-        self.kind = [_SPACE]
-        self.penalty = [0]
-        self._build(hyphenate)
+        metrics = _metrics(font_name, size, hyphenate)
+        self.width = metrics.width
+        self.space = metrics.space
+        self.hyphen = metrics.hyphen
+        rows = self._build(metrics)
+        (self.end, self.start, self.width_end, self.width_start, self.spaces_end, self.spaces_start,
+         self.kind, self.penalty) = zip(*rows, strict=True)
 
-    def width(self, s: str) -> float:
-        known = self._widths.get(s)
-        if known is None:
-            known = self._widths[s] = stringWidth(s, self.font_name, self.size)
-        return known
-
-    def _add(self, end: int, start: int, width_end: float, width_start: float, spaces: int,
-             kind: int, penalty: int) -> None:
-        self.end.append(end)
-        self.start.append(start)
-        self.width_end.append(width_end)
-        self.width_start.append(width_start)
-        self.spaces_end.append(spaces)
-        self.spaces_start.append(spaces + (kind == _SPACE))
-        self.kind.append(kind)
-        self.penalty.append(penalty)
-
-    def _build(self, hyphenate: Callable[[str], Sequence[int]] | None) -> None:
+    def _build(self, metrics: _Metrics) -> list[tuple[int, int, float, float, int, int, int, int]]:
+        """(end, start, width_end, width_start, spaces_end, spaces_start, kind, penalty) rows."""
         text = self.text
-        width = 0.0
-        spaces = 0
-        room = self.measure - self.hyphen  # a piece this wide fits a line, hyphen and all
-        for match in re.finditer(r" +|[^ ]+", text):
-            token, at = match.group(), match.start()
-            if token[0] == " ":
-                run = len(token)
-                if at == 0 or match.end() == len(text):  # leading or trailing: no break
-                    width += run * self.space
-                    spaces += run
-                    continue
-                width += (run - 1) * self.space
-                spaces += run - 1
-                self._add(match.end() - 1, match.end(), width, width + self.space, spaces, _SPACE, 0)
-                width += self.space
+        space = self.space
+        room = self.measure  # a piece this wide, hyphen and all, fits a line
+        rows = [(0, 0, 0.0, 0.0, 0, 0, _SPACE, 0)]
+        add = rows.append
+        position, width, spaces = 0, 0.0, 0
+        seen_word = False
+        for number, token in enumerate(text.split(" ")):
+            if number:
+                if token and seen_word:  # the last space of a run breaks; leading ones do not
+                    add((position, position + 1, width, width + space, spaces, spaces + 1, _SPACE, 0))
+                position += 1
+                width += space
                 spaces += 1
+            if not token:
                 continue
-            previous = 0
-            for offset, kind, penalty in _inner_breaks(token, hyphenate):
-                piece = token[previous:offset]
-                for cut in _emergency_cuts(piece, room, self.width):
-                    width += self.width(piece[:cut])
-                    piece = piece[cut:]
-                    self._add(at + offset - len(piece), at + offset - len(piece), width, width, spaces,
-                              _JOIN, EMERGENCY_PENALTY)
-                width += self.width(piece)
-                self._add(at + offset, at + offset, width, width, spaces, kind, penalty)
-                previous = offset
-            piece = token[previous:]
+            seen_word = True
+            token_width, widest, breaks = metrics.token(token)
+            if widest > room:
+                width = self._cut_token(token, position, width, spaces, breaks, rows)
+            else:
+                for offset, upto, kind, penalty in breaks:
+                    at = position + offset
+                    add((at, at, width + upto, width + upto, spaces, spaces, kind, penalty))
+                width += token_width
+            position += len(token)
+        add((len(text), len(text), width, width, spaces, spaces, _END, 0))
+        return rows
+
+    def _cut_token(self, token: str, position: int, width: float, spaces: int,
+                   breaks: tuple[tuple[int, float, int, int], ...], rows: list) -> float:
+        """Add a token's breaks, cutting every piece wider than a line where it must."""
+        room = self.measure - self.hyphen
+        previous = 0
+        for offset, _, kind, penalty in (*breaks, (len(token), 0.0, -1, 0)):
+            piece = token[previous:offset]
             for cut in _emergency_cuts(piece, room, self.width):
                 width += self.width(piece[:cut])
                 piece = piece[cut:]
-                self._add(match.end() - len(piece), match.end() - len(piece), width, width, spaces,
-                          _JOIN, EMERGENCY_PENALTY)
+                at = position + offset - len(piece)
+                rows.append((at, at, width, width, spaces, spaces, _JOIN, EMERGENCY_PENALTY))
             width += self.width(piece)
-        self._add(len(text), len(text), width, width, spaces, _END, 0)
+            if kind >= 0:
+                at = position + offset
+                rows.append((at, at, width, width, spaces, spaces, kind, penalty))
+            previous = offset
+        return width
 
     def line_width(self, a: int, b: int) -> float:
         return self.width_end[b] - self.width_start[a] + (self.hyphen if self.kind[b] == _HYPHEN else 0.0)
@@ -244,19 +279,45 @@ def _inner_breaks(token: str, hyphenate: Callable[[str], Sequence[int]] | None
 def _token_breaks(token: str) -> tuple[tuple[int, tuple[int, int]], ...]:
     """Breaks a token allows without hyphenation: UAX #14's, and the URL rules."""
     breaks: dict[int, tuple[int, int]] = {}
-    if len(token) <= UAX14_MAX_TOKEN and not all(_line_break_class(c) in _NO_BREAK_CLASSES
-                                                 for c in set(token)):
-        from uniseg.linebreak import line_break_boundaries
-
-        for offset in line_break_boundaries(token):
-            if 0 < offset < len(token):
-                before = token[offset - 1]
-                kind = _SOURCE_HYPHEN if before in "-\u2010" else _JOIN
-                breaks[offset] = (kind, HYPHEN_PENALTY if kind == _SOURCE_HYPHEN else UAX14_PENALTY)
+    for offset in _uax14_breaks(token):
+        kind = _SOURCE_HYPHEN if token[offset - 1] in "-\u2010" else _JOIN
+        breaks[offset] = (kind, HYPHEN_PENALTY if kind == _SOURCE_HYPHEN else UAX14_PENALTY)
     if _URL_HINT.search(token):
         for offset in _url_breaks(token):
             breaks[offset] = (_JOIN, URL_PENALTY)
     return tuple(sorted(breaks.items()))
+
+
+def _uax14_breaks(token: str) -> list[int]:
+    """Offsets inside ``token`` where UAX #14 (uniseg) allows a line break.
+
+    uniseg decides every break, on the token's outline: each run of letters (Line_Break AL)
+    stands as one 'a', each run of digits (NU) as one '0', since UAX #14 never breaks inside
+    such a run (LB28, LB25) and its rules see only classes. 'maroco-italienne' and
+    'Rabat-Salé' share the outline 'a-a', so uniseg is asked once for both.
+    """
+    classes = [_line_break_class(c) for c in token]
+    if all(c in _NO_BREAK_CLASSES for c in classes):
+        return []
+    outline: list[str] = []
+    origin: list[int] = []
+    for index, (char, line_class) in enumerate(zip(token, classes, strict=True)):
+        if line_class in ("AL", "NU"):
+            if index and classes[index - 1] == line_class:
+                continue  # inside a run
+            char = "a" if line_class == "AL" else "0"
+        outline.append(char)
+        origin.append(index)
+    if len(outline) > UAX14_MAX_TOKEN:
+        return []
+    return [origin[k] for k in _outline_breaks("".join(outline))]
+
+
+@lru_cache(maxsize=16384)
+def _outline_breaks(outline: str) -> tuple[int, ...]:
+    from uniseg.linebreak import line_break_boundaries
+
+    return tuple(k for k in line_break_boundaries(outline) if 0 < k < len(outline))
 
 
 @lru_cache(maxsize=4096)
