@@ -7,8 +7,8 @@ is given to Typst. Everything is then measured from the PDFs alone, with pdfplum
 character boxes, never from either writer's own numbers:
 
 - body lines: the characters in the body's size, grouped by baseline, page by page;
-- word gaps: the white between two characters of a line wider than a quarter of the
-  font's space (a space glyph counts as white); a line is *justified* when its right edge
+- word gaps: the white between two visible characters of a line (their advance boxes),
+  when wider than a quarter of the font's space; a line is *justified* when its right edge
   reaches the text block's right edge and it has a gap;
 - loose line: a justified line whose mean gap is over 1.6 times the document's median gap;
 - gap ratio: each gap of a justified line over its document's median (p95 and maximum);
@@ -129,19 +129,16 @@ def measure(pdfs: list[Path], size: float, space: float) -> Figures:
                 page_ends = []
                 for line in lines:
                     gaps, count, text = [], 0, ""
-                    white = 0.0
                     previous = None
                     for char in line:
-                        if char["text"].isspace():
-                            white += char["x1"] - char["x0"]
+                        if char["text"].isspace():  # a space glyph, if any, lies inside the gap
                             continue
                         if previous is not None:
-                            gap = char["x0"] - previous["x1"] + white
+                            gap = char["x0"] - previous["x1"]
                             if gap > space / 4:
                                 gaps.append(gap)
                                 text += " "
                                 count += 1
-                        white = 0.0
                         text += char["text"]
                         count += 1
                         previous = char
