@@ -15,6 +15,12 @@ PROFILE  ?= 2u
 JOBS     ?= $(shell nproc 2>/dev/null || echo 1)
 PYTHON   ?= python3
 
+# Each names one folder. An empty or two-word value would make a recipe act on the wrong
+# files (`make clean ARCHIVE=` once emptied the whole project): refused before anything runs.
+$(foreach v,SEEDS METADATA ARCHIVE,$(if $(filter 1,$(words $($(v)))),,\
+  $(error $(v)='$($(v))': name one folder, without spaces; nothing was done)))
+quote = '$(subst ','\'',$(1))'
+
 VENV      := .venv
 ARCHIVIST := $(VENV)/bin/archivist
 INSTALLED := $(VENV)/.installed
@@ -95,9 +101,10 @@ bench-typography: | $(INSTALLED)
 	bash bench/setup.sh
 	bench/.venv/bin/python bench/typography.py $(BENCH_ARGS)
 
-clean:
+# `archivist clean` removes only what archivist wrote, and refuses a folder that is not an archive.
+clean: | $(INSTALLED)
+	@$(ARCHIVIST) clean --archive $(call quote,$(ARCHIVE))
 	rm -rf $(WORK)
-	find $(ARCHIVE) -mindepth 1 ! -name .gitkeep -delete 2>/dev/null || true
 
 distclean: clean
 	rm -rf $(VENV) bench/.venv

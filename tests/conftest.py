@@ -38,6 +38,23 @@ def first_article_workspace(root: Path) -> Paths:
     return paths
 
 
+def project_copy(root: Path) -> Path:
+    """A scratch copy of the project at root: what make needs, a stand-in .git, and a link to
+    the checkout's .venv (whose stamp stays newer than the copied lock files), so that make
+    runs there exactly as in the checkout without ever touching the checkout."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    for name in ("src", "seeds", "metadata", "tools"):
+        shutil.copytree(REPO / name, root / name, ignore=ignore)
+    for name in ("Makefile", "pyproject.toml", "requirements.lock", "requirements-dev.lock"):
+        shutil.copy2(REPO / name, root / name)
+    (root / "archive").mkdir()
+    (root / "archive" / ".gitkeep").touch()
+    (root / ".git").mkdir()
+    (root / ".git" / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
+    (root / ".venv").symlink_to(REPO / ".venv")
+    return root
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Paths:
     return first_article_workspace(tmp_path)

@@ -52,7 +52,8 @@ def test_the_manifest_lists_every_file_in_bagit_form(archive: Paths) -> None:
     assert all(re.fullmatch(r"[0-9a-f]{64}  [^/\s][^\r\n]*", line) for line in lines)
     listed = {path: digest for digest, path in (line.split("  ", 1) for line in lines)}
     assert listed == payload(archive)
-    assert sorted(listed) == [f"2021/{s}.{x}" for s in sorted((FIRST, SECOND)) for x in ("pdf", "xml")]
+    assert sorted(listed) == [*(f"2021/{s}.{x}" for s in sorted((FIRST, SECOND)) for x in ("pdf", "xml")),
+                              "archivist-profile.txt"]
     assert [line.split("  ", 1)[1] for line in lines] == sorted(listed)
 
 
@@ -76,7 +77,7 @@ def test_a_rebuild_replaces_the_entry(archive: Paths, monkeypatch: pytest.Monkey
 def test_verify_reports_missing_altered_and_unexpected(archive: Paths) -> None:
     good = verify_cli(archive)
     assert good.returncode == 0
-    assert "verified 4 file(s) against 4 manifest entries: 0 missing, 0 altered, 0 unexpected" in good.stderr
+    assert "verified 5 file(s) against 5 manifest entries: 0 missing, 0 altered, 0 unexpected" in good.stderr
     folder = archive.archive / "2021"
     (folder / f"{SECOND}.xml").unlink()
     with (folder / f"{FIRST}.pdf").open("ab") as handle:

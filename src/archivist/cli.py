@@ -73,13 +73,13 @@ def _parser() -> argparse.ArgumentParser:
     base = argparse.ArgumentParser(add_help=False)
     base.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
     located = argparse.ArgumentParser(add_help=False, parents=[base])
-    located.add_argument("--archive", type=Path, default=Path("archive"),
+    located.add_argument("--archive", type=_folder, default=Path("archive"),
                          help="the archive folder (default: archive)")
     metadata = argparse.ArgumentParser(add_help=False)
-    metadata.add_argument("--metadata", type=Path, default=Path("metadata"),
+    metadata.add_argument("--metadata", type=_folder, default=Path("metadata"),
                           help="folder of Dublin Core records, STEM.yaml (default: metadata)")
     common = argparse.ArgumentParser(add_help=False, parents=[located, metadata])
-    common.add_argument("--seeds", type=Path, default=Path("seeds"),
+    common.add_argument("--seeds", type=_folder, default=Path("seeds"),
                         help="folder of articles, STEM.txt (default: seeds)")
     common.add_argument("--profile", type=Profile.parse, default=DEFAULT_PROFILE,
                         help="PDF/A flavour: " + ", ".join(p.name for p in ALL_PROFILES)
@@ -120,6 +120,16 @@ def _parser() -> argparse.ArgumentParser:
         "report each missing, altered and unexpected file and each damaged manifest line.",
     )
     verify.set_defaults(run=_verify)
+
+    clean = sub.add_parser(
+        "clean", parents=[located], help="remove every file archivist wrote into the archive",
+        description="Remove the files the archive's manifest lists, its catalog, manifest and "
+        "profile file (archivist-profile.txt), and the year folders left empty; print each "
+        "file removed. Anything else is kept and named. A folder that is not an archivist archive "
+        "(it has no profile file) is refused and nothing is removed.",
+    )
+    clean.add_argument("--dry-run", action="store_true", help="print what would be removed; remove nothing")
+    clean.set_defaults(run=_clean)
 
     new = sub.add_parser(
         "new", parents=[base, metadata], help="write a record to fill in for a new article",
@@ -171,6 +181,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _folder(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty name is no folder (name one, e.g. archive)")
+    return Path(text)
+
+
 def _day(text: str) -> str:
     from .w3cdate import check_w3c_date
 
@@ -202,6 +218,7 @@ REGISTER_SECONDS = 30.0
 
 
 def _build(args: argparse.Namespace) -> int:
+    from .archive import read_profile, write_profile
     from .build import Built, build_many, register
 
     paths = _paths(args)
@@ -211,6 +228,8 @@ def _build(args: argparse.Namespace) -> int:
     total = len(stems) if args.total is None else args.total
     if total < len(stems):
         raise ArchivistError(f"--total {total} is less than the {len(stems)} articles to build")
+    if read_profile(paths.archive) is None:  # the first build makes the folder an archive
+        write_profile(paths.archive, args.profile)
     progress = _Progress(len(stems))
     failures: list[ArchivistError] = []
     pending: list[Built] = []
@@ -285,6 +304,21 @@ def _verify(args: argparse.Namespace) -> int:
             hint="rebuild a missing or altered document with 'archivist build STEM', or restore it "
             "from a backup; remove an unexpected file or rebuild it",
         )
+    return 0
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from .archive import clean
+    from .errors import printable
+
+    cleaned = clean(args.archive, dry_run=args.dry_run)
+    verb = "would remove" if args.dry_run else "removed"
+    for path in cleaned.removed:
+        print(f"{verb} {printable(str(path))}")
+    for path in cleaned.kept:
+        print(f"archivist: kept {printable(str(path))}: archivist did not write it", file=sys.stderr)
+    print(f"{printable(str(args.archive))}: {verb} {len(cleaned.removed)} file(s), "
+          f"kept {len(cleaned.kept)}", file=sys.stderr)
     return 0
 
 

@@ -9,6 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def printable(text: str) -> str:
+    """``text`` with every character that is not printable escaped (``\\x00``, ``\\n``, ``\\x1b``):
+    a name with a NUL, a line break or a terminal escape must not garble a one-line message."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class ArchivistError(Exception):
     """An error a person can act on: where it is, what is wrong, how to fix it."""
 
@@ -33,8 +39,7 @@ class ArchivistError(Exception):
     def __str__(self) -> str:
         place = ""
         if self.path is not None:
-            # A name with a NUL or a line break must not garble the one-line message.
-            place = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(self.path))
+            place = printable(str(self.path))
             if self.line is not None:
                 place += f":{self.line}"
                 if self.column is not None:
@@ -51,6 +56,13 @@ class ArchivistError(Exception):
 
 def _rebuild(cls, message, path, line, column, hint):
     return cls(message, path=path, line=line, column=column, hint=hint)
+
+
+class UsageError(ArchivistError):
+    """The command was given something it cannot work with: a folder that is not there or is
+    not an archive, a bad option value, a file to read that does not exist."""
+
+    exit_code = 2
 
 
 class ArticleError(ArchivistError):

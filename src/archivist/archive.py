@@ -1,0 +1,129 @@
+"""The archive as a whole: the file that makes a folder an archivist archive, and emptying one.
+
+An archive records the PDF/A profile it is built in, in ``archivist-profile.txt`` at its
+top (``2u`` and a line feed), a file listed in the fixity manifest like any document.
+It is written by the first build into the folder, and it is what tells an archive from
+any other folder: ``clean`` removes nothing from a folder without it.
+
+``clean`` removes only what archivist wrote and recorded writing: the files the manifest
+lists (and those a killed build stored but had not listed yet, from their journal
+intents), the catalog, the manifest and the profile file; then the year folders left
+empty. Anything else in the folder is kept and named. It never walks the folder to
+delete: a path given by mistake (an empty one, two words, the project itself) loses nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import manifest
+from .errors import ArchiveReadError, ArchivistError, UsageError
+from .profile import Profile
+from .store import archive_lock, archive_write, intents, sweep_staging
+
+PROFILE_NAME = "archivist-profile.txt"
+_CATALOG_FILES = ("catalog.sqlite-wal", "catalog.sqlite-shm", "catalog.sqlite-journal", "catalog.sqlite")
+_MAX_PROFILE_BYTES = 64
+
+
+def read_profile(archive: Path) -> Profile | None:
+    """The profile the archive records, or None for a folder no build has written to yet."""
+    path = archive / PROFILE_NAME
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(_MAX_PROFILE_BYTES + 1)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise ArchiveReadError(f"cannot read the archive's profile: {error.strerror}", path=path) from None
+    try:
+        return Profile.parse(raw.decode("utf-8").strip())
+    except (UnicodeDecodeError, ArchivistError):
+        raise ArchiveReadError(
+            f"does not name a PDF/A profile: {raw[:_MAX_PROFILE_BYTES]!r}", path=path,
+            hint="it holds the profile the archive was built in, such as 2u; restore it from a backup "
+            "('archivist verify' tells whether it was altered)",
+        ) from None
+
+
+def write_profile(archive: Path, profile: Profile) -> None:
+    """Record ``profile`` as the archive's, and list the file in the manifest at once."""
+    path = archive / PROFILE_NAME
+    archive_write(archive, path, f"{profile.name}\n".encode())
+    manifest.record(archive, [path])
+
+
+@dataclass
+class Cleaned:
+    """What ``clean`` removed (or would remove) and what it left because archivist did not write it."""
+
+    removed: list[Path] = field(default_factory=list)
+    kept: list[Path] = field(default_factory=list)
+
+
+def clean(archive: Path, *, dry_run: bool = False) -> Cleaned:
+    """Remove every file archivist wrote into ``archive``; refuse a folder that is not an archive."""
+    if not str(archive).strip():
+        raise UsageError("no archive folder named", hint="name it: --archive archive (make: ARCHIVE=archive)")
+    if not archive.is_dir() or archive.is_symlink():
+        raise UsageError("there is no archive folder here", path=archive,
+                         hint="name the archive folder with --archive (make: ARCHIVE=...)")
+    if not _holds_files(archive):
+        return Cleaned()  # empty but for .gitkeep and folders: nothing archivist could have written
+    marker = archive / PROFILE_NAME
+    if marker.is_symlink() or not marker.is_file():
+        raise UsageError(
+            f"is not an archivist archive (it has no {PROFILE_NAME}), so nothing was removed",
+            path=archive, hint="name the archive folder with --archive (make: ARCHIVE=...); an archive "
+            "made before archivist recorded its profile gets that file from its next build",
+        )
+    read_profile(archive)  # a marker that names no profile is not archivist's either
+    with contextlib.nullcontext() if dry_run else archive_lock(archive):
+        return _clean(archive, dry_run)
+
+
+def _holds_files(archive: Path) -> bool:
+    for folder, _, names in os.walk(archive):
+        if any(name != ".gitkeep" or Path(folder) != archive for name in names):
+            return True
+    return False
+
+
+def _clean(archive: Path, dry_run: bool) -> Cleaned:
+    listed = manifest.read_manifest(archive).entries
+    pending = [intent for intent in intents(archive) if intent.settled]
+    documents = sorted({*listed, *(i.relpath for i in pending if i.relpath)} - {PROFILE_NAME})
+    bookkeeping = [*_CATALOG_FILES, manifest.MANIFEST_NAME, PROFILE_NAME]  # the marker goes last
+    cleaned = Cleaned()
+    root = archive.resolve()
+    folders: set[Path] = set()
+    for relpath in [*documents, *bookkeeping]:
+        path = archive / relpath
+        if not path.is_symlink() and not path.exists():
+            continue
+        parent = path.parent.resolve()
+        if path.is_symlink() or not path.is_file() or (parent != root and root not in parent.parents):
+            continue  # not a file archivist wrote: a link, a folder, or reached through a link
+        if not dry_run:
+            path.unlink()
+        cleaned.removed.append(path)
+        if path.parent != archive:
+            folders.add(path.parent)
+    if not dry_run:
+        for intent in pending:
+            intent.file.unlink(missing_ok=True)
+        sweep_staging(archive)
+        for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+            with contextlib.suppress(OSError):  # not empty: something archivist did not write is in it
+                folder.rmdir()
+    removed = set(cleaned.removed)
+    for folder, dirs, names in os.walk(archive):  # never follows a symbolic link
+        dirs.sort()
+        for name in sorted(names):
+            path = Path(folder, name)
+            if path not in removed and not (name == ".gitkeep" and Path(folder) == archive):
+                cleaned.kept.append(path)
+    return cleaned

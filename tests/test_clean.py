@@ -1,0 +1,133 @@
+"""`make clean` and `archivist clean`: only what archivist wrote goes, and only from an archive.
+
+`make clean ARCHIVE=` once ran `find  -mindepth 1 -delete` in the project, and
+`ARCHIVE='archive /other'` emptied a second folder. These run make in a scratch copy of the
+project, never in the checkout, and assert that every file is still there.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import FIRST, archivist, folder_args, project_copy, require_tool
+
+from archivist.build import Paths
+
+
+def make(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    require_tool("make")
+    return subprocess.run(["make", "--no-print-directory", "-C", str(project), *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    """Every file under folder (not through the .venv link) and its bytes; folders end with '/'."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        relpath = path.relative_to(folder).as_posix()
+        if relpath.split("/")[0] in (".venv", ".build"):  # .build: make's stamps
+            continue
+        found[relpath + ("/" if path.is_dir() else "")] = b"" if path.is_dir() else path.read_bytes()
+    return found
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return project_copy(tmp_path / "project")
+
+
+@pytest.mark.parametrize("archive", ["", " ", "archive {other}", "{other} archive"])
+def test_make_clean_refuses_an_empty_or_two_word_archive(project: Path, tmp_path: Path, archive: str) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "precious.txt").write_text("keep me\n", encoding="utf-8")
+    before, other_before = files(project), files(other)
+    result = make(project, "clean", f"ARCHIVE={archive.format(other=other)}")
+    assert result.returncode != 0
+    assert "ARCHIVE=" in result.stderr
+    assert "name one folder, without spaces; nothing was done" in result.stderr
+    assert files(project) == before
+    assert files(other) == other_before
+
+
+@pytest.mark.parametrize("archive", [".", "src", "{other}"])
+def test_make_clean_refuses_a_folder_that_is_not_an_archive(project: Path, tmp_path: Path,
+                                                             archive: str) -> None:
+    other = tmp_path / "other"
+    (other / "2021").mkdir(parents=True)
+    (other / "2021" / "mine.pdf").write_bytes(b"%PDF-1.7 not archivist's\n")
+    (other / "manifest-sha256.txt").write_text(f"{'0' * 64}  2021/mine.pdf\n", encoding="utf-8")
+    before, other_before = files(project), files(other)
+    result = make(project, "clean", f"ARCHIVE={archive.format(other=other)}")
+    assert result.returncode == 2, result.stderr
+    assert ("is not an archivist archive (it has no archivist-profile.txt), so nothing was removed"
+            in result.stderr)
+    assert files(project) == before
+    assert files(other) == other_before
+
+
+def test_archivist_clean_refuses_an_empty_name(tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("x", encoding="utf-8")
+    result = archivist("clean", "--archive", "", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "an empty name is no folder" in result.stderr
+    assert (tmp_path / "keep.txt").exists()
+
+
+def test_archivist_clean_refuses_a_missing_folder(tmp_path: Path) -> None:
+    result = archivist("clean", "--archive", tmp_path / "nowhere")
+    assert result.returncode == 2
+    assert "there is no archive folder here" in result.stderr
+
+
+@pytest.fixture
+def built(workspace: Paths) -> Paths:
+    result = archivist("build", *folder_args(workspace))
+    assert result.returncode == 0, result.stderr
+    return workspace
+
+
+def test_clean_removes_what_archivist_wrote_and_keeps_the_rest(built: Paths) -> None:
+    archive = built.archive
+    written = sorted(p.relative_to(archive).as_posix() for p in archive.rglob("*") if p.is_file())
+    assert "archivist-profile.txt" in written and "manifest-sha256.txt" in written
+    (archive / "2021" / "notes.txt").write_text("a person's file\n", encoding="utf-8")
+    (archive / "README").write_text("a person's file\n", encoding="utf-8")
+    (archive / ".gitkeep").touch()
+
+    dry = archivist("clean", "--archive", archive, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert sorted(line.removeprefix(f"would remove {archive}/") for line in dry.stdout.splitlines()) \
+        == written
+    assert sorted(p.relative_to(archive).as_posix() for p in archive.rglob("*") if p.is_file()) == sorted(
+        [*written, "2021/notes.txt", "README", ".gitkeep"])
+
+    result = archivist("clean", "--archive", archive)
+    assert result.returncode == 0, result.stderr
+    assert sorted(line.removeprefix(f"removed {archive}/") for line in result.stdout.splitlines()) == written
+    assert f"archivist: kept {archive}/2021/notes.txt: archivist did not write it" in result.stderr
+    assert sorted(p.relative_to(archive).as_posix() for p in archive.rglob("*")) == [
+        ".gitkeep", "2021", "2021/notes.txt", "README"]
+
+    (archive / "2021" / "notes.txt").unlink()
+    (archive / "README").unlink()
+    again = archivist("clean", "--archive", archive)  # only .gitkeep and an empty folder: nothing to do
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == ""
+
+
+def test_clean_never_deletes_through_a_symbolic_link(built: Paths, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    victim = outside / f"{FIRST}.pdf"
+    victim.write_bytes(b"not in the archive")
+    year = built.archive / "2021"
+    for path in year.iterdir():
+        path.unlink()
+    year.rmdir()
+    year.symlink_to(outside)  # the manifest still lists 2021/*.pdf: reached only through the link
+    result = archivist("clean", "--archive", built.archive)
+    assert result.returncode == 0, result.stderr
+    assert victim.read_bytes() == b"not in the archive"
