@@ -128,16 +128,18 @@ def test_a_line_that_cannot_be_justified_is_set_ragged(font):
     assert any(not line.justify for line in lines[:-1])
 
 
-def test_lines_named_unhyphenated_do_not_end_with_a_hyphen(font):
+def test_lines_named_whole_word_end_between_words(font):
+    """The last line of a page: no hyphen, no word cut over the page break."""
     hyphenate = hyphenator("fr")
-    text = " ".join(seed_paragraphs())
-    lines = break_lines(text, measure=55 * mm, font_name=font, size=SIZE, hyphenate=hyphenate)
-    ends = {n for n, line in enumerate(lines) if line.ends_with_hyphen}
-    assert ends
-    again = break_lines(text, measure=55 * mm, font_name=font, size=SIZE, hyphenate=hyphenate,
-                        unhyphenated_lines=ends)
-    assert joined(again) == text
-    assert not any(again[n].ends_with_hyphen for n in ends if n < len(again))
+    text = " ".join(seed_paragraphs()) + " voir <https://www.gnu.org/software/coreutils/manual/>"
+    for measure in (55 * mm, 70 * mm):
+        lines = break_lines(text, measure=measure, font_name=font, size=SIZE, hyphenate=hyphenate)
+        ends = {n for n, line in enumerate(lines) if line.joined}
+        assert any(lines[n].hyphenated for n in ends)
+        again = break_lines(text, measure=measure, font_name=font, size=SIZE, hyphenate=hyphenate,
+                            whole_word_lines=ends)
+        assert joined(again) == text
+        assert not any(again[n].joined for n in ends if n < len(again))
 
 
 def test_title_is_balanced_and_never_leaves_one_short_word_alone(font):

@@ -73,15 +73,15 @@ class Line:
 
 def break_lines(text: str, *, measure: float, font_name: str, size: float,
                 hyphenate: Callable[[str], Sequence[int]] | None = None,
-                justify: bool = True, unhyphenated_lines: Collection[int] = (),
+                justify: bool = True, whole_word_lines: Collection[int] = (),
                 max_space: float = MAX_SPACE, stats: dict[str, int] | None = None) -> list[Line]:
     """The lines of ``text``; joining their texts (with "" where joined, else " ") gives it back.
 
     ``hyphenate(word)`` gives the offsets where ``word`` may take a hyphen; None: no
     hyphenation. U+00A0 never breaks. ``justify=False`` sets the text ragged and balanced
     (for titles): the fewest lines, as even as they can be, and no single short word alone
-    on the last line when that can be avoided. ``unhyphenated_lines``: numbers (from 0) of
-    lines that must not end with a hyphen, such as the last line of a page. ``max_space``:
+    on the last line when that can be avoided. ``whole_word_lines``: numbers (from 0) of
+    lines that must end between two words, with no hyphen (the last line of a page). ``max_space``:
     the widest word space of a justified line, in the font's spaces. ``stats``, when given,
     receives counts of the work done (``evaluations``, ``max_active``, ``breakpoints``).
     """
@@ -91,7 +91,7 @@ def break_lines(text: str, *, measure: float, font_name: str, size: float,
         return []
     paragraph = _Paragraph(text, measure, font_name, size, hyphenate)
     if justify:
-        path = _total_fit(paragraph, frozenset(unhyphenated_lines), max_space, stats)
+        path = _total_fit(paragraph, frozenset(whole_word_lines), max_space, stats)
     else:
         path = _balanced(paragraph, stats)
     return paragraph.lines(path, justify)
@@ -396,7 +396,7 @@ def _path(node: _Node) -> list[tuple[int, bool]]:
     return path[::-1]
 
 
-def _total_fit(p: _Paragraph, unhyphenated: frozenset[int], max_space: float,
+def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
                stats: dict[str, int] | None) -> list[tuple[int, bool]]:
     """The breaks of least total demerits, justified lines only where they stay within max_space."""
     measure = p.measure
@@ -437,7 +437,7 @@ def _total_fit(p: _Paragraph, unhyphenated: frozenset[int], max_space: float,
                 ratio = (width - measure) / (spaces * shrink) * -1.0
             i += 1
             run = a.run + 1 if flagged else 0
-            if run > MAX_HYPHENATED_RUN or (flagged and a.line in unhyphenated):
+            if run > MAX_HYPHENATED_RUN or (kind != _SPACE and kind != _END and a.line in whole_word):
                 continue
             badness = 100.0 * abs(ratio) ** 3
             demerits = (LINE_PENALTY + badness) ** 2 + penalties[b] ** 2
@@ -462,7 +462,7 @@ def _total_fit(p: _Paragraph, unhyphenated: frozenset[int], max_space: float,
             active.extend(best.values())
         elif head >= len(active):  # nothing reaches b: end a ragged line before it, from the last node
             assert last_dropped is not None
-            node = _ragged_node(p, last_dropped, b, unhyphenated)
+            node = _ragged_node(p, last_dropped, b, whole_word)
             active.append(node)
             if node.index < b:
                 continue  # look at b again, from the new node
@@ -474,13 +474,13 @@ def _total_fit(p: _Paragraph, unhyphenated: frozenset[int], max_space: float,
     raise AssertionError("the paragraph's end is always reached")
 
 
-def _ragged_node(p: _Paragraph, a: _Node, b: int, unhyphenated: frozenset[int]) -> _Node:
+def _ragged_node(p: _Paragraph, a: _Node, b: int, whole_word: frozenset[int]) -> _Node:
     """A ragged line from a to the last opportunity before b it can hold (b itself when none)."""
     choice = None
     for c in range(b - 1, a.index, -1):
         if p.line_width(a.index, c) <= p.measure + 1e-9:
             flagged = p.kind[c] in _FLAGGED
-            if flagged and (a.run >= MAX_HYPHENATED_RUN or a.line in unhyphenated):
+            if (flagged and a.run >= MAX_HYPHENATED_RUN) or (p.kind[c] != _SPACE and a.line in whole_word):
                 choice = choice or c
                 continue
             choice = c
