@@ -39,7 +39,9 @@ URL_PENALTY = 30  # a break inside a URL, path or address (no hyphen drawn)
 UAX14_PENALTY = 40  # any other break inside a token (after a dash, a slash, ...)
 EMERGENCY_PENALTY = 1000  # a cut inside a token that has no opportunity within a line
 DOUBLE_HYPHEN_DEMERITS = 3000
-FINAL_HYPHEN_DEMERITS = 5000  # a hyphen on the last line but one
+FINAL_HYPHEN_DEMERITS = 10000  # a hyphen on the last line but one
+SHORT_LAST_LINE = 0.15  # a last line narrower than this share of the measure (one stub: 'qué.')
+SHORT_LAST_LINE_DEMERITS = 10000
 ADJACENT_FITNESS_DEMERITS = 3000
 RAGGED_DEMERITS = 10**8  # a line that could not be justified within MAX_SPACE
 MAX_HYPHENATED_RUN = 2
@@ -443,8 +445,11 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
             demerits = (LINE_PENALTY + badness) ** 2 + penalties[b] ** 2
             if flagged and a.run:
                 demerits += DOUBLE_HYPHEN_DEMERITS
-            if final and a.run:
-                demerits += FINAL_HYPHEN_DEMERITS
+            if final:
+                if a.run:
+                    demerits += FINAL_HYPHEN_DEMERITS
+                if a.index and width < SHORT_LAST_LINE * measure:
+                    demerits += SHORT_LAST_LINE_DEMERITS
             fitness = 0 if ratio < -0.5 else 1 if ratio <= 0.5 else 2 if ratio <= 1 else 3
             if abs(fitness - a.fitness) > 1:
                 demerits += ADJACENT_FITNESS_DEMERITS
