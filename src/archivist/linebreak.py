@@ -26,15 +26,18 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 HYPHEN = "-"
 
 # Word spaces, as a share of the font's own space: 0.8 is the least a justified line shrinks
-# to (the font's minimum), 1.5 the stretch a ratio of 1 gives, MAX_SPACE the most it may
-# ever give; past that the line is set ragged.
+# to (the font's minimum), 2.0 the space a stretch ratio of 1 gives, MAX_SPACE the most it
+# may ever give; past that the line is set ragged. EB Garamond's space is narrow (a fifth of
+# an em): at a measure of 65 characters, a maximum of 2.5 sets about one line in 500 ragged
+# and hyphenates about one line in ten (bench/typography.py measures the outcome).
 MIN_SPACE = 0.8
-STRETCH_SPACE = 1.5
-MAX_SPACE = 2.0
+STRETCH_SPACE = 2.0
+MAX_SPACE = 2.5
 
 # Demerits and penalties, on TeX's scale.
 LINE_PENALTY = 10
-HYPHEN_PENALTY = 50  # a hyphenation point or a source hyphen at the end of a line
+HYPHEN_PENALTY = 700  # a hyphenation point or a source hyphen at the end of a line: a last resort
+SOURCE_HYPHEN_PENALTY = 200  # a break after a hyphen the text has ('maroco-|italienne')
 URL_PENALTY = 30  # a break inside a URL, path or address (no hyphen drawn)
 UAX14_PENALTY = 40  # any other break inside a token (after a dash, a slash, ...)
 EMERGENCY_PENALTY = 1000  # a cut inside a token that has no opportunity within a line
@@ -283,7 +286,7 @@ def _token_breaks(token: str) -> tuple[tuple[int, tuple[int, int]], ...]:
     breaks: dict[int, tuple[int, int]] = {}
     for offset in _uax14_breaks(token):
         kind = _SOURCE_HYPHEN if token[offset - 1] in "-\u2010" else _JOIN
-        breaks[offset] = (kind, HYPHEN_PENALTY if kind == _SOURCE_HYPHEN else UAX14_PENALTY)
+        breaks[offset] = (kind, SOURCE_HYPHEN_PENALTY if kind == _SOURCE_HYPHEN else UAX14_PENALTY)
     if _URL_HINT.search(token):
         for offset in _url_breaks(token):
             breaks[offset] = (_JOIN, URL_PENALTY)
