@@ -26,8 +26,8 @@ from archivist.catalog import (
     list_documents,
     search,
 )
-from archivist.check import page_text
 from archivist.cli import main
+from archivist.pagetext import page_text
 from archivist.record import parse_record
 from archivist.typeset import typeset
 

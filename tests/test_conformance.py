@@ -11,13 +11,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import FIRST, IN_CI, first_article_workspace, require_tool
+from conftest import FIRST, first_article_workspace, require_tool
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
 
 from archivist.build import Paths, build_one
 from archivist.profile import ALL_PROFILES, Profile
-from archivist.validate import VeraPDFUnavailable, run_verapdf, verapdf_version
+from archivist.verapdf import run_verapdf
 
 pytestmark = pytest.mark.verapdf
 
@@ -74,16 +74,6 @@ CORPUS = {  # stem: (article text, record)
     "2021-required-only": ("date 2021 Un article décrit par les seuls champs requis.",
                            'title: Requis\ndate: "2021"\nlanguage: en\n'),
 }
-
-
-@pytest.fixture(scope="module")
-def verapdf() -> str:
-    try:
-        return verapdf_version()
-    except VeraPDFUnavailable as error:
-        if IN_CI:
-            pytest.fail(f"veraPDF is required in CI: {error}")
-        pytest.skip(f"{error} (then run make test again)")
 
 
 @pytest.fixture(scope="module")

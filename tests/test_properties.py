@@ -31,7 +31,7 @@ DC = "{http://purl.org/dc/elements/1.1/}"
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 XML_CHAR = re.compile("[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # CI replays one fixed sequence of examples, so that a submission's result can be rerun;
-# elsewhere each run explores new ones (and keeps any failure in .hypothesis/ to replay).
+# elsewhere each run explores new ones (a failure prints the blob that replays it).
 PDF_SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow],
                         derandomize=os.environ.get("CI") == "true")
 

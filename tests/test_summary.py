@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import FIRST, REPO, archivist, folder_args, require_tool
+from conftest import FIRST, archivist, folder_args, make_command, require_tool
 
 from archivist.build import Paths
 
@@ -59,8 +59,8 @@ def test_make_reports_built_and_unchanged(two: Paths) -> None:
 
     def make() -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            ["make", "--no-print-directory", "-C", str(REPO), f"SEEDS={two.seeds}",
-             f"METADATA={two.metadata}", f"ARCHIVE={two.archive}"], capture_output=True, text=True)
+            make_command(two.archive.parent, f"SEEDS={two.seeds}", f"METADATA={two.metadata}",
+                         f"ARCHIVE={two.archive}"), capture_output=True, text=True)
 
     assert summary(make().stderr) == (2, 0, 0)
     earlier = two.record(SECOND).stat().st_mtime - 5  # the PDF now predates its record: stale

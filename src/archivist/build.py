@@ -19,8 +19,8 @@ from pypdf import PdfReader
 from . import __version__, catalog, manifest
 from .article import Article, read_article
 from .check import check_oai_dc, check_pdf
+from .embedded import EmbeddedFile
 from .errors import ArchivistError, CheckFailed, RecordError
-from .extract import EmbeddedFile
 from .identifiers import shared_identifiers
 from .oai_dc import oai_dc
 from .pdfa import make_pdfa
@@ -158,7 +158,7 @@ def register(paths: Paths, batch: Sequence[Built]) -> None:
     but not yet registered when a build dies is caught up from its journal intent.
     """
     if batch:
-        manifest.record(paths.archive, [file for built in batch for file in built.files])
+        manifest.add_files(paths.archive, [file for built in batch for file in built.files])
         catalog.put(paths.archive, [built.document for built in batch])
 
 

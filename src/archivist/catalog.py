@@ -1,7 +1,7 @@
 """The archive's catalog, ``archive/catalog.sqlite``: one row per document and a full-text index.
 
-The catalog is an index, not archival content. ``build`` updates it as each PDF is
-stored; ``rebuild`` makes it again from the PDFs alone (their XMP, their embedded
+The catalog is an index, not archival content. ``build`` updates it per batch of
+stored PDFs; ``rebuild`` makes it again from the PDFs alone (their XMP, their embedded
 source or their page text), so losing or corrupting it never loses anything.
 
 SQLite in WAL mode: readers never block the writer, a second writing process waits
@@ -24,10 +24,10 @@ import pyphen
 from pypdf import PdfReader
 
 from .article import Article, parse_article
-from .check import page_text
 from .dublincore import DC_NAMESPACE
+from .embedded import read_embedded
 from .errors import ArchiveReadError, ArchivistError, StorageError
-from .extract import read_embedded
+from .pagetext import page_text
 from .profile import Profile
 from .record import Record
 from .typography import hyphenation_language
@@ -83,12 +83,10 @@ class Document:
 def document_for(article: Article, record: Record, path: str, pages: int, sha256: str,
                  profile: Profile) -> Document:
     """The catalog entry of a document just built, from its inputs: no PDF is read again."""
-    values = record.values
     return Document(
         stem=article.path.stem, identifier=record.identifier, date=record.date, title=record.title,
-        language=record.language, creators=tuple(values.get("creator", ())),
-        subjects=tuple(values.get("subject", ())),
-        description=record.lang_text("description") if "description" in values else "",
+        language=record.language, creators=record.texts("creator"), subjects=record.texts("subject"),
+        description=record.lang_text("description") if "description" in record.values else "",
         path=path, pages=pages, sha256=sha256, profile=profile.name, body=article.text,
     )
 

@@ -14,12 +14,13 @@ from datetime import date as date_type
 
 import babel
 import babel.dates
-from pypdf import PageObject, PdfReader
+from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from .article import Article
-from .dublincore import DC_NAMESPACE, ELEMENTS, keywords, x_default
-from .extract import EmbeddedFile, read_embedded
+from .dublincore import DATE, DC_NAMESPACE, DOCINFO, ELEMENTS, NAMESPACES, ONLY_ITEM, TEXT, LangAlt, Value
+from .embedded import EmbeddedFile, read_embedded
+from .pagetext import page_text
 from .profile import Profile
 from .record import Record
 from .w3cdate import date_parts
@@ -27,12 +28,6 @@ from .w3cdate import date_parts
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-NS = {
-    "dc": DC_NAMESPACE,
-    "xmp": "http://ns.adobe.com/xap/1.0/",
-    "pdf": "http://ns.adobe.com/pdf/1.3/",
-    "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
-}
 FORBIDDEN_KEYS = {"/JS", "/JavaScript", "/AA", "/OpenAction", "/Encrypt"}
 FORBIDDEN_ACTIONS = {"/Launch", "/URI", "/GoToR", "/GoToE", "/SubmitForm", "/ImportData",
                      "/JavaScript", "/ResetForm", "/Sound", "/Movie", "/Rendition"}
@@ -84,7 +79,7 @@ def _xmp_tree(reader: PdfReader) -> ET.Element:
 
 def _property(xmp: ET.Element, prefix: str, name: str) -> ET.Element | str | None:
     """A property as element or, in the attribute shorthand, as string."""
-    tag = f"{{{NS[prefix]}}}{name}"
+    tag = f"{{{NAMESPACES[prefix]}}}{name}"
     for description in xmp.iter(f"{{{RDF}}}Description"):
         found = description.find(tag)
         if found is not None:
@@ -133,23 +128,36 @@ def _check_dublin_core(xmp: ET.Element, record: Record) -> list[str]:
             problems.append(f"{where} is missing or not typed ({element.value_type} expected)")
             continue
         kind, items = _read_dc(found)
-        if kind != element.container:
+        if kind != element.kind.rdf:
             problems.append(f"{where} is {kind or 'a simple value'}, the XMP specification "
                             f"gives {element.value_type}")
             continue
-        if element.is_lang_alt:
-            want = [("x-default", x_default(expected, record.language)), *expected]
-        elif element.is_array:
-            want = [(None, item) for item in expected]
-        else:
-            want = [(None, expected)]
+        want = list(expected)
+        if isinstance(expected, LangAlt):
+            want.insert(0, ("x-default", _x_default(expected, record.language)))
         if items != want:
             problems.append(f"{where} is {_show(items)}, the record says {_show(want)}")
     subjects = record.values.get("subject")
     pdf_keywords = _simple(xmp, "pdf", "Keywords")
-    if pdf_keywords != (keywords(subjects) if subjects else None):  # type: ignore[arg-type]
+    if pdf_keywords != (_keywords(subjects) if subjects else None):
         problems.append(f"XMP pdf:Keywords {pdf_keywords!r} does not list the record's subjects")
     return problems
+
+
+def _x_default(value: LangAlt, language: str) -> str:
+    """What the x-default item must say.
+
+    XMP (ISO 16684-1, 8.2.2.4) wants an x-default item first in every Lang Alt, and PDF/A
+    compares the Info entries with it; the README promises it repeats the text in the
+    document's language (its first dc:language), or the first text when none is in it.
+    """
+    in_language = [text for lang, text in value if lang and lang.lower() == language.lower()]
+    return in_language[0] if in_language else next(iter(value)).text
+
+
+def _keywords(subjects: Value) -> str:
+    """pdf:Keywords is one Text; the README promises the subjects, in order, joined by ', '."""
+    return ", ".join(text for _, text in subjects)
 
 
 def check_oai_dc(data: bytes, record: Record) -> list[str]:
@@ -166,15 +174,7 @@ def check_oai_dc(data: bytes, record: Record) -> list[str]:
             (child.get(XML_LANG), child.text or ""))
     problems = []
     for element in ELEMENTS:
-        expected = record.values.get(element.name)
-        if expected is None:
-            want = []
-        elif element.is_lang_alt:
-            want = list(expected)
-        elif element.is_array:
-            want = [(None, item) for item in expected]
-        else:
-            want = [(None, expected)]
+        want = list(record.values.get(element.name, ()))
         have = found.pop(f"dc:{element.name}", [])
         if have != want:
             problems.append(f"oai_dc dc:{element.name} is {_show(have) or 'absent'}, "
@@ -191,38 +191,35 @@ def _show(items: list) -> str:
 
 
 def _check_info(reader: PdfReader, xmp: ET.Element) -> list[str]:
+    """Each Info entry PDF/A pairs with an XMP property (``DOCINFO``) against that property."""
     info = reader.trailer.get("/Info")
     info = info.get_object() if info is not None else DictionaryObject()
-    lang_alt = {}
-    for name in ("title", "description"):
-        found = _property(xmp, "dc", name)
-        items = dict(_read_dc(found)[1]) if isinstance(found, ET.Element) else {}
-        lang_alt[name] = items.get("x-default")
-    creators = _property(xmp, "dc", "creator")
-    creator_list = [t for _, t in _read_dc(creators)[1]] if isinstance(creators, ET.Element) else []
-    mirrors = {
-        "/Title": lang_alt["title"],
-        "/Subject": lang_alt["description"],
-        "/Keywords": _simple(xmp, "pdf", "Keywords"),
-        "/Creator": _simple(xmp, "xmp", "CreatorTool"),
-        "/Producer": _simple(xmp, "pdf", "Producer"),
-        "/Author": creator_list[0] if len(creator_list) == 1 else None,
-    }
     problems = []
-    for key, xmp_value in mirrors.items():
+    for pair in DOCINFO:
+        key, where = pair.info_key, f"{pair.prefix}:{pair.name}"
         info_value = info.get(key)
         info_value = str(info_value) if info_value is not None else None
+        if pair.mirror == DATE:
+            try:
+                info_instant = _pdf_instant(info_value or "")
+                xmp_instant = datetime.fromisoformat(_simple(xmp, pair.prefix, pair.name) or "")
+            except ValueError as error:
+                problems.append(f"Info {key} or {where} is not a date: {error}")
+                continue
+            if info_instant != xmp_instant:
+                problems.append(f"Info {key} {info_instant} differs from {where} {xmp_instant}")
+            continue
+        if pair.mirror == TEXT:
+            xmp_value = _simple(xmp, pair.prefix, pair.name)
+        else:
+            found = _property(xmp, pair.prefix, pair.name)
+            items = _read_dc(found)[1] if isinstance(found, ET.Element) else []
+            if pair.mirror == ONLY_ITEM:
+                xmp_value = items[0][1] if len(items) == 1 else None
+            else:
+                xmp_value = dict(items).get("x-default")
         if info_value != xmp_value:
             problems.append(f"Info {key} is {info_value!r} but XMP says {xmp_value!r}")
-    for key, name in (("/CreationDate", "CreateDate"), ("/ModDate", "ModifyDate")):
-        try:
-            info_instant = _pdf_instant(str(info.get(key, "")))
-            xmp_instant = datetime.fromisoformat(_simple(xmp, "xmp", name) or "")
-        except ValueError as error:
-            problems.append(f"Info {key} or xmp:{name} is not a date: {error}")
-            continue
-        if info_instant != xmp_instant:
-            problems.append(f"Info {key} {info_instant} differs from xmp:{name} {xmp_instant}")
     return problems
 
 
@@ -427,111 +424,3 @@ def _join(head: str, tail: str, target: str) -> str | None:
         if candidate is not None and target.startswith(candidate):
             return candidate
     return None
-
-
-# -- reading text through the fonts' ToUnicode maps ----------------------------------------
-#
-# pypdf opens the file, resolves resources and decodes streams; the text operators are
-# read here with one regular expression, because pypdf's general layout-aware extractor
-# parses content streams a byte at a time and was half of the time of a whole build.
-# Text is decoded only through each font's /ToUnicode map: the mapping PDF/A-2u and
-# PDF/A-3u promise, and the one every reader relies on.
-
-_CONTENT_TOKEN = re.compile(
-    rb"\((?:\\.|[^\\()])*\)"  # literal string (parentheses inside are escaped)
-    rb"|<[0-9A-Fa-f\s]*>"  # hex string
-    rb"|/[^\s/\[\]()<>{}%]+"  # name
-    rb"|[-+]?(?:\d+\.?\d*|\.\d+)"  # number
-    rb"|[\[\]]"  # array brackets
-    rb"|[A-Za-z'\"*]+",  # operator
-    re.S,
-)
-_ESCAPE = re.compile(rb"(\\(?:[0-7]{1,3}|\r\n|.))", re.S)  # split() keeps each escape
-_UNESCAPED = {  # every escape a literal string can hold (PDF 32000-1, 7.3.4.2) -> its byte(s)
-    **{b"\\" + b"%0*o" % (width, value): bytes([value & 0xFF])
-       for width in (1, 2, 3) for value in range(8 ** width)},
-    b"\\n": b"\n", b"\\r": b"\r", b"\\t": b"\t", b"\\b": b"\b", b"\\f": b"\f",
-    b"\\\r\n": b"", b"\\\n": b"", b"\\\r": b"",  # a backslash at a line end continues the line
-}
-_NEW_LINE = {b"T*", b"'", b'"', b"Td", b"TD", b"Tm", b"ET"}
-
-
-def page_text(page: PageObject) -> str:
-    """The page's text, a line per text line, decoded through ToUnicode."""
-    fonts = page.get("/Resources", {}).get("/Font", {})
-    maps: dict[str, dict[int, str]] = {}
-    font: dict[int, str] = {}
-    lines: list[str] = []
-    line: list[str] = []
-    operands: list[bytes] = []
-    contents = page.get_contents()
-    for token in _CONTENT_TOKEN.findall(b"" if contents is None else contents.get_data()):
-        if token[:1] in b"(<[]/-+.0123456789" and not token[:1].isalpha():
-            operands.append(token)
-            continue
-        if token == b"Tf" and len(operands) >= 2:
-            name = operands[-2].decode("latin-1")
-            if name not in maps:
-                maps[name] = _to_unicode(fonts[name].get_object()) if name in fonts else {}
-            font = maps[name]
-        elif token in (b"Tj", b"'", b'"', b"TJ"):
-            if token in (b"'", b'"'):
-                lines.append("".join(line))
-                line = []
-            line.append(_show_text(operands, font))
-        elif token in _NEW_LINE and line:
-            lines.append("".join(line))
-            line = []
-        operands = []
-    if line:
-        lines.append("".join(line))
-    return "\n".join(lines)
-
-
-def _show_text(operands: list[bytes], font: dict[int, str]) -> str:
-    """Decode the strings of Tj, ', " or TJ; a large TJ gap counts as a space."""
-    text = []
-    for operand in operands:
-        if operand[:1] == b"(":
-            raw = _unescape(operand[1:-1])
-        elif operand[:1] == b"<":
-            raw = bytes.fromhex(re.sub(rb"\s", b"", operand[1:-1]).decode())
-        else:
-            if operand[:1] not in b"[]" and float(operand) < -200:
-                text.append(" ")
-            continue
-        text.extend(font.get(code, "\ufffd") for code in raw)
-    return "".join(text)
-
-
-def _unescape(literal: bytes) -> bytes:
-    """The bytes of a literal string; any other escaped character stands for itself."""
-    parts = _ESCAPE.split(literal)
-    parts[1::2] = [_UNESCAPED.get(escape, escape[1:]) for escape in parts[1::2]]
-    return b"".join(parts)
-
-
-def _to_unicode(font: DictionaryObject) -> dict[int, str]:
-    """One-byte codes to text, from the bfchar and bfrange entries of the font's ToUnicode CMap."""
-    stream = font.get("/ToUnicode")
-    if stream is None:
-        return {}
-    cmap = stream.get_object().get_data()
-    mapping: dict[int, str] = {}
-    for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
-        for code, target in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block):
-            mapping[int(code, 16)] = bytes.fromhex(target.decode()).decode("utf-16-be")
-    for block in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.S):
-        for low, high, target in re.findall(
-                rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f]*>|\[[^\]]*\])", block):
-            codes = range(int(low, 16), int(high, 16) + 1)
-            if target.startswith(b"["):
-                targets = re.findall(rb"<([0-9A-Fa-f]*)>", target)
-                for code, each in zip(codes, targets, strict=False):
-                    mapping[code] = bytes.fromhex(each.decode()).decode("utf-16-be")
-            else:
-                first = bytes.fromhex(target[1:-1].decode()).decode("utf-16-be")
-                for offset, code in enumerate(codes):
-                    mapping[code] = first[:-1] + chr(ord(first[-1]) + offset)
-    return mapping
-

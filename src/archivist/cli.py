@@ -13,29 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .errors import ArchivistError, BatchFailed, CheckFailed
+from .errors import ArchivistError, BatchFailed, CheckFailed, ExitCode
 from .profile import ALL_PROFILES, DEFAULT_PROFILE, Profile
 
 if TYPE_CHECKING:  # the commands import what they need when they run: start-up stays short
     from .catalog import Document, Filters
 
-EXIT_CODES = """exit codes:
-  0  success
-  1  unexpected internal error (run with -v for the traceback)
-  2  wrong command-line usage
-  3  the article cannot be read (not UTF-8, control characters, empty, bad date header)
-  4  the Dublin Core record is missing or invalid, or disagrees with the article
-  5  a character the shipped font cannot draw
-  6  a name that would write outside the archive, or does not start with a date
-  7  the archive cannot be written (disk full, permission denied)
-  8  archivist check found a PDF that does not match its inputs
-  9  veraPDF found failed PDF/A rules
- 10  the archive's files do not match its fixity manifest
- 11  a required tool (Java, Maven, veraPDF) is missing
- 12  some articles of a batch failed (each is reported above)
- 13  a file in the archive cannot be read back (damaged PDF, unreadable catalog)
- 14  the command would overwrite a file that differs (pass --force)
-"""
+EXIT_CODES = "exit codes:\n" + "".join(f"{code.value:>3}  {code.meaning}\n" for code in ExitCode)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,12 +36,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         print("archivist: interrupted; the archive holds only complete files", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     except Exception as error:
         if args.verbose:
             raise
         print(f"archivist: internal error: {error!r} (run with -v for details)", file=sys.stderr)
-        return 1
+        return ExitCode.INTERNAL
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -324,7 +308,7 @@ def _clean(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from .errors import ToolMissing, ValidationFailed
-    from .validate import VeraPDFUnavailable, run_verapdf
+    from .verapdf import VeraPDFUnavailable, run_verapdf
 
     pdfs = _archive_pdfs(args)
     if not pdfs:

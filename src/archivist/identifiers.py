@@ -6,18 +6,10 @@ record of the folder, not only those being built, since the other claimant may h
 been archived long ago; an article whose identifier another record also claims is
 refused. Identifiers are compared exactly, as strings.
 
-Ten thousand records must not slow a build down (composing each with PyYAML would
-take ~50 s), so each record is read as bytes and its identifier taken from its one
-``identifier:`` line when it is written the plain way: at the start of a line, with
-a plain or quoted value on that line, and no backslash, document marker or other
-mention of the word in the file. Any other record (flow style, escapes, a value
-continued on the next lines) is composed with the record reader's safe composer.
-The fast reading cannot miss a claim: a real ``identifier`` key is a mention of the
-word, and with one mention only, that is the line read. It could in theory read a
-line that is not a key (inside a quoted string running over several lines), so
-every claim read the fast way that collides with another is composed again before
-anything is refused: the answer is exact. A record that cannot be read claims
-nothing here: it fails on its own when it is built.
+Each identifier is read from the record's one plain ``identifier:`` line where it is
+written that way, else by composing the record; every colliding claim is composed again
+before anything is refused, so the answer is exact (docs/design.md says why). A record
+that cannot be read claims nothing here: it fails on its own when it is built.
 """
 
 from __future__ import annotations

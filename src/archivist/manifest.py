@@ -4,15 +4,10 @@
 sorted by path: the manifest line of RFC 8493 (2.1.3), with paths relative to the
 archive, ``/`` between folders, and ``%``, CR and LF percent-encoded as the RFC says.
 
-Why not the Library of Congress ``bagit`` package: it manages a whole bag, whose
-payload must sit under ``data/`` beside ``bagit.txt`` (``make_bag`` moves every file
-there), and its one way to update a manifest, ``Bag.save(manifests=True)``, re-hashes
-the entire payload and rewrites the manifest in place, not atomically, after
-chdir()ing the process. The archive adds one document at a time to ``archive/YYYY/``
-while another build may be doing the same, so it needs an incremental update, under a
-lock, written atomically; the line format is the only part of BagIt it can share.
+The line format is the only part of BagIt it shares: the ``bagit`` package cannot
+update a manifest incrementally, under a lock, atomically (docs/design.md).
 
-The manifest is updated from the main process after each stored document
+The manifest is updated from the main process per batch of stored documents
 (``build.register``), and a write killed before that update is caught up from its
 journal intent (see ``archivist.store``) at the next update or ``verify``.
 """
@@ -112,7 +107,7 @@ def _relpath(archive: Path, path: Path) -> str:
                               path=path, hint=f"store it under {archive}") from None
 
 
-def record(archive: Path, files: Iterable[Path]) -> None:
+def add_files(archive: Path, files: Iterable[Path]) -> None:
     """List ``files`` (just stored) in the manifest with their SHA-256, and catch up on intents.
 
     Under the archive lock: read, update, and replace the manifest atomically. Every
@@ -181,7 +176,7 @@ def verify(archive: Path) -> Report:
     if in_use:
         with archive_lock(archive):
             if not read_manifest(archive).damaged:
-                record(archive, ())
+                add_files(archive, ())
     manifest = read_manifest(archive)
     on_disk, odd = _files(archive)
     suspects = _disagreements(archive, manifest, on_disk)

@@ -22,11 +22,11 @@ from pypdf.generic import (
 )
 
 from . import __version__
-from .dublincore import BY_NAME, keywords, x_default
-from .extract import EmbeddedFile
+from .dublincore import DOCINFO, ONLY_ITEM, X_DEFAULT, LangAlt
+from .embedded import EmbeddedFile
 from .profile import Profile
 from .record import Record
-from .xmp import Provenance, build_xmp
+from .xmp import Provenance, build_xmp, keywords, x_default
 
 ICC_NAME = "sRGB IEC61966-2.1"
 
@@ -100,21 +100,29 @@ def _output_intent(writer: PdfWriter) -> DictionaryObject:
 
 
 def _info(record: Record, provenance: Provenance) -> dict[str, str]:
-    """The Info dictionary, each entry the mirror of its XMP property."""
-    values = record.values
-    info = {
-        BY_NAME["title"].info_key: x_default(values["title"], record.language),
-        "/Creator": provenance.creator_tool,
-        "/Producer": provenance.producer,
-        "/CreationDate": pdf_date(provenance.created),
-        "/ModDate": pdf_date(provenance.created),
+    """The Info dictionary: each entry of ``DOCINFO``, the mirror of its XMP property."""
+    properties = {  # the paired properties build_xmp writes beside dc
+        ("pdf", "Keywords"): keywords(record.values["subject"]) if "subject" in record.values else None,
+        ("xmp", "CreatorTool"): provenance.creator_tool,
+        ("pdf", "Producer"): provenance.producer,
+        ("xmp", "CreateDate"): pdf_date(provenance.created),
+        ("xmp", "ModifyDate"): pdf_date(provenance.created),
     }
-    if len(values.get("creator", ())) == 1:  # PDF/A-1 pairs /Author with a single dc:creator
-        info[BY_NAME["creator"].info_key] = values["creator"][0]
-    if "description" in values:
-        info[BY_NAME["description"].info_key] = x_default(values["description"], record.language)
-    if "subject" in values:
-        info["/Keywords"] = keywords(values["subject"])
+    info = {}
+    for pair in DOCINFO:
+        if pair.prefix != "dc":
+            text = properties[pair.prefix, pair.name]
+        elif (value := record.values.get(pair.name)) is None:
+            text = None
+        elif pair.mirror == X_DEFAULT:
+            assert isinstance(value, LangAlt), pair
+            text = x_default(value, record.language)
+        else:  # PDF/A-1 pairs /Author with dc:creator only when there is a single creator
+            assert pair.mirror == ONLY_ITEM, pair
+            texts = [text for _, text in value]
+            text = texts[0] if len(texts) == 1 else None
+        if text is not None:
+            info[pair.info_key] = text
     return info
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from .dublincore import BY_NAME, ELEMENTS, REQUIRED, Value
+from .dublincore import BY_NAME, ELEMENTS, REQUIRED, Bag, LangAlt, Seq, Text, Value
 from .errors import RecordError, UnsafePathError
 from .w3cdate import check_w3c_date, dates_agree
 
@@ -48,14 +48,18 @@ class Record:
     values: dict[str, Value]
     lines: dict[str, int] = field(default_factory=dict)  # element -> line of its value
 
+    def texts(self, name: str) -> tuple[str, ...]:
+        """The texts of an element, in order; empty when the record does not have it."""
+        return tuple(text for _, text in self.values.get(name, ()))
+
     @property
     def language(self) -> str:
         """The document's language: the first dc:language."""
-        return self.values["language"][0]  # type: ignore[return-value]
+        return self.texts("language")[0]
 
     @property
     def date(self) -> str:
-        return self.values["date"][0]  # type: ignore[return-value]
+        return self.texts("date")[0]
 
     @property
     def title(self) -> str:
@@ -63,13 +67,13 @@ class Record:
 
     @property
     def identifier(self) -> str | None:
-        return self.values.get("identifier")  # type: ignore[return-value]
+        return next(iter(self.texts("identifier")), None)
 
     def lang_text(self, name: str) -> str:
-        """The text of a Lang Alt element in the document's language."""
-        from .dublincore import x_default
-
-        return x_default(self.values[name], self.language)  # type: ignore[arg-type]
+        """The text of a Lang Alt element in the document's language, else its first."""
+        value = self.values[name]
+        assert isinstance(value, LangAlt), name
+        return value.text_in(self.language)
 
 
 def read_record(path: Path, article_date: str | None = None) -> Record:
@@ -234,7 +238,7 @@ def _kind(node: yaml.Node) -> str:
 
 def _convert(key: str, node: yaml.Node, path: Path) -> Value:
     element = BY_NAME[key]
-    if element.is_lang_alt:
+    if element.kind is LangAlt:
         if isinstance(node, yaml.MappingNode):
             pairs = []
             for lang_node, text_node in node.value:
@@ -249,15 +253,15 @@ def _convert(key: str, node: yaml.Node, path: Path) -> Value:
                 pairs.append((lang, _scalar(key, text_node, path, "a string")))
             if not pairs:
                 raise RecordError(f"{key!r} is empty", path=path, line=_line(node))
-            return tuple(pairs)
-        return (("", _scalar(key, node, path, "a string or a mapping language: text")),)
-    if element.is_array:
+            return LangAlt(tuple(pairs))
+        return LangAlt((("", _scalar(key, node, path, "a string or a mapping language: text")),))
+    if element.kind is Seq or element.kind is Bag:
         if isinstance(node, yaml.SequenceNode):
             if not node.value:
                 raise RecordError(f"{key!r} is an empty list", path=path, line=_line(node))
-            return tuple(_scalar(key, item, path, "a list of strings") for item in node.value)
-        return (_scalar(key, node, path, "a string or a list of strings"),)
-    return _scalar(key, node, path, "a string")
+            return element.kind(tuple(_scalar(key, item, path, "a list of strings") for item in node.value))
+        return element.kind((_scalar(key, node, path, "a string or a list of strings"),))
+    return Text(_scalar(key, node, path, "a string"))
 
 
 def _check_language(tag: str, path: Path, line: int, where: str) -> None:
@@ -271,14 +275,13 @@ def _check_language(tag: str, path: Path, line: int, where: str) -> None:
 
 def _validate(values: dict[str, Value], lines: dict[str, int], path: Path,
               article_date: str | None) -> None:
-    for language in values["language"]:
+    languages = [text for _, text in values["language"]]
+    for language in languages:
         _check_language(language, path, lines["language"], "'language'")
-    document_language = values["language"][0]
-    for element in ELEMENTS:  # a plain string Lang Alt is in the document's language
-        value = values.get(element.name)
-        if element.is_lang_alt and value and value[0][0] == "":
-            values[element.name] = ((document_language, value[0][1]),)
-    dates = values["date"]
+    for name, value in values.items():  # a plain string Lang Alt is in the document's language
+        if isinstance(value, LangAlt) and value.alternatives[0][0] == "":
+            values[name] = LangAlt(((languages[0], value.alternatives[0][1]),))
+    dates = [text for _, text in values["date"]]
     if len(dates) != 1:
         raise RecordError("'date' must be one date", path=path, line=lines["date"])
     problem = check_w3c_date(dates[0])
@@ -290,14 +293,15 @@ def _validate(values: dict[str, Value], lines: dict[str, int], path: Path,
             f"'date' {dates[0]!r} disagrees with the article's header date {article_date!r}",
             path=path, line=lines["date"], hint="correct whichever of the two is wrong",
         )
-    identifier = values.get("identifier")
-    if isinstance(identifier, str) and (_ABSOLUTE.match(identifier)
+    identifier = next((text for _, text in values.get("identifier", ())), None)
+    if identifier is not None and (_ABSOLUTE.match(identifier)
                                         or ".." in re.split(r"[/\\]", identifier)):
         raise UnsafePathError(
             f"'identifier' {identifier!r} reads as a file path leading out of the folder it names",
             path=path, line=lines["identifier"],
             hint="use a URN or URI, e.g. 'urn:archivist:2021-07-some-slug'",
         )
-    if "format" in values and not _MIME.fullmatch(values["format"]):  # type: ignore[arg-type]
-        raise RecordError(f"'format' {values['format']!r} is not a MIME type", path=path,
+    media_type = next((text for _, text in values.get("format", ())), None)
+    if media_type is not None and not _MIME.fullmatch(media_type):
+        raise RecordError(f"'format' {media_type!r} is not a MIME type", path=path,
                           line=lines["format"], hint="for this archive it is 'application/pdf'")

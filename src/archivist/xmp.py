@@ -6,17 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from xml.sax.saxutils import escape, quoteattr
 
-from .dublincore import DC_NAMESPACE, ELEMENTS, keywords, x_default
+from .dublincore import ELEMENTS, NAMESPACES, Item, LangAlt, Value
 from .profile import Profile
 from .record import Record
 
-NAMESPACES = {
-    "dc": DC_NAMESPACE,
-    "xmp": "http://ns.adobe.com/xap/1.0/",
-    "pdf": "http://ns.adobe.com/pdf/1.3/",
-    "xmpMM": "http://ns.adobe.com/xap/1.0/mm/",
-    "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
-}
 PACKET_HEAD = '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
 PACKET_TAIL = '<?xpacket end="w"?>'
 
@@ -41,22 +34,38 @@ def _text(value: str) -> str:
     return escape(value).replace("\r", "&#13;")
 
 
-def _dc_property(name: str, value, container: str | None, language: str) -> str:
+def x_default(value: LangAlt, language: str) -> str:
+    """The text of the x-default item: the document language's, else the first.
+
+    PDF/A-1 compares the Info Title and Subject with the x-default item, so it must
+    always exist; repeating the real language's text there is what the XMP
+    specification recommends.
+    """
+    return value.text_in(language)
+
+
+def keywords(subjects: Value) -> str:
+    """pdf:Keywords and the Info /Keywords, derived from dc:subject."""
+    return ", ".join(text for _, text in subjects)
+
+
+def _dc_property(name: str, value: Value, language: str) -> str:
     tag = f"dc:{name}"
-    if container is None:
-        return f"<{tag}>{_text(value)}</{tag}>"
-    if container == "Alt":
-        items = [("x-default", x_default(value, language)), *value]
-        lis = "".join(f"<rdf:li xml:lang={quoteattr(lang)}>{_text(text)}</rdf:li>" for lang, text in items)
-    else:
-        lis = "".join(f"<rdf:li>{_text(item)}</rdf:li>" for item in value)
-    return f"<{tag}><rdf:{container}>{lis}</rdf:{container}></{tag}>"
+    if value.rdf is None:
+        ((_, text),) = value
+        return f"<{tag}>{_text(text)}</{tag}>"
+    items = list(value)
+    if isinstance(value, LangAlt):
+        items.insert(0, Item("x-default", x_default(value, language)))
+    lis = "".join(f"<rdf:li xml:lang={quoteattr(lang)}>{_text(text)}</rdf:li>" if lang
+                  else f"<rdf:li>{_text(text)}</rdf:li>" for lang, text in items)
+    return f"<{tag}><rdf:{value.rdf}>{lis}</rdf:{value.rdf}></{tag}>"
 
 
 def build_xmp(record: Record, profile: Profile, provenance: Provenance) -> bytes:
     language = record.language
     dc = [
-        _dc_property(element.name, record.values[element.name], element.container, language)
+        _dc_property(element.name, record.values[element.name], language)
         for element in ELEMENTS
         if element.name in record.values
     ]

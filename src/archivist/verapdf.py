@@ -35,7 +35,7 @@ from pathlib import Path
 
 FLAVOURS = ("1b", "2b", "2u", "3b", "3u")
 
-# src/archivist/validate.py -> repository root; absent in an installed wheel,
+# src/archivist/verapdf.py -> repository root; absent in an installed wheel,
 # where VERAPDF must name the script.
 _REPO_SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "verapdf" / "verapdf"
 _FIX = "install Java 17 and Maven 3.8+ (Debian: openjdk-17-jre-headless maven), then run `make verapdf`"
