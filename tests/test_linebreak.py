@@ -218,10 +218,11 @@ WORDS = st.text(alphabet=st.sampled_from(CHARS), min_size=1, max_size=30)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(words=st.lists(WORDS, min_size=1, max_size=40), measure=st.floats(20, 200),
+@given(words=st.lists(WORDS, min_size=1, max_size=40), measure=st.floats(0.5, 200),
        hyphenate=st.booleans(), justify=st.booleans())
 @example(words=["https://www.gnu.org/software/coreutils/"], measure=20.0, hyphenate=True, justify=True)
 @example(words=["a", "", "b"], measure=50.0, hyphenate=False, justify=True)
+@example(words=["", "", ""], measure=1.0, hyphenate=False, justify=True)  # spaces wider than the measure
 def test_any_text_comes_back_whole_and_fits(font, words, measure, hyphenate, justify):
     text = " ".join(words)
     measure *= mm

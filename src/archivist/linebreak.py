@@ -471,6 +471,8 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
         elif head >= len(active):  # nothing reaches b: end a ragged line before it, from the last node
             assert last_dropped is not None
             node = _ragged_node(p, last_dropped, b, whole_word)
+            if node.index == b and final:  # the last line is overfull: nothing narrower exists
+                return _path(node)
             active.append(node)
             if node.index < b:
                 continue  # look at b again, from the new node
