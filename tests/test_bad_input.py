@@ -102,6 +102,39 @@ def _sparse_article(workspace: Path, stem: str) -> None:
     sparse(workspace / "seeds" / f"{stem}.txt")
 
 
+def _outside(workspace: Path, stem: str) -> Path:
+    """A file outside the seeds and metadata folders (``/etc/passwd`` in an attack)."""
+    secret = workspace / f"outside-{stem}.txt"
+    secret.write_bytes(ARTICLE)
+    return secret
+
+
+def _article_is_a_link(workspace: Path, stem: str) -> None:
+    article = workspace / "seeds" / f"{stem}.txt"
+    article.unlink()
+    article.symlink_to(_outside(workspace, stem))
+
+
+def _record_is_a_link(workspace: Path, stem: str) -> None:
+    record = workspace / "metadata" / f"{stem}.yaml"
+    secret = workspace / f"outside-{stem}.yaml"
+    record.rename(secret)
+    record.symlink_to(secret)
+
+
+def _article_is_a_fifo(workspace: Path, stem: str) -> None:
+    article = workspace / "seeds" / f"{stem}.txt"
+    article.unlink()
+    os.mkfifo(article)
+
+
+def _article_is_a_folder(workspace: Path, stem: str) -> None:
+    article = workspace / "seeds" / f"{stem}.txt"
+    article.unlink()
+    article.mkdir()
+    (article / "inside.txt").write_bytes(ARTICLE)
+
+
 CASES = [
     Case("record-missing", 4, record=None, place=False),
     Case("yaml-syntax", 4, record=edited("type: Text", "type: [Text")),
@@ -131,6 +164,23 @@ CASES = [
     Case("name-nul", 6, target="2021-07-a\0b", in_make=False, place=False),
     Case("identifier-dot-dot", 6, record=edited('"urn:archivist:2021-07-case"', '"../../etc/x"')),
     Case("identifier-absolute", 6, record=edited('"urn:archivist:2021-07-case"', "/etc/x")),
+    Case("date-year-0000", 4, record=edited('date: "2021-07"', 'date: "0000"'),
+         article=ARTICLE.replace(b"date 2021-07 ", b"")),
+    Case("article-is-a-link", 3, setup=_article_is_a_link, place=False),
+    Case("record-is-a-link", 4, setup=_record_is_a_link, place=False),
+    Case("article-is-a-fifo", 3, setup=_article_is_a_fifo, place=False),
+    Case("article-is-a-folder", 3, setup=_article_is_a_folder, place=False),
+    Case("article-invisible-only", 3, article="date 2021-07\n\u200b \ufeff\n\u200b\n".encode(), place=False),
+    Case("title-invisible-only", 4, record=edited('"Le budget de la bibliothèque voté"', '"\\u200b"')),
+    Case("identifier-trailing-space", 4, record=edited('"urn:archivist:2021-07-case"',
+                                                       '"urn:archivist:2021-07-case "')),
+    Case("identifier-line-break", 4, record=edited('"urn:archivist:2021-07-case"',
+                                                   '"urn:archivist:\\n2021-07-case"')),
+    Case("identifier-no-break-space", 4, record=edited('"urn:archivist:2021-07-case"',
+                                                       '"urn:archivist:\\u00a02021-07-case"')),
+    Case("article-word-too-long", 3, article=ARTICLE.replace(b"dimanche", b"dimanche " + b"x" * 4001)),
+    Case("article-too-many-paragraphs", 3, article=b"date 2021-07\n" + b"a\n" * 50_001, place=False),
+    Case("name-month-13", 6, target="2021-13-case", in_make=False, place=False),
     Case("archive-folder-links-outside", 6, setup=_year_folder_is_a_link, in_make=False, place=False),
 ]
 

@@ -21,6 +21,7 @@ from .article import Article
 from .dublincore import DATE, DC_NAMESPACE, DOCINFO, ELEMENTS, NAMESPACES, ONLY_ITEM, TEXT, LangAlt, Value
 from .embedded import EmbeddedFile, read_embedded
 from .pagetext import page_text
+from .pdfread import MAX_DEPTH, ContentBudget, bounded, explain, limit_error
 from .profile import Profile
 from .record import Record
 from .w3cdate import date_parts
@@ -46,25 +47,31 @@ def check_pdf(data: bytes, article: Article, record: Record, profile: Profile,
     """Every way ``data`` departs from its inputs, one sentence each; empty when it is right.
 
     ``attachments`` are the files the PDF must embed, exactly; None skips that comparison.
+    A damaged or crafted file is a finding, never a crash: whatever reading it raises,
+    and each reading limit it breaks (``archivist.pdfread``), is one sentence.
     """
-    try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            return ["the file is encrypted, which PDF/A forbids"]
-        xmp = _xmp_tree(reader)
-    except Exception as error:
-        return [f"cannot be read as PDF with XMP metadata: {error}"]
-    problems: list[str] = []
-    problems += _check_claim(xmp, profile)
-    problems += _check_dublin_core(xmp, record)
-    problems += _check_info(reader, xmp)
-    objects = _reachable(reader)
-    problems += _check_fonts(objects)
-    problems += _check_forbidden(objects, reader)
-    problems += _check_attachments(objects, reader, profile, attachments)
-    problems += _check_output_intent(reader)
-    problems += _check_text(reader, article, record)
-    return problems
+    with bounded():
+        try:
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            if reader.is_encrypted:
+                return ["the file is encrypted, which PDF/A forbids"]
+            xmp = _xmp_tree(reader)
+        except Exception as error:
+            return [f"cannot be read as PDF with XMP metadata: it {explain(error)}"]
+        problems: list[str] = []
+        try:
+            problems += _check_claim(xmp, profile)
+            problems += _check_dublin_core(xmp, record)
+            problems += _check_info(reader, xmp)
+            objects = _reachable(reader)
+            problems += _check_fonts(objects)
+            problems += _check_forbidden(objects, reader)
+            problems += _check_attachments(objects, reader, profile, attachments)
+            problems += _check_output_intent(reader)
+            problems += _check_text(reader, article, record)
+        except Exception as error:  # the file is damaged past the point where it can be compared
+            problems.append(f"cannot be checked: it {explain(error)}")
+        return problems
 
 
 # -- XMP ---------------------------------------------------------------------------------
@@ -243,9 +250,12 @@ def _reachable(reader: PdfReader) -> list[DictionaryObject]:
     """Every dictionary (and stream dictionary) reachable from the trailer."""
     seen: set[int] = set()
     found = []
-    stack = [reader.trailer]
+    stack: list[tuple[object, int]] = [(reader.trailer, 0)]
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise limit_error(f"has objects nested more than {MAX_DEPTH} levels deep",
+                              f"{MAX_DEPTH} levels of arrays and dictionaries")
         if isinstance(item, IndirectObject):
             if item.idnum in seen:
                 continue
@@ -253,9 +263,9 @@ def _reachable(reader: PdfReader) -> list[DictionaryObject]:
             item = item.get_object()
         if isinstance(item, DictionaryObject):
             found.append(item)
-            stack.extend(v for k, v in item.items() if k not in ("/Parent", "/P"))
+            stack.extend((v, depth + 1) for k, v in item.items() if k not in ("/Parent", "/P"))
         elif isinstance(item, ArrayObject):
-            stack.extend(item)
+            stack.extend((v, depth + 1) for v in item)
     return found
 
 
@@ -335,7 +345,8 @@ def _check_text(reader: PdfReader, article: Article, record: Record) -> list[str
     spaces and joiners, direction marks, BOM) are drawn as nothing, so no page can
     show them back; they are taken out on both sides.
     """
-    pages = [page_text(page).translate(_IGNORABLE) for page in reader.pages]
+    budget = ContentBudget()
+    pages = [page_text(page, budget).translate(_IGNORABLE) for page in reader.pages]
     total = len(pages)
     label = (record.identifier or article.path.stem).translate(_IGNORABLE)
     problems = []
@@ -352,19 +363,19 @@ def _check_text(reader: PdfReader, article: Article, record: Record) -> list[str
     # A title word longer than a line is split over lines, as a body word is.
     lines = [line.split() for line in body_lines]
     title = record.title.translate(_IGNORABLE).split()
-    taken = next((n for n in range(len(lines) + 1)
-                  if compare_words([word for line in lines[:n] for word in line], title) is None), None)
+    taken = next((n for n in range(len(lines) + 1) if compare_words(*_flatten(lines[:n]), title) is None),
+                 None)
     if taken is None:
         problems.append(f"page 1 does not start with the title {record.title!r}")
         return problems
     shown = lines[taken] if taken < len(lines) else []
-    words = [word for line in lines[taken + 1:] for word in line]
+    words, line_ends = _flatten(lines[taken + 1:])
     expected = expected_dateline(record.date, record.language)
     if shown != expected.split():
         problems.append(f"page 1 shows {' '.join(shown)!r} after the title where the date "
                         f"{record.date!r} in {record.language!r} reads {expected!r}")
     visible = [word for word in (w.translate(_IGNORABLE) for w in article.words) if word]
-    mismatch = compare_words(words, visible)
+    mismatch = compare_words(words, line_ends, visible)
     if mismatch:
         problems.append("page text differs from the article: " + mismatch)
     return problems
@@ -394,11 +405,23 @@ def expected_dateline(date: str, language: str) -> str:
     return re.sub(r"(\d{4})\s+\w+\.$", r"\1", text)
 
 
-def compare_words(extracted: list[str], source: list[str]) -> str | None:
-    """Match page words to source words, joining words split at line ends; say where they differ.
+def _flatten(lines: list[list[str]]) -> tuple[list[str], frozenset[int]]:
+    """The words of ``lines`` in order, and the index of each word that ends a line."""
+    words: list[str] = []
+    ends: set[int] = set()
+    for line in lines:
+        words += line
+        if line:
+            ends.add(len(words) - 1)
+    return words, frozenset(ends)
 
-    A word can be split by hyphenation ('coopé-' + 'ration'), at its own hyphen
-    ('Rabat-' + 'Salé'), or, when longer than a line, with no hyphen at all.
+
+def compare_words(extracted: list[str], line_ends: frozenset[int], source: list[str]) -> str | None:
+    """Match page words to source words, joining only words split at a line end; say where they differ.
+
+    ``line_ends`` holds the index of every page word that ends a line: a word is only
+    ever continued on the next line, so two words side by side on one line are two
+    words, whatever they spell together.
     """
     i = 0
     for j, word in enumerate(source):
@@ -407,7 +430,7 @@ def compare_words(extracted: list[str], source: list[str]) -> str | None:
         got = extracted[i]
         i += 1
         while got != word and i < len(extracted):
-            joined = _join(got, extracted[i], word)
+            joined = _continued(got, i - 1 in line_ends, extracted[i], word)
             if joined is None:
                 break
             got = joined
@@ -419,8 +442,17 @@ def compare_words(extracted: list[str], source: list[str]) -> str | None:
     return None
 
 
-def _join(head: str, tail: str, target: str) -> str | None:
+def _continued(head: str, at_line_end: bool, tail: str, target: str) -> str | None:
+    """``head`` continued by the next line's first word, when the two are one word of ``target``.
+
+    The one rule for joining: only across a line end. There a word may be broken after
+    a hyphen the typesetter added ('coopé-' + 'ration'), at its own hyphen ('Rabat-' +
+    'Salé'), or with no hyphen at all (a URL, a word longer than a line).
+    """
+    if not at_line_end:
+        return None
     for candidate in (head + tail, head[:-1] + tail if head.endswith("-") else None):
-        if candidate is not None and target.startswith(candidate):
+        # the tail may end with a hyphen of its own, added where it goes on to the line after
+        if candidate is not None and target.startswith(candidate.removesuffix("-")):
             return candidate
     return None

@@ -25,8 +25,12 @@ EXIT_CODES = "exit codes:\n" + "".join(f"{code.value:>3}  {code.meaning}\n" for 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    _route_library_warnings(args.verbose)
     try:
         return args.run(args)
+    except BrokenPipeError:  # the reader went away (list --json | head): end quietly
+        _silence_stdout()
+        return 0
     except ArchivistError as error:
         if args.verbose:
             import traceback
@@ -42,6 +46,36 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"archivist: internal error: {error!r} (run with -v for details)", file=sys.stderr)
         return ExitCode.INTERNAL
+
+
+def _route_library_warnings(verbose: bool) -> None:
+    """pypdf logs what it repairs in a damaged file; those lines carry archivist's prefix, with -v only.
+
+    Without -v the damage is reported once, in archivist's own words, by the command
+    that met it; pypdf's bare lines would only be noise around that message.
+    """
+    import logging
+
+    logger = logging.getLogger("pypdf")
+    logger.propagate = False
+    logger.handlers.clear()
+    if verbose:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("archivist: pypdf: %(message)s"))
+        logger.addHandler(handler)
+    else:
+        logger.addHandler(logging.NullHandler())
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit raises nothing more."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -216,22 +250,38 @@ def _build(args: argparse.Namespace) -> int:
         write_profile(paths.archive, args.profile)
     progress = _Progress(len(stems))
     failures: list[ArchivistError] = []
+    index_failures: list[ArchivistError] = []
     pending: list[Built] = []
     flushed = time.monotonic()
-    for outcome in build_many(paths, stems, args.profile, args.jobs):
-        if isinstance(outcome, Built):
-            pending.append(outcome)
-            progress.step(outcome.stem)
-        else:
+
+    def flush() -> None:
+        nonlocal pending, flushed
+        problems, repairs = register(paths, pending)
+        index_failures.extend(problems)
+        for repair in repairs:
             progress.clear()
-            print(f"archivist: {outcome}", file=sys.stderr)
-            failures.append(outcome)
-            progress.step(None)
-        if len(pending) >= REGISTER_BATCH or time.monotonic() - flushed > REGISTER_SECONDS:
-            register(paths, pending)
-            pending, flushed = [], time.monotonic()
-    register(paths, pending)
+            print(f"archivist: {repair}", file=sys.stderr)
+        pending, flushed = [], time.monotonic()
+
+    try:
+        for outcome in build_many(paths, stems, args.profile, args.jobs):
+            if isinstance(outcome, Built):
+                pending.append(outcome)
+                progress.step(outcome.stem)
+            else:
+                progress.clear()
+                print(f"archivist: {outcome}", file=sys.stderr)
+                failures.append(outcome)
+                progress.step(None)
+            if len(pending) >= REGISTER_BATCH or time.monotonic() - flushed > REGISTER_SECONDS:
+                flush()
+    finally:  # what was stored is registered, whatever stopped the loop
+        flush()
     progress.done(len(stems) - len(failures), total - len(stems), len(failures))
+    for problem in dict.fromkeys(str(error) for error in index_failures):
+        print(f"archivist: {problem}", file=sys.stderr)
+    if index_failures:
+        raise index_failures[0]
     if len(failures) == 1 and len(stems) == 1:
         return failures[0].exit_code
     if failures:
@@ -246,6 +296,8 @@ def _archive_pdfs(args: argparse.Namespace) -> list[Path]:
 def _check(args: argparse.Namespace) -> int:
     from .build import attachments_for, load_inputs
     from .check import check_oai_dc, check_pdf
+    from .errors import ArchiveReadError
+    from .pdfread import MAX_SIDECAR_BYTES, explain, read_pdf
 
     paths = _paths(args)
     failed = 0
@@ -254,17 +306,19 @@ def _check(args: argparse.Namespace) -> int:
         sidecar = pdf.with_suffix(".xml")
         findings: list[tuple[Path, str]] = []
         try:
+            data = read_pdf(pdf)
             article, record = load_inputs(paths, pdf.stem)
             expected = attachments_for(article, record) if args.profile.allows_attachments else ()
-            findings += [(pdf, p) for p in check_pdf(pdf.read_bytes(), article, record, args.profile,
-                                                     expected)]
-            findings += [(sidecar, p) for p in check_oai_dc(sidecar.read_bytes(), record)]
+            findings += [(pdf, p) for p in check_pdf(data, article, record, args.profile, expected)]
+            findings += [(sidecar, p) for p in check_oai_dc(read_pdf(sidecar, MAX_SIDECAR_BYTES), record)]
+        except ArchiveReadError as error:  # the file itself: special, too large, unreadable
+            findings.append((error.path or pdf, error.message + (f" ({error.hint})" if error.hint else "")))
         except ArchivistError as error:
             findings.append((pdf, f"cannot check against its inputs: {error}"))
-        except OSError as error:
-            findings.append((Path(error.filename or pdf), f"cannot read: {error.strerror}"))
+        except Exception as error:  # one damaged file never stops the others
+            findings.append((pdf, f"cannot be checked: it {explain(error)}"))
         for path, problem in findings:
-            print(f"{path}: {problem}")
+            print(f"{_shown(path)}: {_shown(problem)}")
         failed += bool(findings)
     print(f"checked {len(pdfs)} PDF(s): {len(pdfs) - failed} good, {failed} with problems",
           file=sys.stderr)
@@ -273,14 +327,22 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shown(text: object) -> str:
+    """A name or message on one printable line (see ``errors.printable``)."""
+    from .errors import printable
+
+    return printable(str(text))
+
+
 def _verify(args: argparse.Namespace) -> int:
     from .errors import FixityError
     from .manifest import MANIFEST_NAME, verify
 
     report = verify(args.archive)
     for problem in report.problems:
-        print(problem)
+        print(_shown(problem))
     print(report.summary(), file=sys.stderr)
+    _reconcile_catalog(args.archive, report)
     if report.problems:
         raise FixityError(
             f"{len(report.problems)} problem(s): the archive does not match its manifest",
@@ -289,6 +351,27 @@ def _verify(args: argparse.Namespace) -> int:
             "from a backup; remove an unexpected file or rebuild it",
         )
     return 0
+
+
+def _reconcile_catalog(archive: Path, report) -> None:
+    """The catalog follows the manifest: a divergence any earlier failure left is repaired here.
+
+    Only where a build could have run (a staging folder beside the archive): a read-only
+    copy is verified, never written.
+    """
+    from .catalog import reconcile
+    from .manifest import read_manifest
+    from .store import archive_lock, staging_dir
+
+    if report.damaged or not staging_dir(archive).is_dir():
+        return
+    try:
+        with archive_lock(archive):
+            repairs = reconcile(archive, read_manifest(archive).entries)
+    except ArchivistError as error:
+        repairs = [f"the catalog could not be brought in line with the manifest: {error}"]
+    for repair in repairs:
+        print(f"archivist: {repair}", file=sys.stderr)
 
 
 def _clean(args: argparse.Namespace) -> int:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
+from .pdfread import MAX_EMBEDDED_BYTES, MAX_EMBEDDED_FILES, MIB, PdfLimit, explain, limit_error, limit_in
+
 _MIME = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*", re.IGNORECASE)
 
 
@@ -38,15 +40,23 @@ def read_embedded(reader: PdfReader) -> tuple[list[EmbeddedFile], list[str]]:
     associated = {ref.idnum for ref in root.get("/AF", []) if isinstance(ref, IndirectObject)}
     found: list[EmbeddedFile] = []
     problems: list[str] = []
-    for entry in reader.attachment_list:
+    for number, entry in enumerate(reader.attachment_list, start=1):
+        if number > MAX_EMBEDDED_FILES:
+            raise limit_error(f"embeds more than {MAX_EMBEDDED_FILES} files",
+                              f"{MAX_EMBEDDED_FILES} embedded files per PDF")
         name = entry.name
         spec = entry.pdf_object
         where = f"embedded file {name!r}"
         try:
             data = entry.content
-        except Exception as error:  # an unreadable stream is the finding
-            problems.append(f"{where} cannot be read: {error}")
+        except Exception as error:  # an unreadable stream is the finding; a broken limit ends the reading
+            if limit_in(error) is not None:
+                raise PdfLimit(f"{where} cannot be read: it {explain(error)}") from None
+            problems.append(f"{where} cannot be read: it {explain(error)}")
             continue
+        if len(data) > MAX_EMBEDDED_BYTES:
+            raise limit_error(f"embeds a file, {name!r}, of {len(data)} bytes",
+                              f"{MAX_EMBEDDED_BYTES // MIB} MiB per embedded file")
         if "/F" not in spec or "/UF" not in spec:
             problems.append(f"{where} lacks /F or /UF in its file specification")
         elif str(spec["/UF"]) != name:

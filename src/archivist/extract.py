@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from .embedded import read_embedded
 from .errors import ArchiveReadError, UnsafePathError, WouldOverwrite
+from .pdfread import PdfLimit, bounded, explain, read_pdf
 from .store import atomic_write
 
 
@@ -24,13 +25,14 @@ def safe_name(name: str, pdf: Path) -> str:
 
 def extract(pdf: Path, folder: Path, *, force: bool = False) -> list[tuple[Path, bytes]]:
     """Write every embedded file of ``pdf`` into ``folder``; never over a different file unless forced."""
-    try:
-        reader = PdfReader(io.BytesIO(pdf.read_bytes()), strict=False)
-        files, problems = read_embedded(reader)
-    except OSError as error:
-        raise ArchiveReadError(f"cannot read: {error.strerror}", path=pdf) from None
-    except Exception as error:  # pypdf raises many kinds on a damaged file
-        raise ArchiveReadError(f"cannot be read as a PDF: {error}", path=pdf) from None
+    data = read_pdf(pdf)
+    with bounded():
+        try:
+            files, problems = read_embedded(PdfReader(io.BytesIO(data), strict=False))
+        except PdfLimit as error:
+            raise PdfLimit(error.message, path=pdf, hint=error.hint) from None
+        except Exception as error:  # pypdf raises many kinds on a damaged file
+            raise ArchiveReadError(f"cannot be read as a PDF: it {explain(error)}", path=pdf) from None
     if problems:
         raise ArchiveReadError("; ".join(problems), path=pdf, hint="the PDF is damaged; "
                                "restore it from a copy that passes 'archivist check'")

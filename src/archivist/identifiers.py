@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from .errors import RecordError
+from .inputfile import read_regular
 from .record import MAX_RECORD_BYTES, compose_record
 
 _LINE = re.compile(
@@ -44,9 +45,8 @@ class Claim:
 
 
 def _read(path: Path) -> bytes | None:
-    try:
-        with path.open("rb") as handle:
-            return handle.read(MAX_RECORD_BYTES + 1)
+    try:  # a FIFO or a link among the records is refused when its own article is built
+        return read_regular(path, MAX_RECORD_BYTES)
     except OSError:
         return None
 

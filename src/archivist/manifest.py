@@ -31,6 +31,7 @@ MANIFEST_NAME = "manifest-sha256.txt"
 BOOKKEEPING = frozenset({MANIFEST_NAME, ".gitkeep", "catalog.sqlite", "catalog.sqlite-wal",
                          "catalog.sqlite-shm", "catalog.sqlite-journal"})
 _DIGEST = re.compile(r"[0-9a-f]{64}")
+_YEAR = re.compile(r"\d{4}")
 _ENCODED = re.compile(r"%(25|0A|0D)")
 
 
@@ -131,7 +132,10 @@ def add_files(archive: Path, files: Iterable[Path]) -> None:
             if intent.relpath and target.is_file() and sha256_file(target) == intent.sha256:
                 entries[intent.relpath] = intent.sha256
         for path in files:
-            entries[_relpath(archive, path)] = sha256_file(path)
+            try:
+                entries[_relpath(archive, path)] = sha256_file(path)
+            except FileNotFoundError:  # removed since it was stored (make clean): nothing to list
+                entries.pop(_relpath(archive, path), None)
         if entries != manifest.entries:
             archive_write(archive, archive / MANIFEST_NAME, _render(entries), journal=False)
         for intent in settled:
@@ -196,6 +200,8 @@ def verify(archive: Path) -> Report:
         if kind == "missing":
             report.missing.append(f"{shown}: missing; the manifest lists it "
                                   f"(line {manifest.lines[relpath]})")
+        elif kind == "unreadable":
+            report.altered.append(f"{shown}: cannot be read ({digest}), so its fixity is unknown")
         elif kind == "altered":
             report.altered.append(f"{shown}: altered; its SHA-256 is {digest}, the manifest "
                                   f"says {manifest.entries[relpath]}")
@@ -214,7 +220,11 @@ def _files(archive: Path) -> tuple[set[str], list[str]]:
             relpath = path.relative_to(archive).as_posix()
             if path.is_symlink():
                 odd.append(f"{path}: unexpected; a symbolic link, and the archive holds only files")
-            elif name in dirs or relpath in BOOKKEEPING:
+            elif name in dirs:
+                if "/" in relpath or not _YEAR.fullmatch(name):
+                    odd.append(f"{path}: unexpected; a folder, and the archive holds only year "
+                               "folders (YYYY) of documents")
+            elif relpath in BOOKKEEPING:
                 continue
             elif path.is_file():
                 found.add(relpath)
@@ -234,7 +244,11 @@ def _disagreements(archive: Path, manifest: Manifest, on_disk: set[str],
             if relpath in manifest.entries:
                 found[relpath] = ("missing", "")
             continue
-        digest = sha256_file(archive / relpath)
+        try:
+            digest = sha256_file(archive / relpath)
+        except OSError as error:  # unreadable (permissions, an I/O error): reported, never a crash
+            found[relpath] = ("unreadable", error.strerror or str(error))
+            continue
         if digest in allowed:
             continue
         if relpath not in manifest.entries:

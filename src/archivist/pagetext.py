@@ -13,6 +13,8 @@ import re
 from pypdf import PageObject
 from pypdf.generic import DictionaryObject
 
+from .pdfread import MAX_TO_UNICODE_CODES, ContentBudget, limit_error
+
 _CONTENT_TOKEN = re.compile(
     rb"\((?:\\.|[^\\()])*\)"  # literal string (parentheses inside are escaped)
     rb"|<[0-9A-Fa-f\s]*>"  # hex string
@@ -32,8 +34,12 @@ _UNESCAPED = {  # every escape a literal string can hold (PDF 32000-1, 7.3.4.2) 
 _NEW_LINE = {b"T*", b"'", b'"', b"Td", b"TD", b"Tm", b"ET"}
 
 
-def page_text(page: PageObject) -> str:
-    """The page's text, a line per text line, decoded through ToUnicode."""
+def page_text(page: PageObject, budget: ContentBudget | None = None) -> str:
+    """The page's text, a line per text line, decoded through ToUnicode.
+
+    ``budget`` bounds the content read over all the pages of one PDF: a crafted file may
+    give a thousand pages one huge content stream.
+    """
     fonts = page.get("/Resources", {}).get("/Font", {})
     maps: dict[str, dict[int, str]] = {}
     font: dict[int, str] = {}
@@ -41,7 +47,9 @@ def page_text(page: PageObject) -> str:
     line: list[str] = []
     operands: list[bytes] = []
     contents = page.get_contents()
-    for token in _CONTENT_TOKEN.findall(b"" if contents is None else contents.get_data()):
+    content = b"" if contents is None else contents.get_data()
+    (budget or ContentBudget()).spend(len(content))
+    for token in _CONTENT_TOKEN.findall(content):
         if token[:1] in b"(<[]/-+.0123456789" and not token[:1].isalpha():
             operands.append(token)
             continue
@@ -71,7 +79,7 @@ def _show_text(operands: list[bytes], font: dict[int, str]) -> str:
         if operand[:1] == b"(":
             raw = _unescape(operand[1:-1])
         elif operand[:1] == b"<":
-            raw = bytes.fromhex(re.sub(rb"\s", b"", operand[1:-1]).decode())
+            raw = _hex(operand[1:-1])
         else:
             if operand[:1] not in b"[]" and float(operand) < -200:
                 text.append(" ")
@@ -87,6 +95,17 @@ def _unescape(literal: bytes) -> bytes:
     return b"".join(parts)
 
 
+def _hex(digits: bytes) -> bytes:
+    """A hex string's bytes; an odd final digit is followed by 0, as PDF 32000-1 (7.3.4.3) says."""
+    digits = re.sub(rb"\s", b"", digits)
+    return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode("ascii"))
+
+
+def _utf16(digits: bytes) -> str:
+    """A ToUnicode target; a broken UTF-16 sequence reads as U+FFFD, and the text comparison says so."""
+    return _hex(digits).decode("utf-16-be", errors="replace")
+
+
 def _to_unicode(font: DictionaryObject) -> dict[int, str]:
     """One-byte codes to text, from the bfchar and bfrange entries of the font's ToUnicode CMap."""
     stream = font.get("/ToUnicode")
@@ -96,17 +115,20 @@ def _to_unicode(font: DictionaryObject) -> dict[int, str]:
     mapping: dict[int, str] = {}
     for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
         for code, target in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block):
-            mapping[int(code, 16)] = bytes.fromhex(target.decode()).decode("utf-16-be")
+            mapping[int(code, 16)] = _utf16(target)
     for block in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.S):
         for low, high, target in re.findall(
                 rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f]*>|\[[^\]]*\])", block):
             codes = range(int(low, 16), int(high, 16) + 1)
+            if len(codes) > MAX_TO_UNICODE_CODES:
+                raise limit_error(f"has a ToUnicode range of {len(codes)} codes",
+                                  f"{MAX_TO_UNICODE_CODES} codes per range")
             if target.startswith(b"["):
                 targets = re.findall(rb"<([0-9A-Fa-f]*)>", target)
                 for code, each in zip(codes, targets, strict=False):
-                    mapping[code] = bytes.fromhex(each.decode()).decode("utf-16-be")
+                    mapping[code] = _utf16(each)
             else:
-                first = bytes.fromhex(target[1:-1].decode()).decode("utf-16-be")
+                first = _utf16(target[1:-1]) or "\ufffd"
                 for offset, code in enumerate(codes):
-                    mapping[code] = first[:-1] + chr(ord(first[-1]) + offset)
+                    mapping[code] = first[:-1] + chr(min(ord(first[-1]) + offset, 0x10FFFF))
     return mapping

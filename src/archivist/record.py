@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import yaml
 
 from .dublincore import BY_NAME, ELEMENTS, REQUIRED, Bag, LangAlt, Seq, Text, Value
 from .errors import RecordError, UnsafePathError
+from .inputfile import NotARegularFile, read_regular
 from .w3cdate import check_w3c_date, dates_agree
 
 MAX_RECORD_BYTES = 1 << 20
@@ -78,8 +80,11 @@ class Record:
 
 def read_record(path: Path, article_date: str | None = None) -> Record:
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_RECORD_BYTES + 1)  # a larger file is refused unread
+        raw = read_regular(path, MAX_RECORD_BYTES)  # a larger file is refused unread
+    except NotARegularFile as error:
+        raise RecordError(f"the record is {error.kind}, not a regular file", path=path,
+                          hint="keep the record in a plain file there: links, folders, pipes "
+                          "and devices are refused") from None
     except FileNotFoundError:
         raise RecordError(
             "Dublin Core record not found", path=path,
@@ -273,6 +278,35 @@ def _check_language(tag: str, path: Path, line: int, where: str) -> None:
                           line=line, hint="use a tag such as 'fr', 'en-GB' or 'pt-BR'")
 
 
+def _visible(char: str) -> bool:
+    return not char.isspace() and unicodedata.category(char) not in ("Cf", "Zs", "Zl", "Zp")
+
+
+def _check_printed_name(identifier: str, path: Path, line: int) -> None:
+    """The identifier is printed in every page's footer and read back letter for letter.
+
+    So it is one line, without spaces at either end, and with single plain spaces at
+    most between its parts: a line break, a tab, a no-break or other Unicode space, or
+    a run of spaces cannot be read back from a page as it was written.
+    """
+    problem = None
+    if identifier != identifier.strip():
+        problem = "starts or ends with a space"
+    elif "  " in identifier:
+        problem = "holds two spaces in a row"
+    else:
+        odd = next((char for char in identifier if char.isspace() and char != " "), None)
+        if odd is not None:
+            name = unicodedata.name(odd, "a line break" if odd in "\n\r\x85\u2028\u2029" else "")
+            problem = f"holds U+{ord(odd):04X} {name}".rstrip()
+        elif not any(_visible(char) for char in identifier):
+            problem = "has no visible character"
+    if problem:
+        raise RecordError(f"'identifier' {identifier!r} {problem}", path=path, line=line,
+                          hint="it is printed in every page's footer: write it on one line with "
+                          "single plain spaces at most, e.g. 'urn:archivist:2021-07-some-slug'")
+
+
 def _validate(values: dict[str, Value], lines: dict[str, int], path: Path,
               article_date: str | None) -> None:
     languages = [text for _, text in values["language"]]
@@ -301,6 +335,12 @@ def _validate(values: dict[str, Value], lines: dict[str, int], path: Path,
             path=path, line=lines["identifier"],
             hint="use a URN or URI, e.g. 'urn:archivist:2021-07-some-slug'",
         )
+    if identifier is not None:
+        _check_printed_name(identifier, path, lines["identifier"])
+    for _, text in values["title"]:
+        if not any(_visible(char) for char in text):
+            raise RecordError("'title' has no visible character", path=path, line=lines["title"],
+                              hint="write the title: it is printed at the top of page 1")
     media_type = next((text for _, text in values.get("format", ())), None)
     if media_type is not None and not _MIME.fullmatch(media_type):
         raise RecordError(f"'format' {media_type!r} is not a MIME type", path=path,

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import StorageError, UnsafePathError
+from .w3cdate import check_w3c_date
 
 # A stem starts with the article's date so that listings sort chronologically.
 STEM = re.compile(r"(?P<date>\d{4}(?:-\d{2}){0,2})(?:-[A-Za-z0-9][A-Za-z0-9._-]*)?")
@@ -50,10 +51,17 @@ def check_stem(stem: str, where: Path | None = None) -> str:
     if "\0" in stem or "/" in stem or "\\" in stem or stem.startswith(".") or ".." in stem:
         raise UnsafePathError(f"the name {stem!r} could write outside the archive", path=where,
                               hint="name articles like 2021-07-some-slug.txt")
-    if not STEM.fullmatch(stem):
+    match = STEM.fullmatch(stem)
+    if not match:
         raise UnsafePathError(
             f"the name {stem!r} does not start with the article's date", path=where,
             hint="rename the article and its record to e.g. 2021-07-some-slug.txt / .yaml",
+        )
+    problem = check_w3c_date(match["date"])
+    if problem:
+        raise UnsafePathError(
+            f"the name {stem!r} starts with {match['date']!r}, a date that {problem}", path=where,
+            hint="rename the article and its record to start with the article's real date",
         )
     return stem
 
