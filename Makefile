@@ -11,7 +11,7 @@ MAKEFLAGS += --no-builtin-rules
 SEEDS    ?= seeds
 METADATA ?= metadata
 ARCHIVE  ?= archive
-PROFILE  ?= 2u
+PROFILE  ?= 2a+ua1
 JOBS     ?= $(shell nproc 2>/dev/null || echo 1)
 PYTHON   ?= python3
 

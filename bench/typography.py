@@ -226,8 +226,8 @@ def main(argv: list[str] | None = None) -> int:
                            pitch=geometry["pitch"], paragraph_gap=geometry["gap"])
     for seed, meta in peers.corpus_jobs(corpus):
         article = peers.load_article(seed, meta)
-        pdf = engine.compiler.compile(peers.typst_source(article, geometry=shape).encode("utf-8"), format="pdf",
-                                      pdf_standards="a-2u", timestamp=peers.TIMESTAMP)
+        source = peers.typst_source(article, geometry=shape).encode("utf-8")
+        pdf = engine.compiler.compile(source, format="pdf", pdf_standards="a-2u", timestamp=peers.TIMESTAMP)
         (typst_dir / f"{seed.stem}.pdf").write_bytes(pdf)
 
     from fontTools.ttLib import TTFont

@@ -21,9 +21,9 @@ from archivist.article import parse_article
 from archivist.build import render
 from archivist.check import check_pdf
 from archivist.errors import RecordError
+from archivist.linebreak import break_lines
 from archivist.profile import DEFAULT_PROFILE
 from archivist.record import parse_record
-from archivist.typeset import PIECE_CHARS, _pieces
 
 ARTICLE_PATH = Path("seeds/2021-07-property.txt")
 RECORD_PATH = Path("metadata/2021-07-property.yaml")
@@ -136,12 +136,24 @@ def test_what_xml_cannot_carry_is_refused_clearly(value: str, bad: str, where: i
 
 
 @settings(max_examples=300, deadline=None)
-@given(words=st.lists(st.text(st.characters(codec="utf-8", exclude_characters=" \n"), min_size=1,
-                              max_size=3000), min_size=1, max_size=60))
-def test_long_paragraphs_are_cut_between_words_only(words: list[str]) -> None:
+@given(words=st.lists(st.text(st.sampled_from([*"abcdefghéèçœ-/’\u00a0", "W"]), min_size=1, max_size=80),
+                      min_size=1, max_size=60),
+       hyphenate=st.booleans())
+def test_lines_give_back_the_paragraph_and_fit_the_measure(words: list[str], hyphenate: bool) -> None:
+    """The invariant every line breaker behind ``break_lines`` keeps: the lines' texts, joined
+    with nothing where ``joined`` and a space elsewhere, are the paragraph; no line is wider
+    than the measure unless it holds a single character."""
+    import pyphen
+
+    name = fonts.register()["regular"]
     text = " ".join(words)
-    pieces = _pieces(text)
-    assert " ".join(pieces) == text
-    assert all(pieces)
-    for piece in pieces:
-        assert len(piece) <= PIECE_CHARS or " " not in piece[PIECE_CHARS // 2:]
+    positions = pyphen.Pyphen(lang="fr").positions if hyphenate else None
+    lines = break_lines(text, measure=200, font_name=name, size=12, hyphenate=positions)
+    assert "".join(line.text + ("" if line.joined else " ") for line in lines)[:-1] == text
+    for line in lines[:-1]:
+        # a justified line may be wider at natural spacing: its spaces shrink to fit
+        assert line.natural_width <= 200 + 1e-6 or len(line.text.strip()) <= 1 or line.justify, line
+        assert line.spaces == line.text.count(" ")
+        assert not line.hyphenated or line.joined
+    # the last line is set at its natural width, unless it is full and its spaces shrink
+    assert (not lines[-1].justify or lines[-1].natural_width > 200) and not lines[-1].joined

@@ -59,7 +59,7 @@ def test_unreadable_file_raises(verapdf: str, tmp_path: Path) -> None:
 
 def test_arguments_checked_before_starting_java(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
-        run_verapdf([tmp_path / "x.pdf"], flavour="4")
+        run_verapdf([tmp_path / "x.pdf"], flavour="4x")
     with pytest.raises(FileNotFoundError):
         run_verapdf([tmp_path / "missing.pdf"])
     assert run_verapdf([]) == []

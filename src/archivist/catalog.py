@@ -43,6 +43,7 @@ BUSY_TIMEOUT = 60.0  # seconds a writer waits for another before giving up
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 PDFAID = "http://www.aiim.org/pdfa/ns/id/"
+PDFUAID = "http://www.aiim.org/pdfua/ns/id/"
 
 _SCHEMA = ("""
 CREATE TABLE documents (
@@ -347,7 +348,9 @@ def read_document(archive: Path, pdf: Path) -> Document:
             language = xmp[(DC_NAMESPACE, "language")][0][1]
             title = _lang_alt(xmp[(DC_NAMESPACE, "title")])
             date = xmp[(DC_NAMESPACE, "date")][0][1]
-            profile = Profile.parse(xmp[(PDFAID, "part")][0][1] + xmp[(PDFAID, "conformance")][0][1])
+            ua = xmp.get((PDFUAID, "part"))
+            level = xmp.get((PDFAID, "conformance"), [("", "")])[0][1]
+            profile = Profile.parse(xmp[(PDFAID, "part")][0][1] + level + (f"+ua{ua[0][1]}" if ua else ""))
             body = _body(reader, title, language)
             pages = len(reader.pages)
     except PdfLimit as error:
@@ -418,7 +421,16 @@ def body_from_pages(reader: PdfReader, title: str, language: str) -> str:
                 seen += len("".join(page_lines.pop(0).split()))
             page_lines = page_lines[1:]
         lines += page_lines
+    if any(line.endswith((" ", SOFT_HYPHEN)) for line in lines):
+        return " ".join(_join_lines(lines).split())
     return " ".join(dehyphenate(lines, language))
+
+
+def _join_lines(lines: list[str]) -> str:
+    """Lines as a tagged file draws them: a line that ends between words ends with its space,
+    one hyphenated by the typesetter with a soft hyphen (ISO 32000-1, 14.8.2.2.3), and one
+    cut inside a word (after its own hyphen, a slash) with neither."""
+    return "".join(line[:-1] if line.endswith(SOFT_HYPHEN) else line for line in lines)
 
 
 def dehyphenate(lines: list[str], language: str) -> list[str]:
@@ -443,6 +455,7 @@ def dehyphenate(lines: list[str], language: str) -> list[str]:
     return words
 
 
+SOFT_HYPHEN = "\u00ad"
 _LEADING = "'\"([{¿‘‚“„«"
 _TRAILING = "]'\")}?!.,;:’‛”‟»"
 

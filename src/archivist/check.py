@@ -10,21 +10,18 @@ import io
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
-from datetime import date as date_type
 
-import babel
-import babel.dates
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from .article import Article
 from .dublincore import DATE, DC_NAMESPACE, DOCINFO, ELEMENTS, NAMESPACES, ONLY_ITEM, TEXT, LangAlt, Value
 from .embedded import EmbeddedFile, read_embedded
-from .pagetext import page_text
+from .pagetext import FOOTER, IGNORABLE, page_text
 from .pdfread import MAX_DEPTH, ContentBudget, bounded, explain, limit_error
 from .profile import Profile
 from .record import Record
-from .w3cdate import date_parts
+from .structure_check import check_structure, expected_dateline
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
@@ -32,14 +29,7 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 FORBIDDEN_KEYS = {"/JS", "/JavaScript", "/AA", "/OpenAction", "/Encrypt"}
 FORBIDDEN_ACTIONS = {"/Launch", "/URI", "/GoToR", "/GoToE", "/SubmitForm", "/ImportData",
                      "/JavaScript", "/ResetForm", "/Sound", "/Movie", "/Rendition"}
-# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt), as a deletion table.
-_IGNORABLE = dict.fromkeys([
-    0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, *range(0x180B, 0x1810),
-    *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0x3164,
-    *range(0xFE00, 0xFE10), 0xFEFF, 0xFFA0, *range(0xFFF0, 0xFFF9), *range(0x1BCA0, 0x1BCA4),
-    *range(0x1D173, 0x1D17B), *range(0xE0000, 0xE1000),
-])
-_FOOTER = re.compile(r"(?P<label>.*\S)\s+·\s+page (?P<page>\d+) / (?P<total>\d+)")
+
 
 
 def check_pdf(data: bytes, article: Article, record: Record, profile: Profile,
@@ -62,12 +52,13 @@ def check_pdf(data: bytes, article: Article, record: Record, profile: Profile,
         try:
             problems += _check_claim(xmp, profile)
             problems += _check_dublin_core(xmp, record)
-            problems += _check_info(reader, xmp)
+            problems += _check_info(reader, xmp) if profile.part != 4 else _check_no_info(reader)
             objects = _reachable(reader)
             problems += _check_fonts(objects)
             problems += _check_forbidden(objects, reader)
             problems += _check_attachments(objects, reader, profile, attachments)
             problems += _check_output_intent(reader)
+            problems += check_structure(reader, article, record)
             problems += _check_text(reader, article, record)
         except Exception as error:  # the file is damaged past the point where it can be compared
             problems.append(f"cannot be checked: it {explain(error)}")
@@ -104,11 +95,22 @@ def _simple(xmp: ET.Element, prefix: str, name: str) -> str | None:
 
 
 def _check_claim(xmp: ET.Element, profile: Profile) -> list[str]:
+    """pdfaid and pdfuaid say what the profile is; ISO 19005-4 dates its part with rev 2020."""
     part = _simple(xmp, "pdfaid", "part")
     conformance = _simple(xmp, "pdfaid", "conformance")
-    if (part, conformance) != (str(profile.part), profile.conformance):
-        return [f"claims PDF/A part {part} conformance {conformance}, expected {profile.title}"]
-    return []
+    problems = []
+    if (part, conformance or "") != (str(profile.part), profile.conformance):
+        problems.append(f"claims PDF/A part {part} conformance {conformance}, expected {profile.title}")
+    revision = _simple(xmp, "pdfaid", "rev")
+    if revision != ("2020" if profile.part == 4 else None):
+        problems.append(f"claims pdfaid:rev {revision}, expected {profile.title}")
+    ua_part = _simple(xmp, "pdfuaid", "part")
+    if ua_part != (str(profile.ua) if profile.ua else None):
+        problems.append(f"claims PDF/UA part {ua_part}, expected {profile.title}")
+    ua_revision = _simple(xmp, "pdfuaid", "rev")
+    if ua_revision != ("2024" if profile.ua == 2 else None):
+        problems.append(f"claims pdfuaid:rev {ua_revision}, expected {profile.title}")
+    return problems
 
 
 def _read_dc(found: ET.Element) -> tuple[str | None, list[tuple[str | None, str]]]:
@@ -230,6 +232,11 @@ def _check_info(reader: PdfReader, xmp: ET.Element) -> list[str]:
     return problems
 
 
+def _check_no_info(reader: PdfReader) -> list[str]:
+    """PDF/A-4 keeps its metadata in XMP alone (ISO 19005-4, 6.1.3)."""
+    return ["PDF/A-4 file has an Info dictionary"] if "/Info" in reader.trailer else []
+
+
 def _pdf_instant(text: str) -> datetime:
     match = re.fullmatch(r"D:(\d{14})(?:(Z)|([+-])(\d{2})'(\d{2})'?)?(?:00'00'?)?", text)
     if not match:
@@ -346,14 +353,14 @@ def _check_text(reader: PdfReader, article: Article, record: Record) -> list[str
     show them back; they are taken out on both sides.
     """
     budget = ContentBudget()
-    pages = [page_text(page, budget).translate(_IGNORABLE) for page in reader.pages]
+    pages = [page_text(page, budget).translate(IGNORABLE) for page in reader.pages]
     total = len(pages)
-    label = (record.identifier or article.path.stem).translate(_IGNORABLE)
+    label = (record.identifier or article.path.stem).translate(IGNORABLE)
     problems = []
     body_lines: list[str] = []
     for number, text in enumerate(pages, start=1):
         lines = [line for line in text.splitlines() if line.strip()]
-        footer = _FOOTER.fullmatch(lines.pop().strip()) if lines else None
+        footer = FOOTER.fullmatch(lines.pop().strip()) if lines else None
         if not footer or (footer["label"], int(footer["page"]), int(footer["total"])) != (
                 label, number, total):
             problems.append(f"page {number}: footer does not read '{label} · page {number} / {total}'")
@@ -362,7 +369,7 @@ def _check_text(reader: PdfReader, article: Article, record: Record) -> list[str
     # alone, so that a body starting with a number ("12 personnes...") is never taken for a day.
     # A title word longer than a line is split over lines, as a body word is.
     lines = [line.split() for line in body_lines]
-    title = record.title.translate(_IGNORABLE).split()
+    title = record.title.translate(IGNORABLE).split()
     taken = next((n for n in range(len(lines) + 1) if compare_words(*_flatten(lines[:n]), title) is None),
                  None)
     if taken is None:
@@ -374,35 +381,11 @@ def _check_text(reader: PdfReader, article: Article, record: Record) -> list[str
     if shown != expected.split():
         problems.append(f"page 1 shows {' '.join(shown)!r} after the title where the date "
                         f"{record.date!r} in {record.language!r} reads {expected!r}")
-    visible = [word for word in (w.translate(_IGNORABLE) for w in article.words) if word]
+    visible = [word for word in (w.translate(IGNORABLE) for w in article.words) if word]
     mismatch = compare_words(words, line_ends, visible)
     if mismatch:
         problems.append("page text differs from the article: " + mismatch)
     return problems
-
-
-def expected_dateline(date: str, language: str) -> str:
-    """What CLDR (through Babel) says the dateline reads: 'juillet 2021', '16. Juli 2021', '2018'.
-
-    Worked out here from Babel alone, never from the writer. A year designator after the year
-    ('2017 г.') is not part of a dateline; a language CLDR does not know reads the ISO date.
-    """
-    parts = date_parts(date)
-    if len(parts) == 1:
-        return str(parts[0])
-    locale = None
-    for tag in (language, language.split("-")[0]):
-        try:
-            locale = babel.Locale.parse(tag, sep="-")
-            break
-        except (ValueError, babel.UnknownLocaleError):
-            continue
-    if locale is None:
-        return date[:10]
-    day = date_type(parts[0], parts[1], parts[2] if len(parts) > 2 else 1)
-    text = (babel.dates.format_skeleton("yMMMM", day, locale=locale) if len(parts) == 2
-            else babel.dates.format_date(day, "long", locale=locale))
-    return re.sub(r"(\d{4})\s+\w+\.$", r"\1", text)
 
 
 def _flatten(lines: list[list[str]]) -> tuple[list[str], frozenset[int]]:

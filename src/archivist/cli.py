@@ -246,7 +246,9 @@ def _build(args: argparse.Namespace) -> int:
     total = len(stems) if args.total is None else args.total
     if total < len(stems):
         raise ArchivistError(f"--total {total} is less than the {len(stems)} articles to build")
-    if read_profile(paths.archive) is None:  # the first build makes the folder an archive
+    # The first build makes the folder an archive; a build in another profile (a new default,
+    # or PROFILE= changed: make then rebuilds every PDF) records the profile it now holds.
+    if read_profile(paths.archive) != args.profile:
         write_profile(paths.archive, args.profile)
     progress = _Progress(len(stems))
     failures: list[ArchivistError] = []
@@ -397,18 +399,20 @@ def _validate(args: argparse.Namespace) -> int:
     if not pdfs:
         print("no PDF to validate", file=sys.stderr)
         return 0
+    # A combined claim (PDF/A-2a + PDF/UA-1) must pass each standard's profile: one run each.
     try:
-        reports = run_verapdf(pdfs, args.profile.name)
+        reports = [report for flavour in args.profile.flavours for report in run_verapdf(pdfs, flavour)]
     except VeraPDFUnavailable as error:
         raise ToolMissing(str(error)) from None
-    failed = 0
+    failed = set()
     for report in reports:
         print(f"{'PASS' if report.compliant else 'FAIL'} {report.path} {report.flavour}")
         for rule in report.failures:
             print(f"  {rule.rule_id}: {rule.description} ({rule.failed_checks} failed checks)")
-        failed += not report.compliant
+        if not report.compliant:
+            failed.add(report.path)
     if failed:
-        raise ValidationFailed(f"{failed} of {len(reports)} PDF(s) failed veraPDF")
+        raise ValidationFailed(f"{len(failed)} of {len(pdfs)} PDF(s) failed veraPDF")
     return 0
 
 

@@ -20,6 +20,9 @@ NAMESPACES = {
     "pdf": "http://ns.adobe.com/pdf/1.3/",
     "xmpMM": "http://ns.adobe.com/xap/1.0/mm/",
     "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
+    "pdfuaid": "http://www.aiim.org/pdfua/ns/id/",  # a PDF/UA claim
+    "pdfd": "http://pdfa.org/declarations/",  # the Well-Tagged PDF declaration
+    "pdfaExtension": "http://www.aiim.org/pdfa/ns/extension/",
 }
 
 

@@ -40,7 +40,7 @@ class ExitCode(IntEnum):
     UNSAFE_PATH = 6, "a name that would write outside the archive, or does not start with a date"
     STORAGE = 7, "the archive cannot be written (disk full, permission denied)"
     CHECK = 8, "archivist check found a PDF that does not match its inputs"
-    VALIDATION = 9, "veraPDF found failed PDF/A rules"
+    VALIDATION = 9, "veraPDF found failed rules of a standard the profile claims (PDF/A, PDF/UA, WTPDF)"
     FIXITY = 10, "the archive's files do not match its fixity manifest"
     TOOL_MISSING = 11, "a required tool (Java, Maven, veraPDF) is missing"
     BATCH = 12, "some articles of a batch failed (each is reported above)"
@@ -136,7 +136,7 @@ class CheckFailed(ArchivistError):
 
 
 class ValidationFailed(ArchivistError):
-    """veraPDF found failed PDF/A rules."""
+    """veraPDF found failed rules of a standard the profile claims."""
 
     exit_code = ExitCode.VALIDATION
 

@@ -15,6 +15,15 @@ from pypdf.generic import DictionaryObject
 
 from .pdfread import MAX_TO_UNICODE_CODES, ContentBudget, limit_error
 
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt), as a deletion table.
+IGNORABLE = dict.fromkeys([
+    0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, *range(0x180B, 0x1810),
+    *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0x3164,
+    *range(0xFE00, 0xFE10), 0xFEFF, 0xFFA0, *range(0xFFF0, 0xFFF9), *range(0x1BCA0, 0x1BCA4),
+    *range(0x1D173, 0x1D17B), *range(0xE0000, 0xE1000),
+])
+# A running footer: "identifier · page N / M".
+FOOTER = re.compile(r"(?P<label>.*\S)\s+·\s+page (?P<page>\d+) / (?P<total>\d+)")
 _CONTENT_TOKEN = re.compile(
     rb"\((?:\\.|[^\\()])*\)"  # literal string (parentheses inside are escaped)
     rb"|<[0-9A-Fa-f\s]*>"  # hex string

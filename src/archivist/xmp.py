@@ -10,6 +10,11 @@ from .dublincore import ELEMENTS, NAMESPACES, Item, LangAlt, Value
 from .profile import Profile
 from .record import Record
 
+PDFA_SCHEMA = "http://www.aiim.org/pdfa/ns/schema#"
+PDFA_PROPERTY = "http://www.aiim.org/pdfa/ns/property#"
+WTPDF_ACCESSIBILITY = "http://pdfa.org/declarations/wtpdf#accessibility1.0"
+PDFUA_REVISION = {2: "2024"}
+PDFA_REVISION = {4: "2020"}
 PACKET_HEAD = '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
 PACKET_TAIL = '<?xpacket end="w"?>'
 
@@ -83,21 +88,64 @@ def build_xmp(record: Record, profile: Profile, provenance: Provenance) -> bytes
         f"<xmpMM:DocumentID>{_text(provenance.document_id)}</xmpMM:DocumentID>",
         f"<xmpMM:InstanceID>{_text(provenance.instance_id)}</xmpMM:InstanceID>",
     ]
-    pdfaid = [
-        f"<pdfaid:part>{profile.part}</pdfaid:part>",
-        f"<pdfaid:conformance>{profile.conformance}</pdfaid:conformance>",
-    ]
+    pdfaid = [f"<pdfaid:part>{profile.part}</pdfaid:part>"]
+    if profile.conformance:
+        pdfaid.append(f"<pdfaid:conformance>{profile.conformance}</pdfaid:conformance>")
+    if profile.part in PDFA_REVISION:
+        pdfaid.append(f"<pdfaid:rev>{PDFA_REVISION[profile.part]}</pdfaid:rev>")
     blocks = {"pdfaid": pdfaid, "dc": dc, "xmp": xmp, "pdf": pdf, "xmpMM": mm}
-    descriptions = "".join(
-        f'<rdf:Description rdf:about="" xmlns:{prefix}="{NAMESPACES[prefix]}">\n  '
-        + "\n  ".join(lines)
-        + "\n </rdf:Description>\n "
-        for prefix, lines in blocks.items()
-    )
+    blocks.update(_accessibility(profile))
+    # One Description declaring every namespace used, no indentation: the packet is stored
+    # unfiltered (PDF/A-1, 6.7.2), so each byte of it is a byte of every file.
+    declarations = "".join(f' xmlns:{prefix}="{NAMESPACES[prefix]}"{_EXTRA_NS.get(prefix, "")}'
+                           for prefix in blocks)
     body = (
-        '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
-        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n '
-        + descriptions
-        + "</rdf:RDF>\n</x:xmpmeta>\n"
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+        f'<rdf:Description rdf:about=""{declarations}>\n'
+        + "".join(line for lines in blocks.values() for line in lines)
+        + "\n</rdf:Description></rdf:RDF></x:xmpmeta>\n"
     )
     return (PACKET_HEAD + body + PACKET_TAIL).encode("utf-8")
+
+
+_EXTRA_NS = {"pdfaExtension": f' xmlns:pdfaSchema="{PDFA_SCHEMA}" xmlns:pdfaProperty="{PDFA_PROPERTY}"'}
+
+
+def _accessibility(profile: Profile) -> dict[str, list[str]]:
+    """The PDF/UA claim, the WTPDF declaration beside PDF/UA-2, and the extension schemas
+    PDF/A parts 1-3 require for any schema outside their predefined list."""
+    if not profile.ua:
+        return {}
+    blocks = {"pdfuaid": [f"<pdfuaid:part>{profile.ua}</pdfuaid:part>"]}
+    if profile.ua in PDFUA_REVISION:
+        blocks["pdfuaid"].append(f"<pdfuaid:rev>{PDFUA_REVISION[profile.ua]}</pdfuaid:rev>")
+    schemas = [("PDF/UA identification", "pdfuaid",
+                [("part", "Integer", "ISO 14289 part")]
+                + ([("rev", "Integer", "ISO 14289 revision year")] if profile.ua in PDFUA_REVISION
+                   else []))]
+    if profile.ua == 2:
+        blocks["pdfd"] = [
+            '<pdfd:declarations><rdf:Bag><rdf:li rdf:parseType="Resource">'
+            f"<pdfd:conformsTo>{WTPDF_ACCESSIBILITY}</pdfd:conformsTo>"
+            "</rdf:li></rdf:Bag></pdfd:declarations>"
+        ]
+    if profile.needs_extension_schemas:
+        items = "".join(
+            '<rdf:li rdf:parseType="Resource">'
+            f"<pdfaSchema:schema>{name}</pdfaSchema:schema>"
+            f"<pdfaSchema:namespaceURI>{NAMESPACES[prefix]}</pdfaSchema:namespaceURI>"
+            f"<pdfaSchema:prefix>{prefix}</pdfaSchema:prefix>"
+            "<pdfaSchema:property><rdf:Seq>"
+            + "".join('<rdf:li rdf:parseType="Resource">'
+                      f"<pdfaProperty:name>{prop}</pdfaProperty:name>"
+                      f"<pdfaProperty:valueType>{kind}</pdfaProperty:valueType>"
+                      "<pdfaProperty:category>internal</pdfaProperty:category>"
+                      f"<pdfaProperty:description>{about}</pdfaProperty:description>"
+                      "</rdf:li>" for prop, kind, about in properties)
+            + "</rdf:Seq></pdfaSchema:property></rdf:li>"
+            for name, prefix, properties in schemas
+        )
+        blocks["pdfaExtension"] = [
+            f"<pdfaExtension:schemas><rdf:Bag>{items}</rdf:Bag></pdfaExtension:schemas>"]
+    return blocks
