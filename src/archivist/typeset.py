@@ -9,6 +9,7 @@ tree itself is written by ``pdfa`` from the ``Element`` list returned here.
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -206,7 +207,6 @@ def _draw_chunk(canvas: Canvas, block: _Block, chunk: _Chunk, names: dict[str, s
     unseen, so that a reader of the text finds the words of two lines or paragraphs apart; only
     a line cut inside a word, with no hyphen added, ends with neither."""
     style = block.style
-    font = pdfmetrics.getFont(names[style.face])
     state: dict = {"subset": None}
     gray = f"{style.gray:g}"
     ops = ["BT", f"{style.leading:g} TL", f"{MARGIN_X:.2f} {chunk.top - style.size:.2f} Td"]
@@ -216,11 +216,29 @@ def _draw_chunk(canvas: Canvas, block: _Block, chunk: _Chunk, names: dict[str, s
         line = block.lines[number]
         stretch = (MEASURE - line.natural_width) / line.spaces if line.justify and line.spaces else 0.0
         ending = SOFT_HYPHEN if line.hyphenated else "" if line.joined else " "
-        ops += _show(canvas, font, style.size, line.text + ending, stretch, state)
+        ops += _show_face(canvas, names, style.face, style.size, line.text + ending, stretch, state)
         if number < chunk.first + chunk.count - 1:
             ops.append("T*")
     ops.append("ET")
     return ops
+
+
+def _show_face(canvas: Canvas, names: dict[str, str], face: str, size: float, chars: str, stretch: float,
+               state: dict) -> list[str]:
+    """``_show`` in a face; the lining face draws only the figures, the regular face the rest.
+
+    The two faces differ only in their figures, so each keeps to the glyphs it alone has: the
+    lining subset holds ten glyphs at most, not a second copy of the title's letters."""
+    if face != "lining":
+        return _show(canvas, pdfmetrics.getFont(names[face]), size, chars, stretch, state)
+    ops: list[str] = []
+    for run in _FIGURE_RUNS.findall(chars):
+        font = pdfmetrics.getFont(names["lining" if run[0].isdigit() else "regular"])
+        ops += _show(canvas, font, size, run, stretch, state)
+    return ops
+
+
+_FIGURE_RUNS = re.compile(r"\d+|\D+")
 
 
 def _show(canvas: Canvas, font, size: float, chars: str, stretch: float, state: dict) -> list[str]:
@@ -235,9 +253,9 @@ def _show(canvas: Canvas, font, size: float, chars: str, stretch: float, state: 
     drawn = chars.replace(NO_BREAK_SPACE, " ")
     position = 0
     for subset, data in font.splitString(drawn, canvas._doc):
-        if subset != state["subset"]:
+        if (font.fontName, subset) != state["subset"]:
             ops.append(f"{font.getSubsetInternalName(subset, canvas._doc)} {size:g} Tf")
-            state["subset"] = subset
+            state["subset"] = (font.fontName, subset)
         source = chars[position:position + len(data)]
         position += len(data)
         if adjust is None or " " not in source:
@@ -275,10 +293,10 @@ def _rule(y: float) -> list[str]:
 
 
 def _footer(canvas: Canvas, names: dict[str, str], text: str) -> list[str]:
-    font = pdfmetrics.getFont(names["lining"])
     x = (PAGE_WIDTH - pdfmetrics.stringWidth(text, names["lining"], FOOTER_SIZE)) / 2
     return ["/Artifact <</Type /Pagination /Subtype /Footer>> BDC", "BT", "0.3 0.3 0.3 rg",
-            f"{x:.2f} {FOOTER_Y:.2f} Td", *_show(canvas, font, FOOTER_SIZE, text, 0.0, {"subset": None}),
+            f"{x:.2f} {FOOTER_Y:.2f} Td",
+            *_show_face(canvas, names, "lining", FOOTER_SIZE, text, 0.0, {"subset": None}),
             "ET", "EMC"]
 
 
