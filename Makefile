@@ -50,7 +50,7 @@ BUILD_ARGS = --seeds $(SEEDS) --metadata $(METADATA) --archive $(ARCHIVE) --prof
 # Where the typesetting runs: this machine's cores, or the workers of a Dask cluster.
 WHERE = $(if $(SCHEDULER),--scheduler $(SCHEDULER),-j $(JOBS))
 
-.PHONY: all check validate verify verapdf test lint bench clean distclean install-cluster
+.PHONY: all check validate verify verapdf test lint bench bench-typography clean distclean install-cluster
 .DEFAULT_GOAL := all
 
 # The list goes through a file: ten thousand names would not fit on one command line.
@@ -112,6 +112,11 @@ lint: $(TEST_DEPS)
 bench: | $(INSTALLED)
 	bash bench/setup.sh
 	bench/.venv/bin/python bench/run.py $(BENCH_ARGS)
+
+# Line quality beside Typst, measured from both systems' PDFs (bench/results-typography.md).
+bench-typography: | $(INSTALLED)
+	bash bench/setup.sh
+	bench/.venv/bin/python bench/typography.py $(BENCH_ARGS)
 
 # `archivist clean` removes only what archivist wrote, and refuses a folder that is not an archive.
 clean: | $(INSTALLED)
