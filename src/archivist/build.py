@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -125,19 +125,26 @@ def _render_counted(article: Article, record: Record, profile: Profile) -> tuple
     return pdf, proof.pages
 
 
-def build_one(paths: Paths, stem: str, profile: Profile) -> Built:
-    """Build, check and store one article's PDF and oai_dc record.
-
-    The record goes first and the PDF last: make judges staleness by the PDF, so a
-    failure between the two writes leaves an old PDF that the next make rebuilds.
-    """
-    article, record = load_inputs(paths, stem)
+def produce(article: Article, record: Record, profile: Profile) -> tuple[bytes, bytes, int]:
+    """The checked PDF/A and oai_dc bytes of one article, and the PDF's page count as the
+    checker's one parse counted it: pure, so any machine can run it."""
     pdf, pages = _render_counted(article, record, profile)
     xml = oai_dc(record)
     problems = check_oai_dc(xml, record)
     if problems:
         raise CheckFailed("the oai_dc record written does not match the record: " + "; ".join(problems),
                           path=record.path, hint="this is a bug in archivist; please report it")
+    return pdf, xml, pages
+
+
+def store(paths: Paths, article: Article, record: Record, profile: Profile, pdf: bytes, xml: bytes,
+          pages: int) -> Built:
+    """Store one article's checked bytes, wherever they were made.
+
+    The record goes first and the PDF last: make judges staleness by the PDF, so a
+    failure between the two writes leaves an old PDF that the next make rebuilds.
+    """
+    stem = article.path.stem
     target, sidecar = paths.pdf(stem), paths.oai_dc(stem)
     archive_write(paths.archive, sidecar, xml)
     archive_write(paths.archive, target, pdf)
@@ -145,6 +152,13 @@ def build_one(paths: Paths, stem: str, profile: Profile) -> Built:
     document = catalog.document_for(article, record, target.relative_to(paths.archive).as_posix(),
                                     pages, sha256, profile)
     return Built(stem, target, sha256, pages, len(pdf), (sidecar, target), document)
+
+
+def build_one(paths: Paths, stem: str, profile: Profile) -> Built:
+    """Build, check and store one article's PDF and oai_dc record."""
+    article, record = load_inputs(paths, stem)
+    pdf, xml, pages = produce(article, record, profile)
+    return store(paths, article, record, profile, pdf, xml, pages)
 
 
 Outcome = Built | ArchivistError
@@ -200,10 +214,7 @@ def build_many(paths: Paths, stems: Sequence[str], profile: Profile, jobs: int) 
     refuse (as that article's outcome) each article whose identifier another record of
     the metadata folder also claims.
     """
-    sweep_staging(paths.archive)
-    shared = shared_identifiers(paths.metadata, [paths.record(stem) for stem in stems])
-    yield from (shared[paths.record(stem)] for stem in stems if paths.record(stem) in shared)
-    stems = [stem for stem in stems if paths.record(stem) not in shared]
+    stems = yield from admit(paths, stems)
     if jobs <= 1 or len(stems) <= 1:
         for stem in stems:
             yield _safe(build_one, paths, stem, profile)
@@ -218,6 +229,15 @@ def build_many(paths: Paths, stems: Sequence[str], profile: Profile, jobs: int) 
                 yield future.result()
             except Exception as error:  # a worker that died, a result that cannot travel
                 yield unexpected(error, paths.article(futures[future]))
+
+
+def admit(paths: Paths, stems: Sequence[str]) -> Generator[ArchivistError, None, list[str]]:
+    """Clear what killed builds left in the staging folder; yield a refusal for each article
+    whose identifier another record of the metadata folder also claims; return the others."""
+    sweep_staging(paths.archive)
+    shared = shared_identifiers(paths.metadata, [paths.record(stem) for stem in stems])
+    yield from (shared[paths.record(stem)] for stem in stems if paths.record(stem) in shared)
+    return [stem for stem in stems if paths.record(stem) not in shared]
 
 
 def _safe(function: Callable[..., Built], paths: Paths, stem: str, profile: Profile) -> Outcome:

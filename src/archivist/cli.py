@@ -112,6 +112,12 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--list", type=Path, help="a file naming one article per line (or by spaces)")
     build.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
                        help="worker processes (default: one per core)")
+    build.add_argument("--scheduler", metavar="ADDRESS",
+                       help="build on the Dask cluster whose scheduler is at ADDRESS "
+                       "(tcp://HOST:PORT or tls://HOST:PORT) instead of local processes")
+    build.add_argument("--cluster-timeout", type=float, default=30.0, metavar="SECONDS",
+                       help="with --scheduler: how long to wait for the scheduler or a worker "
+                       "before giving up (default: 30)")
     build.add_argument("--total", type=int, metavar="N",
                        help="how many articles the caller considered (make passes all of them), "
                        "so that the summary counts the ones left unchanged")
@@ -243,6 +249,8 @@ def _build(args: argparse.Namespace) -> int:
     stems = _stems(args, paths)
     if args.jobs < 1:
         raise ArchivistError("--jobs must be at least 1")
+    if args.cluster_timeout <= 0:
+        raise ArchivistError("--cluster-timeout must be a positive number of seconds")
     total = len(stems) if args.total is None else args.total
     if total < len(stems):
         raise ArchivistError(f"--total {total} is less than the {len(stems)} articles to build")
@@ -255,6 +263,16 @@ def _build(args: argparse.Namespace) -> int:
     index_failures: list[ArchivistError] = []
     pending: list[Built] = []
     flushed = time.monotonic()
+    if args.scheduler:
+        from .cluster import build_on_cluster
+
+        def notify(message: str) -> None:
+            progress.clear()
+            print(f"archivist: {message}", file=sys.stderr)
+
+        outcomes = build_on_cluster(paths, stems, args.profile, args.scheduler, args.cluster_timeout, notify)
+    else:
+        outcomes = build_many(paths, stems, args.profile, args.jobs)
 
     def flush() -> None:
         nonlocal pending, flushed
@@ -266,7 +284,7 @@ def _build(args: argparse.Namespace) -> int:
         pending, flushed = [], time.monotonic()
 
     try:
-        for outcome in build_many(paths, stems, args.profile, args.jobs):
+        for outcome in outcomes:
             if isinstance(outcome, Built):
                 pending.append(outcome)
                 progress.step(outcome.stem)

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pyphen
 
-from .langdata import MONTHS
-
 CACHE_DIR = Path(sys.prefix) / "share" / "archivist" / "hyphenation"
 FORMAT = 1  # of what the file holds; raised if that changes
+# The languages prepared; a dictionary of any other is parsed by pyphen in each process.
+PREPARED = ("en", "fr", "de", "es", "it", "pt", "nl")
 
 
 def dictionary_name(language: str) -> str:
@@ -56,14 +56,14 @@ def load(name: str) -> bool:
 
 
 def prepare() -> list[Path]:
-    """Store pyphen's parse of the dictionary of each language archivist sets; the files written.
+    """Store pyphen's parse of the dictionary of each language in PREPARED; the files written.
 
     A dictionary whose patterns hold pyphen's non-standard hyphenation (values that are not
     plain numbers) is left for pyphen to parse.
     """
     written = []
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    for name in sorted({dictionary_name(language) for language in MONTHS} - {""}):
+    for name in sorted({dictionary_name(language) for language in PREPARED} - {""}):
         path = pyphen.LANGUAGES[name]
         parsed = pyphen.HyphDict(path)
         if any(type(value) is not int for _, values in parsed.patterns.values() for value in values):
