@@ -50,7 +50,7 @@ def test_a_failure_is_counted(two: Paths) -> None:
 
 def test_total_below_the_batch_is_refused(two: Paths) -> None:
     result = archivist("build", *folder_args(two), "--total", "1")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "--total 1 is less than the 2 articles to build" in result.stderr
 
 

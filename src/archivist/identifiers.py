@@ -10,8 +10,9 @@ Ten thousand records must not slow a build down (composing each with PyYAML woul
 take ~50 s), so each record is read as bytes and its identifier taken from its one
 ``identifier:`` line when it is written the plain way: at the start of a line, with
 a plain or quoted value on that line, and no backslash, document marker or other
-mention of the word in the file. Any other record (flow style, escapes, a value
-continued on the next lines) is composed with the record reader's safe composer.
+mention of the word in the file (``fast_scalar``, which ``archivist.plan`` also uses for the
+date). Any other record (flow style, escapes, a value continued on the next lines) is
+composed with the record reader's safe composer.
 The fast reading cannot miss a claim: a real ``identifier`` key is a mention of the
 word, and with one mention only, that is the line read. It could in theory read a
 line that is not a key (inside a quoted string running over several lines), so
@@ -32,14 +33,20 @@ import yaml
 from .errors import RecordError
 from .record import MAX_RECORD_BYTES, compose_record
 
-_LINE = re.compile(
-    rb"^identifier:[ \t]+(?:"
-    rb"\"(?P<double>[^\"\\\r\n]*)\""  # "value", no escapes
-    rb"|'(?P<single>[^'\r\n]*)'"  # 'value', no doubled quote
-    rb"|(?P<plain>[^\s\"'#&*!|>%@`{}\[\],?:~-](?:[^\r\n#:]|:(?=\S))*?)"  # value, no ': ' or ' #'
-    rb")[ \t]*(?:[ \t]#[^\r\n]*)?\r?$",
-    re.MULTILINE,
-)
+
+def _line(key: bytes) -> re.Pattern[bytes]:
+    """The one line ``key: value`` of a record written the plain way."""
+    return re.compile(
+        b"^" + key + rb":[ \t]+(?:"
+        rb"\"(?P<double>[^\"\\\r\n]*)\""  # "value", no escapes
+        rb"|'(?P<single>[^'\r\n]*)'"  # 'value', no doubled quote
+        rb"|(?P<plain>[^\s\"'#&*!|>%@`{}\[\],?:~-](?:[^\r\n#:]|:(?=\S))*?)"  # value, no ': ' or ' #'
+        rb")[ \t]*(?:[ \t]#[^\r\n]*)?\r?$",
+        re.MULTILINE,
+    )
+
+
+_LINES = {key: _line(key) for key in (b"identifier", b"date")}
 _NOT_PLAIN_VALUES = {b"null", b"Null", b"NULL", b"~"}
 
 
@@ -70,14 +77,16 @@ def _composed_claim(raw: bytes, path: Path) -> Claim | None:
     return None
 
 
-def _fast_claim(raw: bytes, path: Path) -> Claim | bool | None:
-    """The claim read from the one plain ``identifier:`` line; False when it must be composed."""
-    mentions = raw.count(b"identifier")
+def fast_scalar(raw: bytes, key: str) -> tuple[str, int] | bool | None:
+    """The value and line of the one plain ``key:`` line of a record; None when the word
+    ``key`` is nowhere in it; False when the record must be composed to tell."""
+    word = key.encode()
+    mentions = len(re.findall(rb"\b" + word + rb"\b", raw))
     if b"\\" in raw or b"\n---" in raw or raw.startswith((b"---", b"%")) or mentions > 1:
         return False
     if mentions == 0:
         return None
-    match = _LINE.search(raw)
+    match = _LINES[word].search(raw)
     if match is None:
         return False
     value = match["double"] if match["double"] is not None else match["single"]
@@ -92,7 +101,15 @@ def _fast_claim(raw: bytes, path: Path) -> Claim | bool | None:
         return False
     if not text.strip():
         return False
-    return Claim(text, path, raw.count(b"\n", 0, match.start()) + 1, exact=False)
+    return text, raw.count(b"\n", 0, match.start()) + 1
+
+
+def _fast_claim(raw: bytes, path: Path) -> Claim | bool | None:
+    """The claim read from the one plain ``identifier:`` line; False when it must be composed."""
+    found = fast_scalar(raw, "identifier")
+    if not isinstance(found, tuple):
+        return found
+    return Claim(found[0], path, found[1], exact=False)
 
 
 def _claims(metadata: Path) -> dict[str, list[Claim]]:

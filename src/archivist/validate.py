@@ -92,6 +92,7 @@ def run_verapdf(pdfs: Sequence[Path], flavour: str | None = None) -> list[FileRe
         # veraPDF only logs a missing file and leaves it out of the report.
         if not path.is_file():
             raise FileNotFoundError(path)
+    _fetch()
     args = ["--format", "xml", "--flavour", flavour or "0", "--nonpdfext"]
     # Lists one failing object per rule; the failedChecks counts stay complete.
     args += ["--maxfailuresdisplayed", "1"]
@@ -121,6 +122,19 @@ def _script() -> Path:
     if not script.is_file():
         raise VeraPDFUnavailable(f"veraPDF launcher {script} not found; set VERAPDF to tools/verapdf/verapdf")
     return script
+
+
+def _fetch() -> None:
+    """Fetch veraPDF on first use, its one line ("verapdf: fetching ... into DIR") shown as it starts."""
+    script = _script()
+    if shutil.which("java") is None:
+        raise VeraPDFUnavailable(f"java not found: {_FIX}")
+    code = subprocess.run(["bash", str(script), "--fetch-only"], stdout=subprocess.DEVNULL,
+                          check=False).returncode
+    if code == 127:
+        raise VeraPDFUnavailable(f"veraPDF cannot be fetched: {_FIX}")
+    if code != 0:
+        raise VeraPDFError(f"veraPDF could not be fetched (exit {code}; its messages are above)")
 
 
 def _run(args: list[str]) -> subprocess.CompletedProcess[bytes]:
