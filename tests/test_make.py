@@ -9,20 +9,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import FIRST, REPO, archivist, project_copy, require_tool
+from conftest import FIRST, REPO, archivist, make, project_copy
 
 from archivist.build import Paths
 
 SECOND = "2021-08-essai"
-
-
-def make(paths: Paths, *args: str) -> subprocess.CompletedProcess[str]:
-    require_tool("make")
-    return subprocess.run(
-        ["make", "--no-print-directory", "-C", str(REPO), f"SEEDS={paths.seeds}",
-         f"METADATA={paths.metadata}", f"ARCHIVE={paths.archive}", *args],
-        capture_output=True, text=True,
-    )
 
 
 def tree(folder: Path) -> dict[str, tuple[str, int]]:

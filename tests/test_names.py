@@ -9,25 +9,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import FIRST, REPO, archivist, folder_args, require_tool
+from conftest import FIRST, REPO, archivist, folder_args, make
 
 from archivist.build import Paths
 from archivist.store import archive_name
 
 NEWSROOM = "000_303be9f2fa9e0920"
-
-
-def make(paths: Paths, *args: str) -> subprocess.CompletedProcess[str]:
-    require_tool("make")
-    return subprocess.run(
-        ["make", "--no-print-directory", "-C", str(REPO), f"SEEDS={paths.seeds}",
-         f"METADATA={paths.metadata}", f"ARCHIVE={paths.archive}", *args],
-        capture_output=True, text=True, timeout=600,
-    )
 
 
 def archived(paths: Paths) -> list[str]:

@@ -8,24 +8,14 @@ said FAIL, and `archivist build STEM` stored a 2u PDF in the 3u archive, after w
 from __future__ import annotations
 
 import hashlib
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import FIRST, REPO, archivist, folder_args, require_tool
+from conftest import FIRST, archivist, folder_args, make, require_tool
 
 from archivist import manifest
 from archivist.archive import PROFILE_NAME
 from archivist.build import Paths
-
-
-def make(paths: Paths, *args: str) -> subprocess.CompletedProcess[str]:
-    require_tool("make")
-    return subprocess.run(
-        ["make", "--no-print-directory", "-C", str(REPO), f"SEEDS={paths.seeds}",
-         f"METADATA={paths.metadata}", f"ARCHIVE={paths.archive}", *args],
-        capture_output=True, text=True, timeout=600,
-    )
 
 
 def state(folder: Path) -> dict[str, str]:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import FIRST, REPO, archivist, folder_args, require_tool
+from conftest import FIRST, archivist, folder_args, make
 
 from archivist.build import Paths
 
@@ -55,17 +55,10 @@ def test_total_below_the_batch_is_refused(two: Paths) -> None:
 
 
 def test_make_reports_built_and_unchanged(two: Paths) -> None:
-    require_tool("make")
-
-    def make() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["make", "--no-print-directory", "-C", str(REPO), f"SEEDS={two.seeds}",
-             f"METADATA={two.metadata}", f"ARCHIVE={two.archive}"], capture_output=True, text=True)
-
-    assert summary(make().stderr) == (2, 0, 0)
+    assert summary(make(two).stderr) == (2, 0, 0)
     earlier = two.record(SECOND).stat().st_mtime - 5  # the PDF now predates its record: stale
     os.utime(two.pdf(SECOND), (earlier, earlier))
-    assert summary(make().stderr) == (1, 1, 0)
+    assert summary(make(two).stderr) == (1, 1, 0)
 
 
 def test_progress_shows_on_a_terminal_only(two: Paths) -> None:

@@ -92,7 +92,6 @@ def run_verapdf(pdfs: Sequence[Path], flavour: str | None = None) -> list[FileRe
         # veraPDF only logs a missing file and leaves it out of the report.
         if not path.is_file():
             raise FileNotFoundError(path)
-    _fetch()
     args = ["--format", "xml", "--flavour", flavour or "0", "--nonpdfext"]
     # Lists one failing object per rule; the failedChecks counts stay complete.
     args += ["--maxfailuresdisplayed", "1"]
@@ -124,13 +123,15 @@ def _script() -> Path:
     return script
 
 
-def _fetch() -> None:
+def _fetch(script: Path) -> None:
     """Fetch veraPDF on first use, its one line ("verapdf: fetching ... into DIR") shown as it starts."""
-    script = _script()
     if shutil.which("java") is None:
         raise VeraPDFUnavailable(f"java not found: {_FIX}")
-    code = subprocess.run(["bash", str(script), "--fetch-only"], stdout=subprocess.DEVNULL,
-                          check=False).returncode
+    try:
+        code = subprocess.run(["bash", str(script), "--fetch-only"], stdout=subprocess.DEVNULL,
+                              check=False).returncode
+    except FileNotFoundError as exc:  # no bash
+        raise VeraPDFUnavailable(f"cannot run {script}: {exc}") from exc
     if code == 127:
         raise VeraPDFUnavailable(f"veraPDF cannot be fetched: {_FIX}")
     if code != 0:
@@ -138,14 +139,10 @@ def _fetch() -> None:
 
 
 def _run(args: list[str]) -> subprocess.CompletedProcess[bytes]:
-    """Run the launcher; its exit status 127 means java or mvn is missing."""
+    """Run the launcher, having fetched veraPDF first; its exit status 127 means java or mvn is missing."""
     script = _script()
-    if shutil.which("java") is None:
-        raise VeraPDFUnavailable(f"java not found: {_FIX}")
-    try:
-        proc = subprocess.run(["bash", str(script), *args], capture_output=True, check=False)
-    except FileNotFoundError as exc:  # no bash
-        raise VeraPDFUnavailable(f"cannot run {script}: {exc}") from exc
+    _fetch(script)
+    proc = subprocess.run(["bash", str(script), *args], capture_output=True, check=False)
     if proc.returncode == 127:
         raise VeraPDFUnavailable(f"veraPDF cannot run: {_FIX}" + _tail(proc))
     return proc
