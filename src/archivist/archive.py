@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import manifest
 from .errors import ArchiveReadError, ArchivistError, UsageError
-from .profile import Profile
+from .profile import DEFAULT_PROFILE, Profile
 from .store import archive_lock, archive_write, intents, staging_dir, sweep_staging
 
 PROFILE_NAME = "archivist-profile.txt"
@@ -56,6 +56,24 @@ def write_profile(archive: Path, profile: Profile) -> None:
     path = archive / PROFILE_NAME
     archive_write(archive, path, f"{profile.name}\n".encode())
     manifest.record(archive, [path])
+
+
+def profile_for(archive: Path, requested: Profile | None,
+                refusal: type[ArchivistError] | None) -> tuple[Profile, Profile | None]:
+    """The profile to work in (``requested``, else the archive's, else the default) and the one
+    the archive records; a ``requested`` one other than the archive's raises ``refusal``
+    (``None`` allows it: ``build --change-profile``)."""
+    recorded = read_profile(archive)
+    profile = requested or recorded or DEFAULT_PROFILE
+    if refusal is not None and recorded is not None and profile != recorded:
+        raise refusal(
+            f"the archive is {recorded.title}, not {profile.title}, and nothing was done",
+            path=archive / PROFILE_NAME,
+            hint=f"drop --profile to work in {recorded}; to rebuild the whole archive as {profile}, "
+            f"run 'archivist build --profile {profile} --change-profile' (make: PROFILE={profile} "
+            "CHANGE_PROFILE=yes)",
+        )
+    return profile, recorded
 
 
 @dataclass

@@ -33,6 +33,7 @@ from .store import (
     document_path,
     leading_date,
     sweep_staging,
+    undated_stem,
 )
 from .typeset import typeset
 from .w3cdate import dates_agree, start_instant
@@ -72,10 +73,8 @@ class Paths:
     def stem_of(self, name: str) -> str:
         """The article archived under ``name``: 'x' for 2021-07-x when seeds/x.txt is there
         and seeds/2021-07-x.txt is not; otherwise the name itself."""
-        date = leading_date(name)
-        rest = name[len(date) + 1:] if date else ""
-        if rest and leading_date(rest) is None and not self.article(name).exists() \
-                and self.article(rest).exists():
+        rest = undated_stem(name)
+        if rest and not self.article(name).exists() and self.article(rest).exists():
             return rest
         return name
 
@@ -133,8 +132,8 @@ def archived_as(paths: Paths, stem: str, record: Record) -> str:
     if name != stem:  # x of 2021-07 and 2021-07-x
         twin = name if paths.article(name).exists() else None
     else:  # 2021-07-x and x, when x's record dates it 2021-07
-        rest = stem[len(leading_date(stem) or "") + 1:]
-        twin = rest if rest and leading_date(rest) is None and paths.article(rest).exists() else None
+        twin = undated_stem(stem)
+        twin = twin if twin and paths.article(twin).exists() else None
         date = record_date(paths.record(twin)) if twin else None
         twin = twin if date and archive_name(twin, date) == name else None
     if twin:

@@ -270,7 +270,7 @@ REGISTER_SECONDS = 30.0
 
 def _build(args: argparse.Namespace) -> int:
     from . import catalog
-    from .archive import PROFILE_NAME, read_profile, write_profile
+    from .archive import profile_for, write_profile
     from .build import Built, build_many, register
 
     paths = _paths(args)
@@ -283,15 +283,8 @@ def _build(args: argparse.Namespace) -> int:
     total = len(stems) if args.total is None else args.total
     if total < len(stems):
         raise UsageError(f"--total {total} is less than the {len(stems)} articles to build")
-    recorded = read_profile(paths.archive)
-    profile = args.profile or recorded or DEFAULT_PROFILE
-    if recorded is not None and profile != recorded and not args.change_profile:
-        raise WouldOverwrite(
-            f"the archive is {recorded.title}: a {profile.title} document would not belong in it, "
-            "and nothing was built", path=paths.archive / PROFILE_NAME,
-            hint=f"drop --profile to build in {recorded}; to rebuild the whole archive as {profile}, "
-            f"pass --change-profile (make: PROFILE={profile} CHANGE_PROFILE=yes)",
-        )
+    profile, recorded = profile_for(paths.archive, args.profile,
+                                    None if args.change_profile else WouldOverwrite)
     if recorded != profile:  # the first build makes the folder an archive
         write_profile(paths.archive, profile)
     if not (paths.archive / catalog.CATALOG_NAME).exists():  # made again from what is archived
@@ -345,17 +338,9 @@ def _archive_pdfs(args: argparse.Namespace) -> list[Path]:
 
 def _archive_profile(args: argparse.Namespace) -> Profile:
     """The profile to check or validate against: the archive's own; another is refused."""
-    from .archive import PROFILE_NAME, read_profile
+    from .archive import profile_for
 
-    recorded = read_profile(args.archive)
-    if args.profile and recorded and args.profile != recorded:
-        raise UsageError(
-            f"the archive is {recorded.title}, not {args.profile.title}", path=args.archive / PROFILE_NAME,
-            hint=f"drop --profile: its PDFs are {recorded.title}; to rebuild it as {args.profile}, run "
-            f"'archivist build --profile {args.profile} --change-profile' (make: PROFILE={args.profile} "
-            "CHANGE_PROFILE=yes)",
-        )
-    return args.profile or recorded or DEFAULT_PROFILE
+    return profile_for(args.archive, args.profile, UsageError)[0]
 
 
 def _check(args: argparse.Namespace) -> int:
