@@ -458,7 +458,8 @@ def _new(args: argparse.Namespace) -> int:
         print(f"language: {guess.language}, detected from {guess.hits} common words (check it)")
     else:
         print("language: could not tell from the text; fill it in")
-    fields = [*TO_FILL, *([] if guess.language else ["language"]), *([] if guess.dated else ["date"])]
+    fields = [*TO_FILL, *([] if guess.language else ["language"]),
+              *([] if article.date or named else ["date"])]
     print(f"next: replace FILL IN in {', '.join(fields)}; then run make")
     return 0
 

@@ -62,7 +62,6 @@ class Guess:
 
     language: str | None
     hits: int
-    dated: bool = True  # the header or the file name gave the date
 
 
 def detect_language(text: str) -> Guess:
@@ -85,8 +84,6 @@ def scaffold(article: Article, stem: str) -> tuple[str, Guess]:
     guess = detect_language(article.text)
     fill = f'"{PLACEHOLDER}"'
     date = article.date or leading_date(stem)
-    if date is None:
-        guess = Guess(guess.language, guess.hits, dated=False)
     known = {
         "date": (f'"{date}"', "from the article's header" if article.date else "from the file name")
         if date else (fill, "neither the header nor the file name tells: a W3C date such as 2021-07-16"),

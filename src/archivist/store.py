@@ -41,8 +41,10 @@ from pathlib import Path
 from .errors import StorageError, UnsafePathError
 
 # An article's name (its stem, the file name without .txt) is any safe name: letters, digits,
-# '.', '_' and '-', starting with a letter or digit, short enough for the archive's file name.
-SAFE_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+# '.', '_' and '-', starting with a letter or digit, short enough for the archive's file name
+# (which may add 'YYYY-MM-' in front, and '.pdf').
+SAFE_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+MAX_STEM = 200
 # A stem that starts with a date (2021-07-laftit) is archived under its own name.
 DATED = re.compile(r"(?P<date>\d{4}(?:-\d{2}){0,2})(?:-[A-Za-z0-9][A-Za-z0-9._-]*)?")
 TEMP_PREFIX = ".tmp-"
@@ -52,7 +54,7 @@ PART, INTENT = ".part", ".intent"
 _NAMING = "name articles with letters, digits, '.', '_' and '-', e.g. 000_303be9f2fa9e0920.txt"
 
 
-def check_stem(stem: str, where: Path | None = None) -> str:
+def check_stem(stem: str, where: Path | None = None, longest: int = MAX_STEM) -> str:
     """Refuse a name that could leave the archive, or that make and the shell cannot carry."""
     if "\0" in stem or "/" in stem or "\\" in stem or stem.startswith(".") or ".." in stem:
         raise UnsafePathError(f"the name {stem!r} could write outside the archive", path=where,
@@ -60,6 +62,9 @@ def check_stem(stem: str, where: Path | None = None) -> str:
     if not SAFE_STEM.fullmatch(stem):
         raise UnsafePathError(f"the name {stem!r} is not a safe article name", path=where,
                               hint=_NAMING + "; rename the article and its record")
+    if len(stem) > longest:
+        raise UnsafePathError(f"the name is longer than {longest} characters", path=where,
+                              hint="give the article (and its record) a shorter name")
     return stem
 
 
@@ -91,7 +96,7 @@ def undated_stem(name: str) -> str | None:
 
 def document_path(archive: Path, name: str, suffix: str = ".pdf") -> Path:
     """archive/YYYY/NAME.pdf for an archive name (see ``archive_name``): one folder per year."""
-    check_stem(name)
+    check_stem(name, longest=MAX_STEM + len("YYYY-MM-"))
     return archive / name[:4] / f"{name}{suffix}"
 
 
