@@ -12,8 +12,8 @@ MAKEFLAGS += --no-builtin-rules
 SEEDS    ?= seeds
 METADATA ?= metadata
 ARCHIVE  ?= archive
-# Empty: the profile the archive records (2u for a new one). Another is refused unless
-# CHANGE_PROFILE=yes, which rebuilds the whole archive in it.
+# Empty: the profile the archive records (the default, PDF/A-2a + PDF/UA-1, for a new one).
+# Another is refused unless CHANGE_PROFILE=yes, which rebuilds the whole archive in it.
 PROFILE  ?=
 JOBS     ?= $(shell nproc 2>/dev/null || echo 1)
 PYTHON   ?= python3
@@ -128,8 +128,11 @@ verapdf:
 test: $(TEST_DEPS)
 	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
+# ruff, then the import contract in pyproject.toml: the checker shares no code with the writer,
+# and every stage imports only the stages below it.
 lint: $(TEST_DEPS)
 	@$(VENV)/bin/ruff check src tests bench
+	@$(VENV)/bin/lint-imports --no-cache
 
 bench: | $(INSTALLED)
 	bash bench/setup.sh

@@ -144,11 +144,12 @@ def typst_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def typst_source(article: Article) -> str:
+def typst_source(article: Article, accessible: bool = False) -> str:
     """The .typ source for one article, laid out like archivist's pages.
 
     A4, 25/25/28 mm margins, EB Garamond 11.5/15.2 pt justified and hyphenated,
     22 pt title, italic dateline, a rule, and a 'label · page N / M' footer.
+    ``accessible``: the title is a level-1 heading (PDF/UA wants the title tagged as one).
     """
     parts = [int(x) for x in article.date.split("-")] if article.date else [2000]
     parts += [1] * (3 - len(parts))
@@ -164,8 +165,11 @@ def typst_source(article: Article) -> str:
         "#set text(font: \"EB Garamond 12\", size: 11.5pt, top-edge: 0.8em, "
         f"bottom-edge: -0.2em, lang: \"{article.language}\", hyphenate: true)",
         "#set par(justify: true, leading: 3.7pt, spacing: 10.2pt)",
-        "#block(below: 8pt, text(size: 22pt, hyphenate: false, "
-        f"{typst_string(article.title)}))",
+        *(["#show heading.where(level: 1): it => block(below: 8pt, text(size: 22pt, "
+            "weight: \"regular\", hyphenate: false, it.body))",
+            f"#heading(level: 1, {typst_string(article.title)})"] if accessible else
+          ["#block(below: 8pt, text(size: 22pt, hyphenate: false, "
+           f"{typst_string(article.title)}))"]),
         f"#block(below: 6pt, text(style: \"italic\", fill: luma(25%), "
         f"{typst_string(dateline(article))}))",
         "#line(length: 100%, stroke: 0.4pt + luma(35%))",
@@ -267,7 +271,20 @@ class WeasyEngine:
         return out.stat().st_size
 
 
-ENGINES = {"typst": TypstEngine, "weasyprint": WeasyEngine}
+class TypstAccessibleEngine(TypstEngine):
+    """Typst's tagged output, PDF/A-2a with PDF/UA-1: the peer of archivist's default profile."""
+
+    name = "typst-a2a-ua1"
+
+    def render(self, article: Article, out: Path) -> int:
+        pdf = self.compiler.compile(typst_source(article, accessible=True).encode("utf-8"), format="pdf",
+                                    pdf_standards=["a-2a", "ua-1"], timestamp=TIMESTAMP)
+        assert isinstance(pdf, bytes)
+        out.write_bytes(pdf)
+        return len(pdf)
+
+
+ENGINES = {"typst": TypstEngine, "typst-a2a-ua1": TypstAccessibleEngine, "weasyprint": WeasyEngine}
 
 
 def make_engine(name: str) -> Engine:

@@ -1,20 +1,42 @@
-"""Shared fixtures: a scratch archive holding the first article, and the real readers."""
+"""Shared fixtures and helpers: a scratch archive holding the first article, the real readers
+and tools, and digests of a folder's files taken independently of archivist.
+
+No test writes into the checkout: scratch folders come from tmp_path, make is given a
+WORK folder there, and Hypothesis keeps no example database (pytest's cache is off too).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Collection
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from archivist.build import Paths
+from archivist.verapdf import VeraPDFUnavailable, verapdf_version
 
 REPO = Path(__file__).resolve().parents[1]
 FIRST = "2021-07-laftit-lamorgese-rabat"
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# A failing example is printed with its reproduction blob instead of kept in .hypothesis/,
+# and Hypothesis's other caches go to a scratch folder, removed at the end of the run.
+settings.register_profile("archivist", database=None, print_blob=True)
+settings.load_profile("archivist")
+_HYPOTHESIS_HOME = Path(tempfile.mkdtemp(prefix="archivist-hypothesis-"))
+set_hypothesis_home_dir(_HYPOTHESIS_HOME)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_HYPOTHESIS_HOME, ignore_errors=True)
 
 
 def require_tool(name: str) -> str:
@@ -82,3 +104,46 @@ def make(paths: Paths, *args: str) -> subprocess.CompletedProcess[str]:
 def folder_args(paths: Paths) -> list[str]:
     return ["--seeds", str(paths.seeds), "--metadata", str(paths.metadata),
             "--archive", str(paths.archive)]
+
+
+def make_command(work: Path, *args: str | Path) -> list[str]:
+    """The project's make, run from the checkout with its WORK folder (stamps, lists) under ``work``."""
+    require_tool("make")
+    return ["make", "--no-print-directory", "-C", str(REPO), f"WORK={work / '.build'}", *map(str, args)]
+
+
+def file_digests(root: Path, *, leave_out: Collection[str] = (), mtimes: bool = False) -> dict:
+    """Every file under root by relative path: its sha256, hashed here, and its mtime if asked."""
+    found = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.name not in leave_out:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            found[path.relative_to(root).as_posix()] = (digest, path.stat().st_mtime_ns) if mtimes else digest
+    return found
+
+
+@pytest.fixture(scope="session")
+def verapdf() -> str:
+    """veraPDF's version; fetches it on first use, skips (or fails in CI) where it cannot run."""
+    try:
+        return verapdf_version()
+    except VeraPDFUnavailable as error:
+        if IN_CI:
+            pytest.fail(f"veraPDF is required in CI: {error}")
+        pytest.skip(f"{error} (then run make test again)")
+
+
+def _checkout_entries() -> set[str]:
+    """What git sees in the checkout besides its committed files: changes, new and ignored entries."""
+    result = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--ignored"],
+                            capture_output=True, text=True)
+    return {line for line in result.stdout.splitlines() if "__pycache__" not in line}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_left_alone():
+    """Fail the run when a test wrote into the checkout (an archive/, a .build/, a cache...)."""
+    before = _checkout_entries()
+    yield
+    appeared = sorted(_checkout_entries() - before)
+    assert not appeared, f"tests wrote into the checkout: {appeared} (write under tmp_path instead)"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from conftest import FIRST, REPO
 
 from archivist.article import parse_article, read_article
-from archivist.errors import ArticleError
+from archivist.errors import ArticleError, GlyphError
+from archivist.record import parse_record
+from archivist.typeset import typeset
 
 P = Path("a.txt")
 
@@ -75,3 +78,22 @@ def test_bad_articles_are_refused_with_the_place(raw: bytes, expected: str) -> N
         parse_article(raw, P)
     assert expected in str(caught.value)
     assert str(caught.value).startswith("a.txt")
+
+
+@pytest.mark.parametrize(("raw", "line", "column"), [
+    ("date 2021-07 Un   deux\t\t trois ☃ quatre\n", 1, 32),  # runs of spaces and tabs before it
+    ("Un\rdeux\r\r   trois    ☃\r", 4, 13),  # CR-only line ends, blank lines, an indent
+    ("Un\r\n\r\n  deux  ☃\r\n", 3, 9),  # CR LF
+    ("\ufeffUn   ☃\n", 1, 6),  # a BOM is not a column
+])
+def test_a_glyph_error_names_the_line_and_column_a_text_editor_shows(
+        tmp_path: Path, raw: str, line: int, column: int) -> None:
+    """Counted in characters from 1, as editors count them (a tab is one character)."""
+    (tmp_path / "2021-07-x.txt").write_bytes(raw.encode())
+    article = read_article(tmp_path / "2021-07-x.txt")
+    record = parse_record(b'title: T\ndate: "2021-07"\nlanguage: fr\n', tmp_path / "2021-07-x.yaml")
+    expected_line = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")[line - 1]
+    assert expected_line.lstrip("\ufeff")[column - 1] == "☃"  # the golden value, by hand
+    with pytest.raises(GlyphError) as caught:
+        typeset(article, record, datetime(2021, 7, 1))
+    assert caught.value.line == line and caught.value.column == column

@@ -258,6 +258,6 @@ def test_check_refuses_embedded_files_outside_pdfa3(tmp_path: Path) -> None:
     writer = PdfWriter(clone_from=PdfReader(pdf))
     writer.add_attachment("extra.txt", b"smuggled")
     _save(writer, pdf)
-    result = archivist("check", *folder_args(paths))
+    result = archivist("check", *folder_args(paths), "--profile", "2u")
     assert result.returncode == 8
     assert f"{pdf}: embedded files are not allowed in PDF/A-2u" in result.stdout

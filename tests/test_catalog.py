@@ -26,8 +26,8 @@ from archivist.catalog import (
     list_documents,
     search,
 )
-from archivist.check import page_text
 from archivist.cli import main
+from archivist.pagetext import page_text
 from archivist.record import parse_record
 from archivist.typeset import typeset
 
@@ -113,7 +113,7 @@ def test_building_catalogues_every_field(shared: Paths) -> None:
         "path": str(pdf),
         "pages": len(PdfReader(pdf).pages),
         "sha256": hashlib.sha256(pdf.read_bytes()).hexdigest(),
-        "profile": "2u",
+        "profile": "2a+ua1",
     }
     assert first["description"].startswith("Le ministre marocain de l’Intérieur")
     assert second["creators"] == ["Ann Example", "Bob Example"]
@@ -217,7 +217,7 @@ def answers(paths: Paths, queries: list[str]) -> dict[str, list[Document]]:
     return out
 
 
-@pytest.mark.parametrize("profile", ["2u", "3u"])
+@pytest.mark.parametrize("profile", ["2u", "3u", "4f+ua2"])
 def test_rebuild_gives_the_same_answers(two: Paths, profile: str) -> None:
     build(two, "--profile", profile)
     words = {w.strip(".,;:«»()’'").lower() for p in (two.article(FIRST), two.article(SECOND))
@@ -290,7 +290,7 @@ def test_body_from_the_pages_skips_a_title_whose_word_is_cut(tmp_path: Path) -> 
     article = parse_article(b"date 2021-07 Premier paragraphe.\nSecond.\n", tmp_path / "2021-07-x.txt")
     record = parse_record(f'title: "{title}"\ndate: "2021-07"\nlanguage: fr\n'.encode(),
                           tmp_path / "2021-07-x.yaml")
-    reader = PdfReader(io.BytesIO(typeset(article, record, creation_instant(record))))
+    reader = PdfReader(io.BytesIO(typeset(article, record, creation_instant(record)).pdf))
     assert len(page_text(reader.pages[0]).splitlines()) == 6  # the title takes two lines
     assert body_from_pages(reader, title, "fr") == "Premier paragraphe. Second."
 

@@ -7,6 +7,7 @@ and a manifest that ``archivist verify`` accepts once the fault is gone.
 from __future__ import annotations
 
 import errno
+import fcntl
 import hashlib
 import multiprocessing
 import os
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import FIRST, REPO, folder_args, require_tool
+from conftest import FIRST, file_digests, folder_args, make_command
 
 from archivist import manifest, store
 from archivist.archive import PROFILE_NAME
@@ -28,12 +29,6 @@ from archivist.build import Paths
 from archivist.cli import main
 
 SECOND_EPOCH = "1625184000"  # 2021-07-02: the rebuild's bytes differ from the first build's
-
-
-def files(root: Path) -> dict[str, str]:
-    """relative path -> sha256 of every file under root."""
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def staged(paths: Paths) -> list[str]:
@@ -75,7 +70,7 @@ def failing_on_staged_fds(real: Callable[..., object], code: int) -> Callable[..
 def test_a_failed_write_keeps_the_previous_copy(archived: Paths, monkeypatch: pytest.MonkeyPatch,
                                                 capsys: pytest.CaptureFixture[str], call: str,
                                                 code: int, hint: str) -> None:
-    before = files(archived.archive)
+    before = file_digests(archived.archive)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", SECOND_EPOCH)
     monkeypatch.setattr(os, call, failing_on_staged_fds(getattr(os, call), code))
     assert build(archived, FIRST) == 7
@@ -83,18 +78,18 @@ def test_a_failed_write_keeps_the_previous_copy(archived: Paths, monkeypatch: py
     assert f"cannot write: {os.strerror(code)}; the previous copy, if any, is intact ({hint})" in err
     assert f"{archived.archive}/2021/{FIRST}." in err
     assert "Traceback" not in err
-    assert files(archived.archive) == before
+    assert file_digests(archived.archive) == before
     assert staged(archived) == []
     monkeypatch.undo()  # space freed: the same build now goes through
     monkeypatch.setenv("SOURCE_DATE_EPOCH", SECOND_EPOCH)
     assert build(archived, FIRST) == 0
-    assert files(archived.archive)[f"2021/{FIRST}.pdf"] != before[f"2021/{FIRST}.pdf"]
+    assert file_digests(archived.archive)[f"2021/{FIRST}.pdf"] != before[f"2021/{FIRST}.pdf"]
     assert not manifest.verify(archived.archive).problems
 
 
 def test_permission_denied_on_the_rename_keeps_the_previous_copy(
         archived: Paths, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    before = files(archived.archive)
+    before = file_digests(archived.archive)
     real = os.replace
 
     def refuse(source: object, target: object) -> None:
@@ -108,7 +103,7 @@ def test_permission_denied_on_the_rename_keeps_the_previous_copy(
     err = capsys.readouterr().err
     assert ("cannot write: Permission denied; the previous copy, if any, is intact "
             "(check the archive folder's permissions)") in err
-    assert files(archived.archive) == before
+    assert file_digests(archived.archive) == before
     assert staged(archived) == []
     assert not manifest.verify(archived.archive).problems
 
@@ -127,13 +122,13 @@ def test_an_unwritable_staging_folder_is_named(workspace: Paths, monkeypatch: py
     err = capsys.readouterr().err
     assert f".archive{store.STAGING_SUFFIX}: cannot create the archive's staging folder" in err
     assert "the folder that holds the archive must be writable" in err
-    assert files(workspace.archive) == {}
+    assert file_digests(workspace.archive) == {}
 
 
 def test_a_full_disk_while_updating_the_manifest_is_caught_up_later(
         archived: Paths, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """The document is stored, the manifest cannot be: it stays whole, and the journal fills it in."""
-    before = files(archived.archive)
+    before = file_digests(archived.archive)
     real = store.archive_write
 
     def full_for_the_manifest(archive: Path, path: Path, data: bytes, *, journal: bool = True) -> None:
@@ -145,7 +140,7 @@ def test_a_full_disk_while_updating_the_manifest_is_caught_up_later(
     monkeypatch.setattr(manifest, "archive_write", full_for_the_manifest)
     assert build(archived, FIRST) == 7
     assert "No space left on device" in capsys.readouterr().err
-    after = files(archived.archive)
+    after = file_digests(archived.archive)
     assert after[manifest.MANIFEST_NAME] == before[manifest.MANIFEST_NAME]
     assert after[f"2021/{FIRST}.pdf"] != before[f"2021/{FIRST}.pdf"]
     assert len([name for name in staged(archived) if name.endswith(store.INTENT)]) == 2
@@ -186,23 +181,45 @@ def test_intents_apply_only_when_their_bytes_were_stored(archived: Paths) -> Non
     assert not intent.exists()
 
 
-def _hold_lock(archive: str, held: multiprocessing.synchronize.Event) -> None:
+def _hold_lock(archive: str, held: multiprocessing.synchronize.Event,
+               release: multiprocessing.synchronize.Event) -> None:
     with store.archive_lock(Path(archive)):
         held.set()
-        time.sleep(1.0)
+        release.wait(60)
+
+
+def _lock_is_free(archive: Path) -> bool:
+    """Whether another process could take the lock now: a non-blocking flock(2) on the same file."""
+    fd = os.open(store.staging_dir(archive) / store.LOCK_NAME, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return True
+    finally:
+        os.close(fd)
 
 
 def test_the_archive_lock_excludes_other_processes_and_nests_in_one(archived: Paths) -> None:
-    held = multiprocessing.get_context("fork").Event()
-    other = multiprocessing.get_context("fork").Process(target=_hold_lock,
-                                                         args=(str(archived.archive), held))
+    context = multiprocessing.get_context("fork")
+    held, release = context.Event(), context.Event()
+    other = context.Process(target=_hold_lock, args=(str(archived.archive), held, release))
     other.start()
-    assert held.wait(30)
-    started = time.monotonic()
-    with store.archive_lock(archived.archive), store.archive_lock(archived.archive):
-        waited = time.monotonic() - started
-    other.join()
-    assert waited > 0.5
+    try:
+        assert held.wait(30)
+        assert not _lock_is_free(archived.archive)  # held by the other process: this one must queue
+    finally:
+        release.set()
+        other.join(30)
+    assert other.exitcode == 0
+    assert _lock_is_free(archived.archive)  # its holder gone, the kernel has released it
+    with store.archive_lock(archived.archive):
+        assert not _lock_is_free(archived.archive)
+        with store.archive_lock(archived.archive):  # nested in one process: no deadlock
+            assert not _lock_is_free(archived.archive)
+    assert _lock_is_free(archived.archive)
 
 
 # -- processes killed and running at once -----------------------------------------------------
@@ -243,7 +260,7 @@ def reference(tmp_path: Path, paths: Paths, stems: list[str], epoch: str) -> dic
     ref.archive.mkdir(parents=True)
     result = start(ref, stems, epoch)
     assert result.wait(300) == 0, result.stderr.read() if result.stderr else ""
-    return {k: v for k, v in files(ref.archive).items() if k not in manifest.BOOKKEEPING}
+    return {k: v for k, v in file_digests(ref.archive).items() if k not in manifest.BOOKKEEPING}
 
 
 @pytest.mark.slow
@@ -277,7 +294,7 @@ def test_sigkill_at_random_moments_leaves_only_complete_files(workspace: Paths, 
         while not group_gone(process.pid) and time.monotonic() < deadline:
             time.sleep(0.01)
         mid_store += bool(set(staged(workspace)) - pending)  # caught mid-store or before the manifest
-        for relpath, digest in files(workspace.archive).items():
+        for relpath, digest in file_digests(workspace.archive).items():
             if relpath in manifest.BOOKKEEPING:
                 continue
             if digest not in valid.get(relpath, ()):
@@ -297,7 +314,7 @@ def test_sigkill_at_random_moments_leaves_only_complete_files(workspace: Paths, 
         result = subprocess.run([sys.executable, "-m", "archivist", command, *args],
                                 capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
-    assert store.sweep_staging(workspace.archive) >= 0
+    assert store.sweep_staging(workspace.archive) == 0  # verify has already cleared every leftover
     assert staged(workspace) == []
 
 
@@ -319,11 +336,9 @@ def test_two_builds_at_once_never_corrupt_the_archive(workspace: Paths) -> None:
 
 
 def test_two_makes_at_once_never_corrupt_the_archive(workspace: Paths, tmp_path: Path) -> None:
-    require_tool("make")
     stems = copies(workspace, 4)
-    command = ["make", "--no-print-directory", "-C", str(REPO), f"SEEDS={workspace.seeds}",
-               f"METADATA={workspace.metadata}", f"ARCHIVE={workspace.archive}",
-               f"WORK={tmp_path / '.build'}", "JOBS=2", "-j2"]
+    command = make_command(tmp_path, f"SEEDS={workspace.seeds}", f"METADATA={workspace.metadata}",
+                           f"ARCHIVE={workspace.archive}", "JOBS=2", "-j2")
     runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for _ in range(2)]
     for run in runs:
@@ -332,6 +347,6 @@ def test_two_makes_at_once_never_corrupt_the_archive(workspace: Paths, tmp_path:
     assert manifest.verify(workspace.archive).problems == []
     assert sorted(manifest.read_manifest(workspace.archive).entries) == sorted(
         [*(f"2021/{s}.{x}" for s in stems for x in ("pdf", "xml")), PROFILE_NAME])
-    verify = subprocess.run(["make", "--no-print-directory", "-C", str(REPO), "verify",
-                             f"ARCHIVE={workspace.archive}"], capture_output=True, text=True)
+    verify = subprocess.run(make_command(tmp_path, "verify", f"ARCHIVE={workspace.archive}"),
+                            capture_output=True, text=True)
     assert verify.returncode == 0, verify.stdout + verify.stderr

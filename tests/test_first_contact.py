@@ -70,7 +70,8 @@ def test_new_on_a_missing_file_says_it_is_missing(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (["build", "--profile", "4x"], "archivist build: argument --profile: unknown PDF/A profile '4x' "
-     "(choose one of 1b, 2b, 2u, 3b, 3u) (see 'archivist build --help')"),
+     "(choose one of 1a, 1b, 2a, 2b, 2u, 3a, 3b, 3u, 4, 4f, 1a+ua1, 1b+ua1, 2a+ua1, 2b+ua1, 2u+ua1, "
+     "3a+ua1, 3b+ua1, 3u+ua1, 4+ua2, 4f+ua2) (see 'archivist build --help')"),
     (["check", "--profile", ""], "archivist check: argument --profile: unknown PDF/A profile ''"),
     (["build", "-j", "0"], "archivist build: argument -j/--jobs: '0' is not a whole number of at least 1"),
     (["build", "-j", "two"], "archivist build: argument -j/--jobs: 'two' is not a whole number"),

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIRST, REPO, folder_args, require_tool
+from conftest import FIRST, file_digests, folder_args, make_command
 
 from archivist import manifest, store
 from archivist.build import Paths
@@ -35,9 +35,7 @@ def archive(workspace: Paths, capsys: pytest.CaptureFixture[str]) -> Paths:
 
 def payload(paths: Paths) -> dict[str, str]:
     """Every document file under the archive, hashed here, independently of archivist."""
-    return {p.relative_to(paths.archive).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(paths.archive.rglob("*"))
-            if p.is_file() and p.name not in manifest.BOOKKEEPING}
+    return file_digests(paths.archive, leave_out=manifest.BOOKKEEPING)
 
 
 def verify_cli(paths: Paths) -> subprocess.CompletedProcess[str]:
@@ -150,8 +148,7 @@ def test_flipped_bits_fail_the_command_line(archive: Paths) -> None:
 
 
 def test_make_verify(archive: Paths) -> None:
-    require_tool("make")
-    command = ["make", "--no-print-directory", "-C", str(REPO), "verify", f"ARCHIVE={archive.archive}"]
+    command = make_command(archive.archive.parent, "verify", f"ARCHIVE={archive.archive}")
     assert subprocess.run(command, capture_output=True, text=True).returncode == 0
     (archive.archive / "2021" / f"{FIRST}.xml").write_text("<altered/>")
     failed = subprocess.run(command, capture_output=True, text=True)

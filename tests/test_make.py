@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import FIRST, REPO, archivist, make, project_copy
+from conftest import FIRST, REPO, archivist, file_digests, make, project_copy
 
 from archivist.build import Paths
 
 SECOND = "2021-08-essai"
 
 
-def tree(folder: Path) -> dict[str, tuple[str, int]]:
-    """Every file under folder: its sha256 and modification time."""
-    return {
-        p.relative_to(folder).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
-        for p in sorted(folder.rglob("*")) if p.is_file()
-    }
 
 
 @pytest.fixture
@@ -40,11 +33,11 @@ def test_make_builds_all_then_nothing(two_articles: Paths) -> None:
     first = make(two_articles)
     assert first.returncode == 0, first.stderr
     assert pdfs(two_articles) == [f"2021/{FIRST}.pdf", f"2021/{SECOND}.pdf"]
-    before = tree(two_articles.archive)
+    before = file_digests(two_articles.archive, mtimes=True)
     second = make(two_articles)
     assert second.returncode == 0
     assert "Nothing to be done for 'all'" in second.stdout
-    assert tree(two_articles.archive) == before
+    assert file_digests(two_articles.archive, mtimes=True) == before
 
 
 def test_only_the_stale_article_is_rebuilt(two_articles: Paths) -> None:
@@ -64,10 +57,10 @@ def test_make_j2_from_clean_equals_make(two_articles: Paths, tmp_path: Path) -> 
     assert make(two_articles).returncode == 0
     # The catalog is an index whose bytes follow the order articles finish in; its answers
     # are compared in test_catalog.py. Every archived file must be byte-identical.
-    serial = {k: v[0] for k, v in tree(two_articles.archive).items() if k != "catalog.sqlite"}
+    serial = file_digests(two_articles.archive, leave_out={"catalog.sqlite"})
     parallel = Paths(two_articles.seeds, two_articles.metadata, tmp_path / "archive-j2")
     assert make(parallel, "-j2").returncode == 0
-    assert {k: v[0] for k, v in tree(parallel.archive).items() if k != "catalog.sqlite"} == serial
+    assert file_digests(parallel.archive, leave_out={"catalog.sqlite"}) == serial
 
 
 def test_a_bad_article_does_not_stop_the_others(two_articles: Paths) -> None:

@@ -17,6 +17,9 @@ from archivist import manifest
 from archivist.archive import PROFILE_NAME
 from archivist.build import Paths
 
+# The profiles the README's table lists, in the order the help gives them.
+CHOICES = "1a, 1b, 2a, 2b, 2u, 3a, 3b, 3u, 4, 4f, 1a+ua1, 1b+ua1, 2a+ua1, 2b+ua1, 2u+ua1, 3a+ua1, 3b+ua1, 3u+ua1, 4+ua2, 4f+ua2"
+
 
 def state(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -88,11 +91,11 @@ def test_an_unknown_profile_is_one_line_and_saves_nothing(workspace: Paths) -> N
     result = archivist("build", *folder_args(workspace), "--profile", "4x")
     assert result.returncode == 2
     assert result.stderr == ("archivist build: argument --profile: unknown PDF/A profile '4x' (choose one "
-                             "of 1b, 2b, 2u, 3b, 3u) (see 'archivist build --help')\n")
+                             f"of {CHOICES}) (see 'archivist build --help')\n")
     assert list(workspace.archive.iterdir()) == []
     by_make = make(workspace, "PROFILE=4x")
     assert by_make.returncode != 0
-    assert "unknown PDF/A profile '4x' (choose one of 1b, 2b, 2u, 3b, 3u)" in by_make.stderr
+    assert f"unknown PDF/A profile '4x' (choose one of {CHOICES})" in by_make.stderr
     assert "Traceback" not in by_make.stderr
     assert not (workspace.archive / PROFILE_NAME).exists()
 

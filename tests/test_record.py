@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import FIRST, REPO
 
+from archivist.dublincore import Bag, LangAlt, Seq
 from archivist.errors import RecordError
 from archivist.record import parse_record, read_record
 
@@ -27,7 +28,7 @@ def test_first_record_has_all_fifteen_elements() -> None:
 
 @pytest.mark.parametrize("written", ["2021-07", '"2021-07"', "'2021-07'", "[2021-07]"])
 def test_month_precision_stays_as_written(written: str) -> None:
-    assert parse(f"title: T\ndate: {written}\nlanguage: fr\n").values["date"] == ("2021-07",)
+    assert parse(f"title: T\ndate: {written}\nlanguage: fr\n").values["date"] == Seq(("2021-07",))
 
 
 def test_unquoted_full_date_is_not_turned_into_a_date_object() -> None:
@@ -36,10 +37,10 @@ def test_unquoted_full_date_is_not_turned_into_a_date_object() -> None:
 
 def test_strings_and_lists_and_mappings() -> None:
     record = parse(MINIMAL + "creator: [Ann, Bob]\nsubject: Maroc\nrights: {fr: Droits, en: Rights}\n")
-    assert record.values["creator"] == ("Ann", "Bob")
-    assert record.values["subject"] == ("Maroc",)
-    assert record.values["rights"] == (("fr", "Droits"), ("en", "Rights"))
-    assert record.values["title"] == (("fr", "Titre"),)  # a plain string is in the document language
+    assert record.values["creator"] == Seq(("Ann", "Bob"))
+    assert record.values["subject"] == Bag(("Maroc",))
+    assert record.values["rights"] == LangAlt((("fr", "Droits"), ("en", "Rights")))
+    assert record.values["title"] == LangAlt((("fr", "Titre"),))  # a plain string is in the document language
 
 
 @pytest.mark.parametrize(("text", "expected", "line"), [

@@ -1,4 +1,4 @@
-"""Tests of the veraPDF harness itself (archivist.validate), on PDFs made here.
+"""Tests of the veraPDF harness itself (archivist.verapdf), on PDFs made here.
 
 They need Java 17 and Maven: without them they skip on a workstation but fail
 under CI=true, so CI cannot go green by quietly not validating anything.
@@ -6,26 +6,14 @@ under CI=true, so CI cannot go green by quietly not validating anything.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from reportlab.pdfgen import canvas
 
-from archivist.validate import FileReport, VeraPDFError, VeraPDFUnavailable, run_verapdf, verapdf_version
+from archivist.verapdf import FileReport, VeraPDFError, run_verapdf
 
 pytestmark = pytest.mark.verapdf
-
-
-@pytest.fixture(scope="module")
-def verapdf() -> str:
-    """veraPDF's version; fetches it on first use, skips (or fails in CI) where it cannot run."""
-    try:
-        return verapdf_version()
-    except VeraPDFUnavailable as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"veraPDF is required in CI: {exc}")
-        pytest.skip(str(exc))
 
 
 def _plain_pdf(path: Path, text: str = "not PDF/A") -> Path:
@@ -71,7 +59,7 @@ def test_unreadable_file_raises(verapdf: str, tmp_path: Path) -> None:
 
 def test_arguments_checked_before_starting_java(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
-        run_verapdf([tmp_path / "x.pdf"], flavour="4")
+        run_verapdf([tmp_path / "x.pdf"], flavour="4x")
     with pytest.raises(FileNotFoundError):
         run_verapdf([tmp_path / "missing.pdf"])
     assert run_verapdf([]) == []

@@ -81,3 +81,48 @@ def test_markup_in_values_is_escaped_and_survives(tmp_path: Path) -> None:
     path.write_text(f"title: T\ndate: '2021'\nlanguage: en\nsource: '{nasty}'\n", encoding="utf-8")
     tree = ET.fromstring(build_xmp(read_record(path), Profile(2, "U"), PROVENANCE))
     assert tree.find(f".//{DC}source").text == nasty
+
+
+# -- the checker does not share the writer's rules: a writer that breaks one is caught ----
+
+
+def _checked_with_writer_rule(tmp_path: Path, monkeypatch, rule: str, broken) -> list[str]:
+    """Build the first article with one of the writer's rules replaced, and check the result."""
+    from archivist import xmp
+    from archivist.article import read_article
+    from archivist.build import inputs_digest
+    from archivist.check import check_pdf
+    from archivist.pdfa import make_pdfa
+    from archivist.typeset import typeset
+
+    text = (REPO / "metadata" / f"{FIRST}.yaml").read_text(encoding="utf-8")
+    # An English title first: x-default must still repeat the French one, the document's language.
+    text = text.replace("title:\n", "title:\n  en: \"Laftit and Lamorgese meet in Rabat\"\n", 1)
+    (tmp_path / f"{FIRST}.yaml").write_text(text, encoding="utf-8")
+    article = read_article(REPO / "seeds" / f"{FIRST}.txt")
+    record = read_record(tmp_path / f"{FIRST}.yaml")
+    monkeypatch.setattr(xmp, rule, broken)
+    created = PROVENANCE.created
+    pdf = make_pdfa(typeset(article, record, created), record, DEFAULT_PROFILE, created,
+                    inputs_digest(article, record, DEFAULT_PROFILE))
+    return check_pdf(pdf, article, record, DEFAULT_PROFILE)
+
+
+def test_checker_catches_an_x_default_taken_from_the_first_language(tmp_path, monkeypatch) -> None:
+    problems = _checked_with_writer_rule(tmp_path, monkeypatch, "x_default",
+                                         lambda value, language: value.alternatives[0][1])
+    assert any(p.startswith("XMP dc:title is [x-default] 'Laftit and Lamorgese meet in Rabat'")
+               for p in problems), problems
+
+
+def test_checker_catches_keywords_joined_another_way(tmp_path, monkeypatch) -> None:
+    problems = _checked_with_writer_rule(tmp_path, monkeypatch, "keywords",
+                                         lambda subjects: "; ".join(text for _, text in subjects))
+    assert any(p.startswith("XMP pdf:Keywords 'coopération sécuritaire; migration")
+               for p in problems), problems
+
+
+def test_the_unbroken_writer_passes_the_same_check(tmp_path, monkeypatch) -> None:
+    from archivist import xmp
+
+    assert _checked_with_writer_rule(tmp_path, monkeypatch, "keywords", xmp.keywords) == []

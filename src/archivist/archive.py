@@ -55,7 +55,7 @@ def write_profile(archive: Path, profile: Profile) -> None:
     """Record ``profile`` as the archive's, and list the file in the manifest at once."""
     path = archive / PROFILE_NAME
     archive_write(archive, path, f"{profile.name}\n".encode())
-    manifest.record(archive, [path])
+    manifest.add_files(archive, [path])
 
 
 def profile_for(archive: Path, requested: Profile | None,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ArticleError
+from .inputfile import NotARegularFile, read_regular
 from .w3cdate import check_w3c_date
 
 _HEADER = re.compile(r"[ \t]*date[ \t]+(?P<date>\S+)(?:[ \t]+|(?=\n)|$)")
@@ -16,6 +17,14 @@ _ALLOWED_CONTROLS = "\n\t"
 # times the text, for the layout and the checker's reading of every page) and a
 # mistaken file (a disk image named .txt) from being read at all.
 MAX_ARTICLE_BYTES = 8 << 20
+# The typesetter's cost is not linear in every shape of text (bench/limits.py measures it):
+# a word without a space is hyphenated again at every line it fills, so its cost grows
+# with the square of its length (256 KiB: 88 s), and every paragraph costs about a
+# quarter of a millisecond on its own (one-letter lines: 128 KiB, 65,536 paragraphs, 22 s).
+# These two bounds keep every article the reader accepts within a build of minutes.
+MAX_WORD_CHARS = 4000  # twice a long URL
+MAX_PARAGRAPHS = 50_000  # a long book has a few thousand
+_LONG_WORD = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")
 
 
 @dataclass(frozen=True)
@@ -37,11 +46,14 @@ class Article:
 
 def read_article(path: Path) -> Article:
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_ARTICLE_BYTES + 1)  # a larger file is refused unread
+        raw = read_regular(path, MAX_ARTICLE_BYTES)  # a larger file is refused unread
     except FileNotFoundError:
         raise ArticleError("article not found", path=path,
                            hint="check the name: the article is SEEDS/STEM.txt") from None
+    except NotARegularFile as error:
+        raise ArticleError(f"the article is {error.kind}, not a regular file", path=path,
+                           hint="keep the article's text in a plain file there: links, folders, "
+                           "pipes and devices are refused") from None
     except OSError as error:
         raise ArticleError(f"cannot read the article: {error.strerror}", path=path) from None
     if len(raw) > MAX_ARTICLE_BYTES:
@@ -69,12 +81,38 @@ def parse_article(raw: bytes, path: Path) -> Article:
         offset = header.end()
     body = text[offset:]
     paragraphs = tuple(" ".join(line.split()) for line in body.split("\n") if line.strip())
-    if not paragraphs:
+    _refuse_costly_shapes(text, paragraphs, path)
+    if not any(_visible(char) for paragraph in paragraphs for char in paragraph):
         raise ArticleError(
-            "the article has no text" + (" after its date header" if header else ""),
+            "the article has no " + ("visible text" if paragraphs else "text")
+            + (" after its date header" if header else ""),
             path=path, hint="write the article's text after the header",
         )
     return Article(path, raw, date, paragraphs, offset)
+
+
+def _refuse_costly_shapes(text: str, paragraphs: tuple[str, ...], path: Path) -> None:
+    """Refuse the shapes whose typesetting time grows faster than the text: see the bounds above."""
+    long_word = _LONG_WORD.search(text)
+    if long_word:
+        start = long_word.start()
+        line = text.count("\n", 0, start) + 1
+        length = len(long_word.group())
+        raise ArticleError(
+            f"a word of {length} characters without a space; the longest the typesetter takes is "
+            f"{MAX_WORD_CHARS}", path=path, line=line, column=start - (text.rfind("\n", 0, start) + 1) + 1,
+            hint="put spaces where it can break, or leave the long string out of the article")
+    if len(paragraphs) > MAX_PARAGRAPHS:
+        raise ArticleError(
+            f"the article has {len(paragraphs)} paragraphs (lines that are not blank); the most the "
+            f"typesetter takes is {MAX_PARAGRAPHS}", path=path,
+            hint="join the lines that belong to one paragraph, or split the article into several")
+
+
+def _visible(char: str) -> bool:
+    """Whether a page can show ``char``: not a space, nor a format character such as U+200B or U+FEFF."""
+    return not char.isspace() and unicodedata.category(char) not in ("Cf", "Zs", "Zl", "Zp") \
+        and not 0xFE00 <= ord(char) <= 0xFE0F and not 0xE0100 <= ord(char) <= 0xE01EF
 
 
 def _decode(raw: bytes, path: Path) -> str:
@@ -112,14 +150,26 @@ def position_of(article: Article, char_index: int) -> tuple[int, int]:
 
 
 def _locate(article: Article, paragraph_number: int, column_in_paragraph: int) -> tuple[int, int]:
-    text = article.raw.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
-    lines = text.split("\n")
+    """Walk the file's lines as ``parse_article`` did (any line end, runs of spaces as one)."""
+    text = article.raw.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     seen = -1
-    for line_number, line in enumerate(lines, start=1):
-        body = line[article.first_line_offset:] if line_number == 1 else line
-        if body.strip():
-            seen += 1
-            if seen == paragraph_number:
-                start = len(line) - len(body) + (len(body) - len(body.lstrip()))
-                return line_number, start + column_in_paragraph + 1
+    for line_number, line in enumerate(text.split("\n"), start=1):
+        skipped = article.first_line_offset if line_number == 1 else 0
+        body = line[skipped:]
+        if not body.strip():
+            continue
+        seen += 1
+        if seen != paragraph_number:
+            continue
+        normalised = -1  # index in the paragraph of the character at raw index i
+        after_space = True
+        for index, char in enumerate(body):
+            if char.isspace():
+                after_space = True
+                continue
+            normalised += 1 + (after_space and normalised >= 0)
+            after_space = False
+            if normalised >= column_in_paragraph:
+                return line_number, skipped + index + 1
+        return line_number, len(line) + 1
     return (0, 0)

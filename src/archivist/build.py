@@ -19,14 +19,15 @@ from pypdf import PdfReader
 from . import __version__, catalog, manifest
 from .article import Article, read_article
 from .check import check_oai_dc, check_pdf
+from .embedded import EmbeddedFile
 from .errors import ArchivistError, CheckFailed, RecordError, UnsafePathError, UsageError
-from .extract import EmbeddedFile
-from .identifiers import shared_identifiers
+from .identifiers import record_date, shared_identifiers
 from .oai_dc import oai_dc
 from .pdfa import make_pdfa
 from .profile import Profile
 from .record import Record, read_record
 from .store import (
+    archive_lock,
     archive_name,
     archive_write,
     check_stem,
@@ -126,8 +127,6 @@ def load_inputs(paths: Paths, stem: str) -> tuple[Article, Record]:
 
 def archived_as(paths: Paths, stem: str, record: Record) -> str:
     """The name the article is archived under, refused when another article would take it too."""
-    from .plan import record_date
-
     name = archive_name(stem, record.date)
     if name != stem:  # x of 2021-07 and 2021-07-x
         twin = name if paths.article(name).exists() else None
@@ -194,16 +193,47 @@ def build_one(paths: Paths, stem: str, profile: Profile) -> Built:
 Outcome = Built | ArchivistError
 
 
-def register(paths: Paths, batch: Sequence[Built]) -> None:
+def _reconcile_catalog(paths: Paths) -> list[str]:
+    return catalog.reconcile(paths.archive, manifest.read_manifest(paths.archive).entries)
+
+
+def register(paths: Paths, batch: Sequence[Built]) -> tuple[list[ArchivistError], list[str]]:
     """Record stored documents in the archive's own indexes; runs in the main process only.
 
     Called per batch: each call rewrites the manifest and commits the catalog once, so a
     whole build costs a few such updates rather than one per document. A document stored
     but not yet registered when a build dies is caught up from its journal intent.
+
+    The catalog and the manifest are updated independently, so a failure of one (a
+    damaged manifest, say) never leaves the other behind; then the catalog is brought in
+    line with the manifest, whatever an earlier build left. Returns the failures, for
+    the caller to report after it has finished the batch, and the catalog's repairs.
     """
-    if batch:
-        manifest.record(paths.archive, [file for built in batch for file in built.files])
-        catalog.put(paths.archive, [built.document for built in batch])
+    failures: list[ArchivistError] = []
+    repairs: list[str] = []
+    stored = [built for built in batch if built.path.is_file()]  # a 'make clean' may have run since
+
+    def attempt(step: Callable[[], object], what: Path) -> object:
+        try:
+            return step()
+        except ArchivistError as error:
+            failures.append(error)
+        except Exception as error:  # an OSError, a bug: reported with the rest, never a crash
+            failures.append(unexpected(error, what, "updating it"))
+        return None
+
+    def update_catalog() -> None:
+        with archive_lock(paths.archive):
+            if stored:
+                catalog.put(paths.archive, [built.document for built in stored])
+
+    attempt(update_catalog, paths.archive / catalog.CATALOG_NAME)
+    attempt(lambda: manifest.add_files(paths.archive, [file for built in stored for file in built.files]),
+            paths.archive / manifest.MANIFEST_NAME)
+    if not failures:
+        found = attempt(lambda: _reconcile_catalog(paths), paths.archive / catalog.CATALOG_NAME)
+        repairs = found if isinstance(found, list) else []
+    return failures, repairs
 
 
 def build_many(paths: Paths, stems: Sequence[str], profile: Profile, jobs: int) -> Iterator[Outcome]:
@@ -222,13 +252,25 @@ def build_many(paths: Paths, stems: Sequence[str], profile: Profile, jobs: int) 
             yield _safe(build_one, paths, stem, profile)
         return
     with ProcessPoolExecutor(max_workers=min(jobs, len(stems))) as pool:
-        futures = [pool.submit(_safe, build_one, paths, stem, profile) for stem in stems]
+        futures = {pool.submit(_safe, build_one, paths, stem, profile): stem for stem in stems}
         for future in as_completed(futures):
-            yield future.result()
+            try:
+                yield future.result()
+            except Exception as error:  # a worker that died, a result that cannot travel
+                yield unexpected(error, paths.article(futures[future]))
 
 
-def _safe(function: Callable[..., Built], *args: object) -> Outcome:
+def _safe(function: Callable[..., Built], paths: Paths, stem: str, profile: Profile) -> Outcome:
+    """One article's outcome: whatever goes wrong with it is its failure, never the batch's."""
     try:
-        return function(*args)
+        return function(paths, stem, profile)
     except ArchivistError as error:
         return error
+    except Exception as error:  # a bug or an odd input must not stop the others
+        return unexpected(error, paths.article(stem))
+
+
+def unexpected(error: BaseException, where: Path, doing: str = "building it") -> ArchivistError:
+    """An exception nobody foresaw, as a failure naming the file it concerns and what happened."""
+    return ArchivistError(f"internal error while {doing}: {error!r}", path=where,
+                          hint="this is a bug in archivist; please report it with this line")

@@ -1,7 +1,7 @@
 """The archive's catalog, ``archive/catalog.sqlite``: one row per document and a full-text index.
 
-The catalog is an index, not archival content. ``build`` updates it as each PDF is
-stored; ``rebuild`` makes it again from the PDFs alone (their XMP, their embedded
+The catalog is an index, not archival content. ``build`` updates it per batch of
+stored PDFs; ``rebuild`` makes it again from the PDFs alone (their XMP, their embedded
 source or their page text), so losing or corrupting it never loses anything.
 
 SQLite in WAL mode: readers never block the writer, a second writing process waits
@@ -24,20 +24,26 @@ import pyphen
 from pypdf import PdfReader
 
 from .article import Article, parse_article
-from .check import page_text
 from .dublincore import DC_NAMESPACE
+from .embedded import read_embedded
 from .errors import ArchiveReadError, ArchivistError, StorageError, UsageError
-from .extract import read_embedded
+from .pagetext import page_text
+from .pdfread import ContentBudget, PdfLimit, bounded, explain, read_pdf
 from .profile import Profile
 from .record import Record
 from .typography import hyphenation_language
 
 CATALOG_NAME = "catalog.sqlite"
 SCHEMA_VERSION = 1
+# SQLite's FTS5 takes time that grows with the square of the number of query terms
+# (100,000 words ran for minutes); a person's search is a few words.
+MAX_QUERY_WORDS = 64
+MAX_QUERY_CHARS = 4096
 BUSY_TIMEOUT = 60.0  # seconds a writer waits for another before giving up
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 PDFAID = "http://www.aiim.org/pdfa/ns/id/"
+PDFUAID = "http://www.aiim.org/pdfua/ns/id/"
 
 _SCHEMA = ("""
 CREATE TABLE documents (
@@ -83,12 +89,10 @@ class Document:
 def document_for(article: Article, record: Record, path: str, pages: int, sha256: str,
                  profile: Profile) -> Document:
     """The catalog entry of a document just built, from its inputs: no PDF is read again."""
-    values = record.values
     return Document(
         stem=Path(path).stem, identifier=record.identifier, date=record.date, title=record.title,
-        language=record.language, creators=tuple(values.get("creator", ())),
-        subjects=tuple(values.get("subject", ())),
-        description=record.lang_text("description") if "description" in values else "",
+        language=record.language, creators=record.texts("creator"), subjects=record.texts("subject"),
+        description=record.lang_text("description") if "description" in record.values else "",
         path=path, pages=pages, sha256=sha256, profile=profile.name, body=article.text,
     )
 
@@ -186,8 +190,9 @@ class Filters:
                 clauses.append(f"substr(d.date, 1, {n}) {op} substr(:{key}, 1, {n})")
                 values[key] = bound
         if self.language is not None:
-            clauses.append("(lower(d.language) = lower(:language)"
-                           " OR lower(d.language) LIKE lower(:language) || '-%')")
+            # compared as text, never as a LIKE pattern: '%' and '_' in a tag are not wildcards
+            clauses.append("(lower(d.language) = lower(:language) OR lower(substr(d.language, 1, "
+                           "length(:language) + 1)) = lower(:language) || '-')")
             values["language"] = self.language
         if self.subject is not None:
             clauses.append("EXISTS (SELECT 1 FROM json_each(d.subjects) s"
@@ -228,6 +233,12 @@ def fts_query(text: str) -> str:
 
 def search(archive: Path, text: str, filters: Filters) -> list[Document]:
     """Documents whose title, description, subjects or body hold every word of ``text``, best first."""
+    words = text.split()
+    if len(words) > MAX_QUERY_WORDS or len(text) > MAX_QUERY_CHARS:
+        raise UsageError(
+            f"the search has {len(words)} words and {len(text)} characters, more than the "
+            f"{MAX_QUERY_WORDS} words or {MAX_QUERY_CHARS} characters a search takes",
+            hint="search with a few distinctive words; every word must match")
     query = fts_query(text)
     if not query:
         raise UsageError("the search has no words", hint="archivist search 'Lamorgese'")
@@ -258,6 +269,8 @@ def rebuild(archive: Path) -> tuple[int, list[ArchiveReadError]]:
             documents.append(read_document(archive, pdf))
         except ArchiveReadError as error:
             failures.append(error)
+        except Exception as error:  # one damaged file never stops the others
+            failures.append(ArchiveReadError(f"cannot be read: it {explain(error)}", path=pdf))
     path = archive / CATALOG_NAME
     if path.exists() and not _is_database(path):  # nothing in it can be kept
         for name in (CATALOG_NAME, *(CATALOG_NAME + end for end in ("-wal", "-shm", "-journal"))):
@@ -274,6 +287,54 @@ def rebuild(archive: Path) -> tuple[int, list[ArchiveReadError]]:
     return len(documents), failures
 
 
+def reconcile(archive: Path, listed: dict[str, str]) -> list[str]:
+    """Bring the catalog in line with the PDFs the manifest lists (relpath -> sha256).
+
+    A row whose PDF is gone or not listed is dropped; a listed PDF with no row, or whose
+    row holds another SHA-256, is read again from the PDF. So whatever order builds,
+    repairs and 'make clean' happened in, the catalog ends up saying what the archive
+    holds. Returns one sentence per repair; a PDF that cannot be read is left out and
+    said so.
+    """
+    wanted = {relpath: digest for relpath, digest in listed.items()
+              if relpath.endswith(".pdf") and relpath.count("/") == 1}
+    path = archive / CATALOG_NAME
+    if not wanted and not path.exists():
+        return []
+    if path.exists() and not _is_database(path):
+        rebuild(archive)
+        return [f"{path}: was not a database; rebuilt from the PDFs"]
+    repairs: list[str] = []
+    with _connect(archive, create=True) as connection:
+        connection.execute("BEGIN IMMEDIATE")
+        _ensure_schema(connection, path)
+        rows = dict(connection.execute("SELECT path, sha256 FROM documents").fetchall())
+        for relpath in sorted(rows):
+            if relpath not in wanted or not (archive / relpath).is_file():
+                _delete(connection, relpath)
+                repairs.append(f"{archive / relpath}: dropped from the catalog; the archive "
+                               "no longer holds it")
+        for relpath, digest in sorted(wanted.items()):
+            if rows.get(relpath) == digest or not (archive / relpath).is_file():
+                continue
+            _delete(connection, relpath)
+            try:
+                _insert(connection, read_document(archive, archive / relpath))
+            except ArchiveReadError as error:
+                repairs.append(f"{error}; left out of the catalog")
+                continue
+            repairs.append(f"{archive / relpath}: catalog entry "
+                           + ("updated from the PDF" if relpath in rows else "added from the PDF"))
+        connection.execute("COMMIT")
+    return repairs
+
+
+def _delete(connection: sqlite3.Connection, relpath: str) -> None:
+    for (rowid,) in connection.execute("SELECT rowid FROM documents WHERE path = ?", (relpath,)).fetchall():
+        connection.execute("DELETE FROM search WHERE rowid = ?", (rowid,))
+        connection.execute("DELETE FROM documents WHERE rowid = ?", (rowid,))
+
+
 def _is_database(path: Path) -> bool:
     try:
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
@@ -285,18 +346,21 @@ def _is_database(path: Path) -> bool:
 
 def read_document(archive: Path, pdf: Path) -> Document:
     """A catalog entry from the PDF alone: its XMP, its PDF/A claim, and its text."""
+    data = read_pdf(pdf)
     try:
-        data = pdf.read_bytes()
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        xmp = _xmp_values(reader)
-        language = xmp[(DC_NAMESPACE, "language")][0][1]
-        title = _lang_alt(xmp[(DC_NAMESPACE, "title")])
-        date = xmp[(DC_NAMESPACE, "date")][0][1]
-        profile = Profile.parse(xmp[(PDFAID, "part")][0][1] + xmp[(PDFAID, "conformance")][0][1])
-        body = _body(reader, title, language)
-        pages = len(reader.pages)
-    except OSError as error:
-        raise ArchiveReadError(f"cannot read: {error.strerror}", path=pdf) from None
+        with bounded():
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            xmp = _xmp_values(reader)
+            language = xmp[(DC_NAMESPACE, "language")][0][1]
+            title = _lang_alt(xmp[(DC_NAMESPACE, "title")])
+            date = xmp[(DC_NAMESPACE, "date")][0][1]
+            ua = xmp.get((PDFUAID, "part"))
+            level = xmp.get((PDFAID, "conformance"), [("", "")])[0][1]
+            profile = Profile.parse(xmp[(PDFAID, "part")][0][1] + level + (f"+ua{ua[0][1]}" if ua else ""))
+            body = _body(reader, title, language)
+            pages = len(reader.pages)
+    except PdfLimit as error:
+        raise PdfLimit(error.message, path=pdf, hint=error.hint) from None
     except (KeyError, IndexError) as error:
         raise ArchiveReadError(f"lacks the XMP a catalog entry needs ({error})", path=pdf,
                                hint="rebuild it with 'make'") from None
@@ -304,7 +368,7 @@ def read_document(archive: Path, pdf: Path) -> Document:
         raise ArchiveReadError(f"cannot be catalogued: {error}", path=pdf,
                                hint="rebuild it with 'make'") from None
     except Exception as error:  # pypdf and ElementTree raise many kinds on a damaged file
-        raise ArchiveReadError(f"cannot be read as an archived PDF: {error}", path=pdf,
+        raise ArchiveReadError(f"cannot be read as an archived PDF: it {explain(error)}", path=pdf,
                                hint="restore it from a copy that passes 'archivist check'") from None
 
     def items(name: str) -> tuple[str, ...]:
@@ -354,15 +418,25 @@ def body_from_pages(reader: PdfReader, title: str, language: str) -> str:
     The pages are read as the checker reads them, the reading it proved equal to the article.
     """
     lines: list[str] = []
+    budget = ContentBudget()
     for number, page in enumerate(reader.pages):
-        page_lines = [line for line in page_text(page).splitlines() if line.strip()][:-1]
+        page_lines = [line for line in page_text(page, budget).splitlines() if line.strip()][:-1]
         if number == 0:  # the title's lines (a word longer than a line is cut), then the dateline
             seen, wanted = 0, len("".join(title.split()))
             while page_lines and seen < wanted:
                 seen += len("".join(page_lines.pop(0).split()))
             page_lines = page_lines[1:]
         lines += page_lines
+    if any(line.endswith((" ", SOFT_HYPHEN)) for line in lines):
+        return " ".join(_join_lines(lines).split())
     return " ".join(dehyphenate(lines, language))
+
+
+def _join_lines(lines: list[str]) -> str:
+    """Lines as a tagged file draws them: a line that ends between words ends with its space,
+    one hyphenated by the typesetter with a soft hyphen (ISO 32000-1, 14.8.2.2.3), and one
+    cut inside a word (after its own hyphen, a slash) with neither."""
+    return "".join(line[:-1] if line.endswith(SOFT_HYPHEN) else line for line in lines)
 
 
 def dehyphenate(lines: list[str], language: str) -> list[str]:
@@ -387,6 +461,7 @@ def dehyphenate(lines: list[str], language: str) -> list[str]:
     return words
 
 
+SOFT_HYPHEN = "\u00ad"
 _LEADING = "'\"([{¿‘‚“„«"
 _TRAILING = "]'\")}?!.,;:’‛”‟»"
 

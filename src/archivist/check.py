@@ -11,37 +11,26 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
-from pypdf import PageObject, PdfReader
+from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from .article import Article
-from .dublincore import DC_NAMESPACE, ELEMENTS, keywords, x_default
-from .extract import EmbeddedFile, read_embedded
-from .langdata import MONTHS, primary_subtag
+from .dublincore import DATE, DC_NAMESPACE, DOCINFO, ELEMENTS, NAMESPACES, ONLY_ITEM, TEXT, LangAlt, Value
+from .embedded import EmbeddedFile, read_embedded
+from .pagetext import FOOTER, IGNORABLE, page_text
+from .pdfread import MAX_DEPTH, ContentBudget, bounded, explain, limit_error
 from .profile import Profile
 from .record import Record
+from .structure_check import check_structure, read_dateline
 from .w3cdate import date_parts
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-NS = {
-    "dc": DC_NAMESPACE,
-    "xmp": "http://ns.adobe.com/xap/1.0/",
-    "pdf": "http://ns.adobe.com/pdf/1.3/",
-    "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
-}
 FORBIDDEN_KEYS = {"/JS", "/JavaScript", "/AA", "/OpenAction", "/Encrypt"}
 FORBIDDEN_ACTIONS = {"/Launch", "/URI", "/GoToR", "/GoToE", "/SubmitForm", "/ImportData",
                      "/JavaScript", "/ResetForm", "/Sound", "/Movie", "/Rendition"}
-# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt), as a deletion table.
-_IGNORABLE = dict.fromkeys([
-    0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, *range(0x180B, 0x1810),
-    *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0x3164,
-    *range(0xFE00, 0xFE10), 0xFEFF, 0xFFA0, *range(0xFFF0, 0xFFF9), *range(0x1BCA0, 0x1BCA4),
-    *range(0x1D173, 0x1D17B), *range(0xE0000, 0xE1000),
-])
-_FOOTER = re.compile(r"(?P<label>.*\S)\s+·\s+page (?P<page>\d+) / (?P<total>\d+)")
+
 
 
 def check_pdf(data: bytes, article: Article, record: Record, profile: Profile,
@@ -49,25 +38,32 @@ def check_pdf(data: bytes, article: Article, record: Record, profile: Profile,
     """Every way ``data`` departs from its inputs, one sentence each; empty when it is right.
 
     ``attachments`` are the files the PDF must embed, exactly; None skips that comparison.
+    A damaged or crafted file is a finding, never a crash: whatever reading it raises,
+    and each reading limit it breaks (``archivist.pdfread``), is one sentence.
     """
-    try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            return ["the file is encrypted, which PDF/A forbids"]
-        xmp = _xmp_tree(reader)
-    except Exception as error:
-        return [f"cannot be read as PDF with XMP metadata: {error}"]
-    problems: list[str] = []
-    problems += _check_claim(xmp, profile)
-    problems += _check_dublin_core(xmp, record)
-    problems += _check_info(reader, xmp)
-    objects = _reachable(reader)
-    problems += _check_fonts(objects)
-    problems += _check_forbidden(objects, reader)
-    problems += _check_attachments(objects, reader, profile, attachments)
-    problems += _check_output_intent(reader)
-    problems += _check_text(reader, article, record)
-    return problems
+    with bounded():
+        try:
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            if reader.is_encrypted:
+                return ["the file is encrypted, which PDF/A forbids"]
+            xmp = _xmp_tree(reader)
+        except Exception as error:
+            return [f"cannot be read as PDF with XMP metadata: it {explain(error)}"]
+        problems: list[str] = []
+        try:
+            problems += _check_claim(xmp, profile)
+            problems += _check_dublin_core(xmp, record)
+            problems += _check_info(reader, xmp) if profile.part != 4 else _check_no_info(reader)
+            objects = _reachable(reader)
+            problems += _check_fonts(objects)
+            problems += _check_forbidden(objects, reader)
+            problems += _check_attachments(objects, reader, profile, attachments)
+            problems += _check_output_intent(reader)
+            problems += check_structure(reader, article, record)
+            problems += _check_text(reader, article, record)
+        except Exception as error:  # the file is damaged past the point where it can be compared
+            problems.append(f"cannot be checked: it {explain(error)}")
+        return problems
 
 
 # -- XMP ---------------------------------------------------------------------------------
@@ -82,7 +78,7 @@ def _xmp_tree(reader: PdfReader) -> ET.Element:
 
 def _property(xmp: ET.Element, prefix: str, name: str) -> ET.Element | str | None:
     """A property as element or, in the attribute shorthand, as string."""
-    tag = f"{{{NS[prefix]}}}{name}"
+    tag = f"{{{NAMESPACES[prefix]}}}{name}"
     for description in xmp.iter(f"{{{RDF}}}Description"):
         found = description.find(tag)
         if found is not None:
@@ -100,11 +96,22 @@ def _simple(xmp: ET.Element, prefix: str, name: str) -> str | None:
 
 
 def _check_claim(xmp: ET.Element, profile: Profile) -> list[str]:
+    """pdfaid and pdfuaid say what the profile is; ISO 19005-4 dates its part with rev 2020."""
     part = _simple(xmp, "pdfaid", "part")
     conformance = _simple(xmp, "pdfaid", "conformance")
-    if (part, conformance) != (str(profile.part), profile.conformance):
-        return [f"claims PDF/A part {part} conformance {conformance}, expected {profile.title}"]
-    return []
+    problems = []
+    if (part, conformance or "") != (str(profile.part), profile.conformance):
+        problems.append(f"claims PDF/A part {part} conformance {conformance}, expected {profile.title}")
+    revision = _simple(xmp, "pdfaid", "rev")
+    if revision != ("2020" if profile.part == 4 else None):
+        problems.append(f"claims pdfaid:rev {revision}, expected {profile.title}")
+    ua_part = _simple(xmp, "pdfuaid", "part")
+    if ua_part != (str(profile.ua) if profile.ua else None):
+        problems.append(f"claims PDF/UA part {ua_part}, expected {profile.title}")
+    ua_revision = _simple(xmp, "pdfuaid", "rev")
+    if ua_revision != ("2024" if profile.ua == 2 else None):
+        problems.append(f"claims pdfuaid:rev {ua_revision}, expected {profile.title}")
+    return problems
 
 
 def _read_dc(found: ET.Element) -> tuple[str | None, list[tuple[str | None, str]]]:
@@ -131,23 +138,36 @@ def _check_dublin_core(xmp: ET.Element, record: Record) -> list[str]:
             problems.append(f"{where} is missing or not typed ({element.value_type} expected)")
             continue
         kind, items = _read_dc(found)
-        if kind != element.container:
+        if kind != element.kind.rdf:
             problems.append(f"{where} is {kind or 'a simple value'}, the XMP specification "
                             f"gives {element.value_type}")
             continue
-        if element.is_lang_alt:
-            want = [("x-default", x_default(expected, record.language)), *expected]
-        elif element.is_array:
-            want = [(None, item) for item in expected]
-        else:
-            want = [(None, expected)]
+        want = list(expected)
+        if isinstance(expected, LangAlt):
+            want.insert(0, ("x-default", _x_default(expected, record.language)))
         if items != want:
             problems.append(f"{where} is {_show(items)}, the record says {_show(want)}")
     subjects = record.values.get("subject")
     pdf_keywords = _simple(xmp, "pdf", "Keywords")
-    if pdf_keywords != (keywords(subjects) if subjects else None):  # type: ignore[arg-type]
+    if pdf_keywords != (_keywords(subjects) if subjects else None):
         problems.append(f"XMP pdf:Keywords {pdf_keywords!r} does not list the record's subjects")
     return problems
+
+
+def _x_default(value: LangAlt, language: str) -> str:
+    """What the x-default item must say.
+
+    XMP (ISO 16684-1, 8.2.2.4) wants an x-default item first in every Lang Alt, and PDF/A
+    compares the Info entries with it; the README promises it repeats the text in the
+    document's language (its first dc:language), or the first text when none is in it.
+    """
+    in_language = [text for lang, text in value if lang and lang.lower() == language.lower()]
+    return in_language[0] if in_language else next(iter(value)).text
+
+
+def _keywords(subjects: Value) -> str:
+    """pdf:Keywords is one Text; the README promises the subjects, in order, joined by ', '."""
+    return ", ".join(text for _, text in subjects)
 
 
 def check_oai_dc(data: bytes, record: Record) -> list[str]:
@@ -164,15 +184,7 @@ def check_oai_dc(data: bytes, record: Record) -> list[str]:
             (child.get(XML_LANG), child.text or ""))
     problems = []
     for element in ELEMENTS:
-        expected = record.values.get(element.name)
-        if expected is None:
-            want = []
-        elif element.is_lang_alt:
-            want = list(expected)
-        elif element.is_array:
-            want = [(None, item) for item in expected]
-        else:
-            want = [(None, expected)]
+        want = list(record.values.get(element.name, ()))
         have = found.pop(f"dc:{element.name}", [])
         if have != want:
             problems.append(f"oai_dc dc:{element.name} is {_show(have) or 'absent'}, "
@@ -189,39 +201,41 @@ def _show(items: list) -> str:
 
 
 def _check_info(reader: PdfReader, xmp: ET.Element) -> list[str]:
+    """Each Info entry PDF/A pairs with an XMP property (``DOCINFO``) against that property."""
     info = reader.trailer.get("/Info")
     info = info.get_object() if info is not None else DictionaryObject()
-    lang_alt = {}
-    for name in ("title", "description"):
-        found = _property(xmp, "dc", name)
-        items = dict(_read_dc(found)[1]) if isinstance(found, ET.Element) else {}
-        lang_alt[name] = items.get("x-default")
-    creators = _property(xmp, "dc", "creator")
-    creator_list = [t for _, t in _read_dc(creators)[1]] if isinstance(creators, ET.Element) else []
-    mirrors = {
-        "/Title": lang_alt["title"],
-        "/Subject": lang_alt["description"],
-        "/Keywords": _simple(xmp, "pdf", "Keywords"),
-        "/Creator": _simple(xmp, "xmp", "CreatorTool"),
-        "/Producer": _simple(xmp, "pdf", "Producer"),
-        "/Author": creator_list[0] if len(creator_list) == 1 else None,
-    }
     problems = []
-    for key, xmp_value in mirrors.items():
+    for pair in DOCINFO:
+        key, where = pair.info_key, f"{pair.prefix}:{pair.name}"
         info_value = info.get(key)
         info_value = str(info_value) if info_value is not None else None
+        if pair.mirror == DATE:
+            try:
+                info_instant = _pdf_instant(info_value or "")
+                xmp_instant = datetime.fromisoformat(_simple(xmp, pair.prefix, pair.name) or "")
+            except ValueError as error:
+                problems.append(f"Info {key} or {where} is not a date: {error}")
+                continue
+            if info_instant != xmp_instant:
+                problems.append(f"Info {key} {info_instant} differs from {where} {xmp_instant}")
+            continue
+        if pair.mirror == TEXT:
+            xmp_value = _simple(xmp, pair.prefix, pair.name)
+        else:
+            found = _property(xmp, pair.prefix, pair.name)
+            items = _read_dc(found)[1] if isinstance(found, ET.Element) else []
+            if pair.mirror == ONLY_ITEM:
+                xmp_value = items[0][1] if len(items) == 1 else None
+            else:
+                xmp_value = dict(items).get("x-default")
         if info_value != xmp_value:
             problems.append(f"Info {key} is {info_value!r} but XMP says {xmp_value!r}")
-    for key, name in (("/CreationDate", "CreateDate"), ("/ModDate", "ModifyDate")):
-        try:
-            info_instant = _pdf_instant(str(info.get(key, "")))
-            xmp_instant = datetime.fromisoformat(_simple(xmp, "xmp", name) or "")
-        except ValueError as error:
-            problems.append(f"Info {key} or xmp:{name} is not a date: {error}")
-            continue
-        if info_instant != xmp_instant:
-            problems.append(f"Info {key} {info_instant} differs from xmp:{name} {xmp_instant}")
     return problems
+
+
+def _check_no_info(reader: PdfReader) -> list[str]:
+    """PDF/A-4 keeps its metadata in XMP alone (ISO 19005-4, 6.1.3)."""
+    return ["PDF/A-4 file has an Info dictionary"] if "/Info" in reader.trailer else []
 
 
 def _pdf_instant(text: str) -> datetime:
@@ -244,9 +258,12 @@ def _reachable(reader: PdfReader) -> list[DictionaryObject]:
     """Every dictionary (and stream dictionary) reachable from the trailer."""
     seen: set[int] = set()
     found = []
-    stack = [reader.trailer]
+    stack: list[tuple[object, int]] = [(reader.trailer, 0)]
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise limit_error(f"has objects nested more than {MAX_DEPTH} levels deep",
+                              f"{MAX_DEPTH} levels of arrays and dictionaries")
         if isinstance(item, IndirectObject):
             if item.idnum in seen:
                 continue
@@ -254,9 +271,9 @@ def _reachable(reader: PdfReader) -> list[DictionaryObject]:
             item = item.get_object()
         if isinstance(item, DictionaryObject):
             found.append(item)
-            stack.extend(v for k, v in item.items() if k not in ("/Parent", "/P"))
+            stack.extend((v, depth + 1) for k, v in item.items() if k not in ("/Parent", "/P"))
         elif isinstance(item, ArrayObject):
-            stack.extend(item)
+            stack.extend((v, depth + 1) for v in item)
     return found
 
 
@@ -336,14 +353,15 @@ def _check_text(reader: PdfReader, article: Article, record: Record) -> list[str
     spaces and joiners, direction marks, BOM) are drawn as nothing, so no page can
     show them back; they are taken out on both sides.
     """
-    pages = [page_text(page).translate(_IGNORABLE) for page in reader.pages]
+    budget = ContentBudget()
+    pages = [page_text(page, budget).translate(IGNORABLE) for page in reader.pages]
     total = len(pages)
-    label = (record.identifier or article.path.stem).translate(_IGNORABLE)
+    label = (record.identifier or article.path.stem).translate(IGNORABLE)
     problems = []
     body_lines: list[str] = []
     for number, text in enumerate(pages, start=1):
         lines = [line for line in text.splitlines() if line.strip()]
-        footer = _FOOTER.fullmatch(lines.pop().strip()) if lines else None
+        footer = FOOTER.fullmatch(lines.pop().strip()) if lines else None
         if not footer or (footer["label"], int(footer["page"]), int(footer["total"])) != (
                 label, number, total):
             problems.append(f"page {number}: footer does not read '{label} · page {number} / {total}'")
@@ -352,47 +370,42 @@ def _check_text(reader: PdfReader, article: Article, record: Record) -> list[str
     # alone, so that a body starting with a number ("12 personnes...") is never taken for a day.
     # A title word longer than a line is split over lines, as a body word is.
     lines = [line.split() for line in body_lines]
-    title = record.title.translate(_IGNORABLE).split()
-    taken = next((n for n in range(len(lines) + 1)
-                  if compare_words([word for line in lines[:n] for word in line], title) is None), None)
+    title = record.title.translate(IGNORABLE).split()
+    taken = next((n for n in range(len(lines) + 1) if compare_words(*_flatten(lines[:n]), title) is None),
+                 None)
     if taken is None:
         problems.append(f"page 1 does not start with the title {record.title!r}")
         return problems
-    shown, rest = _read_dateline(lines[taken] if taken < len(lines) else [], record.language)
-    words = [word for line in lines[taken + 1:] for word in line]
+    shown, rest = read_dateline(lines[taken] if taken < len(lines) else [], record.language)
+    words, line_ends = _flatten(lines[taken + 1:])
     if shown is None or rest:
         problems.append("page 1 shows no date after the title")
     elif shown != date_parts(record.date)[: len(shown)] or len(shown) < min(2, len(date_parts(record.date))):
         problems.append(f"page 1 shows the date {shown}, the record says {record.date!r}")
-    visible = [word for word in (w.translate(_IGNORABLE) for w in article.words) if word]
-    mismatch = compare_words(words, visible)
+    visible = [word for word in (w.translate(IGNORABLE) for w in article.words) if word]
+    mismatch = compare_words(words, line_ends, visible)
     if mismatch:
         problems.append("page text differs from the article: " + mismatch)
     return problems
 
 
-def _read_dateline(words: list[str], language: str) -> tuple[tuple[int, ...] | None, list[str]]:
-    """Parse the dateline the page shows: 'juillet 2021', '16 July 2021', '2021-07-16'..."""
-    months = {m.lower(): i + 1 for i, m in enumerate(MONTHS.get(primary_subtag(language), ()))}
-    for length in (5, 4, 3, 2, 1):
-        head = [w.strip(".,").lower() for w in words[:length]]
-        head = [w for w in head if w != "de"]
-        year = [int(w) for w in head if re.fullmatch(r"\d{4}", w)]
-        month = [months[w] for w in head if w in months]
-        day = [int(re.sub(r"er$", "", w)) for w in head if re.fullmatch(r"\d{1,2}(er)?", w)]
-        if len(year) == 1 and len(head) == len(year) + len(month) + len(day) and len(day) <= len(month) <= 1:
-            return (year[0], *month, *day), words[length:]
-        iso = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", words[0]) if words else None
-        if iso and length == 1:
-            return tuple(int(g) for g in iso.groups() if g), words[1:]
-    return None, words
+def _flatten(lines: list[list[str]]) -> tuple[list[str], frozenset[int]]:
+    """The words of ``lines`` in order, and the index of each word that ends a line."""
+    words: list[str] = []
+    ends: set[int] = set()
+    for line in lines:
+        words += line
+        if line:
+            ends.add(len(words) - 1)
+    return words, frozenset(ends)
 
 
-def compare_words(extracted: list[str], source: list[str]) -> str | None:
-    """Match page words to source words, joining words split at line ends; say where they differ.
+def compare_words(extracted: list[str], line_ends: frozenset[int], source: list[str]) -> str | None:
+    """Match page words to source words, joining only words split at a line end; say where they differ.
 
-    A word can be split by hyphenation ('coopé-' + 'ration'), at its own hyphen
-    ('Rabat-' + 'Salé'), or, when longer than a line, with no hyphen at all.
+    ``line_ends`` holds the index of every page word that ends a line: a word is only
+    ever continued on the next line, so two words side by side on one line are two
+    words, whatever they spell together.
     """
     i = 0
     for j, word in enumerate(source):
@@ -401,7 +414,7 @@ def compare_words(extracted: list[str], source: list[str]) -> str | None:
         got = extracted[i]
         i += 1
         while got != word and i < len(extracted):
-            joined = _join(got, extracted[i], word)
+            joined = _continued(got, i - 1 in line_ends, extracted[i], word)
             if joined is None:
                 break
             got = joined
@@ -413,116 +426,17 @@ def compare_words(extracted: list[str], source: list[str]) -> str | None:
     return None
 
 
-def _join(head: str, tail: str, target: str) -> str | None:
+def _continued(head: str, at_line_end: bool, tail: str, target: str) -> str | None:
+    """``head`` continued by the next line's first word, when the two are one word of ``target``.
+
+    The one rule for joining: only across a line end. There a word may be broken after
+    a hyphen the typesetter added ('coopé-' + 'ration'), at its own hyphen ('Rabat-' +
+    'Salé'), or with no hyphen at all (a URL, a word longer than a line).
+    """
+    if not at_line_end:
+        return None
     for candidate in (head + tail, head[:-1] + tail if head.endswith("-") else None):
-        if candidate is not None and target.startswith(candidate):
+        # the tail may end with a hyphen of its own, added where it goes on to the line after
+        if candidate is not None and target.startswith(candidate.removesuffix("-")):
             return candidate
     return None
-
-
-# -- reading text through the fonts' ToUnicode maps ----------------------------------------
-#
-# pypdf opens the file, resolves resources and decodes streams; the text operators are
-# read here with one regular expression, because pypdf's general layout-aware extractor
-# parses content streams a byte at a time and was half of the time of a whole build.
-# Text is decoded only through each font's /ToUnicode map: the mapping PDF/A-2u and
-# PDF/A-3u promise, and the one every reader relies on.
-
-_CONTENT_TOKEN = re.compile(
-    rb"\((?:\\.|[^\\()])*\)"  # literal string (parentheses inside are escaped)
-    rb"|<[0-9A-Fa-f\s]*>"  # hex string
-    rb"|/[^\s/\[\]()<>{}%]+"  # name
-    rb"|[-+]?(?:\d+\.?\d*|\.\d+)"  # number
-    rb"|[\[\]]"  # array brackets
-    rb"|[A-Za-z'\"*]+",  # operator
-    re.S,
-)
-_ESCAPE = re.compile(rb"(\\(?:[0-7]{1,3}|\r\n|.))", re.S)  # split() keeps each escape
-_UNESCAPED = {  # every escape a literal string can hold (PDF 32000-1, 7.3.4.2) -> its byte(s)
-    **{b"\\" + b"%0*o" % (width, value): bytes([value & 0xFF])
-       for width in (1, 2, 3) for value in range(8 ** width)},
-    b"\\n": b"\n", b"\\r": b"\r", b"\\t": b"\t", b"\\b": b"\b", b"\\f": b"\f",
-    b"\\\r\n": b"", b"\\\n": b"", b"\\\r": b"",  # a backslash at a line end continues the line
-}
-_NEW_LINE = {b"T*", b"'", b'"', b"Td", b"TD", b"Tm", b"ET"}
-
-
-def page_text(page: PageObject) -> str:
-    """The page's text, a line per text line, decoded through ToUnicode."""
-    fonts = page.get("/Resources", {}).get("/Font", {})
-    maps: dict[str, dict[int, str]] = {}
-    font: dict[int, str] = {}
-    lines: list[str] = []
-    line: list[str] = []
-    operands: list[bytes] = []
-    contents = page.get_contents()
-    for token in _CONTENT_TOKEN.findall(b"" if contents is None else contents.get_data()):
-        if token[:1] in b"(<[]/-+.0123456789" and not token[:1].isalpha():
-            operands.append(token)
-            continue
-        if token == b"Tf" and len(operands) >= 2:
-            name = operands[-2].decode("latin-1")
-            if name not in maps:
-                maps[name] = _to_unicode(fonts[name].get_object()) if name in fonts else {}
-            font = maps[name]
-        elif token in (b"Tj", b"'", b'"', b"TJ"):
-            if token in (b"'", b'"'):
-                lines.append("".join(line))
-                line = []
-            line.append(_show_text(operands, font))
-        elif token in _NEW_LINE and line:
-            lines.append("".join(line))
-            line = []
-        operands = []
-    if line:
-        lines.append("".join(line))
-    return "\n".join(lines)
-
-
-def _show_text(operands: list[bytes], font: dict[int, str]) -> str:
-    """Decode the strings of Tj, ', " or TJ; a large TJ gap counts as a space."""
-    text = []
-    for operand in operands:
-        if operand[:1] == b"(":
-            raw = _unescape(operand[1:-1])
-        elif operand[:1] == b"<":
-            raw = bytes.fromhex(re.sub(rb"\s", b"", operand[1:-1]).decode())
-        else:
-            if operand[:1] not in b"[]" and float(operand) < -200:
-                text.append(" ")
-            continue
-        text.extend(font.get(code, "\ufffd") for code in raw)
-    return "".join(text)
-
-
-def _unescape(literal: bytes) -> bytes:
-    """The bytes of a literal string; any other escaped character stands for itself."""
-    parts = _ESCAPE.split(literal)
-    parts[1::2] = [_UNESCAPED.get(escape, escape[1:]) for escape in parts[1::2]]
-    return b"".join(parts)
-
-
-def _to_unicode(font: DictionaryObject) -> dict[int, str]:
-    """One-byte codes to text, from the bfchar and bfrange entries of the font's ToUnicode CMap."""
-    stream = font.get("/ToUnicode")
-    if stream is None:
-        return {}
-    cmap = stream.get_object().get_data()
-    mapping: dict[int, str] = {}
-    for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
-        for code, target in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block):
-            mapping[int(code, 16)] = bytes.fromhex(target.decode()).decode("utf-16-be")
-    for block in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.S):
-        for low, high, target in re.findall(
-                rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f]*>|\[[^\]]*\])", block):
-            codes = range(int(low, 16), int(high, 16) + 1)
-            if target.startswith(b"["):
-                targets = re.findall(rb"<([0-9A-Fa-f]*)>", target)
-                for code, each in zip(codes, targets, strict=False):
-                    mapping[code] = bytes.fromhex(each.decode()).decode("utf-16-be")
-            else:
-                first = bytes.fromhex(target[1:-1].decode()).decode("utf-16-be")
-                for offset, code in enumerate(codes):
-                    mapping[code] = first[:-1] + chr(ord(first[-1]) + offset)
-    return mapping
-

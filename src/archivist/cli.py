@@ -13,38 +13,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
-from .errors import ArchivistError, BatchFailed, CheckFailed, UsageError, WouldOverwrite
+from .errors import ArchivistError, BatchFailed, CheckFailed, ExitCode, UsageError, WouldOverwrite
 from .profile import ALL_PROFILES, DEFAULT_PROFILE, Profile
 
 if TYPE_CHECKING:  # the commands import what they need when they run: start-up stays short
     from .catalog import Document, Filters
 
-EXIT_CODES = """exit codes:
-  0  success
-  1  unexpected internal error (run with -v for the traceback)
-  2  wrong command-line usage
-  3  the article cannot be read (not UTF-8, control characters, empty, bad date header)
-  4  the Dublin Core record is missing or invalid, or disagrees with the article
-  5  a character the shipped font cannot draw
-  6  a name that is not safe, would write outside the archive, or would be
-     archived under another article's name
-  7  the archive cannot be written (disk full, permission denied)
-  8  archivist check found a PDF that does not match its inputs
-  9  veraPDF found failed PDF/A rules
- 10  the archive's files do not match its fixity manifest
- 11  a required tool (Java, Maven, veraPDF) is missing
- 12  some articles of a batch failed (each is reported above)
- 13  a file in the archive cannot be read back (damaged PDF, unreadable catalog)
- 14  the command would overwrite a file that differs (pass --force), or build
-     another profile into the archive (pass --change-profile)
-"""
+EXIT_CODES = "exit codes:\n" + "".join(f"{code.value:>3}  {code.meaning}\n" for code in ExitCode)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    _route_library_warnings(args.verbose)
     try:
         return args.run(args)
+    except BrokenPipeError:  # the reader went away (list --json | head): end quietly
+        _silence_stdout()
+        return 0
     except ArchivistError as error:
         if args.verbose:
             import traceback
@@ -54,12 +40,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         print("archivist: interrupted; the archive holds only complete files", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     except Exception as error:
         if args.verbose:
             raise
         print(f"archivist: internal error: {error!r} (run with -v for details)", file=sys.stderr)
-        return 1
+        return ExitCode.INTERNAL
+
+
+def _route_library_warnings(verbose: bool) -> None:
+    """pypdf logs what it repairs in a damaged file; those lines carry archivist's prefix, with -v only.
+
+    Without -v the damage is reported once, in archivist's own words, by the command
+    that met it; pypdf's bare lines would only be noise around that message.
+    """
+    import logging
+
+    logger = logging.getLogger("pypdf")
+    logger.propagate = False
+    logger.handlers.clear()
+    if verbose:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("archivist: pypdf: %(message)s"))
+        logger.addHandler(handler)
+    else:
+        logger.addHandler(logging.NullHandler())
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit raises nothing more."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -283,31 +299,49 @@ def _build(args: argparse.Namespace) -> int:
     total = len(stems) if args.total is None else args.total
     if total < len(stems):
         raise UsageError(f"--total {total} is less than the {len(stems)} articles to build")
+    # The first build makes the folder an archive, recording its profile; a build in another
+    # profile (--change-profile) rebuilds every article and records the profile it now holds.
     profile, recorded = profile_for(paths.archive, args.profile,
                                     None if args.change_profile else WouldOverwrite)
-    if recorded != profile:  # the first build makes the folder an archive
+    if recorded != profile:
         write_profile(paths.archive, profile)
     if not (paths.archive / catalog.CATALOG_NAME).exists():  # made again from what is archived
         for failure in catalog.rebuild(paths.archive)[1]:
             print(f"archivist: {failure}", file=sys.stderr)
     progress = _Progress(len(stems))
     failures: list[ArchivistError] = []
+    index_failures: list[ArchivistError] = []
     pending: list[Built] = []
     flushed = time.monotonic()
-    for outcome in build_many(paths, stems, profile, args.jobs):
-        if isinstance(outcome, Built):
-            pending.append(outcome)
-            progress.step(outcome.stem)
-        else:
+
+    def flush() -> None:
+        nonlocal pending, flushed
+        problems, repairs = register(paths, pending)
+        index_failures.extend(problems)
+        for repair in repairs:
             progress.clear()
-            print(f"archivist: {outcome}", file=sys.stderr)
-            failures.append(outcome)
-            progress.step(None)
-        if len(pending) >= REGISTER_BATCH or time.monotonic() - flushed > REGISTER_SECONDS:
-            register(paths, pending)
-            pending, flushed = [], time.monotonic()
-    register(paths, pending)
+            print(f"archivist: {repair}", file=sys.stderr)
+        pending, flushed = [], time.monotonic()
+
+    try:
+        for outcome in build_many(paths, stems, profile, args.jobs):
+            if isinstance(outcome, Built):
+                pending.append(outcome)
+                progress.step(outcome.stem)
+            else:
+                progress.clear()
+                print(f"archivist: {outcome}", file=sys.stderr)
+                failures.append(outcome)
+                progress.step(None)
+            if len(pending) >= REGISTER_BATCH or time.monotonic() - flushed > REGISTER_SECONDS:
+                flush()
+    finally:  # what was stored is registered, whatever stopped the loop
+        flush()
     progress.done(len(stems) - len(failures), total - len(stems), len(failures))
+    for problem in dict.fromkeys(str(error) for error in index_failures):
+        print(f"archivist: {problem}", file=sys.stderr)
+    if index_failures:
+        raise index_failures[0]
     if len(failures) == 1 and len(stems) == 1:
         return failures[0].exit_code
     if failures:
@@ -346,6 +380,8 @@ def _archive_profile(args: argparse.Namespace) -> Profile:
 def _check(args: argparse.Namespace) -> int:
     from .build import attachments_for, load_inputs
     from .check import check_oai_dc, check_pdf
+    from .errors import ArchiveReadError
+    from .pdfread import MAX_SIDECAR_BYTES, explain, read_pdf
     from .store import archive_name
 
     paths = _paths(args)
@@ -356,6 +392,7 @@ def _check(args: argparse.Namespace) -> int:
         sidecar = pdf.with_suffix(".xml")
         findings: list[tuple[Path, str]] = []
         try:
+            data = read_pdf(pdf)
             stem = paths.stem_of(pdf.stem)
             article, record = load_inputs(paths, stem)
             name = archive_name(stem, record.date)
@@ -363,15 +400,16 @@ def _check(args: argparse.Namespace) -> int:
                 findings.append((pdf, f"is not where {paths.article(stem)} is archived: its record "
                                  f"dates it {record.date}, so its PDF is {name}.pdf"))
             expected = attachments_for(article, record) if profile.allows_attachments else ()
-            findings += [(pdf, p) for p in check_pdf(pdf.read_bytes(), article, record, profile,
-                                                     expected)]
-            findings += [(sidecar, p) for p in check_oai_dc(sidecar.read_bytes(), record)]
+            findings += [(pdf, p) for p in check_pdf(data, article, record, profile, expected)]
+            findings += [(sidecar, p) for p in check_oai_dc(read_pdf(sidecar, MAX_SIDECAR_BYTES), record)]
+        except ArchiveReadError as error:  # the file itself: special, too large, unreadable
+            findings.append((error.path or pdf, error.message + (f" ({error.hint})" if error.hint else "")))
         except ArchivistError as error:
             findings.append((pdf, f"cannot check against its inputs: {error}"))
-        except OSError as error:
-            findings.append((Path(error.filename or pdf), f"cannot read: {error.strerror}"))
+        except Exception as error:  # one damaged file never stops the others
+            findings.append((pdf, f"cannot be checked: it {explain(error)}"))
         for path, problem in findings:
-            print(f"{path}: {problem}")
+            print(f"{_shown(path)}: {_shown(problem)}")
         failed += bool(findings)
     print(f"checked {len(pdfs)} PDF(s): {len(pdfs) - failed} good, {failed} with problems",
           file=sys.stderr)
@@ -380,14 +418,22 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shown(text: object) -> str:
+    """A name or message on one printable line (see ``errors.printable``)."""
+    from .errors import printable
+
+    return printable(str(text))
+
+
 def _verify(args: argparse.Namespace) -> int:
     from .errors import FixityError
     from .manifest import MANIFEST_NAME, verify
 
     report = verify(args.archive)
     for problem in report.problems:
-        print(problem)
+        print(_shown(problem))
     print(report.summary(), file=sys.stderr)
+    _reconcile_catalog(args.archive, report)
     if report.problems:
         raise FixityError(
             f"{len(report.problems)} problem(s): the archive does not match its manifest",
@@ -396,6 +442,27 @@ def _verify(args: argparse.Namespace) -> int:
             "from a backup; remove an unexpected file or rebuild it",
         )
     return 0
+
+
+def _reconcile_catalog(archive: Path, report) -> None:
+    """The catalog follows the manifest: a divergence any earlier failure left is repaired here.
+
+    Only where a build could have run (a staging folder beside the archive): a read-only
+    copy is verified, never written.
+    """
+    from .catalog import reconcile
+    from .manifest import read_manifest
+    from .store import archive_lock, staging_dir
+
+    if report.damaged or not staging_dir(archive).is_dir():
+        return
+    try:
+        with archive_lock(archive):
+            repairs = reconcile(archive, read_manifest(archive).entries)
+    except ArchivistError as error:
+        repairs = [f"the catalog could not be brought in line with the manifest: {error}"]
+    for repair in repairs:
+        print(f"archivist: {repair}", file=sys.stderr)
 
 
 def _clean(args: argparse.Namespace) -> int:
@@ -415,25 +482,27 @@ def _clean(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from .errors import ToolMissing, ValidationFailed
-    from .validate import VeraPDFUnavailable, run_verapdf
+    from .verapdf import VeraPDFUnavailable, run_verapdf
 
     profile = _archive_profile(args)
     pdfs = _archive_pdfs(args)
     if not pdfs:
         print("no PDF to validate", file=sys.stderr)
         return 0
+    # A combined claim (PDF/A-2a + PDF/UA-1) must pass each standard's profile: one run each.
     try:
-        reports = run_verapdf(pdfs, profile.name)
+        reports = [report for flavour in profile.flavours for report in run_verapdf(pdfs, flavour)]
     except VeraPDFUnavailable as error:
         raise ToolMissing(str(error)) from None
-    failed = 0
+    failed = set()
     for report in reports:
         print(f"{'PASS' if report.compliant else 'FAIL'} {report.path} {report.flavour}")
         for rule in report.failures:
             print(f"  {rule.rule_id}: {rule.description} ({rule.failed_checks} failed checks)")
-        failed += not report.compliant
+        if not report.compliant:
+            failed.add(report.path)
     if failed:
-        raise ValidationFailed(f"{failed} of {len(reports)} PDF(s) failed veraPDF")
+        raise ValidationFailed(f"{len(failed)} of {len(pdfs)} PDF(s) failed veraPDF")
     return 0
 
 

@@ -1,78 +1,17 @@
-"""Read the files a PDF/A-3 carries back out of it, and write them out byte for byte.
-
-The checker uses this module, so it must never import the PDF writer (typeset, pdfa,
-xmp). ``EmbeddedFile`` is also what the writer is given: both sides speak of one thing.
-"""
+"""Write the files a PDF/A-3 carries back out of it, byte for byte, never outside the folder."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from pypdf import PdfReader
-from pypdf.generic import IndirectObject
 
+from .embedded import read_embedded
 from .errors import ArchiveReadError, UnsafePathError, WouldOverwrite
+from .pdfread import PdfLimit, bounded, explain, read_pdf
 from .store import atomic_write
-
-_MIME = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class EmbeddedFile:
-    """A file PDF/A-3 carries inside the PDF, with its relationship to the document."""
-
-    name: str
-    data: bytes
-    mime: str  # "text/plain"
-    relationship: str  # "/Source", "/Data", ... as the PDF writes it
-    description: str
-
-
-def read_embedded(reader: PdfReader) -> tuple[list[EmbeddedFile], list[str]]:
-    """The files in the EmbeddedFiles name tree, and each way they fall short of PDF/A-3.
-
-    The problems are those ISO 19005-3 6.8 names (MIME /Subtype, /F and /UF,
-    /AFRelationship, a reference from /AF) plus the integrity of /Params: a /Size
-    or /CheckSum that disagrees with the bytes means the file is not what was put in.
-    """
-    root = reader.trailer["/Root"]
-    associated = {ref.idnum for ref in root.get("/AF", []) if isinstance(ref, IndirectObject)}
-    found: list[EmbeddedFile] = []
-    problems: list[str] = []
-    for entry in reader.attachment_list:
-        name = entry.name
-        spec = entry.pdf_object
-        where = f"embedded file {name!r}"
-        try:
-            data = entry.content
-        except Exception as error:  # an unreadable stream is the finding
-            problems.append(f"{where} cannot be read: {error}")
-            continue
-        if "/F" not in spec or "/UF" not in spec:
-            problems.append(f"{where} lacks /F or /UF in its file specification")
-        elif str(spec["/UF"]) != name:
-            problems.append(f"{where} is called {str(spec['/UF'])!r} by its /UF")
-        if "/AFRelationship" not in spec:
-            problems.append(f"{where} has no /AFRelationship")
-        reference = getattr(spec, "indirect_reference", None)
-        if reference is None or reference.idnum not in associated:
-            problems.append(f"{where} is not listed in the catalog's /AF")
-        mime = str(entry.subtype or "").removeprefix("/")
-        if not _MIME.fullmatch(mime):
-            problems.append(f"{where} has /Subtype {mime!r}, not a MIME type")
-        if entry.size != len(data):
-            problems.append(f"{where} holds {len(data)} bytes but /Params /Size says {entry.size}")
-        if entry.checksum is not None and entry.checksum.original_bytes != hashlib.md5(data).digest():
-            problems.append(f"{where} does not match its /Params /CheckSum")
-        if entry.modification_date is None:
-            problems.append(f"{where} has no /Params /ModDate")
-        found.append(EmbeddedFile(name, data, mime, str(entry.associated_file_relationship),
-                                  str(entry.description or "")))
-    return found, problems
 
 
 def safe_name(name: str, pdf: Path) -> str:
@@ -86,13 +25,14 @@ def safe_name(name: str, pdf: Path) -> str:
 
 def extract(pdf: Path, folder: Path, *, force: bool = False) -> list[tuple[Path, bytes]]:
     """Write every embedded file of ``pdf`` into ``folder``; never over a different file unless forced."""
-    try:
-        reader = PdfReader(io.BytesIO(pdf.read_bytes()), strict=False)
-        files, problems = read_embedded(reader)
-    except OSError as error:
-        raise ArchiveReadError(f"cannot read: {error.strerror}", path=pdf) from None
-    except Exception as error:  # pypdf raises many kinds on a damaged file
-        raise ArchiveReadError(f"cannot be read as a PDF: {error}", path=pdf) from None
+    data = read_pdf(pdf)
+    with bounded():
+        try:
+            files, problems = read_embedded(PdfReader(io.BytesIO(data), strict=False))
+        except PdfLimit as error:
+            raise PdfLimit(error.message, path=pdf, hint=error.hint) from None
+        except Exception as error:  # pypdf raises many kinds on a damaged file
+            raise ArchiveReadError(f"cannot be read as a PDF: it {explain(error)}", path=pdf) from None
     if problems:
         raise ArchiveReadError("; ".join(problems), path=pdf, hint="the PDF is damaged; "
                                "restore it from a copy that passes 'archivist check'")

@@ -6,19 +6,11 @@ record of the folder, not only those being built, since the other claimant may h
 been archived long ago; an article whose identifier another record also claims is
 refused. Identifiers are compared exactly, as strings.
 
-Ten thousand records must not slow a build down (composing each with PyYAML would
-take ~50 s), so each record is read as bytes and its identifier taken from its one
-``identifier:`` line when it is written the plain way: at the start of a line, with
-a plain or quoted value on that line, and no backslash, document marker or other
-mention of the word in the file (``fast_scalar``, which ``archivist.plan`` also uses for the
-date). Any other record (flow style, escapes, a value continued on the next lines) is
-composed with the record reader's safe composer.
-The fast reading cannot miss a claim: a real ``identifier`` key is a mention of the
-word, and with one mention only, that is the line read. It could in theory read a
-line that is not a key (inside a quoted string running over several lines), so
-every claim read the fast way that collides with another is composed again before
-anything is refused: the answer is exact. A record that cannot be read claims
-nothing here: it fails on its own when it is built.
+Each identifier is read from the record's one plain ``identifier:`` line where it is
+written that way (``fast_scalar``, which ``archivist.plan`` also uses for the date), else
+by composing the record; every colliding claim is composed again before anything is
+refused, so the answer is exact (docs/design.md says why). A record that cannot be read
+claims nothing here: it fails on its own when it is built.
 """
 
 from __future__ import annotations
@@ -31,7 +23,9 @@ from pathlib import Path
 import yaml
 
 from .errors import RecordError
+from .inputfile import read_regular
 from .record import MAX_RECORD_BYTES, compose_record
+from .w3cdate import check_w3c_date
 
 
 def _line(key: bytes) -> re.Pattern[bytes]:
@@ -59,9 +53,8 @@ class Claim:
 
 
 def _read(path: Path) -> bytes | None:
-    try:
-        with path.open("rb") as handle:
-            return handle.read(MAX_RECORD_BYTES + 1)
+    try:  # a FIFO or a link among the records is refused when its own article is built
+        return read_regular(path, MAX_RECORD_BYTES)
     except OSError:
         return None
 
@@ -151,3 +144,22 @@ def shared_identifiers(metadata: Path, records: Iterable[Path]) -> dict[Path, Re
             hint="give each record its own identifier, e.g. 'urn:archivist:' and the file name",
         )
     return errors
+
+
+def record_date(path: Path) -> str | None:
+    """The record's date when it is a valid W3C date; None when the record cannot tell."""
+    try:
+        raw = read_regular(path, MAX_RECORD_BYTES)
+    except OSError:  # missing, a link, a FIFO: the build refuses it on its own
+        return None
+    found = fast_scalar(raw, "date")
+    if found is False:
+        try:
+            root = compose_record(raw, path)
+        except RecordError:
+            return None
+        found = next(((value.value, 0) for key, value in root.value
+                      if key.value == "date" and isinstance(value, yaml.ScalarNode)), None)
+    if not isinstance(found, tuple) or check_w3c_date(found[0]):
+        return None
+    return found[0]

@@ -4,15 +4,10 @@
 sorted by path: the manifest line of RFC 8493 (2.1.3), with paths relative to the
 archive, ``/`` between folders, and ``%``, CR and LF percent-encoded as the RFC says.
 
-Why not the Library of Congress ``bagit`` package: it manages a whole bag, whose
-payload must sit under ``data/`` beside ``bagit.txt`` (``make_bag`` moves every file
-there), and its one way to update a manifest, ``Bag.save(manifests=True)``, re-hashes
-the entire payload and rewrites the manifest in place, not atomically, after
-chdir()ing the process. The archive adds one document at a time to ``archive/YYYY/``
-while another build may be doing the same, so it needs an incremental update, under a
-lock, written atomically; the line format is the only part of BagIt it can share.
+The line format is the only part of BagIt it shares: the ``bagit`` package cannot
+update a manifest incrementally, under a lock, atomically (docs/design.md).
 
-The manifest is updated from the main process after each stored document
+The manifest is updated from the main process per batch of stored documents
 (``build.register``), and a write killed before that update is caught up from its
 journal intent (see ``archivist.store``) at the next update or ``verify``.
 """
@@ -36,6 +31,7 @@ MANIFEST_NAME = "manifest-sha256.txt"
 BOOKKEEPING = frozenset({MANIFEST_NAME, ".gitkeep", "catalog.sqlite", "catalog.sqlite-wal",
                          "catalog.sqlite-shm", "catalog.sqlite-journal"})
 _DIGEST = re.compile(r"[0-9a-f]{64}")
+_YEAR = re.compile(r"\d{4}")
 _ENCODED = re.compile(r"%(25|0A|0D)")
 
 
@@ -112,7 +108,7 @@ def _relpath(archive: Path, path: Path) -> str:
                               path=path, hint=f"store it under {archive}") from None
 
 
-def record(archive: Path, files: Iterable[Path]) -> None:
+def add_files(archive: Path, files: Iterable[Path]) -> None:
     """List ``files`` (just stored) in the manifest with their SHA-256, and catch up on intents.
 
     Under the archive lock: read, update, and replace the manifest atomically. Every
@@ -136,7 +132,10 @@ def record(archive: Path, files: Iterable[Path]) -> None:
             if intent.relpath and target.is_file() and sha256_file(target) == intent.sha256:
                 entries[intent.relpath] = intent.sha256
         for path in files:
-            entries[_relpath(archive, path)] = sha256_file(path)
+            try:
+                entries[_relpath(archive, path)] = sha256_file(path)
+            except FileNotFoundError:  # removed since it was stored (make clean): nothing to list
+                entries.pop(_relpath(archive, path), None)
         if entries != manifest.entries:
             archive_write(archive, archive / MANIFEST_NAME, _render(entries), journal=False)
         for intent in settled:
@@ -181,7 +180,7 @@ def verify(archive: Path) -> Report:
     if in_use:
         with archive_lock(archive):
             if not read_manifest(archive).damaged:
-                record(archive, ())
+                add_files(archive, ())
     manifest = read_manifest(archive)
     on_disk, odd = _files(archive)
     suspects = _disagreements(archive, manifest, on_disk)
@@ -201,6 +200,8 @@ def verify(archive: Path) -> Report:
         if kind == "missing":
             report.missing.append(f"{shown}: missing; the manifest lists it "
                                   f"(line {manifest.lines[relpath]})")
+        elif kind == "unreadable":
+            report.altered.append(f"{shown}: cannot be read ({digest}), so its fixity is unknown")
         elif kind == "altered":
             report.altered.append(f"{shown}: altered; its SHA-256 is {digest}, the manifest "
                                   f"says {manifest.entries[relpath]}")
@@ -219,7 +220,11 @@ def _files(archive: Path) -> tuple[set[str], list[str]]:
             relpath = path.relative_to(archive).as_posix()
             if path.is_symlink():
                 odd.append(f"{path}: unexpected; a symbolic link, and the archive holds only files")
-            elif name in dirs or relpath in BOOKKEEPING:
+            elif name in dirs:
+                if "/" in relpath or not _YEAR.fullmatch(name):
+                    odd.append(f"{path}: unexpected; a folder, and the archive holds only year "
+                               "folders (YYYY) of documents")
+            elif relpath in BOOKKEEPING:
                 continue
             elif path.is_file():
                 found.add(relpath)
@@ -239,7 +244,11 @@ def _disagreements(archive: Path, manifest: Manifest, on_disk: set[str],
             if relpath in manifest.entries:
                 found[relpath] = ("missing", "")
             continue
-        digest = sha256_file(archive / relpath)
+        try:
+            digest = sha256_file(archive / relpath)
+        except OSError as error:  # unreadable (permissions, an I/O error): reported, never a crash
+            found[relpath] = ("unreadable", error.strerror or str(error))
+            continue
         if digest in allowed:
             continue
         if relpath not in manifest.entries:

@@ -31,15 +31,9 @@ def oai_dc(record: Record) -> bytes:
         f'    xsi:schemaLocation="{OAI_DC_NAMESPACE} {OAI_DC_SCHEMA}">',
     ]
     for element in ELEMENTS:
-        value = record.values.get(element.name)
-        if value is None:
-            continue
         tag = f"dc:{element.name}"
-        if element.is_lang_alt:
-            lines += [f"  <{tag} xml:lang={quoteattr(lang)}>{_text(text)}</{tag}>" for lang, text in value]
-        elif element.is_array:
-            lines += [f"  <{tag}>{_text(item)}</{tag}>" for item in value]
-        else:
-            lines.append(f"  <{tag}>{_text(value)}</{tag}>")  # type: ignore[arg-type]
+        for language, text in record.values.get(element.name, ()):
+            lang = f" xml:lang={quoteattr(language)}" if language else ""
+            lines.append(f"  <{tag}{lang}>{_text(text)}</{tag}>")
     lines.append("</oai_dc:dc>\n")
     return "\n".join(lines).encode("utf-8")

@@ -25,14 +25,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from .build import Paths
-from .errors import ArchivistError, RecordError
-from .identifiers import fast_scalar
-from .record import MAX_RECORD_BYTES, compose_record
+from .errors import ArchivistError
+from .identifiers import record_date
 from .store import archive_name, atomic_write, check_stem, leading_date
-from .w3cdate import check_w3c_date
 
 
 @dataclass
@@ -41,26 +37,6 @@ class Plan:
     unplanned: list[str] = field(default_factory=list)
     refused: list[ArchivistError] = field(default_factory=list)
     deciding: list[str] = field(default_factory=list)  # stems whose record's date names their PDF
-
-
-def record_date(path: Path) -> str | None:
-    """The record's date when it is a valid W3C date; None when the record cannot tell."""
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_RECORD_BYTES + 1)
-    except OSError:
-        return None
-    found = fast_scalar(raw, "date")
-    if found is False:
-        try:
-            root = compose_record(raw, path)
-        except RecordError:
-            return None
-        found = next(((value.value, 0) for key, value in root.value
-                      if key.value == "date" and isinstance(value, yaml.ScalarNode)), None)
-    if not isinstance(found, tuple) or check_w3c_date(found[0]):
-        return None
-    return found[0]
 
 
 def make_plan(paths: Paths) -> Plan:

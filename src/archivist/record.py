@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from .dublincore import BY_NAME, ELEMENTS, REQUIRED, Value
+from .dublincore import BY_NAME, ELEMENTS, REQUIRED, Bag, LangAlt, Seq, Text, Value
 from .errors import RecordError, UnsafePathError
+from .inputfile import NotARegularFile, read_regular
 from .w3cdate import check_w3c_date, dates_agree
 
 MAX_RECORD_BYTES = 1 << 20
@@ -49,14 +51,18 @@ class Record:
     values: dict[str, Value]
     lines: dict[str, int] = field(default_factory=dict)  # element -> line of its value
 
+    def texts(self, name: str) -> tuple[str, ...]:
+        """The texts of an element, in order; empty when the record does not have it."""
+        return tuple(text for _, text in self.values.get(name, ()))
+
     @property
     def language(self) -> str:
         """The document's language: the first dc:language."""
-        return self.values["language"][0]  # type: ignore[return-value]
+        return self.texts("language")[0]
 
     @property
     def date(self) -> str:
-        return self.values["date"][0]  # type: ignore[return-value]
+        return self.texts("date")[0]
 
     @property
     def title(self) -> str:
@@ -64,19 +70,22 @@ class Record:
 
     @property
     def identifier(self) -> str | None:
-        return self.values.get("identifier")  # type: ignore[return-value]
+        return next(iter(self.texts("identifier")), None)
 
     def lang_text(self, name: str) -> str:
-        """The text of a Lang Alt element in the document's language."""
-        from .dublincore import x_default
-
-        return x_default(self.values[name], self.language)  # type: ignore[arg-type]
+        """The text of a Lang Alt element in the document's language, else its first."""
+        value = self.values[name]
+        assert isinstance(value, LangAlt), name
+        return value.text_in(self.language)
 
 
 def read_record(path: Path, article_date: str | None = None) -> Record:
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_RECORD_BYTES + 1)  # a larger file is refused unread
+        raw = read_regular(path, MAX_RECORD_BYTES)  # a larger file is refused unread
+    except NotARegularFile as error:
+        raise RecordError(f"the record is {error.kind}, not a regular file", path=path,
+                          hint="keep the record in a plain file there: links, folders, pipes "
+                          "and devices are refused") from None
     except FileNotFoundError:
         raise RecordError(
             "Dublin Core record not found", path=path,
@@ -180,7 +189,7 @@ def parse_record(raw: bytes, path: Path, article_date: str | None = None) -> Rec
             raise RecordError(f"required key {key!r} is missing", path=path,
                               hint=f"add '{key}: ...'")
     _validate(values, lines, path, article_date)
-    values.setdefault("format", PDF_FORMAT)  # the archived object is a PDF, whatever the record omits
+    values.setdefault("format", Text(PDF_FORMAT))  # the archived object is a PDF, whatever the record omits
     ordered = {element.name: values[element.name] for element in ELEMENTS if element.name in values}
     return Record(path, raw, ordered, lines)
 
@@ -236,7 +245,7 @@ def _kind(node: yaml.Node) -> str:
 
 def _convert(key: str, node: yaml.Node, path: Path) -> Value:
     element = BY_NAME[key]
-    if element.is_lang_alt:
+    if element.kind is LangAlt:
         if isinstance(node, yaml.MappingNode):
             pairs = []
             for lang_node, text_node in node.value:
@@ -251,15 +260,15 @@ def _convert(key: str, node: yaml.Node, path: Path) -> Value:
                 pairs.append((lang, _scalar(key, text_node, path, "a string")))
             if not pairs:
                 raise RecordError(f"{key!r} is empty", path=path, line=_line(node))
-            return tuple(pairs)
-        return (("", _scalar(key, node, path, "a string or a mapping language: text")),)
-    if element.is_array:
+            return LangAlt(tuple(pairs))
+        return LangAlt((("", _scalar(key, node, path, "a string or a mapping language: text")),))
+    if element.kind is Seq or element.kind is Bag:
         if isinstance(node, yaml.SequenceNode):
             if not node.value:
                 raise RecordError(f"{key!r} is an empty list", path=path, line=_line(node))
-            return tuple(_scalar(key, item, path, "a list of strings") for item in node.value)
-        return (_scalar(key, node, path, "a string or a list of strings"),)
-    return _scalar(key, node, path, "a string")
+            return element.kind(tuple(_scalar(key, item, path, "a list of strings") for item in node.value))
+        return element.kind((_scalar(key, node, path, "a string or a list of strings"),))
+    return Text(_scalar(key, node, path, "a string"))
 
 
 def _check_language(tag: str, path: Path, line: int, where: str) -> None:
@@ -271,16 +280,44 @@ def _check_language(tag: str, path: Path, line: int, where: str) -> None:
                           line=line, hint="use a tag such as 'fr', 'en-GB' or 'pt-BR'")
 
 
+def _visible(char: str) -> bool:
+    return not char.isspace() and unicodedata.category(char) not in ("Cf", "Zs", "Zl", "Zp")
+
+
+def _check_printed_name(identifier: str, path: Path, line: int) -> None:
+    """The identifier is printed in every page's footer and read back letter for letter.
+
+    So it is one line, without spaces at either end, and with single plain spaces at
+    most between its parts: a line break, a tab, a no-break or other Unicode space, or
+    a run of spaces cannot be read back from a page as it was written.
+    """
+    problem = None
+    if identifier != identifier.strip():
+        problem = "starts or ends with a space"
+    elif "  " in identifier:
+        problem = "holds two spaces in a row"
+    else:
+        odd = next((char for char in identifier if char.isspace() and char != " "), None)
+        if odd is not None:
+            name = unicodedata.name(odd, "a line break" if odd in "\n\r\x85\u2028\u2029" else "")
+            problem = f"holds U+{ord(odd):04X} {name}".rstrip()
+        elif not any(_visible(char) for char in identifier):
+            problem = "has no visible character"
+    if problem:
+        raise RecordError(f"'identifier' {identifier!r} {problem}", path=path, line=line,
+                          hint="it is printed in every page's footer: write it on one line with "
+                          "single plain spaces at most, e.g. 'urn:archivist:2021-07-some-slug'")
+
+
 def _validate(values: dict[str, Value], lines: dict[str, int], path: Path,
               article_date: str | None) -> None:
-    for language in values["language"]:
+    languages = [text for _, text in values["language"]]
+    for language in languages:
         _check_language(language, path, lines["language"], "'language'")
-    document_language = values["language"][0]
-    for element in ELEMENTS:  # a plain string Lang Alt is in the document's language
-        value = values.get(element.name)
-        if element.is_lang_alt and value and value[0][0] == "":
-            values[element.name] = ((document_language, value[0][1]),)
-    dates = values["date"]
+    for name, value in values.items():  # a plain string Lang Alt is in the document's language
+        if isinstance(value, LangAlt) and value.alternatives[0][0] == "":
+            values[name] = LangAlt(((languages[0], value.alternatives[0][1]),))
+    dates = [text for _, text in values["date"]]
     if len(dates) != 1:
         raise RecordError("'date' must be one date", path=path, line=lines["date"])
     problem = check_w3c_date(dates[0])
@@ -292,14 +329,21 @@ def _validate(values: dict[str, Value], lines: dict[str, int], path: Path,
             f"'date' {dates[0]!r} disagrees with the article's header date {article_date!r}",
             path=path, line=lines["date"], hint="correct whichever of the two is wrong",
         )
-    identifier = values.get("identifier")
-    if isinstance(identifier, str) and (_ABSOLUTE.match(identifier)
+    identifier = next((text for _, text in values.get("identifier", ())), None)
+    if identifier is not None and (_ABSOLUTE.match(identifier)
                                         or ".." in re.split(r"[/\\]", identifier)):
         raise UnsafePathError(
             f"'identifier' {identifier!r} reads as a file path leading out of the folder it names",
             path=path, line=lines["identifier"],
             hint="use a URN or URI, e.g. 'urn:archivist:2021-07-some-slug'",
         )
-    if "format" in values and not _MIME.fullmatch(values["format"]):  # type: ignore[arg-type]
-        raise RecordError(f"'format' {values['format']!r} is not a MIME type", path=path,
+    if identifier is not None:
+        _check_printed_name(identifier, path, lines["identifier"])
+    for _, text in values["title"]:
+        if not any(_visible(char) for char in text):
+            raise RecordError("'title' has no visible character", path=path, line=lines["title"],
+                              hint="write the title: it is printed at the top of page 1")
+    media_type = next((text for _, text in values.get("format", ())), None)
+    if media_type is not None and not _MIME.fullmatch(media_type):
+        raise RecordError(f"'format' {media_type!r} is not a MIME type", path=path,
                           line=lines["format"], hint="for this archive it is 'application/pdf'")

@@ -8,10 +8,6 @@ to ``archive``; it must be on the same file system), fsynced, and renamed over i
 target: rename(2) swaps the name in one step, so a reader, or a SIGKILL, sees the
 previous copy or the new one, and a failed write leaves the previous copy alone.
 
-* A temporary name in the target's own folder (this module's first design) is left
-  behind inside the archive by a SIGKILL. Linux's O_TMPFILE has no name while it is
-  written, but linkat(2) cannot replace an existing file, so replacing a document
-  still needs a second, visible name for a moment, and not every file system has it.
 * A writer creates its staging file and flock()s it while holding the archive lock
   (``archive_lock``), and keeps that flock until it is done. A staging file nobody
   holds a flock on therefore belongs to a dead writer: ``sweep_staging`` removes those,
@@ -22,6 +18,7 @@ previous copy or the new one, and a failed write leaves the previous copy alone.
   and recording it in the manifest can never leave the manifest silently wrong.
 
 Files written elsewhere (``archivist extract`` into a user's folder) use ``atomic_write``.
+The designs this replaced are in docs/design.md.
 """
 
 from __future__ import annotations
@@ -39,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import StorageError, UnsafePathError
+from .w3cdate import check_w3c_date
 
 # An article's name (its stem, the file name without .txt) is any safe name: letters, digits,
 # '.', '_' and '-', starting with a letter or digit, short enough for the archive's file name
@@ -65,6 +63,13 @@ def check_stem(stem: str, where: Path | None = None, longest: int = MAX_STEM) ->
     if len(stem) > longest:
         raise UnsafePathError(f"the name is longer than {longest} characters", path=where,
                               hint="give the article (and its record) a shorter name")
+    dated = DATED.fullmatch(stem)
+    problem = check_w3c_date(dated["date"]) if dated else None
+    if problem:
+        raise UnsafePathError(
+            f"the name {stem!r} starts with {dated['date']!r}, a date that {problem}", path=where,
+            hint="rename the article and its record to start with the article's real date, or with no date",
+        )
     return stem
 
 

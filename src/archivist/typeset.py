@@ -1,50 +1,86 @@
-"""Typeset an article on A4 with reportlab: title, dateline, justified hyphenated body, footer."""
+"""Typeset an article on A4 with reportlab's canvas: title, dateline, rule, justified body, footer.
+
+Lines come from ``linebreak``; this module only places them on pages, and marks what it
+draws as it draws it: the title and each paragraph as marked content with an MCID (the
+structure elements ``H1`` and ``P``), the rule and the footer as artifacts. The structure
+tree itself is written by ``pdfa`` from the ``Element`` list returned here.
+"""
 
 from __future__ import annotations
 
 import io
-import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime
-from xml.sax.saxutils import escape
+from functools import cache
 
 from reportlab import rl_config
-from reportlab.lib.enums import TA_JUSTIFY, TA_LEFT
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
-from reportlab.platypus.flowables import HRFlowable
 
 from . import fonts
 from .article import Article, position_of
 from .errors import GlyphError
+from .layout import Element, Mark, Typeset
+from .linebreak import Line, break_lines
 from .record import Record
 from .typography import dateline, hyphenation_language, prepare
 
 # Page streams are Flate-compressed only: ASCII85 on top makes them a quarter larger.
 rl_config.useA85 = 0
 
+PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN_X = 30 * mm
 MARGIN_TOP = 25 * mm
 MARGIN_BOTTOM = 28 * mm
+MEASURE = PAGE_WIDTH - 2 * MARGIN_X
 FOOTER_Y = 15 * mm
 FOOTER_SIZE = 8.5
-# reportlab wraps the whole rest of a paragraph again each time it splits it at a page
-# end, so one paragraph of n characters costs about n squared: a 5 MB article in one
-# paragraph would never finish. A paragraph longer than this is set as consecutive
-# pieces of at most about this many characters (a page holds ~3,500), cut after a
-# sentence where there is one, else between words; no word is cut or changed.
-PIECE_CHARS = 4000
-_SENTENCE_END = re.compile(r"[.!?…»”)]\s")
+NO_BREAK_SPACE = "\u00a0"
+SOFT_HYPHEN = "\u00ad"
+
+
+@dataclass(frozen=True)
+class Style:
+    face: str
+    size: float
+    leading: float
+    space_after: float
+    gray: float  # fill colour, as an equal-parts RGB
+    justify: bool
+    hyphenate: bool
+
+
+TITLE = Style("regular", 22, 26, 8, 0.0, justify=False, hyphenate=False)
+DATELINE = Style("italic", 11.5, 14, 4, 0.25, justify=False, hyphenate=False)
+BODY = Style("regular", 12, 16, 6.5, 0.0, justify=True, hyphenate=True)
+RULE_BEFORE, RULE_AFTER, RULE_WIDTH, RULE_GRAY = 2, 14, 0.4, 0.35
+
+
+@dataclass
+class _Chunk:
+    """Consecutive lines of one block, drawn on one page from ``top`` down."""
+
+    block: int
+    first: int  # index of the first line in the block
+    count: int
+    top: float
+
+
+@dataclass(frozen=True)
+class _Block:
+    role: str
+    style: Style
+    lines: tuple[Line, ...]
 
 
 def footer_text(label: str, page: int, total: int) -> str:
     return f"{label}  ·  page {page} / {total}"
 
 
-def typeset(article: Article, record: Record, created: datetime) -> bytes:
+def typeset(article: Article, record: Record, created: datetime) -> Typeset:
     """Lay the article out; refuse any character the font would draw as a blank box."""
     names = fonts.register()
     language = record.language
@@ -53,66 +89,171 @@ def typeset(article: Article, record: Record, created: datetime) -> bytes:
     label = record.identifier or article.path.stem
     _require_glyphs(article, record, title, date_text, label)
 
-    styles = _styles(names, language)
-    story = [
-        Paragraph(escape(title), styles["title"]),
-        Paragraph(escape(date_text), styles["dateline"]),
-        HRFlowable(width="100%", thickness=0.4, color=(0.35, 0.35, 0.35), spaceBefore=2, spaceAfter=14),
-    ]
-    for paragraph in article.paragraphs:
-        *pieces, last = _pieces(prepare(paragraph, language))
-        story += [Paragraph(escape(piece), styles["piece"]) for piece in pieces]
-        story.append(Paragraph(escape(last), styles["body"]))
-    story.append(Spacer(1, 1))
+    hyphenate = _hyphenator(hyphenation_language(language))
+    blocks = [_block("H1", TITLE, title, names, None), _block("P", DATELINE, date_text, names, None)]
+    blocks += [_block("P", BODY, prepare(paragraph, language), names, hyphenate)
+               for paragraph in article.paragraphs]
+    pages = _paginate(blocks)
 
     out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X,
-        topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM,
-        title=title, lang=language, invariant=1, pageCompression=1,
-        initialFontName=names["regular"], initialFontSize=10, initialLeading=12,
-    )
-    doc.build(story, canvasmaker=_footer_canvas(names["regular"], label))
-    return out.getvalue()
+    canvas = Canvas(out, pagesize=A4, invariant=1, pageCompression=1, lang=language,
+                    initialFontName=names["regular"], initialFontSize=10, initialLeading=12)
+    canvas.setTitle(title)
+    marks: list[list[Mark]] = [[] for _ in blocks]
+    for number, chunks in enumerate(pages):
+        ops: list[str] = []
+        for mcid, chunk in enumerate(chunks):  # MCIDs count from 0 on each page
+            block = blocks[chunk.block]
+            marks[chunk.block].append(Mark(number, mcid))
+            ops.append(f"/{block.role} <</MCID {mcid}>> BDC")
+            ops += _draw_chunk(canvas, block, chunk, names)
+            ops.append("EMC")
+        if number == 0:
+            ops += _rule(pages[0][1].top - len(blocks[1].lines) * DATELINE.leading
+                         - DATELINE.space_after - RULE_BEFORE)
+        ops += _footer(canvas, names, footer_text(label, number + 1, len(pages)))
+        canvas.addLiteral("\n".join(ops))
+        canvas.showPage()
+    canvas.save()
+    elements = tuple(Element(block.role, tuple(ms)) for block, ms in zip(blocks, marks, strict=True))
+    return Typeset(out.getvalue(), elements, len(pages))
 
 
-def _styles(names: dict[str, str], language: str) -> dict[str, ParagraphStyle]:
-    body = ParagraphStyle(
-        "body", fontName=names["regular"], fontSize=12, leading=16, alignment=TA_JUSTIFY,
-        firstLineIndent=0, spaceAfter=6.5, allowWidows=0, allowOrphans=0,
-        hyphenationLang=hyphenation_language(language), embeddedHyphenation=0,
-        uriWasteReduce=0.3, splitLongWords=1,
-    )
-    return {
-        "title": ParagraphStyle("title", fontName=names["regular"], fontSize=22, leading=26,
-                                alignment=TA_LEFT, spaceAfter=8, hyphenationLang="",
-                                splitLongWords=1),
-        "dateline": ParagraphStyle("dateline", fontName=names["italic"], fontSize=11.5,
-                                   leading=14, spaceAfter=4, textColor=(0.25, 0.25, 0.25)),
-        "body": body,
-        "piece": ParagraphStyle("piece", parent=body, spaceAfter=0),  # runs on into the next
-    }
+@cache
+def _hyphenator(language: str):
+    if not language:
+        return None
+    import pyphen
+
+    dictionary = pyphen.Pyphen(lang=language, left=2, right=3)
+    return dictionary.positions
 
 
-def _pieces(text: str) -> list[str]:
-    """``text`` cut into pieces of at most ~PIECE_CHARS at ordinary spaces (never at U+00A0).
+def _block(role: str, style: Style, text: str, names: dict[str, str], hyphenate) -> _Block:
+    lines = break_lines(text, measure=MEASURE, font_name=names[style.face], size=style.size,
+                        hyphenate=hyphenate if style.hyphenate else None, justify=style.justify)
+    return _Block(role, style, tuple(lines))
 
-    Cutting only at U+0020 keeps French spacing whole: the no-break space before ';'
-    and inside guillemets is never a cut, so no piece starts with such a sign.
-    """
-    pieces = []
-    while len(text) > PIECE_CHARS:
-        window = text[PIECE_CHARS // 2:PIECE_CHARS]
-        ends = [m.end() - 1 for m in _SENTENCE_END.finditer(window) if window[m.end() - 1] == " "]
-        cut = PIECE_CHARS // 2 + ends[-1] if ends else text.rfind(" ", 0, PIECE_CHARS)
-        if cut <= 0:  # one word longer than a piece: cut after it
-            cut = text.find(" ", PIECE_CHARS)
-            if cut < 0:
+
+def _paginate(blocks: list[_Block]) -> list[list[_Chunk]]:
+    """Each page's chunks. A paragraph never leaves one line alone at a page's foot or head,
+    and a page never ends inside a word when another line can be moved."""
+    top = PAGE_HEIGHT - MARGIN_TOP
+    pages: list[list[_Chunk]] = [[]]
+    cursor = top
+    for index, block in enumerate(blocks):
+        leading = block.style.leading
+        if index < 2:  # title and dateline open page 1, whatever their length
+            pages[0].append(_Chunk(index, 0, len(block.lines), cursor))
+            cursor -= len(block.lines) * leading + block.style.space_after
+            if index == 1:
+                cursor -= RULE_BEFORE + RULE_WIDTH + RULE_AFTER
+            continue
+        start, total = 0, len(block.lines)
+        while start < total:
+            room = int((cursor - MARGIN_BOTTOM) // leading + 1e-9)
+            remaining = total - start
+            if remaining <= room:
+                pages[-1].append(_Chunk(index, start, remaining, cursor))
+                cursor -= remaining * leading + block.style.space_after
                 break
-        pieces.append(text[:cut])
-        text = text[cut + 1:]
-    pieces.append(text)
-    return pieces
+            take = min(room, remaining - 2)
+            while take > 2 and block.lines[start + take - 1].joined:
+                take -= 1
+            if take >= 2 or (take >= 1 and start > 0 and cursor == top):
+                pages[-1].append(_Chunk(index, start, take, cursor))
+                start += take
+            pages.append([])
+            cursor = top
+    return pages
+
+
+# -- drawing -----------------------------------------------------------------------------
+
+
+def _draw_chunk(canvas: Canvas, block: _Block, chunk: _Chunk, names: dict[str, str]) -> list[str]:
+    """The text object of one chunk: its lines, justified.
+
+    A hyphen that line breaking adds is drawn as U+00AD, the soft hyphen, which ISO 32000
+    (14.8.2.2.3) reserves for exactly that: readers of the text drop it and join the word.
+    The space that ends a line (a paragraph's last line too) is drawn, past the line's end and
+    unseen, so that a reader of the text finds the words of two lines or paragraphs apart; only
+    a line cut inside a word, with no hyphen added, ends with neither."""
+    style = block.style
+    font = pdfmetrics.getFont(names[style.face])
+    state: dict = {"subset": None}
+    gray = f"{style.gray:g}"
+    ops = ["BT", f"{style.leading:g} TL", f"{MARGIN_X:.2f} {chunk.top - style.size:.2f} Td"]
+    if style.gray:  # black is the initial fill colour
+        ops.insert(1, f"{gray} {gray} {gray} rg")
+    for number in range(chunk.first, chunk.first + chunk.count):
+        line = block.lines[number]
+        stretch = (MEASURE - line.natural_width) / line.spaces if line.justify and line.spaces else 0.0
+        ending = SOFT_HYPHEN if line.hyphenated else "" if line.joined else " "
+        ops += _show(canvas, font, style.size, line.text + ending, stretch, state)
+        if number < chunk.first + chunk.count - 1:
+            ops.append("T*")
+    ops.append("ET")
+    return ops
+
+
+def _show(canvas: Canvas, font, size: float, chars: str, stretch: float, state: dict) -> list[str]:
+    """Text-showing operators for ``chars``; each U+0020 widened by ``stretch`` points.
+
+    A no-break space is drawn with the space glyph, so it reads back as a space, but never
+    stretches. The font's subsets each get their own Tf."""
+    if not chars:
+        return []
+    ops: list[str] = []
+    adjust = f"{-stretch * 1000 / size:.0f}" if stretch else None
+    drawn = chars.replace(NO_BREAK_SPACE, " ")
+    position = 0
+    for subset, data in font.splitString(drawn, canvas._doc):
+        if subset != state["subset"]:
+            ops.append(f"{font.getSubsetInternalName(subset, canvas._doc)} {size:g} Tf")
+            state["subset"] = subset
+        source = chars[position:position + len(data)]
+        position += len(data)
+        if adjust is None or " " not in source:
+            ops.append(f"({_literal(data)}) Tj")
+            continue
+        parts, piece = [], bytearray()
+        for char, byte in zip(source, data, strict=True):
+            piece.append(byte)
+            if char == " ":
+                parts.append(f"({_literal(bytes(piece))}) {adjust}")
+                piece = bytearray()
+        if piece:
+            parts.append(f"({_literal(bytes(piece))})")
+        elif parts[-1].endswith(adjust):  # no stretch after a line's closing space
+            parts[-1] = parts[-1][: -len(adjust) - 1]
+        ops.append(f"[{' '.join(parts)}] TJ")
+    return ops
+
+
+_LITERAL = {byte: chr(byte) if byte < 0x80 else f"\\{byte:03o}" for byte in range(0x100)}
+_LITERAL.update({ord("\\"): "\\\\", ord("("): "\\(", ord(")"): "\\)", ord("\r"): "\\r"})
+
+
+def _literal(data: bytes) -> str:
+    """A PDF literal string's inside (ISO 32000-1, 7.3.4.2): bytes below 0x80 as they are but for
+    the three delimiters and CR, the others in octal, since reportlab writes the page as UTF-8.
+    A quarter the size of reportlab's own escapes, which write every control byte in octal."""
+    return "".join(_LITERAL[byte] for byte in data)
+
+
+def _rule(y: float) -> list[str]:
+    gray = f"{RULE_GRAY:g}"
+    return ["/Artifact <</Type /Layout>> BDC", "q", f"{gray} {gray} {gray} RG", f"{RULE_WIDTH:g} w",
+            f"{MARGIN_X:.2f} {y:.2f} m {PAGE_WIDTH - MARGIN_X:.2f} {y:.2f} l S", "Q", "EMC"]
+
+
+def _footer(canvas: Canvas, names: dict[str, str], text: str) -> list[str]:
+    font = pdfmetrics.getFont(names["regular"])
+    x = (PAGE_WIDTH - pdfmetrics.stringWidth(text, names["regular"], FOOTER_SIZE)) / 2
+    return ["/Artifact <</Type /Pagination /Subtype /Footer>> BDC", "BT", "0.3 0.3 0.3 rg",
+            f"{x:.2f} {FOOTER_Y:.2f} Td", *_show(canvas, font, FOOTER_SIZE, text, 0.0, {"subset": None}),
+            "ET", "EMC"]
 
 
 def _require_glyphs(article: Article, record: Record, title: str, date_text: str, label: str) -> None:
@@ -139,28 +280,3 @@ def _require_glyphs(article: Article, record: Record, title: str, date_text: str
 def _describe(char: str) -> str:
     name = unicodedata.name(char, "unnamed character")
     return f"{char!r} (U+{ord(char):04X} {name})"
-
-
-def _footer_canvas(font_name: str, label: str) -> type[Canvas]:
-    """A canvas that draws 'page N / M' once M is known, after each page's body."""
-
-    class FooterCanvas(Canvas):
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            self._saved_pages: list[dict] = []
-
-        def showPage(self) -> None:  # noqa: N802 - reportlab's name
-            self._saved_pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._saved_pages)
-            for number, state in enumerate(self._saved_pages, start=1):
-                self.__dict__.update(state)
-                self.setFont(font_name, FOOTER_SIZE)
-                self.setFillColorRGB(0.3, 0.3, 0.3)
-                self.drawCentredString(A4[0] / 2, FOOTER_Y, footer_text(label, number, total))
-                Canvas.showPage(self)
-            Canvas.save(self)
-
-    return FooterCanvas

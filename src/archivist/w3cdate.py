@@ -13,12 +13,20 @@ _W3C = re.compile(
 )
 
 
+# A PDF date and an XMP date carry the year in four digits, and Python's datetime has no
+# year 0: a year before 1000 cannot be written in the archive's dates, so it is refused
+# when the record or the article is read, never half-way through a build.
+FIRST_YEAR = 1000
+
+
 def check_w3c_date(text: str) -> str | None:
     """Return why ``text`` is not a possible W3C date, or None when it is one."""
     match = _W3C.fullmatch(text)
     if not match:
         return "is not a W3C date (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss]TZD)"
     year, month, day = (match[k] for k in ("year", "month", "day"))
+    if int(year) < FIRST_YEAR:
+        return f"has year {year}, before {FIRST_YEAR}, which archivist cannot date"
     if month is not None and not 1 <= int(month) <= 12:
         return f"has month {month}, which does not exist"
     if day is not None:

@@ -33,9 +33,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-FLAVOURS = ("1b", "2b", "2u", "3b", "3u")
+FLAVOURS = ("1a", "1b", "2a", "2b", "2u", "3a", "3b", "3u", "4", "4f", "ua1", "ua2", "wt1a")
 
-# src/archivist/validate.py -> repository root; absent in an installed wheel,
+# src/archivist/verapdf.py -> repository root; absent in an installed wheel,
 # where VERAPDF must name the script.
 _REPO_SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "verapdf" / "verapdf"
 _FIX = "install Java 17 and Maven 3.8+ (Debian: openjdk-17-jre-headless maven), then run `make verapdf`"
@@ -198,11 +198,14 @@ def _rule_order(failure: RuleFailure) -> tuple[str, list[int], int]:
 
 
 def _flavour(profile_name: str) -> str:
-    """'PDF/A-2b validation profile' -> '2b', 'PDF/UA-1 ...' -> 'ua1'; else the name itself."""
+    """'PDF/A-2b validation profile' -> '2b', 'PDF/UA-1 ...' -> 'ua1', 'WTPDF 1.0 Accessibility ...'
+    -> 'wt1a'; else the name itself."""
     if match := re.match(r"PDF/A-(\w+)", profile_name):
         return match.group(1).lower()
     if match := re.match(r"PDF/UA-(\d+)", profile_name):
         return f"ua{match.group(1)}"
+    if match := re.match(r"WTPDF (\d+)\.\d+ Accessibility", profile_name):
+        return f"wt{match.group(1)}a"
     return profile_name
 
 

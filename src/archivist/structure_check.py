@@ -1,0 +1,263 @@
+"""Prove a PDF's logical structure from the file alone: the tree exists, every piece of page
+content is in it or is an artifact, and the tree, read in order, is the article.
+
+Reading the structure is the primary text check: it does not depend on how a reader
+orders glyphs on a page. ``check`` runs it; like ``check``, it never imports the writer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+from .article import Article
+from .langdata import MONTHS, primary_subtag
+from .pagetext import _CONTENT_TOKEN, FOOTER, IGNORABLE, _to_unicode, _unescape
+from .pdfread import ContentBudget
+from .record import Record
+from .w3cdate import date_parts
+
+SOFT_HYPHEN = "\u00ad"
+# Operators that put marks on the page: text, paths, images, shadings.
+_PAINTING = {b"Tj", b"TJ", b"'", b'"', b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*",
+             b"Do", b"sh", b"BI"}
+
+
+class _Content:
+    """What one page's content stream holds: text per MCID, artifacts' text, stray marks."""
+
+    def __init__(self) -> None:
+        self.by_mcid: dict[int, str] = {}
+        self.artifacts: list[str] = []
+        self.unmarked = 0
+
+
+def check_structure(reader: PdfReader, article: Article, record: Record) -> list[str]:
+    """Every way the structure departs from the article; empty when it reads as the article."""
+    root = reader.trailer["/Root"]
+    problems = []
+    mark_info = root.get("/MarkInfo")
+    if mark_info is None or not _true(mark_info.get_object(), "/Marked"):
+        problems.append("the catalog does not say /MarkInfo << /Marked true >>: not a Tagged PDF")
+    if not str(root.get("/Lang", "")):
+        problems.append("the catalog has no /Lang: the text's language cannot be determined")
+    preferences = root.get("/ViewerPreferences")
+    if preferences is None or not _true(preferences.get_object(), "/DisplayDocTitle"):
+        problems.append("/ViewerPreferences lacks /DisplayDocTitle true: viewers would show the file name")
+    tree = root.get("/StructTreeRoot")
+    if tree is None:
+        return [*problems, "there is no structure tree (/StructTreeRoot)"]
+    tree = tree.get_object()
+    pages = {page.indirect_reference.idnum: number for number, page in enumerate(reader.pages)}
+    budget = ContentBudget()  # a crafted file may give every page one huge content stream
+    contents = [_read_content(page, budget) for page in reader.pages]
+    elements, found = _elements(tree, pages)
+    problems += found
+    problems += _check_marks(reader, tree, contents, elements)
+    problems += _check_footers(contents, record, article)
+    problems += _check_reading(elements, contents, article, record)
+    return problems
+
+
+def _true(dictionary: DictionaryObject, key: str) -> bool:
+    value = dictionary.get(key)
+    return getattr(value, "value", value) is True
+
+
+def _elements(tree: DictionaryObject, pages: dict[int, int]) -> tuple[list[tuple[str, list]], list[str]]:
+    """The Document's children in order: (role, [(page, mcid), ...])."""
+    top = tree.get("/K")
+    top = top.get_object() if top is not None else None
+    if isinstance(top, ArrayObject):
+        top = top[0].get_object() if len(top) == 1 else None
+    if not isinstance(top, DictionaryObject) or top.get("/S") != "/Document":
+        return [], ["the structure tree's root does not hold one Document element"]
+    kids = top.get("/K", ArrayObject())
+    kids = kids if isinstance(kids, ArrayObject) else ArrayObject([kids])
+    elements = []
+    problems = []
+    for kid in kids:
+        node = kid.get_object()
+        if not isinstance(node, DictionaryObject):
+            problems.append("the Document holds marked content directly, outside any element")
+            continue
+        home = node.get("/Pg")
+        items = node.get("/K", ArrayObject())
+        items = items if isinstance(items, ArrayObject) else ArrayObject([items])
+        marks = []
+        for item in items:
+            item = item.get_object()
+            if isinstance(item, DictionaryObject):
+                page = item.get("/Pg", home)
+                mcid = item.get("/MCID")
+            else:
+                page, mcid = home, item
+            if not isinstance(page, IndirectObject) or page.idnum not in pages:
+                problems.append(f"a {node.get('/S')} element refers to content on no page of the file")
+                continue
+            marks.append((pages[page.idnum], int(mcid)))
+        elements.append((str(node.get("/S", "?")).lstrip("/"), marks))
+    return elements, problems
+
+
+def _check_marks(reader: PdfReader, tree: DictionaryObject, contents: list[_Content],
+                 elements: list[tuple[str, list]]) -> list[str]:
+    """Each MCID on each page is in the tree (and the parent tree) exactly once; nothing is unmarked."""
+    problems = []
+    in_tree = [mark for _, marks in elements for mark in marks]
+    on_pages = [(number, mcid) for number, content in enumerate(contents) for mcid in content.by_mcid]
+    for number, content in enumerate(contents, start=1):
+        if content.unmarked:
+            problems.append(f"page {number}: {content.unmarked} painting operator(s) outside marked content "
+                            "(neither in the structure nor an artifact)")
+    for page, mcid in sorted(set(on_pages) - set(in_tree)):
+        problems.append(f"page {page + 1}: marked content MCID {mcid} belongs to no structure element")
+    for page, mcid in sorted(set(in_tree) - set(on_pages)):
+        problems.append(f"page {page + 1}: the structure refers to MCID {mcid}, which the page does not have")
+    if len(in_tree) != len(set(in_tree)):
+        problems.append("some marked content belongs to two structure elements")
+    for role, marks in elements:
+        if not marks:
+            problems.append(f"a {role} element has no content")
+    parent_tree = tree.get("/ParentTree")
+    numbers = parent_tree.get_object().get("/Nums", []) if parent_tree is not None else []
+    keys = {int(numbers[i]): numbers[i + 1].get_object() for i in range(0, len(numbers) - 1, 2)}
+    for number, page in enumerate(reader.pages):
+        key = page.get("/StructParents")
+        if key is None or int(key) not in keys:
+            problems.append(f"page {number + 1} has no entry in the parent tree")
+        elif len(keys[int(key)]) != len(contents[number].by_mcid):
+            problems.append(f"page {number + 1}: the parent tree lists {len(keys[int(key)])} MCIDs, "
+                            f"the page has {len(contents[number].by_mcid)}")
+    if int(tree.get("/ParentTreeNextKey", -1)) <= max(keys, default=-1):
+        problems.append("/ParentTreeNextKey is not above every key of the parent tree")
+    return problems
+
+
+def _check_footers(contents: list[_Content], record: Record, article: Article) -> list[str]:
+    """The running footer is on every page, as an artifact."""
+    label = (record.identifier or article.path.stem).translate(IGNORABLE)
+    total = len(contents)
+    problems = []
+    for number, content in enumerate(contents, start=1):
+        footers = [FOOTER.fullmatch(text.strip()) for text in content.artifacts]
+        if not any(f and (f["label"], int(f["page"]), int(f["total"])) == (label, number, total)
+                   for f in footers):
+            problems.append(f"page {number}: the footer '{label} · page {number} / {total}' "
+                            "is not an artifact")
+    return problems
+
+
+def _check_reading(elements: list[tuple[str, list]], contents: list[_Content], article: Article,
+                   record: Record) -> list[str]:
+    """H1 is the title, then the dateline, then one P per paragraph, word for word."""
+    texts = []
+    for role, marks in elements:
+        text = "".join(contents[page].by_mcid.get(mcid, "") for page, mcid in marks)
+        # A soft hyphen ends a line inside a word (ISO 32000-1, 14.8.2.2.3): the word is whole.
+        texts.append((role, text.replace(SOFT_HYPHEN, "").translate(IGNORABLE).split()))
+    if not texts or texts[0][0] != "H1" or texts[0][1] != record.title.translate(IGNORABLE).split():
+        heading = " ".join(texts[0][1]) if texts else "nothing"
+        return [f"the structure does not open with the title as H1 (it reads {heading!r})"]
+    problems = []
+    shown, rest = read_dateline(texts[1][1] if len(texts) > 1 else [], record.language)
+    parts = date_parts(record.date)
+    if shown is None or rest or shown != parts[: len(shown)] or len(shown) < min(2, len(parts)):
+        problems.append(f"the structure's second element is not the dateline of {record.date!r}")
+    bad_roles = sorted({role for role, _ in texts[1:] if role != "P"})
+    if bad_roles:
+        problems.append(f"the article's elements should be P, not {', '.join(bad_roles)}")
+    paragraphs = [words for _, words in texts[2:]]
+    expected = [paragraph.translate(IGNORABLE).split() for paragraph in article.paragraphs]
+    if len(paragraphs) != len(expected):
+        problems.append(f"the structure holds {len(paragraphs)} paragraphs, the article {len(expected)}")
+    for number, (got, want) in enumerate(zip(paragraphs, expected, strict=False), start=1):
+        if got != want:
+            at = next((i for i, (a, b) in enumerate(zip(got, want, strict=False)) if a != b),
+                      min(len(got), len(want)))
+            reads, has = " ".join(got[at:at + 4]), " ".join(want[at:at + 4])
+            problems.append(f"paragraph {number}, word {at + 1}: the structure reads {reads!r} "
+                            f"where the article has {has!r}")
+            break
+    return problems
+
+
+def _read_content(page, budget: ContentBudget) -> _Content:
+    """Text per MCID (glyphs as drawn: a space is a space only where one is drawn), artifacts' text,
+    and how many painting operators are outside every marked-content sequence."""
+    fonts = page.get("/Resources", {}).get("/Font", {})
+    maps: dict[str, dict[int, str]] = {}
+    font: dict[int, str] = {}
+    result = _Content()
+    stack: list[tuple[str, int | None]] = []  # (tag, MCID) of each open sequence
+    operands: list[bytes] = []
+    contents = page.get_contents()
+    content = b"" if contents is None else contents.get_data()
+    budget.spend(len(content))
+    for token in _CONTENT_TOKEN.findall(content):
+        if token[:1] in b"(<[]/-+.0123456789" and not token[:1].isalpha():
+            operands.append(token)
+            continue
+        if token == b"Tf" and len(operands) >= 2:
+            name = operands[-2].decode("latin-1")
+            if name not in maps:
+                maps[name] = _to_unicode(fonts[name].get_object()) if name in fonts else {}
+            font = maps[name]
+        elif token in (b"BDC", b"BMC"):
+            tag = operands[0].decode("latin-1") if operands else "?"
+            mcid = None
+            for i, operand in enumerate(operands[:-1]):
+                if operand == b"/MCID" and re.fullmatch(rb"\d+", operands[i + 1]):
+                    mcid = int(operands[i + 1])
+            owner = next((entry for entry in stack if entry[1] is not None or entry[0] == "/Artifact"), None)
+            stack.append((tag, mcid if owner is None else None))
+            if tag == "/Artifact" and owner is None:
+                result.artifacts.append("")
+            elif mcid is not None and owner is None:
+                result.by_mcid.setdefault(mcid, "")
+        elif token == b"EMC" and stack:
+            stack.pop()
+        elif token in _PAINTING:
+            owner = next((entry for entry in stack if entry[1] is not None or entry[0] == "/Artifact"), None)
+            if owner is None:
+                result.unmarked += 1
+            elif token in (b"Tj", b"TJ", b"'", b'"'):
+                text = _decode(operands, font)
+                if owner[0] == "/Artifact":
+                    result.artifacts[-1] += text
+                else:
+                    result.by_mcid[owner[1]] += text
+        operands = []
+    return result
+
+
+def _decode(operands: list[bytes], font: dict[int, str]) -> str:
+    out = []
+    for operand in operands:
+        if operand[:1] == b"(":
+            raw = _unescape(operand[1:-1])
+        elif operand[:1] == b"<":
+            raw = bytes.fromhex(re.sub(rb"\s", b"", operand[1:-1]).decode())
+        else:
+            continue
+        out.extend(font.get(code, "\ufffd") for code in raw)
+    return "".join(out)
+
+
+def read_dateline(words: list[str], language: str) -> tuple[tuple[int, ...] | None, list[str]]:
+    """Parse the dateline the page shows: 'juillet 2021', '16 July 2021', '2021-07-16'..."""
+    months = {m.lower(): i + 1 for i, m in enumerate(MONTHS.get(primary_subtag(language), ()))}
+    for length in (5, 4, 3, 2, 1):
+        head = [w.strip(".,").lower() for w in words[:length]]
+        head = [w for w in head if w != "de"]
+        year = [int(w) for w in head if re.fullmatch(r"\d{4}", w)]
+        month = [months[w] for w in head if w in months]
+        day = [int(re.sub(r"er$", "", w)) for w in head if re.fullmatch(r"\d{1,2}(er)?", w)]
+        if len(year) == 1 and len(head) == len(year) + len(month) + len(day) and len(day) <= len(month) <= 1:
+            return (year[0], *month, *day), words[length:]
+        iso = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", words[0]) if words else None
+        if iso and length == 1:
+            return tuple(int(g) for g in iso.groups() if g), words[1:]
+    return None, words

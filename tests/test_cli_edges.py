@@ -1,0 +1,123 @@
+"""The command line at its edges: a closed pipe, odd names, odd queries, unreadable files, library noise."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIRST, archivist, folder_args
+
+from archivist import manifest
+from archivist.build import Paths
+from archivist.catalog import MAX_QUERY_WORDS
+from archivist.cli import main
+
+
+@pytest.fixture
+def built(workspace: Paths, capsys: pytest.CaptureFixture[str]) -> Paths:
+    assert main(["build", "-j", "1", *folder_args(workspace)]) == 0
+    capsys.readouterr()
+    return workspace
+
+
+def test_a_reader_that_goes_away_ends_the_listing_quietly(built: Paths) -> None:
+    """`archivist list --json | head -c 0`: the pipe is closed before anything is written."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        result = subprocess.run([sys.executable, "-m", "archivist", "list", "--json", "--archive",
+                                 str(built.archive)], stdout=write, stderr=subprocess.PIPE, text=True,
+                                timeout=60)
+    finally:
+        os.close(write)
+    assert result.returncode == 0, result.stderr
+    assert "BrokenPipeError" not in result.stderr and "Traceback" not in result.stderr
+    assert "Exception ignored" not in result.stderr
+
+
+@pytest.mark.parametrize(("language", "found"), [
+    ("fr", 1), ("FR", 1), ("%", 0), ("_r", 0), ("f%", 0), ("fr-%", 0),
+])
+def test_a_language_filter_is_text_never_a_pattern(built: Paths, language: str, found: int) -> None:
+    result = archivist("list", "--json", "--language", language, "--archive", built.archive)
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)) == found
+
+
+def test_a_language_filter_matches_its_subtags(built: Paths) -> None:
+    record = built.record(FIRST)
+    record.write_text(record.read_text("utf-8").replace("language: fr", "language: fr-CA"), "utf-8")
+    assert main(["build", "-j", "1", *folder_args(built)]) == 0
+
+    def listed(language: str) -> list[dict]:
+        result = archivist("list", "--json", "--language", language, "--archive", built.archive)
+        return json.loads(result.stdout)
+
+    assert [d["language"] for d in listed("fr")] == ["fr-CA"]
+    assert listed("f_") == listed("fr-%") == []
+
+
+def test_a_search_longer_than_the_cap_is_refused_at_once(built: Paths) -> None:
+    words = ["Lamorgese"] * (MAX_QUERY_WORDS + 1)
+    result = archivist("search", *words, "--archive", built.archive)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"archivist: the search has {MAX_QUERY_WORDS + 1} words")
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert archivist("search", *words[:MAX_QUERY_WORDS], "--archive", built.archive).returncode == 0
+
+
+def test_pypdf_never_prints_bare_lines(built: Paths) -> None:
+    """A PDF whose cross-reference offsets are wrong: pypdf repairs it and logs; archivist speaks alone."""
+    pdf = built.pdf(FIRST)
+    data = pdf.read_bytes()
+    start = data.rindex(b"startxref")
+    pdf.write_bytes(data[:start] + b"startxref\n123\n%%EOF\n")
+    result = archivist("check", *folder_args(built))
+    assert result.stderr.strip(), "the damage is reported"
+    assert all(line.startswith(("archivist: ", "checked ")) for line in result.stderr.splitlines()), \
+        result.stderr
+    verbose = archivist("check", "-v", *folder_args(built))
+    assert "archivist: pypdf: " in verbose.stderr
+
+
+def test_verify_shows_odd_names_escaped_and_reports_stray_folders(built: Paths) -> None:
+    year = built.archive / "2021"
+    (year / "bad\nname.pdf").write_bytes(b"x")
+    (year / "red\x1b[31m.xml").write_bytes(b"x")
+    (built.archive / "notes.txt").write_bytes(b"x")
+    (built.archive / "drafts").mkdir()
+    (year / "old").mkdir()
+    result = archivist("verify", "--archive", built.archive)
+    assert result.returncode == 10
+    assert "\x1b" not in result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert f"{year}/bad\\nname.pdf: unexpected; the manifest does not list it" in lines
+    assert f"{year}/red\\x1b[31m.xml: unexpected; the manifest does not list it" in lines
+    assert f"{built.archive}/notes.txt: unexpected; the manifest does not list it" in lines
+    for folder in (built.archive / "drafts", year / "old"):
+        assert f"{folder}: unexpected; a folder, and the archive holds only year folders (YYYY) " \
+               "of documents" in lines
+    assert len(lines) == 5
+
+
+def test_verify_reports_an_unreadable_file(built: Paths, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """As root every file is readable, so the refusal the kernel would give is injected."""
+    real = manifest.sha256_file
+    target = built.pdf(FIRST)
+
+    def refused(path: Path) -> str:
+        if Path(path) == target:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real(path)
+
+    monkeypatch.setattr(manifest, "sha256_file", refused)
+    assert main(["verify", "--archive", str(built.archive)]) == 10
+    out, err = capsys.readouterr()
+    assert f"{target}: cannot be read (Permission denied), so its fixity is unknown" in out.splitlines()
+    assert "internal error" not in err
