@@ -2,7 +2,8 @@
 # Every PDF is rebuilt when its article, its record, or the code, fonts, ICC profile
 # or pinned dependencies it depends on change, or the archive's profile; make works out
 # which are stale and hands the whole list to one `archivist build`, which runs them over
-# a process pool. Recipes are not echoed: what shows is archivist's own output.
+# a process pool, or on a Dask cluster with SCHEDULER=tcp://HOST:PORT (Dask is installed
+# into .venv on first use). Recipes are not echoed: what shows is archivist's own output.
 
 # No built-in rules: with them make searches its whole catalogue of implicit rules for
 # every article, record and source file, which takes seconds on a large archive.
@@ -17,6 +18,7 @@ ARCHIVE  ?= archive
 PROFILE  ?=
 JOBS     ?= $(shell nproc 2>/dev/null || echo 1)
 PYTHON   ?= python3
+SCHEDULER ?=
 
 # Each names one folder. An empty or two-word value would make a recipe act on the wrong
 # files (`make clean ARCHIVE=` once emptied the whole project): refused before anything runs.
@@ -28,6 +30,7 @@ VENV      := .venv
 ARCHIVIST := $(VENV)/bin/archivist
 INSTALLED := $(VENV)/.installed
 TEST_DEPS := $(VENV)/.installed-test
+CLUSTER   := $(VENV)/.installed-cluster
 
 # make's own files for an archive live beside it, in archivist's staging folder
 # (.archive.staging/make for ARCHIVE=archive): a temporary archive leaves nothing in the
@@ -47,7 +50,8 @@ RECORDED := $(strip $(file <$(PROFILE_FILE)))
 WANTED := $(subst U,u,$(subst B,b,$(PROFILE)))
 PROFILE_CHANGE := $(if $(WANTED),$(filter-out $(RECORDED),$(WANTED)))
 
-.PHONY: all check validate verify verapdf test lint bench clean distclean .made-for-other-folders
+.PHONY: all check validate verify verapdf test lint bench bench-typography clean distclean install-cluster \
+        .made-for-other-folders
 .DEFAULT_GOAL := all
 
 # The plan (src/archivist/plan.py) names every article's PDF and the files it is made from,
@@ -55,7 +59,7 @@ PROFILE_CHANGE := $(if $(WANTED),$(filter-out $(RECORDED),$(WANTED)))
 # or metadata folder gains or loses a file, the code changes, or a record that names a PDF
 # changes (those the plan lists as its own prerequisites).
 PLAN := $(WORK)/plan.mk
-PLAN_FREE := clean distclean test lint verapdf bench check validate verify
+PLAN_FREE := clean distclean test lint verapdf bench bench-typography install-cluster check validate verify
 ifneq ($(if $(MAKECMDGOALS),$(filter-out $(PLAN_FREE),$(MAKECMDGOALS)),all),)
 ifeq ($(DRY_RUN),)
 include $(PLAN)
@@ -79,7 +83,9 @@ STALE := $(UNPLANNED)
 CATALOG := $(ARCHIVE)/catalog.sqlite
 TO_DO = $(strip $(STALE) $(REFUSED) $(PROFILE_CHANGE) $(if $(wildcard $(CATALOG)),,catalog))
 BUILD = $(ARCHIVIST) build $(BUILD_ARGS) $(if $(and $(PROFILE_CHANGE),$(CHANGE_PROFILE)),--change-profile) \
-        -j $(JOBS) --total $(words $(STEMS))
+        $(WHERE) --total $(words $(STEMS))
+# Where the typesetting runs: this machine's cores, or the workers of a Dask cluster.
+WHERE = $(if $(SCHEDULER),--scheduler $(call quote,$(SCHEDULER)),-j $(JOBS))
 # The list goes through a file: ten thousand names would not fit on one command line.
 RUN_BUILD = $(eval LIST := $(shell mkdir -p $(call quote,$(WORK)) && mktemp $(call quote,$(WORK))/stale.XXXXXX)) \
   $(file >$(LIST),$(STALE))$(if $(REFUSED),cat $(call quote,$(PLAN).refused) >&2;) \
@@ -91,7 +97,7 @@ all: $(PDFS)
 
 # A stale PDF is only noted here; the recipe of `all` builds every noted one in one process.
 ifneq ($(PDFS),)
-$(PDFS): $(CODE_STAMP) $(wildcard $(PROFILE_FILE)) | $(INSTALLED)
+$(PDFS): $(CODE_STAMP) $(wildcard $(PROFILE_FILE)) | $(INSTALLED) $(if $(SCHEDULER),$(CLUSTER))
 	$(eval STALE += $(basename $(notdir $(filter $(SEEDS)/%.txt,$^))))
 endif
 
@@ -108,7 +114,16 @@ $(INSTALLED): requirements.lock pyproject.toml
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
-$(TEST_DEPS): requirements-dev.lock $(INSTALLED)
+# The optional cluster extra: Dask's scheduler and workers (.venv/bin/dask), pinned.
+$(CLUSTER): requirements-cluster.lock $(INSTALLED)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-cluster.lock
+	@touch $@
+
+# What a worker machine of a cluster needs: `make install-cluster`, then `.venv/bin/dask worker ...`.
+install-cluster: $(CLUSTER)
+
+# The tests start a real Dask cluster on loopback: they need the cluster extra too.
+$(TEST_DEPS): requirements-dev.lock $(CLUSTER)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.lock
 	@touch $@
 
@@ -137,6 +152,11 @@ lint: $(TEST_DEPS)
 bench: | $(INSTALLED)
 	bash bench/setup.sh
 	bench/.venv/bin/python bench/run.py $(BENCH_ARGS)
+
+# Line quality beside Typst, measured from both systems' PDFs (bench/results-typography.md).
+bench-typography: | $(INSTALLED)
+	bash bench/setup.sh
+	bench/.venv/bin/python bench/typography.py $(BENCH_ARGS)
 
 # `archivist clean` removes only what archivist wrote, and refuses a folder that is not an archive.
 clean: | $(INSTALLED)

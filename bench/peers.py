@@ -144,27 +144,40 @@ def typst_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def typst_source(article: Article, accessible: bool = False) -> str:
+@dataclass(frozen=True)
+class Geometry:
+    """The body's page geometry: the typography report gives Typst archivist's own."""
+
+    margin_x_mm: float = 25.0
+    size: float = 11.5
+    pitch: float = 15.2  # baseline to baseline
+    paragraph_gap: float = 6.5  # added between paragraphs
+
+
+def typst_source(article: Article, accessible: bool = False, geometry: Geometry = Geometry()) -> str:
     """The .typ source for one article, laid out like archivist's pages.
 
     A4, 25/25/28 mm margins, EB Garamond 11.5/15.2 pt justified and hyphenated,
-    22 pt title, italic dateline, a rule, and a 'label · page N / M' footer.
+    22 pt title, italic dateline, a rule, and a 'label · page N / M' footer
+    (``geometry`` changes the body's margins, size and leading).
     ``accessible``: the title is a level-1 heading (PDF/UA wants the title tagged as one).
     """
     parts = [int(x) for x in article.date.split("-")] if article.date else [2000]
     parts += [1] * (3 - len(parts))
     authors = "(" + "".join(typst_string(c) + ", " for c in article.creators) + ")"
     grey = "luma(30%)"
+    leading = geometry.pitch - geometry.size  # Typst: the gap between a line's bottom and the next top
     lines = [
         f"#set document(title: {typst_string(article.title)}, author: {authors}, "
         f"date: datetime(year: {parts[0]}, month: {parts[1]}, day: {parts[2]}))",
-        "#set page(paper: \"a4\", margin: (x: 25mm, top: 25mm, bottom: 28mm), "
+        f"#set page(paper: \"a4\", margin: (x: {geometry.margin_x_mm}mm, top: 25mm, bottom: 28mm), "
         "footer-descent: 9mm, footer: context align(center, text(size: 8.5pt, "
         f"fill: {grey}, {typst_string(footer(article))} + counter(page).display() + "
         "\" / \" + str(counter(page).final().first()))))",
-        "#set text(font: \"EB Garamond 12\", size: 11.5pt, top-edge: 0.8em, "
+        f"#set text(font: \"EB Garamond 12\", size: {geometry.size}pt, top-edge: 0.8em, "
         f"bottom-edge: -0.2em, lang: \"{article.language}\", hyphenate: true)",
-        "#set par(justify: true, leading: 3.7pt, spacing: 10.2pt)",
+        f"#set par(justify: true, leading: {leading:.2f}pt, "
+        f"spacing: {leading + geometry.paragraph_gap:.2f}pt)",
         *(["#show heading.where(level: 1): it => block(below: 8pt, text(size: 22pt, "
             "weight: \"regular\", hyphenate: false, it.body))",
             f"#heading(level: 1, {typst_string(article.title)})"] if accessible else

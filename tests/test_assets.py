@@ -38,3 +38,32 @@ def test_fonts_draw_latin1_latin_extended_a_and_french_punctuation() -> None:
     wanted = {*range(0x20, 0x7F), *range(0xA0, 0x180), *map(ord, "“”‘’«»—–…€œŒ\u00a0")}
     assert wanted - fonts.coverage("regular") == set()
     assert {*range(0x20, 0x7F), *range(0xE0, 0x100)} - fonts.coverage("italic") == set()
+
+
+def test_lining_face_draws_cap_height_figures_and_the_rest_unchanged() -> None:
+    """OpenType's lnum: lining figures stand on the baseline and reach the capital height."""
+    from reportlab.pdfbase import pdfmetrics
+
+    fonts.register()
+    lining = pdfmetrics.getFont(fonts.register()["lining"]).face
+    regular = pdfmetrics.getFont(fonts.register()["regular"]).face
+    assert fonts.coverage("lining") == fonts.coverage("regular")
+    for digit in "0123456789":
+        lining_glyph = lining.charToGlyph[ord(digit)]
+        assert lining_glyph != regular.charToGlyph[ord(digit)], digit
+    for char in "AaéZ«€":
+        assert lining.charToGlyph[ord(char)] == regular.charToGlyph[ord(char)]
+    heights = _glyph_tops(fonts.FONT_DIR / "EBGaramond12-Lining.ttf", "0123456789HI")
+    old_style = _glyph_tops(fonts.FONT_DIR / "EBGaramond12-Regular.ttf", "1x")
+    cap = heights["H"]
+    assert all(abs(heights[d] - cap) <= 0.06 * cap for d in "0123456789")
+    assert abs(old_style["1"] - old_style["x"]) <= 0.06 * cap  # the default 1 is x-height: a small I
+
+
+def _glyph_tops(path, chars: str) -> dict[str, int]:
+    """yMax of each character's glyph, read from the font's own tables (glyf through cmap)."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(path))
+    cmap, glyf = font.getBestCmap(), font["glyf"]
+    return {c: glyf[cmap[ord(c)]].yMax for c in chars}

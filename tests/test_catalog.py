@@ -291,7 +291,7 @@ def test_body_from_the_pages_skips_a_title_whose_word_is_cut(tmp_path: Path) -> 
     record = parse_record(f'title: "{title}"\ndate: "2021-07"\nlanguage: fr\n'.encode(),
                           tmp_path / "2021-07-x.yaml")
     reader = PdfReader(io.BytesIO(typeset(article, record, creation_instant(record)).pdf))
-    assert len(page_text(reader.pages[0]).splitlines()) == 6  # the title takes two lines
+    assert len(page_text(reader.pages[0]).splitlines()) >= 6  # the title takes two lines or more
     assert body_from_pages(reader, title, "fr") == "Premier paragraphe. Second."
 
 

@@ -18,7 +18,8 @@ from archivist.archive import PROFILE_NAME
 from archivist.build import Paths
 
 # The profiles the README's table lists, in the order the help gives them.
-CHOICES = "1a, 1b, 2a, 2b, 2u, 3a, 3b, 3u, 4, 4f, 1a+ua1, 1b+ua1, 2a+ua1, 2b+ua1, 2u+ua1, 3a+ua1, 3b+ua1, 3u+ua1, 4+ua2, 4f+ua2"
+CHOICES = ("1a, 1b, 2a, 2b, 2u, 3a, 3b, 3u, 4, 4f, 1a+ua1, 1b+ua1, 2a+ua1, 2b+ua1, 2u+ua1, 3a+ua1, "
+           "3b+ua1, 3u+ua1, 4+ua2, 4f+ua2")
 
 
 def state(folder: Path) -> dict[str, str]:

@@ -151,7 +151,9 @@ def test_lines_give_back_the_paragraph_and_fit_the_measure(words: list[str], hyp
     lines = break_lines(text, measure=200, font_name=name, size=12, hyphenate=positions)
     assert "".join(line.text + ("" if line.joined else " ") for line in lines)[:-1] == text
     for line in lines[:-1]:
-        assert line.natural_width <= 200 + 1e-6 or len(line.text.strip()) <= 1, line
+        # a justified line may be wider at natural spacing: its spaces shrink to fit
+        assert line.natural_width <= 200 + 1e-6 or len(line.text.strip()) <= 1 or line.justify, line
         assert line.spaces == line.text.count(" ")
         assert not line.hyphenated or line.joined
-    assert not lines[-1].justify and not lines[-1].joined
+    # the last line is set at its natural width, unless it is full and its spaces shrink
+    assert (not lines[-1].justify or lines[-1].natural_width > 200) and not lines[-1].joined

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -166,28 +166,44 @@ def render(article: Article, record: Record, profile: Profile) -> bytes:
     return pdf
 
 
-def build_one(paths: Paths, stem: str, profile: Profile) -> Built:
-    """Build, check and store one article's PDF and oai_dc record.
-
-    The record goes first and the PDF last: make judges staleness by the PDF, so a
-    failure between the two writes leaves an old PDF that the next make rebuilds.
-    """
-    article, record = load_inputs(paths, stem)
-    name = archived_as(paths, stem, record)
+def produce(article: Article, record: Record, profile: Profile) -> tuple[bytes, bytes]:
+    """The checked PDF/A and oai_dc bytes of one article: pure, so any machine can run it."""
     pdf = render(article, record, profile)
     xml = oai_dc(record)
     problems = check_oai_dc(xml, record)
     if problems:
         raise CheckFailed("the oai_dc record written does not match the record: " + "; ".join(problems),
                           path=record.path, hint="this is a bug in archivist; please report it")
+    return pdf, xml
+
+
+def page_count(pdf: bytes) -> int:
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def store(paths: Paths, article: Article, record: Record, profile: Profile, pdf: bytes, xml: bytes,
+          pages: int) -> Built:
+    """Store one article's checked bytes, wherever they were made.
+
+    The record goes first and the PDF last: make judges staleness by the PDF, so a
+    failure between the two writes leaves an old PDF that the next make rebuilds.
+    """
+    stem = article.path.stem
+    name = archived_as(paths, stem, record)
     target, sidecar = paths.pdf(name), paths.oai_dc(name)
     archive_write(paths.archive, sidecar, xml)
     archive_write(paths.archive, target, pdf)
-    pages = len(PdfReader(io.BytesIO(pdf)).pages)
     sha256 = hashlib.sha256(pdf).hexdigest()
     document = catalog.document_for(article, record, target.relative_to(paths.archive).as_posix(),
                                     pages, sha256, profile)
     return Built(stem, target, sha256, pages, len(pdf), (sidecar, target), document)
+
+
+def build_one(paths: Paths, stem: str, profile: Profile) -> Built:
+    """Build, check and store one article's PDF and oai_dc record."""
+    article, record = load_inputs(paths, stem)
+    pdf, xml = produce(article, record, profile)
+    return store(paths, article, record, profile, pdf, xml, page_count(pdf))
 
 
 Outcome = Built | ArchivistError
@@ -243,10 +259,7 @@ def build_many(paths: Paths, stems: Sequence[str], profile: Profile, jobs: int) 
     refuse (as that article's outcome) each article whose identifier another record of
     the metadata folder also claims.
     """
-    sweep_staging(paths.archive)
-    shared = shared_identifiers(paths.metadata, [paths.record(stem) for stem in stems])
-    yield from (shared[paths.record(stem)] for stem in stems if paths.record(stem) in shared)
-    stems = [stem for stem in stems if paths.record(stem) not in shared]
+    stems = yield from admit(paths, stems)
     if jobs <= 1 or len(stems) <= 1:
         for stem in stems:
             yield _safe(build_one, paths, stem, profile)
@@ -258,6 +271,15 @@ def build_many(paths: Paths, stems: Sequence[str], profile: Profile, jobs: int) 
                 yield future.result()
             except Exception as error:  # a worker that died, a result that cannot travel
                 yield unexpected(error, paths.article(futures[future]))
+
+
+def admit(paths: Paths, stems: Sequence[str]) -> Generator[ArchivistError, None, list[str]]:
+    """Clear what killed builds left in the staging folder; yield a refusal for each article
+    whose identifier another record of the metadata folder also claims; return the others."""
+    sweep_staging(paths.archive)
+    shared = shared_identifiers(paths.metadata, [paths.record(stem) for stem in stems])
+    yield from (shared[paths.record(stem)] for stem in stems if paths.record(stem) in shared)
+    return [stem for stem in stems if paths.record(stem) not in shared]
 
 
 def _safe(function: Callable[..., Built], paths: Paths, stem: str, profile: Profile) -> Outcome:

@@ -21,8 +21,7 @@ from .pagetext import FOOTER, IGNORABLE, page_text
 from .pdfread import MAX_DEPTH, ContentBudget, bounded, explain, limit_error
 from .profile import Profile
 from .record import Record
-from .structure_check import check_structure, read_dateline
-from .w3cdate import date_parts
+from .structure_check import check_structure, expected_dateline
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
@@ -376,12 +375,12 @@ def _check_text(reader: PdfReader, article: Article, record: Record) -> list[str
     if taken is None:
         problems.append(f"page 1 does not start with the title {record.title!r}")
         return problems
-    shown, rest = read_dateline(lines[taken] if taken < len(lines) else [], record.language)
+    shown = lines[taken] if taken < len(lines) else []
     words, line_ends = _flatten(lines[taken + 1:])
-    if shown is None or rest:
-        problems.append("page 1 shows no date after the title")
-    elif shown != date_parts(record.date)[: len(shown)] or len(shown) < min(2, len(date_parts(record.date))):
-        problems.append(f"page 1 shows the date {shown}, the record says {record.date!r}")
+    expected = expected_dateline(record.date, record.language)
+    if shown != expected.split():
+        problems.append(f"page 1 shows {' '.join(shown)!r} after the title where the date "
+                        f"{record.date!r} in {record.language!r} reads {expected!r}")
     visible = [word for word in (w.translate(IGNORABLE) for w in article.words) if word]
     mismatch = compare_words(words, line_ends, visible)
     if mismatch:

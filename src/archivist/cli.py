@@ -125,6 +125,12 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--change-profile", action="store_true",
                        help="rebuild the whole archive in --profile, which it then records; without "
                        "it, a --profile other than the archive's is refused")
+    build.add_argument("--scheduler", metavar="ADDRESS",
+                       help="build on the Dask cluster whose scheduler is at ADDRESS "
+                       "(tcp://HOST:PORT or tls://HOST:PORT) instead of local processes")
+    build.add_argument("--cluster-timeout", type=float, default=30.0, metavar="SECONDS",
+                       help="with --scheduler: how long to wait for the scheduler or a worker "
+                       "before giving up (default: 30)")
     build.add_argument("--total", type=_count(0), metavar="N",
                        help="how many articles the caller considered (make passes all of them), "
                        "so that the summary counts the ones left unchanged")
@@ -296,6 +302,8 @@ def _build(args: argparse.Namespace) -> int:
         if args.profile is None:
             raise UsageError("--change-profile needs --profile: the profile to rebuild the archive in")
         stems = list(dict.fromkeys([*stems, *paths.stems()]))
+    if args.cluster_timeout <= 0:
+        raise UsageError("--cluster-timeout must be a positive number of seconds")
     total = len(stems) if args.total is None else args.total
     if total < len(stems):
         raise UsageError(f"--total {total} is less than the {len(stems)} articles to build")
@@ -313,6 +321,16 @@ def _build(args: argparse.Namespace) -> int:
     index_failures: list[ArchivistError] = []
     pending: list[Built] = []
     flushed = time.monotonic()
+    if args.scheduler:
+        from .cluster import build_on_cluster
+
+        def notify(message: str) -> None:
+            progress.clear()
+            print(f"archivist: {message}", file=sys.stderr)
+
+        outcomes = build_on_cluster(paths, stems, profile, args.scheduler, args.cluster_timeout, notify)
+    else:
+        outcomes = build_many(paths, stems, profile, args.jobs)
 
     def flush() -> None:
         nonlocal pending, flushed
@@ -324,7 +342,7 @@ def _build(args: argparse.Namespace) -> int:
         pending, flushed = [], time.monotonic()
 
     try:
-        for outcome in build_many(paths, stems, profile, args.jobs):
+        for outcome in outcomes:
             if isinstance(outcome, Built):
                 pending.append(outcome)
                 progress.step(outcome.stem)

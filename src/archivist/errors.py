@@ -43,11 +43,13 @@ class ExitCode(IntEnum):
     CHECK = 8, "archivist check found a PDF that does not match its inputs"
     VALIDATION = 9, "veraPDF found failed rules of a standard the profile claims (PDF/A, PDF/UA, WTPDF)"
     FIXITY = 10, "the archive's files do not match its fixity manifest"
-    TOOL_MISSING = 11, "a required tool (Java, Maven, veraPDF) is missing"
+    TOOL_MISSING = 11, "a required tool (Java, Maven, veraPDF; Dask for --scheduler) is missing"
     BATCH = 12, "some articles of a batch failed (each is reported above)"
     ARCHIVE_READ = 13, "a file in the archive cannot be read back (damaged PDF, unreadable catalog)"
     WOULD_OVERWRITE = 14, ("the command would overwrite a file that differs (pass --force), or build "
                            "another profile into the archive (pass --change-profile)")
+    CLUSTER = 15, ("the Dask cluster cannot be used: no scheduler at the address, no worker, no worker "
+                   "whose fingerprint matches, or the scheduler lost during the build")
     INTERRUPTED = 130, "interrupted (Ctrl-C); the archive holds only complete files"
 
 
@@ -150,7 +152,7 @@ class FixityError(ArchivistError):
 
 
 class ToolMissing(ArchivistError):
-    """An external tool (Java, Maven, veraPDF) is not available."""
+    """An external tool (Java, Maven, veraPDF; Dask's distributed for a cluster build) is not available."""
 
     exit_code = ExitCode.TOOL_MISSING
 
@@ -171,3 +173,9 @@ class WouldOverwrite(ArchivistError):
     """A command would replace a file a person may have written; --force allows it."""
 
     exit_code = ExitCode.WOULD_OVERWRITE
+
+
+class ClusterError(ArchivistError):
+    """The Dask cluster cannot be used: no scheduler there, no worker, or none that matches."""
+
+    exit_code = ExitCode.CLUSTER

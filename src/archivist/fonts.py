@@ -10,6 +10,9 @@ FONT_DIR = Path(str(files("archivist") / "data" / "fonts"))
 FACES = {
     "regular": ("ArchivistSerif", "EBGaramond12-Regular.ttf"),
     "italic": ("ArchivistSerif-Italic", "EBGaramond12-Italic.ttf"),
+    # The regular face with lining figures as its default (EB Garamond's own `lnum` glyphs):
+    # for page numbers, identifiers and figures in titles, where old-style 1 reads as I.
+    "lining": ("ArchivistSerif-Lining", "EBGaramond12-Lining.ttf"),
 }
 
 

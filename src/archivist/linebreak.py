@@ -1,23 +1,71 @@
-"""Break a paragraph into lines of a given measure: which source characters each line shows.
+"""Break a paragraph into lines: which source characters each line shows, chosen as a whole.
 
-The typesetter only places the lines this module returns, so how lines are chosen can
-change without touching it. This version is first-fit: each line takes as many words as
-fit, then the longest hyphenated head of the next word that fits.
+Breaks are chosen for the whole paragraph at once (total fit, after Knuth and Plass): every
+line's word spaces stay between the font's minimum and a stated maximum, hyphens are
+penalised and never more than two lines in a row end with one. Break opportunities inside
+a word come from Unicode's line-breaking rules (UAX #14, through ``uniseg``), from the
+usual rules for URLs and addresses (after ``/`` and ``@``, before ``.``, ``?``, ``&`` and
+``#``), and from the hyphenation the caller passes; a hyphen is only drawn at a
+hyphenation point, never where the text has none. A line that cannot be justified within
+the maximum is set ragged instead of stretched.
+
+The work is linear in the paragraph's length: only breaks less than a line back are ever
+compared, and a token wider than the measure is cut into pieces a line can hold.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+import unicodedata
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 HYPHEN = "-"
-# A justified line whose spaces would stretch beyond this many times their width is set ragged.
-MAX_STRETCH = 3.0
+
+# Word spaces, as a share of the font's own space: 0.8 is the least a justified line shrinks
+# to (the font's minimum), 2.0 the space a stretch ratio of 1 gives, MAX_SPACE the most it
+# may ever give; past that the line is set ragged. EB Garamond's space is narrow (a fifth of
+# an em): at a measure of 65 characters, a maximum of 2.5 sets about one line in 500 ragged
+# and hyphenates about one line in ten (bench/typography.py measures the outcome).
+MIN_SPACE = 0.8
+STRETCH_SPACE = 2.0
+MAX_SPACE = 2.5
+
+# Demerits and penalties, on TeX's scale.
+LINE_PENALTY = 10
+HYPHEN_PENALTY = 700  # a hyphenation point or a source hyphen at the end of a line: a last resort
+SOURCE_HYPHEN_PENALTY = 200  # a break after a hyphen the text has ('maroco-|italienne')
+URL_PENALTY = 30  # a break inside a URL, path or address (no hyphen drawn)
+UAX14_PENALTY = 40  # any other break inside a token (after a dash, a slash, ...)
+EMERGENCY_PENALTY = 1000  # a cut inside a token that has no opportunity within a line
+DOUBLE_HYPHEN_DEMERITS = 3000
+FINAL_HYPHEN_DEMERITS = 10000  # a hyphen on the last line but one
+SHORT_LAST_LINE = 0.15  # a last line narrower than this share of the measure (one stub: 'qué.')
+SHORT_LAST_LINE_DEMERITS = 10000
+ADJACENT_FITNESS_DEMERITS = 3000
+RAGGED_DEMERITS = 10**8  # a line that could not be justified within MAX_SPACE
+MAX_HYPHENATED_RUN = 2
+
+# Token outlines longer than this are not given to uniseg, whose pure-Python rules cost about
+# a hundred microseconds a character: only the URL rules and emergency cuts break them.
+UAX14_MAX_TOKEN = 1000
+
+# Kinds of break.
+_SPACE, _JOIN, _HYPHEN, _SOURCE_HYPHEN, _END = range(5)
+_FLAGGED = (_HYPHEN, _SOURCE_HYPHEN)
+
+# Line_Break classes between which UAX #14 never allows a break (LB9, LB12, LB13, LB19,
+# LB23, LB25, LB28, LB29 forbid every pair of them): a token made only of these needs no
+# look-up (the tests hold this against uniseg itself).
+_NO_BREAK_CLASSES = frozenset({"AL", "HL", "NU", "CM", "ZWJ", "IS", "QU", "GL"})
+_URL_HINT = re.compile(r"://|^www\.|^<?www\.|[\w)]/[\w~%]|\w@\w", re.ASCII)
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     text: str  # the source characters shown, without an added hyphen or the breaking space
     hyphenated: bool  # a hyphen not in the source is drawn after text
@@ -25,79 +73,468 @@ class Line:
     natural_width: float  # width of text (and the added hyphen) at natural spacing
     spaces: int  # stretchable U+0020 spaces inside text
     justify: bool  # stretch those spaces to the measure
+    ends_with_hyphen: bool = False  # the line ends with a hyphen, added or in the source
 
 
 def break_lines(text: str, *, measure: float, font_name: str, size: float,
                 hyphenate: Callable[[str], Sequence[int]] | None = None,
-                justify: bool = True) -> list[Line]:
+                justify: bool = True, whole_word_lines: Collection[int] = (),
+                max_space: float = MAX_SPACE, stats: dict[str, int] | None = None) -> list[Line]:
     """The lines of ``text``; joining their texts (with "" where joined, else " ") gives it back.
 
-    U+00A0 never breaks. A word wider than the measure is cut where it must, with no hyphen.
+    ``hyphenate(word)`` gives the offsets where ``word`` may take a hyphen; None: no
+    hyphenation. U+00A0 never breaks. ``justify=False`` sets the text ragged and balanced
+    (for titles): the fewest lines, as even as they can be, and no single short word alone
+    on the last line when that can be avoided. ``whole_word_lines``: numbers (from 0) of
+    lines that must end between two words, with no hyphen (the last line of a page). ``max_space``:
+    the widest word space of a justified line, in the font's spaces. ``stats``, when given,
+    receives counts of the work done (``evaluations``, ``max_active``, ``breakpoints``).
+    """
+    if not measure > 0:
+        raise ValueError(f"the measure must be positive, not {measure!r}")
+    if not text:
+        return []
+    paragraph = _Paragraph(text, measure, font_name, size, hyphenate)
+    if justify:
+        path = _total_fit(paragraph, frozenset(whole_word_lines), max_space, stats)
+    else:
+        path = _balanced(paragraph, stats)
+    return paragraph.lines(path, justify)
+
+
+@lru_cache(maxsize=32)
+def hyphenator(language: str) -> Callable[[str], Sequence[int]] | None:
+    """Hyphenation points for ``language`` (a pyphen dictionary name), cached per word.
+
+    At least two letters before a hyphen and three after it, as French and English
+    typesetting ask; None when pyphen has no dictionary for the language.
+    """
+    import pyphen
+
+    name = pyphen.language_fallback(language.replace("-", "_")) if language else None
+    if not name:
+        return None
+    dictionary = pyphen.Pyphen(lang=name, left=2, right=3)
+
+    @lru_cache(maxsize=65536)
+    def positions(word: str) -> tuple[int, ...]:
+        return tuple(dictionary.positions(word))
+
+    return positions
+
+
+# -- the paragraph as break opportunities ---------------------------------------------------
+
+
+class _Metrics:
+    """Widths and in-word breaks of tokens in one font, size and hyphenation, kept across paragraphs.
+
+    A token's entry: its width, the widest piece between two of its breaks, and each break
+    as (offset, width of the token up to it, kind, penalty).
     """
 
-    def width(s: str) -> float:
-        return stringWidth(s, font_name, size)
+    LIMIT = 200_000  # entries kept before the caches start afresh: memory stays bounded
 
-    space = width(" ")
-    pending: list[tuple[str, bool, bool]] = []  # (text, hyphenated, joined) before widths
-    current = ""
-    words = text.split(" ")
-    index = 0
-    while index < len(words):
-        word = words[index]
-        candidate = f"{current} {word}" if current else word
-        if width(candidate) <= measure:
-            current = candidate
-            index += 1
-            continue
-        prefix = f"{current} " if current else ""
-        head = _best_head(word, measure - width(prefix), width, hyphenate)
-        if head is None and not current:
-            head = _forced_head(word, measure, width)
-        if head is None:  # the line ends before this word
-            pending.append((current, False, False))
-            current = ""
-            continue
-        cut, hyphenated = head
-        pending.append((prefix + word[:cut], hyphenated, True))
-        words[index] = word[cut:]
-        current = ""
-    pending.append((current, False, False))
+    def __init__(self, font_name: str, size: float, hyphenate: Callable[[str], Sequence[int]] | None):
+        self.font_name, self.size, self.hyphenate = font_name, size, hyphenate
+        self.widths: dict[str, float] = {}
+        self.tokens: dict[str, tuple[float, float, tuple[tuple[int, float, int, int], ...]]] = {}
+        self.space = self.width(" ")
+        self.hyphen = self.width(HYPHEN)
 
-    lines = []
-    for number, (shown, hyphenated, joined) in enumerate(pending):
-        natural = width(shown + (HYPHEN if hyphenated else ""))
-        spaces = shown.count(" ")
-        last = number == len(pending) - 1
-        stretch = (measure - natural) / spaces if spaces else 0.0
-        lines.append(Line(shown, hyphenated, joined, natural, spaces,
-                          justify and not last and spaces > 0 and stretch <= MAX_STRETCH * space))
-    return lines
+    def width(self, s: str) -> float:
+        known = self.widths.get(s)
+        if known is None:
+            if len(self.widths) > self.LIMIT:
+                self.widths.clear()
+            known = self.widths[s] = stringWidth(s, self.font_name, self.size)
+        return known
+
+    def token(self, token: str) -> tuple[float, float, tuple[tuple[int, float, int, int], ...]]:
+        known = self.tokens.get(token)
+        if known is None:
+            if len(self.tokens) > self.LIMIT:
+                self.tokens.clear()
+            breaks = []
+            previous, width, widest = 0, 0.0, 0.0
+            for offset, kind, penalty in _inner_breaks(token, self.hyphenate):
+                piece = self.width(token[previous:offset])
+                width += piece
+                widest = max(widest, piece + self.hyphen)
+                breaks.append((offset, width, kind, penalty))
+                previous = offset
+            piece = self.width(token[previous:]) if breaks else self.width(token)
+            known = self.tokens[token] = (width + piece, max(widest, piece + self.hyphen), tuple(breaks))
+        return known
 
 
-def _best_head(word: str, room: float, width: Callable[[str], float],
-               hyphenate: Callable[[str], Sequence[int]] | None) -> tuple[int, bool] | None:
-    """The longest head of ``word`` that fits ``room``: (cut, whether a hyphen is added)."""
-    cuts: dict[int, bool] = {}
-    if hyphenate is not None:
-        for position in hyphenate(word):
-            if 0 < position < len(word):
-                cuts[position] = word[position - 1] not in "-\u2010"
-    for position, char in enumerate(word[:-1], start=1):
-        if char in "-/\u2010" and word[position:position + 1].isalnum():
-            cuts[position] = False  # after the word's own hyphen, or a slash in a URL
-    for cut in sorted(cuts, reverse=True):
-        hyphenated = cuts[cut]
-        if "\u00a0" in word[cut - 1:cut + 1]:
-            continue
-        if width(word[:cut] + (HYPHEN if hyphenated else "")) <= room:
-            return cut, hyphenated
-    return None
+@lru_cache(maxsize=16)
+def _metrics(font_name: str, size: float, hyphenate: Callable[[str], Sequence[int]] | None) -> _Metrics:
+    return _Metrics(font_name, size, hyphenate)
 
 
-def _forced_head(word: str, measure: float, width: Callable[[str], float]) -> tuple[int, bool]:
-    """A word wider than a whole line: as many characters as fit (at least one), no hyphen."""
-    cut = 1
-    while cut < len(word) - 1 and width(word[:cut + 1]) <= measure:
-        cut += 1
-    return cut, False
+class _Paragraph:
+    """Every place a line may end, with the cumulative width and spaces up to it.
+
+    Opportunity 0 is the paragraph's start; the last one is its end. For opportunity i,
+    a line ending there shows text[..end[i]] and the next line starts at start[i].
+    """
+
+    def __init__(self, text: str, measure: float, font_name: str, size: float,
+                 hyphenate: Callable[[str], Sequence[int]] | None) -> None:
+        self.text = text
+        self.measure = measure
+        metrics = _metrics(font_name, size, hyphenate)
+        self.width = metrics.width
+        self.space = metrics.space
+        self.hyphen = metrics.hyphen
+        rows = self._build(metrics)
+        (self.end, self.start, self.width_end, self.width_start, self.spaces_end, self.spaces_start,
+         self.kind, self.penalty) = zip(*rows, strict=True)
+
+    def _build(self, metrics: _Metrics) -> list[tuple[int, int, float, float, int, int, int, int]]:
+        """(end, start, width_end, width_start, spaces_end, spaces_start, kind, penalty) rows."""
+        text = self.text
+        space = self.space
+        room = self.measure  # a piece this wide, hyphen and all, fits a line
+        rows = [(0, 0, 0.0, 0.0, 0, 0, _SPACE, 0)]
+        add = rows.append
+        position, width, spaces = 0, 0.0, 0
+        seen_word = False
+        for number, token in enumerate(text.split(" ")):
+            if number:
+                if token and seen_word:  # the last space of a run breaks; leading ones do not
+                    add((position, position + 1, width, width + space, spaces, spaces + 1, _SPACE, 0))
+                position += 1
+                width += space
+                spaces += 1
+            if not token:
+                continue
+            seen_word = True
+            token_width, widest, breaks = metrics.token(token)
+            if widest > room:
+                width = self._cut_token(token, position, width, spaces, breaks, rows)
+            else:
+                for offset, upto, kind, penalty in breaks:
+                    at = position + offset
+                    add((at, at, width + upto, width + upto, spaces, spaces, kind, penalty))
+                width += token_width
+            position += len(token)
+        add((len(text), len(text), width, width, spaces, spaces, _END, 0))
+        return rows
+
+    def _cut_token(self, token: str, position: int, width: float, spaces: int,
+                   breaks: tuple[tuple[int, float, int, int], ...], rows: list) -> float:
+        """Add a token's breaks, cutting every piece wider than a line where it must."""
+        room = self.measure - self.hyphen
+        previous = 0
+        for offset, _, kind, penalty in (*breaks, (len(token), 0.0, -1, 0)):
+            piece = token[previous:offset]
+            for cut in _emergency_cuts(piece, room, self.width):
+                width += self.width(piece[:cut])
+                piece = piece[cut:]
+                at = position + offset - len(piece)
+                rows.append((at, at, width, width, spaces, spaces, _JOIN, EMERGENCY_PENALTY))
+            width += self.width(piece)
+            if kind >= 0:
+                at = position + offset
+                rows.append((at, at, width, width, spaces, spaces, kind, penalty))
+            previous = offset
+        return width
+
+    def line_width(self, a: int, b: int) -> float:
+        return self.width_end[b] - self.width_start[a] + (self.hyphen if self.kind[b] == _HYPHEN else 0.0)
+
+    def lines(self, path: list[tuple[int, bool]], justify: bool) -> list[Line]:
+        result = []
+        previous = 0
+        for index, (b, ragged) in enumerate(path):
+            last = index == len(path) - 1
+            shown = self.text[self.start[previous]:self.end[b]]
+            kind = self.kind[b]
+            result.append(Line(
+                text=shown, hyphenated=kind == _HYPHEN, joined=kind in (_JOIN, _HYPHEN, _SOURCE_HYPHEN),
+                natural_width=self.line_width(previous, b), spaces=shown.count(" "),
+                # A last line as full as the others is justified too: its spaces shrink to fit.
+                justify=(justify and not ragged and shown.count(" ") > 0
+                         and (not last or self.line_width(previous, b) > self.measure)),
+                ends_with_hyphen=kind in _FLAGGED))
+            previous = b
+        return result
+
+
+def _inner_breaks(token: str, hyphenate: Callable[[str], Sequence[int]] | None
+                  ) -> list[tuple[int, int, int]]:
+    """(offset, kind, penalty) of every break inside ``token``, in order."""
+    found = _token_breaks(token)
+    if hyphenate is not None and not _URL_HINT.search(token):
+        extra = dict(found)
+        for match in _LETTERS.finditer(token):
+            word = match.group()
+            if len(word) < 5:
+                continue
+            for position in hyphenate(word):
+                if 0 < position < len(word):
+                    extra.setdefault(match.start() + position, (_HYPHEN, HYPHEN_PENALTY))
+        return [(offset, kind, penalty) for offset, (kind, penalty) in sorted(extra.items())]
+    return [(offset, kind, penalty) for offset, (kind, penalty) in found]
+
+
+@lru_cache(maxsize=65536)
+def _token_breaks(token: str) -> tuple[tuple[int, tuple[int, int]], ...]:
+    """Breaks a token allows without hyphenation: UAX #14's, and the URL rules."""
+    breaks: dict[int, tuple[int, int]] = {}
+    for offset in _uax14_breaks(token):
+        kind = _SOURCE_HYPHEN if token[offset - 1] in "-\u2010" else _JOIN
+        breaks[offset] = (kind, SOURCE_HYPHEN_PENALTY if kind == _SOURCE_HYPHEN else UAX14_PENALTY)
+    if _URL_HINT.search(token):
+        for offset in _url_breaks(token):
+            breaks[offset] = (_JOIN, URL_PENALTY)
+    return tuple(sorted(breaks.items()))
+
+
+def _uax14_breaks(token: str) -> list[int]:
+    """Offsets inside ``token`` where UAX #14 (uniseg) allows a line break.
+
+    uniseg decides every break, on the token's outline: each run of letters (Line_Break AL)
+    stands as one 'a', each run of digits (NU) as one '0', since UAX #14 never breaks inside
+    such a run (LB28, LB25) and its rules see only classes. 'maroco-italienne' and
+    'Rabat-Salé' share the outline 'a-a', so uniseg is asked once for both.
+    """
+    classes = [_line_break_class(c) for c in token]
+    if all(c in _NO_BREAK_CLASSES for c in classes):
+        return []
+    outline: list[str] = []
+    origin: list[int] = []
+    for index, (char, line_class) in enumerate(zip(token, classes, strict=True)):
+        if line_class in ("AL", "NU"):
+            if index and classes[index - 1] == line_class:
+                continue  # inside a run
+            char = "a" if line_class == "AL" else "0"
+        outline.append(char)
+        origin.append(index)
+    if len(outline) > UAX14_MAX_TOKEN:
+        return []
+    return [origin[k] for k in _outline_breaks("".join(outline))]
+
+
+@lru_cache(maxsize=16384)
+def _outline_breaks(outline: str) -> tuple[int, ...]:
+    from uniseg.linebreak import line_break_boundaries
+
+    return tuple(k for k in line_break_boundaries(outline) if 0 < k < len(outline))
+
+
+@lru_cache(maxsize=4096)
+def _line_break_class(char: str) -> str:
+    from uniseg.linebreak import line_break
+
+    return str(line_break(char).name)
+
+
+def _url_breaks(token: str) -> list[int]:
+    """After '/' (not inside '//') and '@', before '.', '?', '&' and '#', inside a URL or address.
+
+    Only where both sides keep a letter or digit, so a closing '.' or '>' never starts a line.
+    """
+    alnum = [c.isalnum() for c in token]
+    first = alnum.index(True) if True in alnum else len(token)
+    last = len(token) - 1 - alnum[::-1].index(True) if True in alnum else -1
+    offsets = []
+    for index in range(max(1, first + 1), last + 1):
+        before, after = token[index - 1], token[index]
+        after_slash = (before == "/" and after != "/") or before == "@"
+        before_sign = after in ".?&#" and before != "/" and index + 1 < len(token) and alnum[index + 1]
+        if after_slash or before_sign:
+            offsets.append(index)
+    return offsets
+
+
+def _emergency_cuts(piece: str, room: float, width: Callable[[str], float]) -> list[int]:
+    """Lengths to cut from the head of ``piece``, one after another, so no part is wider than room.
+
+    Cuts fall between grapheme clusters (never before a combining mark or after a joiner).
+    Only a piece wider than a line is cut; the cuts carry no hyphen.
+    """
+    if width(piece) <= room:
+        return []
+    cuts = []
+    start = 0
+    used = 0.0
+    last_safe = None
+    for index, char in enumerate(piece):
+        if index > start and _may_cut_before(piece, index):
+            last_safe = index
+        used += width(char)
+        if used > room and last_safe is not None and last_safe > start:
+            cuts.append(last_safe - start)
+            start = last_safe
+            used = width(piece[start:index + 1])
+            last_safe = None
+    return cuts
+
+
+def _may_cut_before(piece: str, index: int) -> bool:
+    char, before = piece[index], piece[index - 1]
+    return not (unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Mc", "Me")
+                or char in "\u200d\ufe0f\ufe0e" or before == "\u200d"
+                or (0xDC00 <= ord(char) <= 0xDFFF))
+
+
+# -- choosing the breaks ----------------------------------------------------------------------
+
+
+class _Node:
+    __slots__ = ("demerits", "fitness", "index", "line", "previous", "ragged", "run")
+
+    def __init__(self, index: int, demerits: float, line: int, fitness: int, run: int,
+                 previous: _Node | None, ragged: bool) -> None:
+        self.index, self.demerits, self.line = index, demerits, line
+        self.fitness, self.run, self.previous, self.ragged = fitness, run, previous, ragged
+
+
+def _path(node: _Node) -> list[tuple[int, bool]]:
+    path = []
+    while node.previous is not None:
+        path.append((node.index, node.ragged))
+        node = node.previous
+    return path[::-1]
+
+
+def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
+               stats: dict[str, int] | None) -> list[tuple[int, bool]]:
+    """The breaks of least total demerits, justified lines only where they stay within max_space."""
+    measure = p.measure
+    stretch = (STRETCH_SPACE - 1) * p.space
+    shrink = (1 - MIN_SPACE) * p.space
+    max_ratio = (max_space - 1) * p.space / stretch
+    width_end, width_start = p.width_end, p.width_start
+    spaces_end, spaces_start = p.spaces_end, p.spaces_start
+    kinds, penalties, hyphen = p.kind, p.penalty, p.hyphen
+    active: list[_Node] = [_Node(0, 0.0, 0, 1, 0, None, False)]
+    head = 0  # active[head:] are the live nodes, oldest (leftmost) first
+    evaluations = max_active = 0
+    count = len(kinds)
+    b = 1
+    while b < count:
+        kind = kinds[b]
+        final = kind == _END
+        flagged = kind in _FLAGGED
+        best: dict[tuple[int, int], _Node] = {}
+        last_dropped = None
+        i = head
+        while i < len(active):
+            a = active[i]
+            evaluations += 1
+            width = width_end[b] - width_start[a.index] + (hyphen if kind == _HYPHEN else 0.0)
+            spaces = spaces_end[b] - spaces_start[a.index]
+            if width - spaces * shrink > measure + 1e-9:  # too long even shrunk: never again
+                last_dropped = a
+                head = i = i + 1
+                continue
+            if final and width <= measure:
+                ratio = 0.0  # the last line is set at its natural width
+            elif width <= measure:
+                ratio = (measure - width) / (spaces * stretch) if spaces else float("inf")
+                if ratio > max_ratio:  # too loose; every later node is looser still
+                    break
+            else:
+                ratio = (width - measure) / (spaces * shrink) * -1.0
+            i += 1
+            run = a.run + 1 if flagged else 0
+            if run > MAX_HYPHENATED_RUN or (kind != _SPACE and kind != _END and a.line in whole_word):
+                continue
+            badness = 100.0 * abs(ratio) ** 3
+            demerits = (LINE_PENALTY + badness) ** 2 + penalties[b] ** 2
+            if flagged and a.run:
+                demerits += DOUBLE_HYPHEN_DEMERITS
+            if final:
+                if a.run:
+                    demerits += FINAL_HYPHEN_DEMERITS
+                if a.index and width < SHORT_LAST_LINE * measure:
+                    demerits += SHORT_LAST_LINE_DEMERITS
+            fitness = 0 if ratio < -0.5 else 1 if ratio <= 0.5 else 2 if ratio <= 1 else 3
+            if abs(fitness - a.fitness) > 1:
+                demerits += ADJACENT_FITNESS_DEMERITS
+            total = a.demerits + demerits
+            key = (fitness, run)
+            known = best.get(key)
+            if known is None or total < known.demerits:
+                best[key] = _Node(b, total, a.line + 1, fitness, run, a, False)
+        if stats is not None:
+            stats.update(evaluations=evaluations, max_active=max(max_active, len(active) - head),
+                         breakpoints=count)
+        if best:
+            if final:
+                return _path(min(best.values(), key=lambda node: node.demerits))
+            active.extend(best.values())
+        elif head >= len(active):  # nothing reaches b: end a ragged line before it, from the last node
+            assert last_dropped is not None
+            node = _ragged_node(p, last_dropped, b, whole_word)
+            if node.index == b and final:  # the last line is overfull: nothing narrower exists
+                return _path(node)
+            active.append(node)
+            if node.index < b:
+                continue  # look at b again, from the new node
+        if head > 4096 and head * 2 > len(active):
+            del active[:head]
+            head = 0
+        max_active = max(max_active, len(active) - head)
+        b += 1
+    raise AssertionError("the paragraph's end is always reached")
+
+
+def _ragged_node(p: _Paragraph, a: _Node, b: int, whole_word: frozenset[int]) -> _Node:
+    """A ragged line from a to the last opportunity before b it can hold (b itself when none)."""
+    choice = None
+    for c in range(b - 1, a.index, -1):
+        if p.line_width(a.index, c) <= p.measure + 1e-9:
+            flagged = p.kind[c] in _FLAGGED
+            if (flagged and a.run >= MAX_HYPHENATED_RUN) or (p.kind[c] != _SPACE and a.line in whole_word):
+                choice = choice or c
+                continue
+            choice = c
+            break
+    if choice is None:
+        choice = b  # nothing fits before b (cannot happen once pieces are cut): take the overfull line
+    flagged = p.kind[choice] in _FLAGGED
+    return _Node(choice, a.demerits + RAGGED_DEMERITS, a.line + 1, 1, a.run + 1 if flagged else 0, a, True)
+
+
+def _balanced(p: _Paragraph, stats: dict[str, int] | None) -> list[tuple[int, bool]]:
+    """Ragged lines, fewest first, then as even as possible; the last line not one short word alone."""
+    measure = p.measure
+    line_cost = 1e6  # more than any unevenness: one line fewer always wins
+    alone_cost = 5e5  # a single short word on the last line, when another layout avoids it
+    short = measure / 4
+    best: list[tuple[float, int]] = [(0.0, -1)] + [(float("inf"), -1)] * (len(p.kind) - 1)
+    live = [0]
+    head = 0
+    evaluations = 0
+    for b in range(1, len(p.kind)):
+        final = p.kind[b] == _END
+        while head < len(live) - 1 and p.line_width(live[head], b) > measure + 1e-9:
+            head += 1  # too long from here, and from here on
+        for a in live[head:]:
+            evaluations += 1
+            width = p.line_width(a, b)
+            if width > measure + 1e-9:
+                continue
+            slack = (measure - width) / measure * 1000
+            cost = best[a][0] + line_cost + slack * slack
+            if final and p.spaces_end[b] == p.spaces_start[a] and width < short and a > 0:
+                cost += alone_cost
+            if cost < best[b][0]:
+                best[b] = (cost, a)
+        if best[b][1] < 0:  # nothing fits: an overfull line from the nearest start
+            a = live[-1]
+            best[b] = (best[a][0] + line_cost * 10, a)
+        live.append(b)
+    if stats is not None:
+        stats.update(evaluations=evaluations, max_active=len(live) - head, breakpoints=len(p.kind))
+    path = []
+    b = len(p.kind) - 1
+    while b > 0:
+        path.append((b, False))
+        b = best[b][1]
+    return path[::-1]

@@ -9,10 +9,10 @@ tree itself is written by ``pdfa`` from the ``Element`` list returned here.
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
@@ -24,7 +24,7 @@ from . import fonts
 from .article import Article, position_of
 from .errors import GlyphError
 from .layout import Element, Mark, Typeset
-from .linebreak import Line, break_lines
+from .linebreak import Line, break_lines, hyphenator
 from .record import Record
 from .typography import dateline, hyphenation_language, prepare
 
@@ -32,7 +32,9 @@ from .typography import dateline, hyphenation_language, prepare
 rl_config.useA85 = 0
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
-MARGIN_X = 30 * mm
+# A measure of about 67 characters of 12 pt EB Garamond (book and newspaper typography keep
+# to 55-75): the text block is centred on A4 with wide side margins.
+MARGIN_X = 50 * mm
 MARGIN_TOP = 25 * mm
 MARGIN_BOTTOM = 28 * mm
 MEASURE = PAGE_WIDTH - 2 * MARGIN_X
@@ -53,7 +55,9 @@ class Style:
     hyphenate: bool
 
 
-TITLE = Style("regular", 22, 26, 8, 0.0, justify=False, hyphenate=False)
+# The title is set ragged and balanced, never hyphenated, in the face with lining figures
+# (a date or a sum in a title reads 1500, not I5oo); so is the footer, identifier and page number.
+TITLE = Style("lining", 22, 26, 8, 0.0, justify=False, hyphenate=False)
 DATELINE = Style("italic", 11.5, 14, 4, 0.25, justify=False, hyphenate=False)
 BODY = Style("regular", 12, 16, 6.5, 0.0, justify=True, hyphenate=True)
 RULE_BEFORE, RULE_AFTER, RULE_WIDTH, RULE_GRAY = 2, 14, 0.4, 0.35
@@ -74,6 +78,7 @@ class _Block:
     role: str
     style: Style
     lines: tuple[Line, ...]
+    text: str = ""  # what the lines show, to break them again
 
 
 def footer_text(label: str, page: int, total: int) -> str:
@@ -89,11 +94,11 @@ def typeset(article: Article, record: Record, created: datetime) -> Typeset:
     label = record.identifier or article.path.stem
     _require_glyphs(article, record, title, date_text, label)
 
-    hyphenate = _hyphenator(hyphenation_language(language))
+    hyphenate = hyphenator(hyphenation_language(language))
     blocks = [_block("H1", TITLE, title, names, None), _block("P", DATELINE, date_text, names, None)]
     blocks += [_block("P", BODY, prepare(paragraph, language), names, hyphenate)
                for paragraph in article.paragraphs]
-    pages = _paginate(blocks)
+    pages = _paginate(blocks, names, hyphenate)
 
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=A4, invariant=1, pageCompression=1, lang=language,
@@ -119,25 +124,19 @@ def typeset(article: Article, record: Record, created: datetime) -> Typeset:
     return Typeset(out.getvalue(), elements, len(pages))
 
 
-@cache
-def _hyphenator(language: str):
-    if not language:
-        return None
-    import pyphen
-
-    dictionary = pyphen.Pyphen(lang=language, left=2, right=3)
-    return dictionary.positions
-
-
-def _block(role: str, style: Style, text: str, names: dict[str, str], hyphenate) -> _Block:
+def _block(role: str, style: Style, text: str, names: dict[str, str], hyphenate,
+           whole_word_lines: frozenset[int] = frozenset()) -> _Block:
     lines = break_lines(text, measure=MEASURE, font_name=names[style.face], size=style.size,
-                        hyphenate=hyphenate if style.hyphenate else None, justify=style.justify)
-    return _Block(role, style, tuple(lines))
+                        hyphenate=hyphenate if style.hyphenate else None, justify=style.justify,
+                        whole_word_lines=whole_word_lines)
+    return _Block(role, style, tuple(lines), text)
 
 
-def _paginate(blocks: list[_Block]) -> list[list[_Chunk]]:
+def _paginate(blocks: list[_Block], names: dict[str, str], hyphenate) -> list[list[_Chunk]]:
     """Each page's chunks. A paragraph never leaves one line alone at a page's foot or head,
-    and a page never ends inside a word when another line can be moved."""
+    and a page never ends inside a word: when the line that would end a page is hyphenated
+    (or cut inside a URL), the paragraph is broken again with that line ending between words;
+    only when that cannot be done is a line moved to the next page."""
     top = PAGE_HEIGHT - MARGIN_TOP
     pages: list[list[_Chunk]] = [[]]
     cursor = top
@@ -149,23 +148,51 @@ def _paginate(blocks: list[_Block]) -> list[list[_Chunk]]:
             if index == 1:
                 cursor -= RULE_BEFORE + RULE_WIDTH + RULE_AFTER
             continue
-        start, total = 0, len(block.lines)
-        while start < total:
-            room = int((cursor - MARGIN_BOTTOM) // leading + 1e-9)
-            remaining = total - start
-            if remaining <= room:
-                pages[-1].append(_Chunk(index, start, remaining, cursor))
-                cursor -= remaining * leading + block.style.space_after
+        whole_word: frozenset[int] = frozenset()
+        for _ in range(4):  # page ends hardly move when a paragraph is broken again
+            _, ends = _place(block, cursor, top, move=False)
+            cut = frozenset(end for end in ends if block.lines[end].joined) - whole_word
+            if not cut:
                 break
-            take = min(room, remaining - 2)
-            while take > 2 and block.lines[start + take - 1].joined:
-                take -= 1
-            if take >= 2 or (take >= 1 and start > 0 and cursor == top):
-                pages[-1].append(_Chunk(index, start, take, cursor))
-                start += take
-            pages.append([])
-            cursor = top
+            whole_word |= cut
+            block = blocks[index] = _block(block.role, block.style, block.text, names, hyphenate, whole_word)
+        placed, _ = _place(block, cursor, top, move=True)
+        for number, (start, count, at) in enumerate(placed):
+            if number:
+                pages.append([])
+            if count:
+                pages[-1].append(_Chunk(index, start, count, at))
+        _, count, cursor = placed[-1]
+        cursor -= count * leading + block.style.space_after
     return pages
+
+
+def _place(block: _Block, cursor: float, top: float,
+           move: bool) -> tuple[list[tuple[int, int, float]], list[int]]:
+    """Where a paragraph's lines fall from ``cursor`` on: (first line, count, top) for this page
+    and each next one (count 0: the paragraph starts on the next page), and the numbers of the
+    lines that end a page. ``move``: a line cut inside a word does not end a page when the
+    line before it can."""
+    leading = block.style.leading
+    placed: list[tuple[int, int, float]] = []
+    ends: list[int] = []
+    start, total = 0, len(block.lines)
+    while True:
+        room = int((cursor - MARGIN_BOTTOM) // leading + 1e-9)
+        remaining = total - start
+        if remaining <= room:
+            placed.append((start, remaining, cursor))
+            return placed, ends
+        take = min(room, remaining - 2)
+        while move and take > 2 and block.lines[start + take - 1].joined:
+            take -= 1
+        if take >= 2 or (take >= 1 and start > 0 and cursor == top):
+            placed.append((start, take, cursor))
+            ends.append(start + take - 1)
+            start += take
+        else:
+            placed.append((start, 0, cursor))
+        cursor = top
 
 
 # -- drawing -----------------------------------------------------------------------------
@@ -180,7 +207,6 @@ def _draw_chunk(canvas: Canvas, block: _Block, chunk: _Chunk, names: dict[str, s
     unseen, so that a reader of the text finds the words of two lines or paragraphs apart; only
     a line cut inside a word, with no hyphen added, ends with neither."""
     style = block.style
-    font = pdfmetrics.getFont(names[style.face])
     state: dict = {"subset": None}
     gray = f"{style.gray:g}"
     ops = ["BT", f"{style.leading:g} TL", f"{MARGIN_X:.2f} {chunk.top - style.size:.2f} Td"]
@@ -190,11 +216,29 @@ def _draw_chunk(canvas: Canvas, block: _Block, chunk: _Chunk, names: dict[str, s
         line = block.lines[number]
         stretch = (MEASURE - line.natural_width) / line.spaces if line.justify and line.spaces else 0.0
         ending = SOFT_HYPHEN if line.hyphenated else "" if line.joined else " "
-        ops += _show(canvas, font, style.size, line.text + ending, stretch, state)
+        ops += _show_face(canvas, names, style.face, style.size, line.text + ending, stretch, state)
         if number < chunk.first + chunk.count - 1:
             ops.append("T*")
     ops.append("ET")
     return ops
+
+
+def _show_face(canvas: Canvas, names: dict[str, str], face: str, size: float, chars: str, stretch: float,
+               state: dict) -> list[str]:
+    """``_show`` in a face; the lining face draws only the figures, the regular face the rest.
+
+    The two faces differ only in their figures, so each keeps to the glyphs it alone has: the
+    lining subset holds ten glyphs at most, not a second copy of the title's letters."""
+    if face != "lining":
+        return _show(canvas, pdfmetrics.getFont(names[face]), size, chars, stretch, state)
+    ops: list[str] = []
+    for run in _FIGURE_RUNS.findall(chars):
+        font = pdfmetrics.getFont(names["lining" if run[0].isdigit() else "regular"])
+        ops += _show(canvas, font, size, run, stretch, state)
+    return ops
+
+
+_FIGURE_RUNS = re.compile(r"\d+|\D+")
 
 
 def _show(canvas: Canvas, font, size: float, chars: str, stretch: float, state: dict) -> list[str]:
@@ -209,9 +253,9 @@ def _show(canvas: Canvas, font, size: float, chars: str, stretch: float, state: 
     drawn = chars.replace(NO_BREAK_SPACE, " ")
     position = 0
     for subset, data in font.splitString(drawn, canvas._doc):
-        if subset != state["subset"]:
+        if (font.fontName, subset) != state["subset"]:
             ops.append(f"{font.getSubsetInternalName(subset, canvas._doc)} {size:g} Tf")
-            state["subset"] = subset
+            state["subset"] = (font.fontName, subset)
         source = chars[position:position + len(data)]
         position += len(data)
         if adjust is None or " " not in source:
@@ -249,10 +293,10 @@ def _rule(y: float) -> list[str]:
 
 
 def _footer(canvas: Canvas, names: dict[str, str], text: str) -> list[str]:
-    font = pdfmetrics.getFont(names["regular"])
-    x = (PAGE_WIDTH - pdfmetrics.stringWidth(text, names["regular"], FOOTER_SIZE)) / 2
+    x = (PAGE_WIDTH - pdfmetrics.stringWidth(text, names["lining"], FOOTER_SIZE)) / 2
     return ["/Artifact <</Type /Pagination /Subtype /Footer>> BDC", "BT", "0.3 0.3 0.3 rg",
-            f"{x:.2f} {FOOTER_Y:.2f} Td", *_show(canvas, font, FOOTER_SIZE, text, 0.0, {"subset": None}),
+            f"{x:.2f} {FOOTER_Y:.2f} Td",
+            *_show_face(canvas, names, "lining", FOOTER_SIZE, text, 0.0, {"subset": None}),
             "ET", "EMC"]
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import re
+from functools import lru_cache
 
-from .langdata import MONTHS, primary_subtag
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+
+from .langdata import primary_subtag
 from .w3cdate import date_parts
 
 NO_BREAK_SPACE = "\u00a0"
@@ -26,21 +31,38 @@ def prepare(text: str, language: str) -> str:
 
 
 def dateline(date: str, language: str) -> str:
-    """The date as a reader of the article's language says it: '16 juillet 2021', 'July 2021'."""
+    """The date as a reader of the article's language says it, from CLDR through Babel.
+
+    'juillet 2021', '16 juillet 2021', 'декабрь 2017', 'Οκτώβριος 2020', '2018': CLDR's
+    year-month pattern (the month's stand-alone form where the language has one) or its long
+    date. A year designator CLDR writes after the year ('2017 г.') is left out, as datelines
+    do. A language CLDR does not know gets the date as written (ISO 8601).
+    """
     parts = date_parts(date)
-    months = MONTHS.get(primary_subtag(language))
-    if months is None or len(parts) == 1:
-        return date[:10] if months is None else str(parts[0])
-    month = months[parts[1] - 1]
-    if len(parts) == 2:
-        return f"{month} {parts[0]}"
-    if primary_subtag(language) == "en":
-        return f"{month} {parts[2]}, {parts[0]}"
-    day = "1er" if parts[2] == 1 and primary_subtag(language) == "fr" else str(parts[2])
-    joiner = " de " if primary_subtag(language) in ("es", "pt") else " "
-    if joiner != " ":
-        return f"{day}{joiner}{month}{joiner}{parts[0]}"
-    return f"{day}{'.' if primary_subtag(language) == 'de' else ''} {month} {parts[0]}"
+    if len(parts) == 1:
+        return str(parts[0])
+    locale = _cldr_locale(language)
+    if locale is None:
+        return date[:10]
+    pattern = (locale.datetime_skeletons["yMMMM"] if len(parts) == 2
+               else locale.date_formats["long"]).pattern
+    pattern = _YEAR_DESIGNATOR.sub("y", pattern)
+    text = format_date(datetime.date(*parts, *(1,) * (3 - len(parts))), pattern, locale=locale)
+    return text.replace("\u202f", NO_BREAK_SPACE)  # the shipped faces have no U+202F
+
+
+_YEAR_DESIGNATOR = re.compile(r"y\s*'[^']*'\.?$")
+
+
+@lru_cache(maxsize=64)
+def _cldr_locale(language: str) -> Locale | None:
+    try:
+        return Locale.parse(language.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        try:
+            return Locale.parse(primary_subtag(language))
+        except (ValueError, UnknownLocaleError):
+            return None
 
 
 def hyphenation_language(language: str) -> str:

@@ -1,0 +1,253 @@
+"""Line breaking: the text survives whole, lines stay even, and the work grows linearly."""
+
+from __future__ import annotations
+
+from itertools import groupby, pairwise
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
+from archivist import fonts
+from archivist.linebreak import MAX_SPACE, MIN_SPACE, break_lines, hyphenator
+
+SEED = Path(__file__).parent.parent / "seeds" / "2021-07-laftit-lamorgese-rabat.txt"
+COREUTILS = ("Pour la documentation complète, consultez <https://www.gnu.org/software/coreutils/> "
+             "ou la commande info coreutils ‘(coreutils) ls invocation’ sur votre système, qui "
+             "donne le détail de chaque option et des variables d’environnement reconnues.")
+SIZE = 11.5
+MEASURE = 118 * mm  # about 65 characters of 11.5 pt EB Garamond
+
+
+@pytest.fixture(scope="module")
+def font() -> str:
+    return fonts.register()["regular"]
+
+
+def joined(lines) -> str:
+    return "".join(line.text + ("" if line.joined or n == len(lines) - 1 else " ")
+                   for n, line in enumerate(lines))
+
+
+def gap_ratio(line, font: str, measure: float, size: float = SIZE) -> float:
+    """A justified line's word space over the font's own space."""
+    space = stringWidth(" ", font, size)
+    return (space + (measure - line.natural_width) / line.spaces) / space
+
+
+def seed_paragraphs() -> list[str]:
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines[1:] if line.strip()]
+
+
+def test_seed_paragraphs_come_back_whole_at_every_measure(font):
+    hyphenate = hyphenator("fr")
+    for paragraph in seed_paragraphs():
+        for measure in (60 * mm, 90 * mm, MEASURE, 146 * mm):
+            lines = break_lines(paragraph, measure=measure, font_name=font, size=SIZE, hyphenate=hyphenate)
+            assert joined(lines) == paragraph
+            for line in lines:
+                assert line.natural_width <= measure + 1e-6 or line.justify  # shrunk, within the minimum
+                if line.justify:
+                    assert MIN_SPACE - 1e-9 <= gap_ratio(line, font, measure) <= MAX_SPACE + 1e-9
+            assert not lines[-1].justify or lines[-1].natural_width > measure
+
+
+def test_hyphens_only_where_the_dictionary_allows_and_never_three_in_a_row(font):
+    hyphenate = hyphenator("fr")
+    text = " ".join(seed_paragraphs()) * 3
+    lines = break_lines(text, measure=50 * mm, font_name=font, size=SIZE, hyphenate=hyphenate)
+    assert any(line.hyphenated for line in lines)
+    position = 0
+    for line in lines:
+        position += len(line.text)
+        if line.hyphenated:
+            word_start = text.rfind(" ", 0, position) + 1
+            word_end = text.find(" ", position)
+            word = text[word_start:word_end if word_end >= 0 else None]
+            head = text[word_start:position]
+            letters = head.split("’")[-1].lstrip("«(\u00a0")
+            assert len(letters) in hyphenate(word[len(head) - len(letters):].rstrip(",.;:»)\u00a0")), word
+        position += 0 if line.joined else 1
+    runs = [len(list(group)) for flag, group in groupby(line.ends_with_hyphen for line in lines) if flag]
+    assert max(runs) <= 2
+
+
+def test_without_a_hyphenator_no_hyphen_is_ever_added(font):
+    text = " ".join(seed_paragraphs())
+    for justify in (True, False):
+        lines = break_lines(text, measure=40 * mm, font_name=font, size=SIZE, justify=justify)
+        assert not any(line.hyphenated for line in lines)
+        assert joined(lines) == text
+
+
+def test_coreutils_url_breaks_after_a_slash_and_keeps_gaps_within_three_spaces(font):
+    hyphenate = hyphenator("fr")
+    for measure in (MEASURE, 100 * mm, 146 * mm):
+        lines = break_lines(COREUTILS, measure=measure, font_name=font, size=SIZE, hyphenate=hyphenate)
+        assert joined(lines) == COREUTILS
+        for line in lines:
+            if line.justify:
+                assert gap_ratio(line, font, measure) <= 3.0, (measure, line)
+            assert not (line.hyphenated and "/" in line.text.split(" ")[-1])  # a URL takes no hyphen
+    narrow = break_lines("voir <https://www.gnu.org/software/coreutils/manual/html_node/ls-invocation.html>",
+                         measure=45 * mm, font_name=font, size=SIZE)
+    ends = [line.text[-1] for line in narrow[:-1]]
+    assert all(line.joined for line in narrow[1:-1])
+    assert all(end == "/" or nxt.text[0] in ".?&#" for end, nxt in zip(ends, narrow[1:], strict=False))
+    assert not any(line.hyphenated for line in narrow)
+
+
+def test_breaks_after_at_sign_and_before_dots_in_addresses(font):
+    text = "écrire à redaction.internationale@agence-de-presse.example.org"
+    lines = break_lines(text, measure=45 * mm, font_name=font, size=SIZE)
+    assert joined(lines) == text
+    assert len(lines) > 1
+    assert all(line.text.endswith("@") or nxt.text.startswith((".", "-")) or line.text.endswith("-")
+               or not line.joined for line, nxt in pairwise(lines))
+
+
+def test_no_break_space_never_breaks(font):
+    text = " ".join(["« Rabat\u00a0»\u00a0; oui\u00a0!"] * 40)
+    lines = break_lines(text, measure=30 * mm, font_name=font, size=SIZE, hyphenate=hyphenator("fr"))
+    assert joined(lines) == text
+    for line in lines:
+        assert not line.text.startswith(("»", ";", "!"))
+
+
+def test_a_line_that_cannot_be_justified_is_set_ragged(font):
+    text = "à " + "x/" * 3 + "supercalifragilisticexpialidocious" * 4 + " fin"
+    lines = break_lines(text, measure=80 * mm, font_name=font, size=SIZE)
+    assert joined(lines) == text
+    for line in lines:
+        if line.justify:
+            assert gap_ratio(line, font, 80 * mm) <= MAX_SPACE + 1e-9
+    assert any(not line.justify for line in lines[:-1])
+
+
+def test_lines_named_whole_word_end_between_words(font):
+    """The last line of a page: no hyphen, no word cut over the page break."""
+    hyphenate = hyphenator("fr")
+    text = " ".join(seed_paragraphs()) + " voir <https://www.gnu.org/software/coreutils/manual/>"
+    for measure in (55 * mm, 70 * mm):
+        lines = break_lines(text, measure=measure, font_name=font, size=SIZE, hyphenate=hyphenate)
+        ends = {n for n, line in enumerate(lines) if line.joined}
+        assert any(lines[n].hyphenated for n in ends)
+        again = break_lines(text, measure=measure, font_name=font, size=SIZE, hyphenate=hyphenate,
+                            whole_word_lines=ends)
+        assert joined(again) == text
+        assert not any(again[n].joined for n in ends if n < len(again))
+
+
+def test_title_is_balanced_and_never_leaves_one_short_word_alone(font):
+    title = ("Abdelouafi Laftit et Luciana Lamorgese font le point sur la coopération "
+             "maroco-italienne à Rabat")
+    for measure in (150 * mm, 120 * mm, 100 * mm):
+        lines = break_lines(title, measure=measure, font_name=font, size=22, justify=False)
+        assert joined(lines) == title
+        assert not any(line.hyphenated or line.justify for line in lines)
+        assert " " in lines[-1].text
+        widths = [line.natural_width for line in lines]
+        greedy = _greedy_line_count(title, measure, font, 22)
+        assert len(lines) == greedy
+        if len(lines) > 1:
+            assert min(widths) > 0.5 * max(widths)  # even, not one full line and a stub
+
+
+def _greedy_line_count(text: str, measure: float, font: str, size: float) -> int:
+    count, current = 1, ""
+    for word in text.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if stringWidth(candidate, font, size) <= measure:
+            current = candidate
+        else:
+            count, current = count + 1, word
+    return count
+
+
+def test_a_word_wider_than_the_measure_is_cut_without_a_hyphen(font):
+    word = "Rechtsschutzversicherungsgesellschaften" * 5
+    lines = break_lines(f"die {word} zahlen", measure=40 * mm, font_name=font, size=SIZE,
+                        hyphenate=hyphenator("de"))
+    assert joined(lines) == f"die {word} zahlen"
+    assert all(line.natural_width <= 40 * mm + 1e-6 or line.justify for line in lines)
+
+
+def test_work_grows_linearly_with_a_long_paragraph(font):
+    """Counted, not timed: comparisons per break opportunity stay flat as the paragraph grows."""
+    hyphenate = hyphenator("fr")
+    base = " ".join(seed_paragraphs())
+    counts = []
+    for copies in (4, 16):
+        stats: dict[str, int] = {}
+        text = " ".join([base] * copies)
+        lines = break_lines(text, measure=MEASURE, font_name=font, size=SIZE, hyphenate=hyphenate,
+                            stats=stats)
+        assert joined(lines) == text
+        counts.append(stats)
+    small, large = counts
+    assert large["breakpoints"] > 3.5 * small["breakpoints"]
+    assert large["evaluations"] / large["breakpoints"] < 1.2 * small["evaluations"] / small["breakpoints"]
+    assert large["max_active"] <= small["max_active"] + 5
+
+
+@pytest.mark.slow
+def test_a_megabyte_paragraph_and_a_400_kb_word_stay_linear(font):
+    hyphenate = hyphenator("fr")
+    base = " ".join(seed_paragraphs())
+    text = " ".join([base] * (1_000_000 // len(base) + 1))
+    stats: dict[str, int] = {}
+    lines = break_lines(text, measure=MEASURE, font_name=font, size=SIZE, hyphenate=hyphenate, stats=stats)
+    assert joined(lines) == text
+    assert stats["evaluations"] < 20 * stats["breakpoints"]
+    for word in ("a/b." * 100_000, "x" * 400_000):
+        stats = {}
+        lines = break_lines(word, measure=MEASURE, font_name=font, size=SIZE, hyphenate=hyphenate,
+                            stats=stats)
+        assert joined(lines) == word
+        assert stats["evaluations"] < 20 * stats["breakpoints"]
+        assert stats["max_active"] < 200
+        assert all(line.natural_width <= MEASURE + 1e-6 for line in lines)
+
+
+CHARS = "abcdéèfghiœ’-/.@?&#:«»;!0123\u00a0\u202f\u0301"
+WORDS = st.text(alphabet=st.sampled_from(CHARS), min_size=1, max_size=30)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(words=st.lists(WORDS, min_size=1, max_size=40), measure=st.floats(0.5, 200),
+       hyphenate=st.booleans(), justify=st.booleans())
+@example(words=["https://www.gnu.org/software/coreutils/"], measure=20.0, hyphenate=True, justify=True)
+@example(words=["a", "", "b"], measure=50.0, hyphenate=False, justify=True)
+@example(words=["", "", ""], measure=1.0, hyphenate=False, justify=True)  # spaces wider than the measure
+def test_any_text_comes_back_whole_and_fits(font, words, measure, hyphenate, justify):
+    text = " ".join(words)
+    measure *= mm
+    lines = break_lines(text, measure=measure, font_name=font, size=SIZE,
+                        hyphenate=hyphenator("fr") if hyphenate else None, justify=justify)
+    assert joined(lines) == text
+    widest_char = max(stringWidth(c, font, SIZE) for c in text) + stringWidth("-", font, SIZE)
+    runs = [len(list(group)) for flag, group in groupby(line.ends_with_hyphen for line in lines) if flag]
+    assert max(runs, default=0) <= 2 or not justify
+    for line in lines:
+        assert line.spaces == line.text.count(" ")
+        assert line.natural_width <= max(measure, widest_char) + 1e-6 or line.justify
+        if line.justify:
+            assert MIN_SPACE - 1e-9 <= gap_ratio(line, font, measure) <= MAX_SPACE + 1e-9
+        if line.hyphenated:
+            assert hyphenate
+
+
+@settings(max_examples=400, deadline=None)
+@given(token=st.text(alphabet=st.sampled_from("abé01-–—/.,;:()«»’…\u00a0€%?!#&@_=[]'\"\u0301\u200d\u4e00\u05d0"),
+                     min_size=1, max_size=16))
+def test_break_opportunities_inside_a_token_are_exactly_uniseg_s(token):
+    """Runs of letters and digits are shown to uniseg as one stand-in: the answer must not change."""
+    from uniseg.linebreak import line_break_boundaries
+
+    from archivist.linebreak import _uax14_breaks
+
+    assert _uax14_breaks(token) == [k for k in line_break_boundaries(token) if 0 < k < len(token)]
