@@ -1,8 +1,9 @@
 # archivist: `make` builds the archive, `make test` runs the tests.
 # Every PDF is rebuilt when its article, its record, or the code, fonts, ICC profile
-# or pinned dependencies it depends on change; make works out which are stale and
-# hands the whole list to one `archivist build`, which runs them over a process pool, or on
-# a Dask cluster with SCHEDULER=tcp://HOST:PORT (Dask is installed into .venv on first use).
+# or pinned dependencies it depends on change, or the archive's profile; make works out
+# which are stale and hands the whole list to one `archivist build`, which runs them over
+# a process pool, or on a Dask cluster with SCHEDULER=tcp://HOST:PORT (Dask is installed
+# into .venv on first use). Recipes are not echoed: what shows is archivist's own output.
 
 # No built-in rules: with them make searches its whole catalogue of implicit rules for
 # every article, record and source file, which takes seconds on a large archive.
@@ -12,7 +13,9 @@ MAKEFLAGS += --no-builtin-rules
 SEEDS    ?= seeds
 METADATA ?= metadata
 ARCHIVE  ?= archive
-PROFILE  ?= 2a+ua1
+# Empty: the profile the archive records (the default, PDF/A-2a + PDF/UA-1, for a new one).
+# Another is refused unless CHANGE_PROFILE=yes, which rebuilds the whole archive in it.
+PROFILE  ?=
 JOBS     ?= $(shell nproc 2>/dev/null || echo 1)
 PYTHON   ?= python3
 SCHEDULER ?=
@@ -28,42 +31,79 @@ ARCHIVIST := $(VENV)/bin/archivist
 INSTALLED := $(VENV)/.installed
 TEST_DEPS := $(VENV)/.installed-test
 CLUSTER   := $(VENV)/.installed-cluster
-WORK      := .build
+
+# make's own files for an archive live beside it, in archivist's staging folder
+# (.archive.staging/make for ARCHIVE=archive): a temporary archive leaves nothing in the
+# checkout, and `archivist clean` removes them with the archive.
+WORK := $(dir $(abspath $(ARCHIVE))).$(notdir $(abspath $(ARCHIVE))).staging/make
+# make -n writes nothing: no plan, no stamp, no list.
+DRY_RUN := $(findstring n,$(filter-out --%,$(firstword $(MAKEFLAGS))))
 
 # What the bytes of every PDF depend on besides its own article and record, gathered in
 # one stamp: one prerequisite per PDF instead of thirty keeps a no-op make fast.
 CODE := $(wildcard src/archivist/*.py src/archivist/data/*/*) requirements.lock pyproject.toml
 CODE_STAMP := $(WORK)/code
 
-# The profile is part of what a PDF is: a different PROFILE makes every PDF of that archive stale.
-PROFILE_STAMP := $(WORK)/profile$(subst /,_,$(abspath $(ARCHIVE)))
-ifneq ($(file <$(PROFILE_STAMP)),$(PROFILE))
-$(shell mkdir -p $(WORK))
-$(file >$(PROFILE_STAMP),$(PROFILE))
-endif
+# The archive records its profile; a PDF older than that record is stale.
+PROFILE_FILE := $(ARCHIVE)/archivist-profile.txt
+RECORDED := $(strip $(file <$(PROFILE_FILE)))
+WANTED := $(subst U,u,$(subst B,b,$(PROFILE)))
+PROFILE_CHANGE := $(if $(WANTED),$(filter-out $(RECORDED),$(WANTED)))
 
-STEMS := $(basename $(notdir $(wildcard $(SEEDS)/*.txt)))
-year   = $(firstword $(subst -, ,$(1)))
-PDFS  := $(foreach s,$(STEMS),$(ARCHIVE)/$(call year,$(s))/$(s).pdf)
-STALE :=
-BUILD_ARGS = --seeds $(SEEDS) --metadata $(METADATA) --archive $(ARCHIVE) --profile $(PROFILE)
-# Where the typesetting runs: this machine's cores, or the workers of a Dask cluster.
-WHERE = $(if $(SCHEDULER),--scheduler $(SCHEDULER),-j $(JOBS))
-
-.PHONY: all check validate verify verapdf test lint bench bench-typography clean distclean install-cluster
+.PHONY: all check validate verify verapdf test lint bench bench-typography clean distclean install-cluster \
+        .made-for-other-folders
 .DEFAULT_GOAL := all
 
+# The plan (src/archivist/plan.py) names every article's PDF and the files it is made from,
+# so that a no-op make opens no article and no record. It is written again when the seeds
+# or metadata folder gains or loses a file, the code changes, or a record that names a PDF
+# changes (those the plan lists as its own prerequisites).
+PLAN := $(WORK)/plan.mk
+PLAN_FREE := clean distclean test lint verapdf bench bench-typography install-cluster check validate verify
+ifneq ($(if $(MAKECMDGOALS),$(filter-out $(PLAN_FREE),$(MAKECMDGOALS)),all),)
+ifeq ($(DRY_RUN),)
+include $(PLAN)
+$(PLAN): $(wildcard $(SEEDS) $(METADATA)) $(CODE_STAMP) | $(INSTALLED)
+	@$(ARCHIVIST) plan $(FOLDERS) --out $(call quote,$@)
+ifneq ($(PLAN_INPUTS),$(SEEDS) $(METADATA))
+$(PLAN): .made-for-other-folders
+.made-for-other-folders: ;
+endif
+else
+-include $(PLAN)
+endif
+endif
+
+FOLDERS = --seeds $(call quote,$(SEEDS)) --metadata $(call quote,$(METADATA)) --archive $(call quote,$(ARCHIVE))
+BUILD_ARGS = $(FOLDERS) $(if $(PROFILE),--profile $(call quote,$(PROFILE)))
+
+# An article whose PDF cannot be named yet (no record, say) is handed to every build,
+# which reports why; one whose name is refused is reported from the plan's list.
+STALE := $(UNPLANNED)
+CATALOG := $(ARCHIVE)/catalog.sqlite
+TO_DO = $(strip $(STALE) $(REFUSED) $(PROFILE_CHANGE) $(if $(wildcard $(CATALOG)),,catalog))
+BUILD = $(ARCHIVIST) build $(BUILD_ARGS) $(if $(and $(PROFILE_CHANGE),$(CHANGE_PROFILE)),--change-profile) \
+        $(WHERE) --total $(words $(STEMS))
+# Where the typesetting runs: this machine's cores, or the workers of a Dask cluster.
+WHERE = $(if $(SCHEDULER),--scheduler $(call quote,$(SCHEDULER)),-j $(JOBS))
 # The list goes through a file: ten thousand names would not fit on one command line.
+RUN_BUILD = $(eval LIST := $(shell mkdir -p $(call quote,$(WORK)) && mktemp $(call quote,$(WORK))/stale.XXXXXX)) \
+  $(file >$(LIST),$(STALE))$(if $(REFUSED),cat $(call quote,$(PLAN).refused) >&2;) \
+  $(BUILD) --list $(LIST); status=$$?; rm -f $(LIST); \
+  $(if $(REFUSED),[ $$status -ne 0 ] || status=12;) exit $$status
+
 all: $(PDFS)
-	$(if $(strip $(STALE)),$(eval LIST := $(shell mktemp $(WORK)/stale.XXXXXX))$(file >$(LIST),$(STALE)) \
-	  $(ARCHIVIST) build $(BUILD_ARGS) $(WHERE) --total $(words $(STEMS)) --list $(LIST); status=$$?; rm -f $(LIST); exit $$status)
+	@$(if $(TO_DO),$(if $(DRY_RUN),$(BUILD) --list '<$(words $(STALE)) stale articles>',$(RUN_BUILD)))
 
 # A stale PDF is only noted here; the recipe of `all` builds every noted one in one process.
-# A missing record is not a make error: archivist reports it and goes on with the others.
-.SECONDEXPANSION:
-$(ARCHIVE)/%.pdf: $(SEEDS)/$$(notdir $$*).txt $$(wildcard $(METADATA)/$$(notdir $$*).yaml) \
-                  $(CODE_STAMP) $(PROFILE_STAMP) | $(INSTALLED) $(if $(SCHEDULER),$(CLUSTER))
-	$(eval STALE += $(notdir $*))
+ifneq ($(PDFS),)
+$(PDFS): $(CODE_STAMP) $(wildcard $(PROFILE_FILE)) | $(INSTALLED) $(if $(SCHEDULER),$(CLUSTER))
+	$(eval STALE += $(basename $(notdir $(filter $(SEEDS)/%.txt,$^))))
+endif
+
+# An article or record the plan names but that is gone: the plan is made again.
+$(SEEDS)/%.txt: ;
+$(METADATA)/%.yaml: ;
 
 $(CODE_STAMP): $(CODE)
 	@mkdir -p $(@D) && touch $@
@@ -73,12 +113,12 @@ $(INSTALLED): requirements.lock pyproject.toml
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
 	$(VENV)/bin/python -m archivist.hyphenation >/dev/null
-	touch $@
+	@touch $@
 
 # The optional cluster extra: Dask's scheduler and workers (.venv/bin/dask), pinned.
 $(CLUSTER): requirements-cluster.lock $(INSTALLED)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-cluster.lock
-	touch $@
+	@touch $@
 
 # What a worker machine of a cluster needs: `make install-cluster`, then `.venv/bin/dask worker ...`.
 install-cluster: $(CLUSTER)
@@ -86,29 +126,29 @@ install-cluster: $(CLUSTER)
 # The tests start a real Dask cluster on loopback: they need the cluster extra too.
 $(TEST_DEPS): requirements-dev.lock $(CLUSTER)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.lock
-	touch $@
+	@touch $@
 
 check: | $(INSTALLED)
-	$(ARCHIVIST) check $(BUILD_ARGS)
+	@$(ARCHIVIST) check $(BUILD_ARGS)
 
 validate: | $(INSTALLED)
-	$(ARCHIVIST) validate $(BUILD_ARGS)
+	@$(ARCHIVIST) validate $(BUILD_ARGS)
 
 # Re-hash every archived file against archive/manifest-sha256.txt.
 verify: | $(INSTALLED)
-	$(ARCHIVIST) verify --archive $(ARCHIVE)
+	@$(ARCHIVIST) verify --archive $(call quote,$(ARCHIVE))
 
 verapdf:
-	tools/verapdf/verapdf --fetch-only
+	@tools/verapdf/verapdf --fetch-only
 
 test: $(TEST_DEPS)
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 # ruff, then the import contract in pyproject.toml: the checker shares no code with the writer,
 # and every stage imports only the stages below it.
 lint: $(TEST_DEPS)
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/lint-imports --no-cache
+	@$(VENV)/bin/ruff check src tests bench
+	@$(VENV)/bin/lint-imports --no-cache
 
 bench: | $(INSTALLED)
 	bash bench/setup.sh
@@ -122,7 +162,6 @@ bench-typography: | $(INSTALLED)
 # `archivist clean` removes only what archivist wrote, and refuses a folder that is not an archive.
 clean: | $(INSTALLED)
 	@$(ARCHIVIST) clean --archive $(call quote,$(ARCHIVE))
-	rm -rf $(WORK)
 
 distclean: clean
 	rm -rf $(VENV) bench/.venv

@@ -91,6 +91,16 @@ def archivist(*args: str | Path, cwd: Path | None = None, env: dict | None = Non
     )
 
 
+def make(paths: Paths, *args: str) -> subprocess.CompletedProcess[str]:
+    """The checkout's make on the folders of ``paths``: their plan and stamps stay beside them."""
+    require_tool("make")
+    return subprocess.run(
+        ["make", "--no-print-directory", "-C", str(REPO), f"SEEDS={paths.seeds}",
+         f"METADATA={paths.metadata}", f"ARCHIVE={paths.archive}", *args],
+        capture_output=True, text=True, timeout=600,
+    )
+
+
 def folder_args(paths: Paths) -> list[str]:
     return ["--seeds", str(paths.seeds), "--metadata", str(paths.metadata),
             "--archive", str(paths.archive)]

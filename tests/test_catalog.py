@@ -156,7 +156,7 @@ def test_search_finds_words_in_any_indexed_field(shared: Paths, query: list[str]
 
 def test_search_with_no_words_is_an_error(shared: Paths) -> None:
     result = archivist("search", "--archive", shared.archive, " ")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "the search has no words" in result.stderr
 
 

@@ -27,7 +27,7 @@ def files(folder: Path) -> dict[str, bytes]:
     found = {}
     for path in sorted(folder.rglob("*")):
         relpath = path.relative_to(folder).as_posix()
-        if relpath.split("/")[0] in (".venv", ".build"):  # .build: make's stamps
+        if relpath == ".venv":
             continue
         found[relpath + ("/" if path.is_dir() else "")] = b"" if path.is_dir() else path.read_bytes()
     return found

@@ -209,11 +209,14 @@ def test_an_article_that_fails_on_a_worker_is_reported_as_a_local_build_reports_
 
 def test_make_hands_the_scheduler_on(two_workers: Cluster, tmp_path: Path) -> None:
     paths = first_article_workspace(tmp_path)
-    result = subprocess.run(make_command(tmp_path, f"SEEDS={paths.seeds}", f"METADATA={paths.metadata}",
-                                         f"ARCHIVE={paths.archive}", f"SCHEDULER={two_workers.address}"),
-                            env=clean_environment(), capture_output=True, text=True, timeout=DEADLINE)
+    folders = (f"SEEDS={paths.seeds}", f"METADATA={paths.metadata}", f"ARCHIVE={paths.archive}",
+               f"SCHEDULER={two_workers.address}")
+    dry_run = subprocess.run(make_command(tmp_path, "-n", *folders), env=clean_environment(),
+                             capture_output=True, text=True, timeout=DEADLINE)
+    assert f"--scheduler '{two_workers.address}'" in dry_run.stdout, dry_run.stdout + dry_run.stderr
+    result = subprocess.run(make_command(tmp_path, *folders), env=clean_environment(),
+                            capture_output=True, text=True, timeout=DEADLINE)
     assert result.returncode == 0, result.stderr
-    assert f"--scheduler {two_workers.address}" in result.stdout
     assert "built 1, unchanged 0, failed 0" in result.stderr
     local = beside(paths, "local")
     assert build(local).returncode == 0

@@ -8,19 +8,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import FIRST, file_digests, make_command
+from conftest import FIRST, REPO, archivist, file_digests, make, project_copy
 
 from archivist.build import Paths
 
 SECOND = "2021-08-essai"
 
 
-def make(paths: Paths, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        make_command(paths.archive.parent, f"SEEDS={paths.seeds}", f"METADATA={paths.metadata}",
-                     f"ARCHIVE={paths.archive}", *args),
-        capture_output=True, text=True,
-    )
 
 
 @pytest.fixture
@@ -79,8 +73,9 @@ def test_a_bad_article_does_not_stop_the_others(two_articles: Paths) -> None:
 
 def test_a_new_profile_rebuilds_everything(two_articles: Paths) -> None:
     assert make(two_articles).returncode == 0
-    result = make(two_articles, "PROFILE=3u")
+    result = make(two_articles, "PROFILE=3u", "CHANGE_PROFILE=yes")
     assert result.returncode == 0, result.stderr
+    assert "built 2, unchanged 0, failed 0" in result.stderr
     assert b"<pdfaid:part>3</pdfaid:part>" in two_articles.pdf(FIRST).read_bytes()
     assert "Nothing to be done" in make(two_articles, "PROFILE=3u").stdout
 
@@ -97,3 +92,58 @@ def test_make_clean_empties_the_archive(two_articles: Paths) -> None:
     assert make(two_articles, "clean").returncode == 0
     assert pdfs(two_articles) == []
     shutil.rmtree(two_articles.archive, ignore_errors=True)
+
+
+def checkout_state() -> dict[str, tuple[int, int] | None]:
+    """Every file of the checkout (its size and time) and folder, but for .git, .venv and caches."""
+    skip = {".git", ".venv", "__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache"}
+    found: dict[str, tuple[int, int] | None] = {}
+    for folder, dirs, names in os.walk(REPO):
+        dirs[:] = sorted(d for d in dirs if d not in skip and not d.endswith(".egg-info"))
+        for name in dirs:
+            found[os.path.relpath(os.path.join(folder, name), REPO) + "/"] = None
+        for name in names:
+            stat = os.lstat(os.path.join(folder, name))
+            found[os.path.relpath(os.path.join(folder, name), REPO)] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+def test_make_on_another_archive_leaves_the_checkout_as_it_was(two_articles: Paths) -> None:
+    """Stamps and lists for a temporary archive once went into the checkout's .build/, and
+    `make clean` of any archive removed the checkout's own stamps."""
+    before = checkout_state()
+    for args in ((), ("-n",), ("check",), ("-n", "clean"), ("clean",), ("-n",), ()):
+        make(two_articles, *args)
+    assert checkout_state() == before
+
+
+def test_make_n_writes_nothing(tmp_path: Path) -> None:
+    project = project_copy(tmp_path / "project")
+    before = {p.relative_to(project).as_posix() for p in project.rglob("*") if ".venv" not in p.parts}
+    for args in ((), ("all",), ("clean",), ("check",), ("PROFILE=3u",)):
+        result = subprocess.run(["make", "-n", "--no-print-directory", "-C", str(project), *args],
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+    after = {p.relative_to(project).as_posix() for p in project.rglob("*") if ".venv" not in p.parts}
+    assert after == before
+    assert not (tmp_path / "project" / ".archive.staging").exists()
+
+
+def test_make_does_not_echo_its_plumbing(two_articles: Paths) -> None:
+    result = make(two_articles)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1].startswith("built 2, unchanged 0, failed 0 in ")
+    for plumbing in ("archivist build", "--list", "status=", "mktemp", "archivist plan"):
+        assert plumbing not in result.stdout + result.stderr
+
+
+def test_a_deleted_catalog_is_made_again(two_articles: Paths) -> None:
+    assert make(two_articles).returncode == 0
+    (two_articles.archive / "catalog.sqlite").unlink()
+    result = make(two_articles)
+    assert result.returncode == 0, result.stderr
+    assert "built 0, unchanged 2, failed 0" in result.stderr
+    listed = archivist("list", "--archive", two_articles.archive)
+    assert listed.returncode == 0 and len(listed.stdout.splitlines()) == 2, listed.stderr
+    assert "Nothing to be done for 'all'" in make(two_articles).stdout

@@ -142,12 +142,13 @@ def test_new_refuses_a_header_that_disagrees_with_the_file_name(workspace: Paths
     assert not workspace.record("2020-02-faux").exists()
 
 
-def test_new_refuses_a_name_without_a_date(workspace: Paths) -> None:
-    article = workspace.seeds / "no-date.txt"
+def test_new_refuses_a_name_that_is_not_safe(workspace: Paths) -> None:
+    article = workspace.seeds / "no date.txt"
     article.write_text(SAMPLES["en"], encoding="utf-8")
     result = new(workspace, article)
     assert result.returncode == 6
-    assert "does not start with the article's date" in result.stderr
+    assert "the name 'no date' is not a safe article name" in result.stderr
+    assert not (workspace.metadata / "no date.yaml").exists()
 
 
 @pytest.mark.parametrize("language", sorted(SAMPLES))

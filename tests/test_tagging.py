@@ -118,15 +118,34 @@ def test_pdfa_4_has_no_info_dictionary_and_a_pdf_2_header(tmp_path: Path) -> Non
     assert "/Info" not in PdfReader(io.BytesIO(data)).trailer
 
 
-def test_an_archive_built_in_2u_is_rebuilt_once_in_the_new_default(tmp_path: Path) -> None:
-    """The upgrade the README describes: the next build rewrites every PDF in 2a+ua1, records
-    the new profile, and the fixity manifest agrees with the archive."""
+def test_an_archive_from_before_recorded_profiles_is_rebuilt_once_in_the_new_default(tmp_path: Path) -> None:
+    """The upgrade the README describes: an archive that records no profile (built before
+    archivist recorded one) is rebuilt in 2a+ua1 by its next build, which records the profile;
+    the fixity manifest agrees with the archive."""
     paths = first_article_workspace(tmp_path)
     archivist("build", *folder_args(paths), "--profile", "2u", check=True)
     old = paths.pdf(FIRST).read_bytes()
+    (paths.archive / "archivist-profile.txt").unlink()
+    listing = paths.archive / "manifest-sha256.txt"
+    listing.write_text("".join(line for line in listing.read_text().splitlines(keepends=True)
+                               if not line.rstrip().endswith("archivist-profile.txt")))
     archivist("build", *folder_args(paths), check=True)
     assert (paths.archive / "archivist-profile.txt").read_text() == "2a+ua1\n"
     new = paths.pdf(FIRST).read_bytes()
     assert new != old and b"<pdfuaid:part>1</pdfuaid:part>" in new
+    assert archivist("verify", "--archive", paths.archive).returncode == 0
+    assert archivist("check", *folder_args(paths)).returncode == 0
+
+
+def test_an_archive_that_records_2u_moves_to_the_new_default_only_when_asked(tmp_path: Path) -> None:
+    paths = first_article_workspace(tmp_path)
+    archivist("build", *folder_args(paths), "--profile", "2u", check=True)
+    old = paths.pdf(FIRST).read_bytes()
+    archivist("build", *folder_args(paths), check=True)
+    assert (paths.archive / "archivist-profile.txt").read_text() == "2u\n"
+    assert paths.pdf(FIRST).read_bytes() == old
+    archivist("build", *folder_args(paths), "--profile", "2a+ua1", "--change-profile", check=True)
+    assert (paths.archive / "archivist-profile.txt").read_text() == "2a+ua1\n"
+    assert b"<pdfuaid:part>1</pdfuaid:part>" in paths.pdf(FIRST).read_bytes()
     assert archivist("verify", "--archive", paths.archive).returncode == 0
     assert archivist("check", *folder_args(paths)).returncode == 0

@@ -8,8 +8,9 @@ any other folder: ``clean`` removes nothing from a folder without it.
 ``clean`` removes only what archivist wrote and recorded writing: the files the manifest
 lists (and those a killed build stored but had not listed yet, from their journal
 intents), the catalog, the manifest and the profile file; then the year folders left
-empty. Anything else in the folder is kept and named. It never walks the folder to
-delete: a path given by mistake (an empty one, two words, the project itself) loses nothing.
+empty, and make's files for the archive (``MAKE_FOLDER``, in the staging folder beside
+it). Anything else in the folder is kept and named. It never walks the folder to delete:
+a path given by mistake (an empty one, two words, the project itself) loses nothing.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from pathlib import Path
 
 from . import manifest
 from .errors import ArchiveReadError, ArchivistError, UsageError
-from .profile import Profile
-from .store import archive_lock, archive_write, intents, sweep_staging
+from .profile import DEFAULT_PROFILE, Profile
+from .store import archive_lock, archive_write, intents, staging_dir, sweep_staging
 
 PROFILE_NAME = "archivist-profile.txt"
+MAKE_FOLDER = "make"  # make's plan, stamps and lists for this archive, in the staging folder beside it
 _CATALOG_FILES = ("catalog.sqlite-wal", "catalog.sqlite-shm", "catalog.sqlite-journal", "catalog.sqlite")
 _MAX_PROFILE_BYTES = 64
 
@@ -54,6 +56,24 @@ def write_profile(archive: Path, profile: Profile) -> None:
     path = archive / PROFILE_NAME
     archive_write(archive, path, f"{profile.name}\n".encode())
     manifest.add_files(archive, [path])
+
+
+def profile_for(archive: Path, requested: Profile | None,
+                refusal: type[ArchivistError] | None) -> tuple[Profile, Profile | None]:
+    """The profile to work in (``requested``, else the archive's, else the default) and the one
+    the archive records; a ``requested`` one other than the archive's raises ``refusal``
+    (``None`` allows it: ``build --change-profile``)."""
+    recorded = read_profile(archive)
+    profile = requested or recorded or DEFAULT_PROFILE
+    if refusal is not None and recorded is not None and profile != recorded:
+        raise refusal(
+            f"the archive is {recorded.title}, not {profile.title}, and nothing was done",
+            path=archive / PROFILE_NAME,
+            hint=f"drop --profile to work in {recorded}; to rebuild the whole archive as {profile}, "
+            f"run 'archivist build --profile {profile} --change-profile' (make: PROFILE={profile} "
+            "CHANGE_PROFILE=yes)",
+        )
+    return profile, recorded
 
 
 @dataclass
@@ -112,10 +132,17 @@ def _clean(archive: Path, dry_run: bool) -> Cleaned:
         cleaned.removed.append(path)
         if path.parent != archive:
             folders.add(path.parent)
+    work = staging_dir(archive) / MAKE_FOLDER
+    made = sorted(p for p in work.iterdir() if p.is_file() and not p.is_symlink()) if work.is_dir() else []
+    cleaned.removed += made
     if not dry_run:
         for intent in pending:
             intent.file.unlink(missing_ok=True)
         sweep_staging(archive)
+        for path in made:
+            path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            work.rmdir()
         for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
             with contextlib.suppress(OSError):  # not empty: something archivist did not write is in it
                 folder.rmdir()

@@ -16,13 +16,22 @@ from . import __version__, catalog, manifest
 from .article import Article, read_article
 from .check import check_oai_dc, prove_pdf
 from .embedded import EmbeddedFile
-from .errors import ArchivistError, CheckFailed, RecordError
-from .identifiers import shared_identifiers
+from .errors import ArchivistError, CheckFailed, RecordError, UnsafePathError, UsageError
+from .identifiers import record_date, shared_identifiers
 from .oai_dc import oai_dc
 from .pdfa import make_pdfa
 from .profile import Profile
 from .record import Record, read_record
-from .store import archive_lock, archive_write, check_stem, document_path, leading_date, sweep_staging
+from .store import (
+    archive_lock,
+    archive_name,
+    archive_write,
+    check_stem,
+    document_path,
+    leading_date,
+    sweep_staging,
+    undated_stem,
+)
 from .typeset import typeset
 from .w3cdate import dates_agree, start_instant
 
@@ -41,15 +50,30 @@ class Paths:
     def record(self, stem: str) -> Path:
         return self.metadata / f"{stem}.yaml"
 
-    def pdf(self, stem: str) -> Path:
-        return document_path(self.archive, stem)
+    def pdf(self, name: str) -> Path:
+        """The PDF archived under ``name`` (``store.archive_name``; a dated stem is its own name)."""
+        return document_path(self.archive, name)
 
-    def oai_dc(self, stem: str) -> Path:
+    def oai_dc(self, name: str) -> Path:
         """The harvestable Dublin Core record beside the PDF."""
-        return document_path(self.archive, stem, ".xml")
+        return document_path(self.archive, name, ".xml")
 
     def stems(self) -> list[str]:
         return sorted(p.stem for p in self.seeds.glob("*.txt"))
+
+    def require_seeds(self) -> None:
+        """Refuse a seeds folder that is not there: a build of nothing is no success."""
+        if not self.seeds.is_dir():
+            raise UsageError("there is no seeds folder here", path=self.seeds,
+                             hint="name the folder of articles with --seeds (make: SEEDS=...)")
+
+    def stem_of(self, name: str) -> str:
+        """The article archived under ``name``: 'x' for 2021-07-x when seeds/x.txt is there
+        and seeds/2021-07-x.txt is not; otherwise the name itself."""
+        rest = undated_stem(name)
+        if rest and not self.article(name).exists() and self.article(rest).exists():
+            return rest
+        return name
 
 
 @dataclass(frozen=True)
@@ -89,12 +113,30 @@ def load_inputs(paths: Paths, stem: str) -> tuple[Article, Record]:
     article = read_article(paths.article(stem))
     record = read_record(paths.record(stem), article.date)
     named = leading_date(stem)
-    if not dates_agree(named, record.date):
+    if named is not None and not dates_agree(named, record.date):
         raise RecordError(
             f"the file name starts with {named!r} but the record's date is {record.date!r}",
             path=paths.record(stem), hint="rename the article and record, or correct the date",
         )
     return article, record
+
+
+def archived_as(paths: Paths, stem: str, record: Record) -> str:
+    """The name the article is archived under, refused when another article would take it too."""
+    name = archive_name(stem, record.date)
+    if name != stem:  # x of 2021-07 and 2021-07-x
+        twin = name if paths.article(name).exists() else None
+    else:  # 2021-07-x and x, when x's record dates it 2021-07
+        twin = undated_stem(stem)
+        twin = twin if twin and paths.article(twin).exists() else None
+        date = record_date(paths.record(twin)) if twin else None
+        twin = twin if date and archive_name(twin, date) == name else None
+    if twin:
+        raise UnsafePathError(
+            f"{paths.article(twin)} would be archived as {paths.pdf(name)} too", path=paths.article(stem),
+            hint="rename one of the two articles (and its record)",
+        )
+    return name
 
 
 def attachments_for(article: Article, record: Record) -> tuple[EmbeddedFile, ...]:
@@ -145,7 +187,8 @@ def store(paths: Paths, article: Article, record: Record, profile: Profile, pdf:
     failure between the two writes leaves an old PDF that the next make rebuilds.
     """
     stem = article.path.stem
-    target, sidecar = paths.pdf(stem), paths.oai_dc(stem)
+    name = archived_as(paths, stem, record)
+    target, sidecar = paths.pdf(name), paths.oai_dc(name)
     archive_write(paths.archive, sidecar, xml)
     archive_write(paths.archive, target, pdf)
     sha256 = hashlib.sha256(pdf).hexdigest()

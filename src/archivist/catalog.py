@@ -47,7 +47,7 @@ PDFUAID = "http://www.aiim.org/pdfua/ns/id/"
 
 _SCHEMA = ("""
 CREATE TABLE documents (
-    stem TEXT PRIMARY KEY,
+    stem TEXT PRIMARY KEY,      -- the name it is archived under: 2021-07-x for x.txt
     identifier TEXT,
     date TEXT NOT NULL,
     title TEXT NOT NULL,
@@ -90,7 +90,7 @@ def document_for(article: Article, record: Record, path: str, pages: int, sha256
                  profile: Profile) -> Document:
     """The catalog entry of a document just built, from its inputs: no PDF is read again."""
     return Document(
-        stem=article.path.stem, identifier=record.identifier, date=record.date, title=record.title,
+        stem=Path(path).stem, identifier=record.identifier, date=record.date, title=record.title,
         language=record.language, creators=record.texts("creator"), subjects=record.texts("subject"),
         description=record.lang_text("description") if "description" in record.values else "",
         path=path, pages=pages, sha256=sha256, profile=profile.name, body=article.text,
@@ -107,6 +107,9 @@ def _connect(archive: Path, *, create: bool) -> Iterator[sqlite3.Connection]:
     if not create and not path.exists():
         raise ArchiveReadError("the archive has no catalog yet", path=path,
                                hint="run 'make' or 'archivist catalog --rebuild'")
+    if not create and path.stat().st_size == 0:  # SQLite would take it for an empty database
+        raise ArchiveReadError("the catalog is an empty file, not a catalog", path=path,
+                               hint="run 'archivist catalog --rebuild' to make it again")
     try:
         connection = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
     except sqlite3.Error as error:
@@ -127,8 +130,11 @@ def _casefold(text: str | None) -> str | None:
     return text.casefold() if text is not None else None
 
 
-def _ensure_schema(connection: sqlite3.Connection, path: Path) -> None:
+def _ensure_schema(connection: sqlite3.Connection, path: Path, *, create: bool = True) -> None:
     version = connection.execute("PRAGMA user_version").fetchone()[0]
+    if version == 0 and not create:  # a reader never writes a schema into what it was given
+        raise ArchiveReadError("the catalog holds no catalog tables", path=path,
+                               hint="run 'archivist catalog --rebuild' to make it again")
     if version == 0:  # a new file: each statement runs inside the caller's transaction
         for statement in _SCHEMA:
             connection.execute(statement)
@@ -204,7 +210,7 @@ def list_documents(archive: Path, filters: Filters) -> list[Document]:
     """Documents matching ``filters``, in date order."""
     where, values = filters.where()
     with _connect(archive, create=False) as connection:
-        _ensure_schema(connection, archive / CATALOG_NAME)
+        _ensure_schema(connection, archive / CATALOG_NAME, create=False)
         connection.row_factory = sqlite3.Row
         rows = connection.execute(
             f"SELECT {', '.join(_COLUMNS)} FROM documents d WHERE {where} ORDER BY d.date, d.stem",
@@ -235,10 +241,10 @@ def search(archive: Path, text: str, filters: Filters) -> list[Document]:
             hint="search with a few distinctive words; every word must match")
     query = fts_query(text)
     if not query:
-        raise ArchivistError("the search has no words", hint="archivist search 'Lamorgese'")
+        raise UsageError("the search has no words", hint="archivist search 'Lamorgese'")
     where, values = filters.where()
     with _connect(archive, create=False) as connection:
-        _ensure_schema(connection, archive / CATALOG_NAME)
+        _ensure_schema(connection, archive / CATALOG_NAME, create=False)
         connection.row_factory = sqlite3.Row
         rows = connection.execute(
             f"SELECT {', '.join('d.' + c for c in _COLUMNS)} FROM search"

@@ -10,10 +10,10 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
-from .errors import ArchivistError, BatchFailed, CheckFailed, ExitCode
+from .errors import ArchivistError, BatchFailed, CheckFailed, ExitCode, UsageError, WouldOverwrite
 from .profile import ALL_PROFILES, DEFAULT_PROFILE, Profile
 
 if TYPE_CHECKING:  # the commands import what they need when they run: start-up stays short
@@ -78,8 +78,15 @@ def _silence_stdout() -> None:
         os.close(devnull)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error on one line (exit 2) instead of the usage text and the error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="archivist",
         description="Put news articles into long-term archival storage as PDF/A with Dublin Core.",
         epilog=EXIT_CODES,
@@ -96,32 +103,47 @@ def _parser() -> argparse.ArgumentParser:
     metadata = argparse.ArgumentParser(add_help=False)
     metadata.add_argument("--metadata", type=_folder, default=Path("metadata"),
                           help="folder of Dublin Core records, STEM.yaml (default: metadata)")
-    common = argparse.ArgumentParser(add_help=False, parents=[located, metadata])
-    common.add_argument("--seeds", type=_folder, default=Path("seeds"),
+    seeded = argparse.ArgumentParser(add_help=False, parents=[located, metadata])
+    seeded.add_argument("--seeds", type=_folder, default=Path("seeds"),
                         help="folder of articles, STEM.txt (default: seeds)")
-    common.add_argument("--profile", type=Profile.parse, default=DEFAULT_PROFILE,
+    common = argparse.ArgumentParser(add_help=False, parents=[seeded])
+    common.add_argument("--profile", type=_profile, default=None,
                         help="PDF/A flavour: " + ", ".join(p.name for p in ALL_PROFILES)
-                        + f" (default: {DEFAULT_PROFILE})")
+                        + " (default: the one the archive records in archivist-profile.txt; "
+                        f"{DEFAULT_PROFILE} for a new archive)")
 
     build = sub.add_parser(
         "build", parents=[common], help="typeset articles into checked PDF/A files",
-        description="Build ARCHIVE/YYYY/STEM.pdf for each article (all of SEEDS when none is "
-        "named). Each PDF is checked before it is stored, and stored atomically.",
+        description="Build ARCHIVE/YYYY/NAME.pdf for each article (all of SEEDS when none is "
+        "named): NAME is STEM when STEM starts with a date, else the record's year and month, "
+        "a dash and STEM. Each PDF is checked before it is stored, and stored atomically.",
     )
     build.add_argument("articles", nargs="*", help="article stems or .txt paths")
     build.add_argument("--list", type=Path, help="a file naming one article per line (or by spaces)")
-    build.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+    build.add_argument("-j", "--jobs", type=_count(1), default=os.cpu_count() or 1,
                        help="worker processes (default: one per core)")
+    build.add_argument("--change-profile", action="store_true",
+                       help="rebuild the whole archive in --profile, which it then records; without "
+                       "it, a --profile other than the archive's is refused")
     build.add_argument("--scheduler", metavar="ADDRESS",
                        help="build on the Dask cluster whose scheduler is at ADDRESS "
                        "(tcp://HOST:PORT or tls://HOST:PORT) instead of local processes")
     build.add_argument("--cluster-timeout", type=float, default=30.0, metavar="SECONDS",
                        help="with --scheduler: how long to wait for the scheduler or a worker "
                        "before giving up (default: 30)")
-    build.add_argument("--total", type=int, metavar="N",
+    build.add_argument("--total", type=_count(0), metavar="N",
                        help="how many articles the caller considered (make passes all of them), "
                        "so that the summary counts the ones left unchanged")
     build.set_defaults(run=_build)
+
+    plan = sub.add_parser(
+        "plan", parents=[seeded], help="write make's plan: every article's PDF (the Makefile runs it)",
+        description="Write OUT, a makefile naming the PDF of every article of SEEDS and the files "
+        "it is made from, which the Makefile includes; OUT.refused holds the message of each "
+        "article whose name is refused.",
+    )
+    plan.add_argument("--out", type=Path, required=True, help="the makefile to write")
+    plan.set_defaults(run=_plan)
 
     check = sub.add_parser(
         "check", parents=[common], help="prove archived PDFs match their article and record",
@@ -156,13 +178,15 @@ def _parser() -> argparse.ArgumentParser:
     clean.set_defaults(run=_clean)
 
     new = sub.add_parser(
-        "new", parents=[base, metadata], help="write a record to fill in for a new article",
+        "new", parents=[base], help="write a record to fill in for a new article",
         description="Write METADATA/STEM.yaml for the article, pre-filled with what the text tells "
         "(date from its header, language detected from its words, type, format, identifier). "
         "What a person must decide says FILL IN; make refuses to build the article until every "
         "one is replaced, and names them.",
     )
     new.add_argument("article", type=Path, help="the article, e.g. seeds/2021-07-some-slug.txt")
+    new.add_argument("--metadata", type=_folder, help="folder of Dublin Core records (default: the "
+                     "metadata folder beside the article's folder: metadata/ for seeds/STEM.txt)")
     new.add_argument("--force", action="store_true", help="replace an existing record")
     new.set_defaults(run=_new)
 
@@ -205,6 +229,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _count(least: int):
+    def count(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = least - 1
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least {least}")
+        return value
+
+    return count
+
+
+def _profile(text: str) -> Profile:
+    try:
+        return Profile.parse(text)
+    except ArchivistError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _folder(text: str) -> Path:
     if not text.strip():
         raise argparse.ArgumentTypeError("an empty name is no folder (name one, e.g. archive)")
@@ -229,7 +273,12 @@ def _paths(args: argparse.Namespace):
 def _stems(args: argparse.Namespace, paths) -> list[str]:
     names = list(args.articles)
     if args.list:
-        names += args.list.read_text(encoding="utf-8").split()
+        try:
+            names += args.list.read_text(encoding="utf-8").split()
+        except (OSError, UnicodeDecodeError) as error:
+            why = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
+            raise UsageError(f"cannot read the --list file: {why}", path=args.list,
+                             hint="give a file naming one article per line") from None
     if not names and not args.list:
         names = paths.stems()
     return list(dict.fromkeys(Path(n).stem if n.endswith(".txt") else n for n in names))
@@ -242,22 +291,31 @@ REGISTER_SECONDS = 30.0
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .archive import read_profile, write_profile
+    from . import catalog
+    from .archive import profile_for, write_profile
     from .build import Built, build_many, register
 
     paths = _paths(args)
+    paths.require_seeds()
     stems = _stems(args, paths)
-    if args.jobs < 1:
-        raise ArchivistError("--jobs must be at least 1")
+    if args.change_profile:
+        if args.profile is None:
+            raise UsageError("--change-profile needs --profile: the profile to rebuild the archive in")
+        stems = list(dict.fromkeys([*stems, *paths.stems()]))
     if args.cluster_timeout <= 0:
-        raise ArchivistError("--cluster-timeout must be a positive number of seconds")
+        raise UsageError("--cluster-timeout must be a positive number of seconds")
     total = len(stems) if args.total is None else args.total
     if total < len(stems):
-        raise ArchivistError(f"--total {total} is less than the {len(stems)} articles to build")
-    # The first build makes the folder an archive; a build in another profile (a new default,
-    # or PROFILE= changed: make then rebuilds every PDF) records the profile it now holds.
-    if read_profile(paths.archive) != args.profile:
-        write_profile(paths.archive, args.profile)
+        raise UsageError(f"--total {total} is less than the {len(stems)} articles to build")
+    # The first build makes the folder an archive, recording its profile; a build in another
+    # profile (--change-profile) rebuilds every article and records the profile it now holds.
+    profile, recorded = profile_for(paths.archive, args.profile,
+                                    None if args.change_profile else WouldOverwrite)
+    if recorded != profile:
+        write_profile(paths.archive, profile)
+    if not (paths.archive / catalog.CATALOG_NAME).exists():  # made again from what is archived
+        for failure in catalog.rebuild(paths.archive)[1]:
+            print(f"archivist: {failure}", file=sys.stderr)
     progress = _Progress(len(stems))
     failures: list[ArchivistError] = []
     index_failures: list[ArchivistError] = []
@@ -270,9 +328,9 @@ def _build(args: argparse.Namespace) -> int:
             progress.clear()
             print(f"archivist: {message}", file=sys.stderr)
 
-        outcomes = build_on_cluster(paths, stems, args.profile, args.scheduler, args.cluster_timeout, notify)
+        outcomes = build_on_cluster(paths, stems, profile, args.scheduler, args.cluster_timeout, notify)
     else:
-        outcomes = build_many(paths, stems, args.profile, args.jobs)
+        outcomes = build_many(paths, stems, profile, args.jobs)
 
     def flush() -> None:
         nonlocal pending, flushed
@@ -309,8 +367,32 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plan(args: argparse.Namespace) -> int:
+    from .plan import make_plan, write_plan
+
+    paths = _paths(args)
+    write_plan(make_plan(paths), paths, args.out)
+    return 0
+
+
 def _archive_pdfs(args: argparse.Namespace) -> list[Path]:
-    return args.pdfs or sorted(p for p in args.archive.glob("*/*.pdf"))
+    if args.pdfs:
+        for pdf in args.pdfs:
+            if not pdf.is_file():
+                raise UsageError("no such file", path=pdf, hint="name PDFs that exist, or none for "
+                                 "every PDF of the archive")
+        return args.pdfs
+    if not args.archive.is_dir():
+        raise UsageError("there is no archive folder here", path=args.archive,
+                         hint="name it with --archive (make: ARCHIVE=...), or build one with make")
+    return sorted(args.archive.glob("*/*.pdf"))
+
+
+def _archive_profile(args: argparse.Namespace) -> Profile:
+    """The profile to check or validate against: the archive's own; another is refused."""
+    from .archive import profile_for
+
+    return profile_for(args.archive, args.profile, UsageError)[0]
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -318,8 +400,10 @@ def _check(args: argparse.Namespace) -> int:
     from .check import check_oai_dc, check_pdf
     from .errors import ArchiveReadError
     from .pdfread import MAX_SIDECAR_BYTES, explain, read_pdf
+    from .store import archive_name
 
     paths = _paths(args)
+    profile = _archive_profile(args)
     failed = 0
     pdfs = _archive_pdfs(args)
     for pdf in pdfs:
@@ -327,9 +411,14 @@ def _check(args: argparse.Namespace) -> int:
         findings: list[tuple[Path, str]] = []
         try:
             data = read_pdf(pdf)
-            article, record = load_inputs(paths, pdf.stem)
-            expected = attachments_for(article, record) if args.profile.allows_attachments else ()
-            findings += [(pdf, p) for p in check_pdf(data, article, record, args.profile, expected)]
+            stem = paths.stem_of(pdf.stem)
+            article, record = load_inputs(paths, stem)
+            name = archive_name(stem, record.date)
+            if name != pdf.stem:
+                findings.append((pdf, f"is not where {paths.article(stem)} is archived: its record "
+                                 f"dates it {record.date}, so its PDF is {name}.pdf"))
+            expected = attachments_for(article, record) if profile.allows_attachments else ()
+            findings += [(pdf, p) for p in check_pdf(data, article, record, profile, expected)]
             findings += [(sidecar, p) for p in check_oai_dc(read_pdf(sidecar, MAX_SIDECAR_BYTES), record)]
         except ArchiveReadError as error:  # the file itself: special, too large, unreadable
             findings.append((error.path or pdf, error.message + (f" ({error.hint})" if error.hint else "")))
@@ -413,13 +502,14 @@ def _validate(args: argparse.Namespace) -> int:
     from .errors import ToolMissing, ValidationFailed
     from .verapdf import VeraPDFUnavailable, run_verapdf
 
+    profile = _archive_profile(args)
     pdfs = _archive_pdfs(args)
     if not pdfs:
         print("no PDF to validate", file=sys.stderr)
         return 0
     # A combined claim (PDF/A-2a + PDF/UA-1) must pass each standard's profile: one run each.
     try:
-        reports = [report for flavour in args.profile.flavours for report in run_verapdf(pdfs, flavour)]
+        reports = [report for flavour in profile.flavours for report in run_verapdf(pdfs, flavour)]
     except VeraPDFUnavailable as error:
         raise ToolMissing(str(error)) from None
     failed = set()
@@ -441,19 +531,22 @@ def _new(args: argparse.Namespace) -> int:
     from .store import check_stem, leading_date
     from .w3cdate import dates_agree
 
+    article = read_article(args.article)  # a missing file is "not found", whatever its name
     stem = check_stem(args.article.stem, args.article)
-    article = read_article(args.article)
-    if article.date and not dates_agree(leading_date(stem), article.date):
+    named = leading_date(stem)
+    if article.date and named and not dates_agree(named, article.date):
         raise ArticleError(f"the header's date {article.date!r} disagrees with the file name",
                            path=args.article, line=1, hint="rename the file or correct the header")
-    target = args.metadata / f"{stem}.yaml"
+    metadata = args.metadata or args.article.parent.parent / "metadata"
+    target = metadata / f"{stem}.yaml"
     guess = write_record(article, stem, target, force=args.force)
     print(f"wrote {target}")
     if guess.language:
         print(f"language: {guess.language}, detected from {guess.hits} common words (check it)")
     else:
         print("language: could not tell from the text; fill it in")
-    fields = [*TO_FILL, *([] if guess.language else ["language"])]
+    fields = [*TO_FILL, *([] if guess.language else ["language"]),
+              *([] if article.date or named else ["date"])]
     print(f"next: replace FILL IN in {', '.join(fields)}; then run make")
     return 0
 

@@ -37,7 +37,8 @@ class ExitCode(IntEnum):
     RECORD = 4, ("the Dublin Core record is missing or invalid, or disagrees with the article or another "
                  "record")
     GLYPH = 5, "a character the shipped font cannot draw"
-    UNSAFE_PATH = 6, "a name that would write outside the archive, or does not start with a date"
+    UNSAFE_PATH = 6, ("a name that is not safe, would write outside the archive, or would be archived "
+                      "under another article's name")
     STORAGE = 7, "the archive cannot be written (disk full, permission denied)"
     CHECK = 8, "archivist check found a PDF that does not match its inputs"
     VALIDATION = 9, "veraPDF found failed rules of a standard the profile claims (PDF/A, PDF/UA, WTPDF)"
@@ -45,7 +46,8 @@ class ExitCode(IntEnum):
     TOOL_MISSING = 11, "a required tool (Java, Maven, veraPDF; Dask for --scheduler) is missing"
     BATCH = 12, "some articles of a batch failed (each is reported above)"
     ARCHIVE_READ = 13, "a file in the archive cannot be read back (damaged PDF, unreadable catalog)"
-    WOULD_OVERWRITE = 14, "the command would overwrite a file that differs (pass --force)"
+    WOULD_OVERWRITE = 14, ("the command would overwrite a file that differs (pass --force), or build "
+                           "another profile into the archive (pass --change-profile)")
     CLUSTER = 15, ("the Dask cluster cannot be used: no scheduler at the address, no worker, no worker "
                    "whose fingerprint matches, or the scheduler lost during the build")
     INTERRUPTED = 130, "interrupted (Ctrl-C); the archive holds only complete files"

@@ -7,9 +7,10 @@ been archived long ago; an article whose identifier another record also claims i
 refused. Identifiers are compared exactly, as strings.
 
 Each identifier is read from the record's one plain ``identifier:`` line where it is
-written that way, else by composing the record; every colliding claim is composed again
-before anything is refused, so the answer is exact (docs/design.md says why). A record
-that cannot be read claims nothing here: it fails on its own when it is built.
+written that way (``fast_scalar``, which ``archivist.plan`` also uses for the date), else
+by composing the record; every colliding claim is composed again before anything is
+refused, so the answer is exact (docs/design.md says why). A record that cannot be read
+claims nothing here: it fails on its own when it is built.
 """
 
 from __future__ import annotations
@@ -24,15 +25,22 @@ import yaml
 from .errors import RecordError
 from .inputfile import read_regular
 from .record import MAX_RECORD_BYTES, compose_record
+from .w3cdate import check_w3c_date
 
-_LINE = re.compile(
-    rb"^identifier:[ \t]+(?:"
-    rb"\"(?P<double>[^\"\\\r\n]*)\""  # "value", no escapes
-    rb"|'(?P<single>[^'\r\n]*)'"  # 'value', no doubled quote
-    rb"|(?P<plain>[^\s\"'#&*!|>%@`{}\[\],?:~-](?:[^\r\n#:]|:(?=\S))*?)"  # value, no ': ' or ' #'
-    rb")[ \t]*(?:[ \t]#[^\r\n]*)?\r?$",
-    re.MULTILINE,
-)
+
+def _line(key: bytes) -> re.Pattern[bytes]:
+    """The one line ``key: value`` of a record written the plain way."""
+    return re.compile(
+        b"^" + key + rb":[ \t]+(?:"
+        rb"\"(?P<double>[^\"\\\r\n]*)\""  # "value", no escapes
+        rb"|'(?P<single>[^'\r\n]*)'"  # 'value', no doubled quote
+        rb"|(?P<plain>[^\s\"'#&*!|>%@`{}\[\],?:~-](?:[^\r\n#:]|:(?=\S))*?)"  # value, no ': ' or ' #'
+        rb")[ \t]*(?:[ \t]#[^\r\n]*)?\r?$",
+        re.MULTILINE,
+    )
+
+
+_LINES = {key: _line(key) for key in (b"identifier", b"date")}
 _NOT_PLAIN_VALUES = {b"null", b"Null", b"NULL", b"~"}
 
 
@@ -62,14 +70,16 @@ def _composed_claim(raw: bytes, path: Path) -> Claim | None:
     return None
 
 
-def _fast_claim(raw: bytes, path: Path) -> Claim | bool | None:
-    """The claim read from the one plain ``identifier:`` line; False when it must be composed."""
-    mentions = raw.count(b"identifier")
+def fast_scalar(raw: bytes, key: str) -> tuple[str, int] | bool | None:
+    """The value and line of the one plain ``key:`` line of a record; None when the word
+    ``key`` is nowhere in it; False when the record must be composed to tell."""
+    word = key.encode()
+    mentions = len(re.findall(rb"\b" + word + rb"\b", raw))
     if b"\\" in raw or b"\n---" in raw or raw.startswith((b"---", b"%")) or mentions > 1:
         return False
     if mentions == 0:
         return None
-    match = _LINE.search(raw)
+    match = _LINES[word].search(raw)
     if match is None:
         return False
     value = match["double"] if match["double"] is not None else match["single"]
@@ -84,7 +94,15 @@ def _fast_claim(raw: bytes, path: Path) -> Claim | bool | None:
         return False
     if not text.strip():
         return False
-    return Claim(text, path, raw.count(b"\n", 0, match.start()) + 1, exact=False)
+    return text, raw.count(b"\n", 0, match.start()) + 1
+
+
+def _fast_claim(raw: bytes, path: Path) -> Claim | bool | None:
+    """The claim read from the one plain ``identifier:`` line; False when it must be composed."""
+    found = fast_scalar(raw, "identifier")
+    if not isinstance(found, tuple):
+        return found
+    return Claim(found[0], path, found[1], exact=False)
 
 
 def _claims(metadata: Path) -> dict[str, list[Claim]]:
@@ -126,3 +144,22 @@ def shared_identifiers(metadata: Path, records: Iterable[Path]) -> dict[Path, Re
             hint="give each record its own identifier, e.g. 'urn:archivist:' and the file name",
         )
     return errors
+
+
+def record_date(path: Path) -> str | None:
+    """The record's date when it is a valid W3C date; None when the record cannot tell."""
+    try:
+        raw = read_regular(path, MAX_RECORD_BYTES)
+    except OSError:  # missing, a link, a FIFO: the build refuses it on its own
+        return None
+    found = fast_scalar(raw, "date")
+    if found is False:
+        try:
+            root = compose_record(raw, path)
+        except RecordError:
+            return None
+        found = next(((value.value, 0) for key, value in root.value
+                      if key.value == "date" and isinstance(value, yaml.ScalarNode)), None)
+    if not isinstance(found, tuple) or check_w3c_date(found[0]):
+        return None
+    return found[0]

@@ -25,6 +25,7 @@ from .w3cdate import check_w3c_date, dates_agree
 MAX_RECORD_BYTES = 1 << 20
 MAX_DEPTH = 8  # a record needs 3: the mapping, a list or language mapping, a string
 PLACEHOLDER = "FILL IN"  # what `archivist new` writes where a person must decide
+PDF_FORMAT = "application/pdf"  # dc:format of a record that gives none
 _MIME = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*", re.IGNORECASE)
 _XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _PLAIN_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
@@ -189,6 +190,7 @@ def parse_record(raw: bytes, path: Path, article_date: str | None = None) -> Rec
             raise RecordError(f"required key {key!r} is missing", path=path,
                               hint=f"add '{key}: ...'")
     _validate(values, lines, path, article_date)
+    values.setdefault("format", Text(PDF_FORMAT))  # the archived object is a PDF, whatever the record omits
     ordered = {element.name: values[element.name] for element in ELEMENTS if element.name in values}
     return Record(path, raw, ordered, lines)
 

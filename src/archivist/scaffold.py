@@ -83,9 +83,10 @@ def scaffold(article: Article, stem: str) -> tuple[str, Guess]:
     """The YAML text of a new record for ``article`` in DCMES order, and the language guess."""
     guess = detect_language(article.text)
     fill = f'"{PLACEHOLDER}"'
+    date = article.date or leading_date(stem)
     known = {
-        "date": (f'"{article.date or leading_date(stem)}"',
-                 "from the article's header" if article.date else "from the file name"),
+        "date": (f'"{date}"', "from the article's header" if article.date else "from the file name")
+        if date else (fill, "neither the header nor the file name tells: a W3C date such as 2021-07-16"),
         "type": ("Text", ""),
         "format": ("application/pdf", ""),
         "identifier": (f'"urn:archivist:{stem}"', ""),

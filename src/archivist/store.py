@@ -38,45 +38,71 @@ from pathlib import Path
 from .errors import StorageError, UnsafePathError
 from .w3cdate import check_w3c_date
 
-# A stem starts with the article's date so that listings sort chronologically.
-STEM = re.compile(r"(?P<date>\d{4}(?:-\d{2}){0,2})(?:-[A-Za-z0-9][A-Za-z0-9._-]*)?")
+# An article's name (its stem, the file name without .txt) is any safe name: letters, digits,
+# '.', '_' and '-', starting with a letter or digit, short enough for the archive's file name
+# (which may add 'YYYY-MM-' in front, and '.pdf').
+SAFE_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+MAX_STEM = 200
+# A stem that starts with a date (2021-07-laftit) is archived under its own name.
+DATED = re.compile(r"(?P<date>\d{4}(?:-\d{2}){0,2})(?:-[A-Za-z0-9][A-Za-z0-9._-]*)?")
 TEMP_PREFIX = ".tmp-"
 STAGING_SUFFIX = ".staging"
 LOCK_NAME = "lock"
 PART, INTENT = ".part", ".intent"
+_NAMING = "name articles with letters, digits, '.', '_' and '-', e.g. 000_303be9f2fa9e0920.txt"
 
 
-def check_stem(stem: str, where: Path | None = None) -> str:
-    """Refuse names that do not start with a date or that could leave the archive."""
+def check_stem(stem: str, where: Path | None = None, longest: int = MAX_STEM) -> str:
+    """Refuse a name that could leave the archive, or that make and the shell cannot carry."""
     if "\0" in stem or "/" in stem or "\\" in stem or stem.startswith(".") or ".." in stem:
         raise UnsafePathError(f"the name {stem!r} could write outside the archive", path=where,
                               hint="name articles like 2021-07-some-slug.txt")
-    match = STEM.fullmatch(stem)
-    if not match:
-        raise UnsafePathError(
-            f"the name {stem!r} does not start with the article's date", path=where,
-            hint="rename the article and its record to e.g. 2021-07-some-slug.txt / .yaml",
-        )
-    problem = check_w3c_date(match["date"])
+    if not SAFE_STEM.fullmatch(stem):
+        raise UnsafePathError(f"the name {stem!r} is not a safe article name", path=where,
+                              hint=_NAMING + "; rename the article and its record")
+    if len(stem) > longest:
+        raise UnsafePathError(f"the name is longer than {longest} characters", path=where,
+                              hint="give the article (and its record) a shorter name")
+    dated = DATED.fullmatch(stem)
+    problem = check_w3c_date(dated["date"]) if dated else None
     if problem:
         raise UnsafePathError(
-            f"the name {stem!r} starts with {match['date']!r}, a date that {problem}", path=where,
-            hint="rename the article and its record to start with the article's real date",
+            f"the name {stem!r} starts with {dated['date']!r}, a date that {problem}", path=where,
+            hint="rename the article and its record to start with the article's real date, or with no date",
         )
     return stem
 
 
-def leading_date(stem: str) -> str:
-    """The date a valid stem starts with: '2021-07' of '2021-07-laftit'."""
-    match = STEM.fullmatch(stem)
-    assert match, stem
-    return match["date"]
+def leading_date(stem: str) -> str | None:
+    """The date a stem starts with: '2021-07' of '2021-07-laftit'; None for '000_303be9f2'."""
+    match = DATED.fullmatch(stem)
+    return match["date"] if match else None
 
 
-def document_path(archive: Path, stem: str, suffix: str = ".pdf") -> Path:
-    """archive/YYYY/STEM.pdf: one folder per year, names that sort by date."""
-    check_stem(stem)
-    return archive / stem[:4] / f"{stem}{suffix}"
+def archive_name(stem: str, date: str) -> str:
+    """The name the article ``stem``, of the record date ``date``, is archived under.
+
+    A stem that starts with a date keeps its name (the record's date must agree with it);
+    any other is prefixed with the record's year and month (only the year when the record
+    gives no month): 000_303be9f2fa9e0920 of 2021-07-16 becomes 2021-07-000_303be9f2fa9e0920.
+    Either way the name starts with the date, so the archive's listings sort by date.
+    """
+    if leading_date(stem) is not None:
+        return stem
+    return f"{date[:7] if len(date) >= 7 else date[:4]}-{stem}"
+
+
+def undated_stem(name: str) -> str | None:
+    """The undated stem an archive name may have been made from: '000_ab' of '2021-07-000_ab'."""
+    date = leading_date(name)
+    rest = name[len(date) + 1:] if date else ""
+    return rest if rest and leading_date(rest) is None else None
+
+
+def document_path(archive: Path, name: str, suffix: str = ".pdf") -> Path:
+    """archive/YYYY/NAME.pdf for an archive name (see ``archive_name``): one folder per year."""
+    check_stem(name, longest=MAX_STEM + len("YYYY-MM-"))
+    return archive / name[:4] / f"{name}{suffix}"
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -123,15 +123,26 @@ def _script() -> Path:
     return script
 
 
-def _run(args: list[str]) -> subprocess.CompletedProcess[bytes]:
-    """Run the launcher; its exit status 127 means java or mvn is missing."""
-    script = _script()
+def _fetch(script: Path) -> None:
+    """Fetch veraPDF on first use, its one line ("verapdf: fetching ... into DIR") shown as it starts."""
     if shutil.which("java") is None:
         raise VeraPDFUnavailable(f"java not found: {_FIX}")
     try:
-        proc = subprocess.run(["bash", str(script), *args], capture_output=True, check=False)
+        code = subprocess.run(["bash", str(script), "--fetch-only"], stdout=subprocess.DEVNULL,
+                              check=False).returncode
     except FileNotFoundError as exc:  # no bash
         raise VeraPDFUnavailable(f"cannot run {script}: {exc}") from exc
+    if code == 127:
+        raise VeraPDFUnavailable(f"veraPDF cannot be fetched: {_FIX}")
+    if code != 0:
+        raise VeraPDFError(f"veraPDF could not be fetched (exit {code}; its messages are above)")
+
+
+def _run(args: list[str]) -> subprocess.CompletedProcess[bytes]:
+    """Run the launcher, having fetched veraPDF first; its exit status 127 means java or mvn is missing."""
+    script = _script()
+    _fetch(script)
+    proc = subprocess.run(["bash", str(script), *args], capture_output=True, check=False)
     if proc.returncode == 127:
         raise VeraPDFUnavailable(f"veraPDF cannot run: {_FIX}" + _tail(proc))
     return proc

@@ -1,0 +1,129 @@
+"""Article names: any safe name is archived under a dated one; an unsafe name stops only itself.
+
+The first article arrived from the newsroom as 000_303be9f2fa9e0920.txt. Such a name is archived
+as YYYY/YYYY-MM-000_303be9f2fa9e0920.pdf, the year and month taken from its record's date, and
+make still knows every PDF without opening an article or a record when nothing changed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import FIRST, REPO, archivist, folder_args, make
+
+from archivist.build import Paths
+from archivist.store import archive_name
+
+NEWSROOM = "000_303be9f2fa9e0920"
+
+
+def archived(paths: Paths) -> list[str]:
+    return sorted(p.relative_to(paths.archive).as_posix() for p in paths.archive.rglob("*")
+                  if p.suffix in (".pdf", ".xml"))
+
+
+@pytest.fixture
+def newsroom(workspace: Paths) -> Paths:
+    """The first article under the name it arrived with, beside its copy under a dated name."""
+    shutil.copy(REPO / "seeds" / f"{FIRST}.txt", workspace.article(NEWSROOM))
+    record = (REPO / "metadata" / f"{FIRST}.yaml").read_text("utf-8")
+    workspace.record(NEWSROOM).write_text(record.replace(FIRST, NEWSROOM), "utf-8")
+    return workspace
+
+
+def test_the_rule() -> None:
+    assert archive_name(FIRST, "2021-07") == FIRST  # a dated name is its own
+    assert archive_name(NEWSROOM, "2021-07-16") == f"2021-07-{NEWSROOM}"
+    assert archive_name(NEWSROOM, "2021-07-16T10:00Z") == f"2021-07-{NEWSROOM}"
+    assert archive_name(NEWSROOM, "2021") == f"2021-{NEWSROOM}"
+
+
+def test_the_first_article_under_its_original_name_builds_into_its_dated_path(newsroom: Paths) -> None:
+    result = make(newsroom)
+    assert result.returncode == 0, result.stderr
+    assert archived(newsroom) == [f"2021/2021-07-{NEWSROOM}.pdf", f"2021/2021-07-{NEWSROOM}.xml",
+                                  f"2021/{FIRST}.pdf", f"2021/{FIRST}.xml"]
+    assert "Nothing to be done for 'all'" in make(newsroom).stdout
+    check = archivist("check", *folder_args(newsroom))
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "2 good, 0 with problems" in check.stderr
+    assert archivist("check", *folder_args(newsroom), newsroom.pdf(f"2021-07-{NEWSROOM}")).returncode == 0
+    listed = archivist("list", "--archive", newsroom.archive)
+    assert f"{newsroom.archive}/2021/2021-07-{NEWSROOM}.pdf" in listed.stdout
+    assert archivist("verify", "--archive", newsroom.archive).returncode == 0
+
+
+def test_archivist_build_names_it_the_same_way(newsroom: Paths) -> None:
+    result = archivist("build", *folder_args(newsroom), NEWSROOM)
+    assert result.returncode == 0, result.stderr
+    assert archived(newsroom) == [f"2021/2021-07-{NEWSROOM}.pdf", f"2021/2021-07-{NEWSROOM}.xml"]
+
+
+def test_a_no_op_make_opens_no_record(newsroom: Paths) -> None:
+    assert make(newsroom).returncode == 0
+    record = newsroom.record(NEWSROOM)
+    stamp = record.stat()
+    record.write_text("date: [this is not read\n", "utf-8")  # nothing may read it: its time is unchanged
+    os.utime(record, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    os.utime(newsroom.metadata, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    result = make(newsroom)
+    assert result.returncode == 0, result.stderr
+    assert "Nothing to be done for 'all'" in result.stdout
+
+
+def test_a_new_date_moves_the_pdf(tmp_path: Path) -> None:
+    paths = Paths(tmp_path / "seeds", tmp_path / "metadata", tmp_path / "archive")
+    paths.seeds.mkdir()
+    paths.metadata.mkdir()
+    paths.article("x").write_text("Un essai court.\n", "utf-8")
+    paths.record("x").write_text('title: Essai\ndate: "2021-08-02"\nlanguage: fr\n', "utf-8")
+    assert make(paths).returncode == 0
+    assert archived(paths) == ["2021/2021-08-x.pdf", "2021/2021-08-x.xml"]
+    record = paths.record("x")
+    record.write_text('title: Essai\ndate: "2022"\nlanguage: fr\n', "utf-8")
+    later = record.stat().st_mtime + 5
+    os.utime(record, (later, later))
+    result = make(paths)  # the plan is made again: the record decides the PDF's name
+    assert result.returncode == 0, result.stderr
+    assert "2022/2022-x.pdf" in archived(paths)
+    assert "Nothing to be done for 'all'" in make(paths).stdout
+    check = archivist("check", *folder_args(paths))  # the PDF left at the old name is reported
+    assert check.returncode == 8
+    assert "2021-08-x.pdf: is not where" in check.stdout and "its PDF is 2022-x.pdf" in check.stdout
+
+
+def test_two_articles_that_would_share_a_pdf_are_both_refused(newsroom: Paths) -> None:
+    shutil.copy(newsroom.article(NEWSROOM), newsroom.article(f"2021-07-{NEWSROOM}"))
+    twin = newsroom.record(NEWSROOM).read_text("utf-8").replace(NEWSROOM, f"2021-07-{NEWSROOM}")
+    newsroom.record(f"2021-07-{NEWSROOM}").write_text(twin, "utf-8")
+    result = make(newsroom)
+    assert result.returncode != 0
+    for one, other in ((NEWSROOM, f"2021-07-{NEWSROOM}"), (f"2021-07-{NEWSROOM}", NEWSROOM)):
+        assert (f"archivist: {newsroom.article(one)}: {newsroom.article(other)} would be archived as "
+                f"{newsroom.pdf(f'2021-07-{NEWSROOM}')} too (rename one of the two articles (and its "
+                "record))") in result.stderr
+    assert archived(newsroom) == [f"2021/{FIRST}.pdf", f"2021/{FIRST}.xml"]
+
+
+ODD = ["a b", "x$(shell touch pwned)", "a:b", "a;b", "a#b", "tab\tname", "é-accent"]
+
+
+def test_an_odd_name_stops_only_its_own_article(workspace: Paths) -> None:
+    """A space, '$(', ':', ';', '#' in one name once made make fail for every article."""
+    for name in ODD:
+        (workspace.seeds / f"{name}.txt").write_text("date 2021-07 Un texte.\n", "utf-8")
+    for attempt in range(2):  # reported on every run until renamed, not only when the plan is made
+        result = make(workspace)
+        assert result.returncode != 0
+        for name in ODD:
+            shown = name.replace("\t", "\\t")
+            assert (f"archivist: {workspace.seeds}/{shown}.txt: the name {name!r} is not a safe article "
+                    "name") in result.stderr, (attempt, name, result.stderr)
+        assert archived(workspace) == [f"2021/{FIRST}.pdf", f"2021/{FIRST}.xml"]
+    assert not (REPO / "pwned").exists() and not (workspace.seeds / "pwned").exists()
+    direct = archivist("build", *folder_args(workspace))
+    assert direct.returncode == 12
+    assert direct.stderr.count("is not a safe article name") == len(ODD)
