@@ -9,6 +9,7 @@ catalog both read pages this way.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from pypdf import PageObject
 from pypdf.generic import DictionaryObject
@@ -43,8 +44,8 @@ _UNESCAPED = {  # every escape a literal string can hold (PDF 32000-1, 7.3.4.2) 
 _NEW_LINE = {b"T*", b"'", b'"', b"Td", b"TD", b"Tm", b"ET"}
 
 
-def page_text(page: PageObject, budget: ContentBudget | None = None) -> str:
-    """The page's text, a line per text line, decoded through ToUnicode.
+def operators(page: PageObject, budget: ContentBudget) -> Iterator[tuple[bytes, list[bytes], list[str]]]:
+    """Each operator of the page's content with its operands and the current font's code table.
 
     ``budget`` bounds the content read over all the pages of one PDF: a crafted file may
     give a thousand pages one huge content stream.
@@ -52,12 +53,10 @@ def page_text(page: PageObject, budget: ContentBudget | None = None) -> str:
     fonts = page.get("/Resources", {}).get("/Font", {})
     maps: dict[str, list[str]] = {}
     font = _UNMAPPED
-    lines: list[str] = []
-    line: list[str] = []
     operands: list[bytes] = []
     contents = page.get_contents()
     content = b"" if contents is None else contents.get_data()
-    (budget or ContentBudget()).spend(len(content))
+    budget.spend(len(content))
     for token in _CONTENT_TOKEN.findall(content):
         if token[:1] in b"(<[]/-+.0123456789" and not token[:1].isalpha():
             operands.append(token)
@@ -67,7 +66,16 @@ def page_text(page: PageObject, budget: ContentBudget | None = None) -> str:
             if name not in maps:
                 maps[name] = code_table(_to_unicode(fonts[name].get_object()) if name in fonts else {})
             font = maps[name]
-        elif token in (b"Tj", b"'", b'"', b"TJ"):
+        yield token, operands, font
+        operands = []
+
+
+def page_text(page: PageObject, budget: ContentBudget | None = None) -> str:
+    """The page's text, a line per text line, decoded through ToUnicode."""
+    lines: list[str] = []
+    line: list[str] = []
+    for token, operands, font in operators(page, budget or ContentBudget()):
+        if token in (b"Tj", b"'", b'"', b"TJ"):
             if token in (b"'", b'"'):
                 lines.append("".join(line))
                 line = []
@@ -75,7 +83,6 @@ def page_text(page: PageObject, budget: ContentBudget | None = None) -> str:
         elif token in _NEW_LINE and line:
             lines.append("".join(line))
             line = []
-        operands = []
     if line:
         lines.append("".join(line))
     return "\n".join(lines)

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from .article import Article
-from .pagetext import _CONTENT_TOKEN, FOOTER, IGNORABLE, _hex, _to_unicode, _unescape, code_table
+from .pagetext import FOOTER, IGNORABLE, _hex, _unescape, operators
 from .pdfread import ContentBudget
 from .record import Record
 from .w3cdate import date_parts
@@ -188,25 +188,10 @@ def _check_reading(elements: list[tuple[str, list]], contents: list[_Content], a
 def _read_content(page, budget: ContentBudget) -> _Content:
     """Text per MCID (glyphs as drawn: a space is a space only where one is drawn), artifacts' text,
     and how many painting operators are outside every marked-content sequence."""
-    fonts = page.get("/Resources", {}).get("/Font", {})
-    maps: dict[str, list[str]] = {}
-    font = code_table({})
     result = _Content()
     stack: list[tuple[str, int | None]] = []  # (tag, MCID) of each open sequence
-    operands: list[bytes] = []
-    contents = page.get_contents()
-    content = b"" if contents is None else contents.get_data()
-    budget.spend(len(content))
-    for token in _CONTENT_TOKEN.findall(content):
-        if token[:1] in b"(<[]/-+.0123456789" and not token[:1].isalpha():
-            operands.append(token)
-            continue
-        if token == b"Tf" and len(operands) >= 2:
-            name = operands[-2].decode("latin-1")
-            if name not in maps:
-                maps[name] = code_table(_to_unicode(fonts[name].get_object()) if name in fonts else {})
-            font = maps[name]
-        elif token in (b"BDC", b"BMC"):
+    for token, operands, font in operators(page, budget):
+        if token in (b"BDC", b"BMC"):
             tag = operands[0].decode("latin-1") if operands else "?"
             mcid = None
             for i, operand in enumerate(operands[:-1]):
@@ -230,7 +215,6 @@ def _read_content(page, budget: ContentBudget) -> _Content:
                     result.artifacts[-1] += text
                 else:
                     result.by_mcid[owner[1]] += text
-        operands = []
     return result
 
 
