@@ -47,7 +47,9 @@ CODE_STAMP := $(WORK)/code
 # The archive records its profile; a PDF older than that record is stale.
 PROFILE_FILE := $(ARCHIVE)/archivist-profile.txt
 RECORDED := $(strip $(file <$(PROFILE_FILE)))
-WANTED := $(subst U,u,$(subst B,b,$(PROFILE)))
+# Spelt as the archive records it: PROFILE=2A+UA1 or pdfa-2u is the same profile.
+lowercase = $(subst A,a,$(subst B,b,$(subst F,f,$(subst U,u,$(subst P,p,$(subst D,d,$(1)))))))
+WANTED := $(patsubst pdf/a-%,%,$(patsubst pdfa-%,%,$(call lowercase,$(strip $(PROFILE)))))
 PROFILE_CHANGE := $(if $(WANTED),$(filter-out $(RECORDED),$(WANTED)))
 
 .PHONY: all check validate verify verapdf test lint bench bench-typography clean distclean install-cluster \
@@ -163,5 +165,7 @@ bench-typography: | $(INSTALLED)
 clean: | $(INSTALLED)
 	@$(ARCHIVIST) clean --archive $(call quote,$(ARCHIVE))
 
-distclean: clean
+# Without a venv there is no archivist to clean with, and nothing is installed just to delete it.
+distclean:
+	@if [ -x $(ARCHIVIST) ]; then $(MAKE) --no-print-directory clean; fi
 	rm -rf $(VENV) bench/.venv

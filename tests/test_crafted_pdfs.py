@@ -148,6 +148,31 @@ def huge_to_unicode_range(data: bytes, n: dict[str, int]) -> dict[int, bytes]:
     return {n["to_unicode"]: stream(cmap)}
 
 
+def many_to_unicode_ranges(data: bytes, n: dict[str, int]) -> dict[int, bytes]:
+    """Ranges each within the limit, so many that mapping them all would take minutes."""
+    ranges = b"<00> <FF> <0041>\n" * 70_000
+    return {n["to_unicode"]: stream(b"begincmap\n70000 beginbfrange\n" + ranges + b"endbfrange\nendcmap\n")}
+
+
+def text_shown(data: bytes, operators: bytes) -> bytes:
+    return b"BT " + font_of_page_one(data) + b" 12 Tf 72 700 Td " + operators + b" ET\n"
+
+
+def unclosed_string(data: bytes, n: dict[str, int]) -> dict[int, bytes]:
+    """A string that never closes, full of escaped parentheses: read once, not once per '('."""
+    return {n["content"]: stream(text_shown(data, b"(" + b"\\(" * 300_000))}
+
+
+def many_short_lines(data: bytes, n: dict[str, int]) -> dict[int, bytes]:
+    """A few kilobytes that a reader sees as 300,000 one-letter lines, none of them the title."""
+    return {n["content"]: stream(text_shown(data, b"(x) Tj T* " * 300_000))}
+
+
+def deep_marked_content(data: bytes, n: dict[str, int]) -> dict[int, bytes]:
+    """Marked-content sequences nested 300,000 deep, each painting: constant work per operator."""
+    return {n["content"]: stream(text_shown(data, b"/Span BMC (x) Tj " * 300_000 + b"EMC " * 300_000))}
+
+
 def content_bomb(data: bytes, n: dict[str, int]) -> dict[int, bytes]:
     return {n["content"]: stream(b" " * (MAX_STREAM_BYTES + MIB))}
 
@@ -179,6 +204,11 @@ CASES: dict[str, tuple[Craft, str, bool]] = {
     "bad-utf16-to-unicode": (bad_utf16, "page 1 does not start with the title", False),
     "huge-to-unicode-range": (huge_to_unicode_range, "has a ToUnicode range of 4294967296 codes "
                               "(the limit is 65536 codes per range)", False),
+    "many-to-unicode-ranges": (many_to_unicode_ranges, "has a ToUnicode map of more than 65536 codes "
+                               "(the limit is 65536 codes per ToUnicode map)", False),
+    "unclosed-string": (unclosed_string, "page 1 does not start with the title", False),
+    "many-short-lines": (many_short_lines, "page 1 does not start with the title", False),
+    "deep-marked-content": (deep_marked_content, "painting operator(s) outside marked content", False),
     "content-bomb": (content_bomb, "breaks a reading limit", False),
     "shared-content": (shared_content, "holds more page content than can be read (the limit is "
                        f"{MAX_CONTENT_BYTES // MIB} MiB of decoded page content per PDF)", False),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -385,8 +386,8 @@ def _check_text(reader: PdfReader, article: Article, record: Record) -> list[str
     # A title word longer than a line is split over lines, as a body word is.
     lines = [line.split() for line in body_lines]
     title = record.title.translate(IGNORABLE).split()
-    taken = next((n for n in range(len(lines) + 1) if compare_words(*_flatten(lines[:n]), title) is None),
-                 None)
+    taken = next((n for n in _title_line_counts(lines, title)
+                  if compare_words(*_flatten(lines[:n]), title) is None), None)
     if taken is None:
         problems.append(f"page 1 does not start with the title {record.title!r}")
         return problems
@@ -402,6 +403,20 @@ def _check_text(reader: PdfReader, article: Article, record: Record) -> list[str
     if mismatch:
         problems.append("page text differs from the article: " + mismatch)
     return problems
+
+
+def _title_line_counts(lines: list[list[str]], title: list[str]) -> Iterator[int]:
+    """How many of the first lines may hold the title: only as many as its letters can fill
+    (with a hyphen per line), so a page of a million short lines is not tried a million times."""
+    room = sum(map(len, title)) + len(title) + 1
+    shown = 0
+    for n in range(len(lines) + 1):
+        yield n
+        if n == len(lines):
+            return
+        shown += max(1, sum(map(len, lines[n])) - 1)  # every line shows a letter at least
+        if shown > room:
+            return
 
 
 def _flatten(lines: list[list[str]]) -> tuple[list[str], frozenset[int]]:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 
 from pypdf import PageObject
-from pypdf.generic import DictionaryObject
+from pypdf.generic import DictionaryObject, IndirectObject
 
 from .pdfread import MAX_TO_UNICODE_CODES, ContentBudget, limit_error
 
@@ -26,7 +26,8 @@ IGNORABLE = dict.fromkeys([
 # A running footer: "identifier · page N / M".
 FOOTER = re.compile(r"(?P<label>.*\S)\s+·\s+page (?P<page>\d+) / (?P<total>\d+)")
 _CONTENT_TOKEN = re.compile(
-    rb"\((?:\\.|[^\\()])*\)"  # literal string (parentheses inside are escaped)
+    rb"\((?:\\.|[^\\()])*\)?"  # literal string (parentheses inside are escaped); an unclosed
+    # one runs to the end of the stream, so a crafted run of escaped parentheses is read once
     rb"|<[0-9A-Fa-f\s]*>"  # hex string
     rb"|/[^\s/\[\]()<>{}%]+"  # name
     rb"|[-+]?(?:\d+\.?\d*|\.\d+)"  # number
@@ -64,7 +65,7 @@ def operators(page: PageObject, budget: ContentBudget) -> Iterator[tuple[bytes, 
         if token == b"Tf" and len(operands) >= 2:
             name = operands[-2].decode("latin-1")
             if name not in maps:
-                maps[name] = code_table(_to_unicode(fonts[name].get_object()) if name in fonts else {})
+                maps[name] = _font_table(fonts.get(name), budget)
             font = maps[name]
         yield token, operands, font
         operands = []
@@ -141,16 +142,46 @@ def _utf16(digits: bytes) -> str:
     return _hex(digits).decode("utf-16-be", errors="replace")
 
 
-def _to_unicode(font: DictionaryObject) -> dict[int, str]:
-    """One-byte codes to text, from the bfchar and bfrange entries of the font's ToUnicode CMap."""
+def _font_table(font: object, budget: ContentBudget) -> list[str]:
+    """The code table of a page's font, parsed once per PDF however many pages share it; its
+    ToUnicode CMap's bytes count against ``budget`` like page content."""
+    if font is None:
+        return _UNMAPPED
+    key = (font.idnum, font.generation) if isinstance(font, IndirectObject) else None
+    if key is not None and key in budget.fonts:
+        return budget.fonts[key]
+    table = code_table(_to_unicode(font.get_object(), budget))
+    if key is not None:
+        budget.fonts[key] = table
+    return table
+
+
+def _to_unicode(font: DictionaryObject, budget: ContentBudget) -> dict[int, str]:
+    """One-byte codes to text, from the bfchar and bfrange entries of the font's ToUnicode CMap.
+
+    Only codes 0-255 are kept (archivist's fonts are simple fonts), and at most
+    MAX_TO_UNICODE_CODES entries are looked at in all, so a crafted CMap costs bounded work.
+    """
     stream = font.get("/ToUnicode")
     if stream is None:
         return {}
     cmap = stream.get_object().get_data()
+    budget.spend(len(cmap))
     mapping: dict[int, str] = {}
+    seen = 0
+
+    def count(entries: int) -> None:
+        nonlocal seen
+        seen += entries
+        if seen > MAX_TO_UNICODE_CODES:
+            raise limit_error(f"has a ToUnicode map of more than {MAX_TO_UNICODE_CODES} codes",
+                              f"{MAX_TO_UNICODE_CODES} codes per ToUnicode map")
+
     for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
         for code, target in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block):
-            mapping[int(code, 16)] = _utf16(target)
+            count(1)
+            if int(code, 16) < 256:
+                mapping[int(code, 16)] = _utf16(target)
     for block in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.S):
         for low, high, target in re.findall(
                 rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f]*>|\[[^\]]*\])", block):
@@ -158,6 +189,8 @@ def _to_unicode(font: DictionaryObject) -> dict[int, str]:
             if len(codes) > MAX_TO_UNICODE_CODES:
                 raise limit_error(f"has a ToUnicode range of {len(codes)} codes",
                                   f"{MAX_TO_UNICODE_CODES} codes per range")
+            codes = codes[:max(0, 256 - codes.start)]  # the one-byte codes of the range
+            count(1 + len(codes))
             if target.startswith(b"["):
                 targets = re.findall(rb"<([0-9A-Fa-f]*)>", target)
                 for code, each in zip(codes, targets, strict=False):

@@ -188,8 +188,13 @@ def _check_reading(elements: list[tuple[str, list]], contents: list[_Content], a
 def _read_content(page, budget: ContentBudget) -> _Content:
     """Text per MCID (glyphs as drawn: a space is a space only where one is drawn), artifacts' text,
     and how many painting operators are outside every marked-content sequence."""
-    result = _Content()
-    stack: list[tuple[str, int | None]] = []  # (tag, MCID) of each open sequence
+    # For each open sequence, the outermost one that owns its content: an artifact or a
+    # sequence with an MCID (None while there is none); kept per level, so each operator
+    # costs the same however deep the nesting.
+    owners: list[tuple[str, int | None] | None] = []
+    texts: dict[int, list[str]] = {}
+    artifacts: list[list[str]] = []
+    unmarked = 0
     for token, operands, font in operators(page, budget):
         if token in (b"BDC", b"BMC"):
             tag = operands[0].decode("latin-1") if operands else "?"
@@ -197,24 +202,30 @@ def _read_content(page, budget: ContentBudget) -> _Content:
             for i, operand in enumerate(operands[:-1]):
                 if operand == b"/MCID" and re.fullmatch(rb"\d+", operands[i + 1]):
                     mcid = int(operands[i + 1])
-            owner = next((entry for entry in stack if entry[1] is not None or entry[0] == "/Artifact"), None)
-            stack.append((tag, mcid if owner is None else None))
-            if tag == "/Artifact" and owner is None:
-                result.artifacts.append("")
-            elif mcid is not None and owner is None:
-                result.by_mcid.setdefault(mcid, "")
-        elif token == b"EMC" and stack:
-            stack.pop()
+            owner = owners[-1] if owners else None
+            if owner is None and (tag == "/Artifact" or mcid is not None):
+                owner = (tag, mcid)
+                if tag == "/Artifact":
+                    artifacts.append([])
+                else:
+                    texts.setdefault(mcid, [])
+            owners.append(owner)
+        elif token == b"EMC" and owners:
+            owners.pop()
         elif token in _PAINTING:
-            owner = next((entry for entry in stack if entry[1] is not None or entry[0] == "/Artifact"), None)
+            owner = owners[-1] if owners else None
             if owner is None:
-                result.unmarked += 1
+                unmarked += 1
             elif token in (b"Tj", b"TJ", b"'", b'"'):
                 text = _decode(operands, font)
                 if owner[0] == "/Artifact":
-                    result.artifacts[-1] += text
+                    artifacts[-1].append(text)
                 else:
-                    result.by_mcid[owner[1]] += text
+                    texts[owner[1]].append(text)
+    result = _Content()
+    result.by_mcid = {mcid: "".join(parts) for mcid, parts in texts.items()}
+    result.artifacts = ["".join(parts) for parts in artifacts]
+    result.unmarked = unmarked
     return result
 
 
