@@ -50,6 +50,13 @@ def require_tool(name: str) -> str:
     return path
 
 
+def archive_copy(built: Paths, folder: Path) -> Paths:
+    """``built``'s inputs with a private copy of its archive in ``folder``, for a test to damage."""
+    paths = Paths(built.seeds, built.metadata, folder)
+    shutil.copytree(built.archive, paths.archive)
+    return paths
+
+
 def first_article_workspace(root: Path) -> Paths:
     """root/seeds and root/metadata holding the first article and its record; root/archive empty."""
     paths = Paths(root / "seeds", root / "metadata", root / "archive")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import FIRST, archivist, first_article_workspace, folder_args
+from conftest import FIRST, archive_copy, archivist, first_article_workspace, folder_args
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
@@ -51,9 +51,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Paths:
 @pytest.fixture
 def copy(built: Paths, tmp_path: Path) -> Paths:
     """A private copy of the built archive, to damage."""
-    paths = Paths(built.seeds, built.metadata, tmp_path / "archive")
-    shutil.copytree(built.archive, paths.archive)
-    return paths
+    return archive_copy(built, tmp_path / "archive")
 
 
 def inputs(paths: Paths) -> dict[str, bytes]:

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import resource
-import shutil
 import subprocess
 import sys
 import zlib
@@ -22,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import FIRST, REPO, first_article_workspace, folder_args
+from conftest import FIRST, REPO, archive_copy, first_article_workspace, folder_args
 from pypdf import PdfReader
 
 from archivist.build import Paths
@@ -59,9 +58,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Paths:
 
 @pytest.fixture
 def archive(built: Paths, tmp_path: Path) -> Paths:
-    paths = Paths(built.seeds, built.metadata, tmp_path / "archive")
-    shutil.copytree(built.archive, paths.archive)
-    return paths
+    return archive_copy(built, tmp_path / "archive")
 
 
 # -- crafting ---------------------------------------------------------------------------------

@@ -7,13 +7,12 @@ fetch fails the test, so validation never depends on the network.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 import xmlschema
 import yaml
-from conftest import FIRST, archivist, first_article_workspace, folder_args
+from conftest import FIRST, archive_copy, archivist, first_article_workspace, folder_args
 from lxml import etree
 
 from archivist.build import Paths, build_one
@@ -176,8 +175,7 @@ def test_build_reports_the_record_among_the_files_written(workspace: Paths) -> N
 
 
 def test_check_names_a_sidecar_that_disagrees_with_the_yaml(built: Paths, tmp_path: Path) -> None:
-    copy = Paths(built.seeds, built.metadata, tmp_path / "archive")
-    shutil.copytree(built.archive, copy.archive)
+    copy = archive_copy(built, tmp_path / "archive")
     sidecar = copy.oai_dc(FIRST)
     sidecar.write_bytes(sidecar.read_bytes().replace(b"<dc:type>Text</dc:type>", b"<dc:type>Image</dc:type>"))
     result = archivist("check", *folder_args(copy))
@@ -186,8 +184,7 @@ def test_check_names_a_sidecar_that_disagrees_with_the_yaml(built: Paths, tmp_pa
 
 
 def test_check_names_a_missing_sidecar(built: Paths, tmp_path: Path) -> None:
-    copy = Paths(built.seeds, built.metadata, tmp_path / "archive")
-    shutil.copytree(built.archive, copy.archive)
+    copy = archive_copy(built, tmp_path / "archive")
     copy.oai_dc(FIRST).unlink()
     result = archivist("check", *folder_args(copy))
     assert result.returncode == 8
