@@ -109,8 +109,8 @@ def make_pdfa(
     root = document.Reference(catalog)
     info = None
     if profile.keeps_info:
-        entries = _info(record, provenance)
-        info = document.Reference(PDFDictionary({name[1:]: text_string(text) for name, text in entries.items()}))
+        entries = {key[1:]: text_string(text) for key, text in _info(record, provenance).items()}
+        info = document.Reference(PDFDictionary(entries))
     return serialise(document, profile.pdf_version, root, info, inputs_digest[:16])
 
 
@@ -161,6 +161,7 @@ def _tag(document: PDFDocument, typeset: Typeset, profile: Profile):
         page.__NoDefault__ = [*page.__NoDefault__, "StructParents"]
         page.StructParents = index
         page.Resources = PDFDictionary({"Font": document.Reference(document.idToObject["BasicFonts"])})
+        page.Rotate = page.Trans = None  # the default, and an empty transition: nothing to say
         numbers += [index, PDFArray(refs)]
     tree_root["K"] = document_ref
     tree_root["ParentTree"] = document.Reference(PDFDictionary({"Nums": PDFArray(numbers)}))
