@@ -25,10 +25,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import Paths
 from .errors import ArchivistError
 from .identifiers import record_date
-from .store import archive_name, atomic_write, check_stem, leading_date
+from .store import Paths, archive_name, atomic_write, check_stem, leading_date
 
 
 @dataclass
