@@ -238,7 +238,7 @@ def admit(paths: Paths, stems: Sequence[str]) -> Generator[ArchivistError, None,
     """Clear what killed builds left in the staging folder; yield a refusal for each article
     whose identifier another record of the metadata folder also claims; return the others."""
     sweep_staging(paths.archive)
-    shared = shared_identifiers(paths.metadata, [paths.record(stem) for stem in stems])
+    shared = shared_identifiers(paths.metadata, [paths.record(stem) for stem in stems], paths.archive)
     yield from (shared[paths.record(stem)] for stem in stems if paths.record(stem) in shared)
     return [stem for stem in stems if paths.record(stem) not in shared]
 

@@ -49,6 +49,7 @@ TEMP_PREFIX = ".tmp-"
 STAGING_SUFFIX = ".staging"
 LOCK_NAME = "lock"
 PART, INTENT = ".part", ".intent"
+FACTS_FILE = "record-facts.json"  # what each record says, kept for the next run (identifiers.record_facts)
 _NAMING = "name articles with letters, digits, '.', '_' and '-', e.g. 000_303be9f2fa9e0920.txt"
 
 
