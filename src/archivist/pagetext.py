@@ -1,15 +1,18 @@
-"""Read a page's text back through its fonts' ToUnicode maps, a line per text line.
+"""Read a page's content back in one pass: its text a line per text line, and which
+marked-content sequence (structure element or artifact) drew each piece of it.
 
-The text operators are read with one regular expression, much faster than pypdf's
-layout-aware extractor (docs/design.md), and decoded only through each font's
-/ToUnicode map: the mapping PDF/A-2u and PDF/A-3u promise. The checker and the
-catalog both read pages this way.
+The content is cut into operators, each with the span of its operands, by one regular
+expression, much faster than pypdf's layout-aware extractor (docs/design.md); only the
+operands of the operators that matter here are looked at. Text is decoded only through
+each font's /ToUnicode map: the mapping PDF/A-2u and PDF/A-3u promise. The checker
+(its text and its structure checks) and the catalog all read pages this way.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
-from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from pypdf import PageObject
 from pypdf.generic import DictionaryObject, IndirectObject
@@ -23,16 +26,52 @@ IGNORABLE = dict.fromkeys([
     *range(0xFE00, 0xFE10), 0xFEFF, 0xFFA0, *range(0xFFF0, 0xFFF9), *range(0x1BCA0, 0x1BCA4),
     *range(0x1D173, 0x1D17B), *range(0xE0000, 0xE1000),
 ])
+
+
+def _character_class(codes: list[int]) -> str:
+    """A regular-expression class of ``codes`` written as ranges: a class of four thousand
+    single characters is searched a character at a time, one of twenty ranges is not."""
+    ranges: list[list[int]] = []
+    for code in sorted(codes):
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "[" + "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges) + "]"
+
+
+_IGNORABLE_CHARACTER = re.compile(_character_class(list(IGNORABLE)))
+
+
+def visible(text: str) -> str:
+    """``text`` without its default-ignorable characters; the same as
+    ``text.translate(IGNORABLE)``, which costs a dictionary look-up per non-ASCII character."""
+    return text if text.isascii() else _IGNORABLE_CHARACTER.sub("", text)
+
+
 # A running footer: "identifier · page N / M".
 FOOTER = re.compile(r"(?P<label>.*\S)\s+·\s+page (?P<page>\d+) / (?P<total>\d+)")
-_CONTENT_TOKEN = re.compile(
-    rb"\((?:\\.|[^\\()])*\)?"  # literal string (parentheses inside are escaped); an unclosed
-    # one runs to the end of the stream, so a crafted run of escaped parentheses is read once
-    rb"|<[0-9A-Fa-f\s]*>"  # hex string
-    rb"|/[^\s/\[\]()<>{}%]+"  # name
-    rb"|[-+]?(?:\d+\.?\d*|\.\d+)"  # number
-    rb"|[\[\]]"  # array brackets
-    rb"|[A-Za-z'\"*]+",  # operator
+_LITERAL = rb"\((?:\\.|[^\\()])*+\)?"  # literal string (parentheses inside are escaped); an
+# unclosed one runs to the end of the stream, so a crafted run of escaped parentheses is read once
+_NAME = rb"/[^\s/\[\]()<>{}%]+"
+_NUMBER = rb"[-+]?(?:\d+\.?\d*|\.\d+)"
+# One operator and the span of its operands. The span is taken possessively and every
+# character either starts an operand or is passed over, so the span ends only at an
+# operator or at the end of the stream (the empty operator): each byte is looked at once.
+_OPERATION = re.compile(
+    rb"((?:[^A-Za-z'\"*(</]++"  # numbers, brackets, spaces, '>' of a dictionary, anything else
+    rb"|" + _LITERAL +
+    rb"|/[^\s/\[\]()<>{}%]*+"  # name (letters in it are no operator)
+    rb"|<[0-9A-Fa-f\s]*+>?"  # hex string, or one '<' of a dictionary
+    rb")*+)([A-Za-z'\"*]+|\Z)",
+    re.S,
+)
+# The operands inside a span: strings, names, numbers, array brackets.
+_OPERAND = re.compile(_LITERAL + rb"|<[0-9A-Fa-f\s]*>|" + _NAME + rb"|" + _NUMBER + rb"|[\[\]]", re.S)
+# What a text-showing operator's operands show: a literal string's bytes, a hex string's
+# digits, or a negative number (a TJ gap); names and other numbers are passed over.
+_SHOWN = re.compile(
+    rb"\(((?:\\.|[^\\()])*+)\)?|<([0-9A-Fa-f\s]*)>|(-(?:\d+\.?\d*|\.\d+))|" + _NAME + rb"|" + _NUMBER,
     re.S,
 )
 _ESCAPE = re.compile(rb"(\\(?:[0-7]{1,3}|\r\n|.))", re.S)  # split() keeps each escape
@@ -42,81 +81,153 @@ _UNESCAPED = {  # every escape a literal string can hold (PDF 32000-1, 7.3.4.2) 
     b"\\n": b"\n", b"\\r": b"\r", b"\\t": b"\t", b"\\b": b"\b", b"\\f": b"\f",
     b"\\\r\n": b"", b"\\\n": b"", b"\\\r": b"",  # a backslash at a line end continues the line
 }
-_NEW_LINE = {b"T*", b"'", b'"', b"Td", b"TD", b"Tm", b"ET"}
+_SHOWING = {b"Tj", b"TJ", b"'", b'"'}
+_NEW_LINE = {b"T*", b"Td", b"TD", b"Tm", b"ET"}  # and ' and ", which show text too
+# Operators that put marks on the page: text, paths, images, shadings.
+PAINTING = {*_SHOWING, b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"Do", b"sh", b"BI"}
+_ARTIFACT = -1  # the owner of an artifact's content; a structure element's is its MCID
 
 
-def operators(page: PageObject, budget: ContentBudget) -> Iterator[tuple[bytes, list[bytes], list[str]]]:
-    """Each operator of the page's content with its operands and the current font's code table.
+@dataclass
+class PageContent:
+    """What one page's content stream shows, read in one pass.
+
+    ``lines``: the text, a line per text line, a large TJ gap read as a space;
+    ``by_mcid``: the glyphs each marked-content sequence with an MCID drew, as drawn
+    (a space only where one is drawn); ``artifacts``: the text of each artifact;
+    ``unmarked``: painting operators outside every marked-content sequence.
+    """
+
+    lines: list[str] = field(default_factory=list)
+    by_mcid: dict[int, str] = field(default_factory=dict)
+    artifacts: list[str] = field(default_factory=list)
+    unmarked: int = 0
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def read_page(page: PageObject, budget: ContentBudget) -> PageContent:
+    """One pass over the page's content: its lines of text and what each marked sequence drew.
 
     ``budget`` bounds the content read over all the pages of one PDF: a crafted file may
     give a thousand pages one huge content stream.
     """
     fonts = page.get("/Resources", {}).get("/Font", {})
-    maps: dict[str, list[str]] = {}
-    font = _UNMAPPED
-    operands: list[bytes] = []
     contents = page.get_contents()
     content = b"" if contents is None else contents.get_data()
     budget.spend(len(content))
-    for token in _CONTENT_TOKEN.findall(content):
-        if token[:1] in b"(<[]/-+.0123456789" and not token[:1].isalpha():
-            operands.append(token)
-            continue
-        if token == b"Tf" and len(operands) >= 2:
-            name = operands[-2].decode("latin-1")
-            if name not in maps:
-                maps[name] = _font_table(fonts.get(name), budget)
-            font = maps[name]
-        yield token, operands, font
-        operands = []
+    tables: dict[str, str | list[str]] = {}
+    font: str | list[str] = _UNMAPPED
+    lines: list[str] = []
+    line: list[str] = []
+    # For each open marked-content sequence, the outermost one that owns its content: an
+    # artifact, an MCID, or None while there is none; kept per level, so each operator
+    # costs the same however deep the nesting.
+    owners: list[int | None] = []
+    owner: int | None = None
+    texts: dict[int, list[str]] = {}
+    artifacts: list[list[str]] = []
+    unmarked = 0
+    for span, operator in _OPERATION.findall(content):
+        if operator in _SHOWING:
+            if operator != b"Tj" and operator != b"TJ":  # ' and " move to the next line first
+                lines.append("".join(line))
+                line = []
+            runs = _shown(span, font)
+            drawn = runs[0] if len(runs) == 1 else "".join(runs)
+            line.append(drawn if len(runs) == 1 else " ".join(runs))
+            if owner is None:
+                unmarked += 1
+            elif owner == _ARTIFACT:
+                artifacts[-1].append(drawn)
+            else:
+                texts[owner].append(drawn)
+        elif operator in _NEW_LINE:
+            if line:
+                lines.append("".join(line))
+                line = []
+        elif operator == b"Tf":
+            operands = _OPERAND.findall(span)
+            if len(operands) >= 2:
+                name = operands[-2].decode("latin-1")
+                if name not in tables:
+                    tables[name] = _font_table(fonts.get(name), budget)
+                font = tables[name]
+        elif operator == b"BDC" or operator == b"BMC":
+            if owner is None:
+                operands = _OPERAND.findall(span)
+                if operands and operands[0] == b"/Artifact":
+                    owner = _ARTIFACT
+                    artifacts.append([])
+                else:
+                    mcid = None
+                    for i, operand in enumerate(operands[:-1]):
+                        if operand == b"/MCID" and operands[i + 1].isdigit():
+                            mcid = int(operands[i + 1])
+                    if mcid is not None:
+                        owner = mcid
+                        texts.setdefault(mcid, [])
+            owners.append(owner)
+        elif operator == b"EMC":
+            if owners:
+                owners.pop()
+                owner = owners[-1] if owners else None
+        elif operator in PAINTING and owner is None:
+            unmarked += 1
+    if line:
+        lines.append("".join(line))
+    return PageContent(lines, {mcid: "".join(parts) for mcid, parts in texts.items()},
+                       ["".join(parts) for parts in artifacts], unmarked)
 
 
 def page_text(page: PageObject, budget: ContentBudget | None = None) -> str:
     """The page's text, a line per text line, decoded through ToUnicode."""
-    lines: list[str] = []
-    line: list[str] = []
-    for token, operands, font in operators(page, budget or ContentBudget()):
-        if token in (b"Tj", b"'", b'"', b"TJ"):
-            if token in (b"'", b'"'):
-                lines.append("".join(line))
-                line = []
-            line.append(_show_text(operands, font))
-        elif token in _NEW_LINE and line:
-            lines.append("".join(line))
-            line = []
-    if line:
-        lines.append("".join(line))
-    return "\n".join(lines)
+    return read_page(page, budget or ContentBudget()).text
 
 
-_UNMAPPED = ["\ufffd"] * 256
+_UNMAPPED = "\ufffd" * 256
 
 
-def code_table(mapping: dict[int, str]) -> list[str]:
-    """The text of each one-byte code, U+FFFD where the font maps none: a ``str.translate``
-    table for a string's bytes decoded as Latin-1."""
-    return [mapping.get(code, "\ufffd") for code in range(256)]
+def code_table(mapping: dict[int, str]) -> str | list[str]:
+    """The text of each one-byte code, U+FFFD where the font maps none.
 
-
-def _show_text(operands: list[bytes], font: list[str]) -> str:
-    """Decode the strings of Tj, ', " or TJ; a large TJ gap counts as a space.
-
-    ``font`` gives the text of each one-byte code. The strings between two such gaps are
-    joined and their bytes decoded as Latin-1 (code n becomes U+00nn), then translated
-    through ``font`` in one pass: a justified line is one run, not a run per word.
+    A string of 256 characters when every code maps to one character (decoded in one C
+    call, ``codecs.charmap_decode``), else a ``str.translate`` table for the bytes read as
+    Latin-1. U+FFFE means 'no character' to charmap, so a map to it keeps the table.
     """
-    runs: list[bytes] = []
+    table = [mapping.get(code, "\ufffd") for code in range(256)]
+    if all(len(text) == 1 for text in table) and "\ufffe" not in table:
+        return "".join(table)
+    return table
+
+
+def _decode(raw: bytes, font: str | list[str]) -> str:
+    if isinstance(font, str):
+        return codecs.charmap_decode(raw, "strict", font)[0]
+    return raw.decode("latin-1").translate(font)
+
+
+def _shown(span: bytes, font: str | list[str]) -> list[str]:
+    """The text of the strings of Tj, ', " or TJ, cut where a TJ gap is large enough to be a space.
+
+    ``font`` gives the text of each one-byte code (``code_table``). The strings between two
+    such gaps are joined and decoded in one pass: a justified line is one run, not a run
+    per word.
+    """
+    runs: list[str] = []
     run: list[bytes] = []
-    for operand in operands:
-        if operand[:1] == b"(":
-            run.append(_unescape(operand[1:-1]))
-        elif operand[:1] == b"<":
-            run.append(_hex(operand[1:-1]))
-        elif operand[:1] not in b"[]" and float(operand) < -200:
-            runs.append(b"".join(run))
+    for literal, digits, gap in _SHOWN.findall(span):
+        if literal:
+            run.append(_unescape(literal) if b"\\" in literal else literal)
+        elif digits:
+            run.append(_hex(digits))
+        elif gap and float(gap) < -200:
+            runs.append(_decode(b"".join(run), font))
             run = []
-    runs.append(b"".join(run))
-    return " ".join(part.decode("latin-1").translate(font) for part in runs)
+    runs.append(_decode(b"".join(run), font))
+    return runs
 
 
 def _unescape(literal: bytes) -> bytes:
@@ -142,7 +253,7 @@ def _utf16(digits: bytes) -> str:
     return _hex(digits).decode("utf-16-be", errors="replace")
 
 
-def _font_table(font: object, budget: ContentBudget) -> list[str]:
+def _font_table(font: object, budget: ContentBudget) -> str | list[str]:
     """The code table of a page's font, parsed once per PDF however many pages share it; its
     ToUnicode CMap's bytes count against ``budget`` like page content."""
     if font is None:
