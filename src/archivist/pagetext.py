@@ -74,6 +74,10 @@ _SHOWN = re.compile(
     rb"\(((?:\\.|[^\\()])*+)\)?|<([0-9A-Fa-f\s]*)>|(-(?:\d+\.?\d*|\.\d+))|" + _NAME + rb"|" + _NUMBER,
     re.S,
 )
+# The bodies of a span's literal strings, when it holds no hex string and no gap that may be
+# wide enough to be a space (a number from -200 down: the exact test is left to ``_shown``).
+_LITERAL_BODY = re.compile(rb"\(((?:\\.|[^\\()])*+)\)?", re.S)
+_MAYBE_WIDE_GAP = re.compile(rb"-0*(?:[2-9]\d\d|[1-9]\d{3,})")
 _ESCAPE = re.compile(rb"(\\(?:[0-7]{1,3}|\r\n|.))", re.S)  # split() keeps each escape
 _UNESCAPED = {  # every escape a literal string can hold (PDF 32000-1, 7.3.4.2) -> its byte(s)
     **{b"\\" + b"%0*o" % (width, value): bytes([value & 0xFF])
@@ -216,6 +220,12 @@ def _shown(span: bytes, font: str | list[str]) -> list[str]:
     such gaps are joined and decoded in one pass: a justified line is one run, not a run
     per word.
     """
+    if b"<" not in span and not _MAYBE_WIDE_GAP.search(span):  # one run of literal strings
+        literals = _LITERAL_BODY.findall(span)
+        raw = b"".join(literals)
+        if b"\\" in raw:  # a backslash and a newline between strings end an escape and add nothing
+            raw = _unescape(b"\\\n".join(literals))
+        return [_decode(raw, font)]
     runs: list[str] = []
     run: list[bytes] = []
     for literal, digits, gap in _SHOWN.findall(span):
