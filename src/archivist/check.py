@@ -271,16 +271,23 @@ def _pdf_instant(text: str) -> datetime:
 # -- objects: fonts, forbidden features, output intent -----------------------------------
 
 
+_UPWARD = ("/Parent", "/P")  # back to an ancestor: followed, they would only lead to what is seen
+_CONTAINERS = (IndirectObject, DictionaryObject, ArrayObject)  # what can lead to a dictionary
+
+
 def _reachable(reader: PdfReader) -> list[DictionaryObject]:
-    """Every dictionary (and stream dictionary) reachable from the trailer."""
+    """Every dictionary (and stream dictionary) reachable from the trailer.
+
+    Each object is parsed once, by pypdf, and only what can lead to a dictionary is
+    followed: numbers, names and strings (a /Widths array, the numbers of /Nums) are passed
+    over where they stand, and a stream's data is never decoded. The nesting limit counts
+    them as before: a container at the deepest level may hold nothing at all.
+    """
     seen: set[int] = set()
     found = []
     stack: list[tuple[object, int]] = [(reader.trailer, 0)]
     while stack:
         item, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise limit_error(f"has objects nested more than {MAX_DEPTH} levels deep",
-                              f"{MAX_DEPTH} levels of arrays and dictionaries")
         if isinstance(item, IndirectObject):
             if item.idnum in seen:
                 continue
@@ -288,9 +295,15 @@ def _reachable(reader: PdfReader) -> list[DictionaryObject]:
             item = item.get_object()
         if isinstance(item, DictionaryObject):
             found.append(item)
-            stack.extend((v, depth + 1) for k, v in item.items() if k not in ("/Parent", "/P"))
+            children = [value for key, value in item.items() if key not in _UPWARD]
         elif isinstance(item, ArrayObject):
-            stack.extend((v, depth + 1) for v in item)
+            children = item
+        else:
+            continue
+        if children and depth >= MAX_DEPTH:
+            raise limit_error(f"has objects nested more than {MAX_DEPTH} levels deep",
+                              f"{MAX_DEPTH} levels of arrays and dictionaries")
+        stack.extend((child, depth + 1) for child in children if isinstance(child, _CONTAINERS))
     return found
 
 

@@ -202,7 +202,7 @@ def code_table(mapping: dict[int, str]) -> str | list[str]:
     Latin-1. U+FFFE means 'no character' to charmap, so a map to it keeps the table.
     """
     table = [mapping.get(code, "\ufffd") for code in range(256)]
-    if all(len(text) == 1 for text in table) and "\ufffe" not in table:
+    if set(map(len, table)) == {1} and "\ufffe" not in table:
         return "".join(table)
     return table
 
@@ -299,10 +299,12 @@ def _to_unicode(font: DictionaryObject, budget: ContentBudget) -> dict[int, str]
                               f"{MAX_TO_UNICODE_CODES} codes per ToUnicode map")
 
     for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
-        for code, target in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block):
-            count(1)
-            if int(code, 16) < 256:
-                mapping[int(code, 16)] = _utf16(target)
+        entries = re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block)
+        count(len(entries))
+        for code, target in entries:
+            number = int(code, 16)
+            if number < 256:
+                mapping[number] = _utf16(target)
     for block in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.S):
         for low, high, target in re.findall(
                 rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f]*>|\[[^\]]*\])", block):
