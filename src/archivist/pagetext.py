@@ -62,7 +62,7 @@ _OPERATION = re.compile(
     rb"((?:[^A-Za-z'\"*(</]++"  # numbers, brackets, spaces, '>' of a dictionary, anything else
     rb"|" + _LITERAL +
     rb"|/[^\s/\[\]()<>{}%]*+"  # name (letters in it are no operator)
-    rb"|<[0-9A-Fa-f\s]*+>?"  # hex string, or one '<' of a dictionary
+    rb"|<(?:[0-9A-Fa-f\s]*+>)?"  # hex string, or a '<' of a dictionary (or a stray one)
     rb")*+)([A-Za-z'\"*]+|\Z)",
     re.S,
 )
