@@ -260,6 +260,10 @@ def _hex(digits: bytes) -> bytes:
 
 def _utf16(digits: bytes) -> str:
     """A ToUnicode target; a broken UTF-16 sequence reads as U+FFFD, and the text comparison says so."""
+    if len(digits) == 4:  # one UTF-16 code unit, the usual target: a character unless a surrogate
+        unit = int(digits, 16)
+        if not 0xD800 <= unit <= 0xDFFF:
+            return chr(unit)
     return _hex(digits).decode("utf-16-be", errors="replace")
 
 
