@@ -10,8 +10,8 @@ each font's /ToUnicode map: the mapping PDF/A-2u and PDF/A-3u promise. The check
 
 from __future__ import annotations
 
-import codecs
 import re
+from codecs import charmap_decode
 from dataclasses import dataclass, field
 
 from pypdf import PageObject
@@ -78,8 +78,10 @@ _SHOWN = re.compile(
 # wide enough to be a space (a number from -200 down: the exact test is left to ``_shown``).
 _LITERAL_BODY = re.compile(rb"\(((?:\\.|[^\\()])*+)\)?", re.S)
 _MAYBE_WIDE_GAP = re.compile(rb"-0*(?:[2-9]\d\d|[1-9]\d{3,})")
+_RUNS_ON = re.compile(rb"\\[0-7\r]")  # an escape that may go on into the bytes after it
 _ESCAPE = re.compile(rb"(\\(?:[0-7]{1,3}|\r\n|.))", re.S)  # split() keeps each escape
 _UNESCAPED = {  # every escape a literal string can hold (PDF 32000-1, 7.3.4.2) -> its byte(s)
+    **{b"\\" + bytes([byte]): bytes([byte]) for byte in range(256)},  # any other stands for itself
     **{b"\\" + b"%0*o" % (width, value): bytes([value & 0xFF])
        for width in (1, 2, 3) for value in range(8 ** width)},
     b"\\n": b"\n", b"\\r": b"\r", b"\\t": b"\t", b"\\b": b"\b", b"\\f": b"\f",
@@ -139,9 +141,8 @@ def read_page(page: PageObject, budget: ContentBudget) -> PageContent:
             if operator != b"Tj" and operator != b"TJ":  # ' and " move to the next line first
                 lines.append("".join(line))
                 line = []
-            runs = _shown(span, font)
-            drawn = runs[0] if len(runs) == 1 else "".join(runs)
-            line.append(drawn if len(runs) == 1 else " ".join(runs))
+            drawn, seen = _shown(span, font)
+            line.append(seen)
             if owner is None:
                 unmarked += 1
             elif owner == _ARTIFACT:
@@ -208,13 +209,14 @@ def code_table(mapping: dict[int, str]) -> str | list[str]:
 
 
 def _decode(raw: bytes, font: str | list[str]) -> str:
-    if isinstance(font, str):
-        return codecs.charmap_decode(raw, "strict", font)[0]
+    if type(font) is str:
+        return charmap_decode(raw, "strict", font)[0]
     return raw.decode("latin-1").translate(font)
 
 
-def _shown(span: bytes, font: str | list[str]) -> list[str]:
-    """The text of the strings of Tj, ', " or TJ, cut where a TJ gap is large enough to be a space.
+def _shown(span: bytes, font: str | list[str]) -> tuple[str, str]:
+    """The text the strings of Tj, ', " or TJ draw, and as read with a space for each TJ gap
+    large enough to be one.
 
     ``font`` gives the text of each one-byte code (``code_table``). The strings between two
     such gaps are joined and decoded in one pass: a justified line is one run, not a run
@@ -223,21 +225,25 @@ def _shown(span: bytes, font: str | list[str]) -> list[str]:
     if b"<" not in span and not _MAYBE_WIDE_GAP.search(span):  # one run of literal strings
         literals = _LITERAL_BODY.findall(span)
         raw = b"".join(literals)
-        if b"\\" in raw:  # a backslash and a newline between strings end an escape and add nothing
-            raw = _unescape(b"\\\n".join(literals))
-        return [_decode(raw, font)]
+        if b"\\" in raw:
+            # An escape ends with its string: where one might run on into the next string (an
+            # octal escape, a backslash and a carriage return), a backslash and a newline go
+            # between the strings, an escape of its own that ends the one before and adds nothing.
+            raw = _unescape(b"\\\n".join(literals) if _RUNS_ON.search(raw) else raw)
+        text = charmap_decode(raw, "strict", font)[0] if type(font) is str else _decode(raw, font)
+        return text, text
     runs: list[str] = []
     run: list[bytes] = []
     for literal, digits, gap in _SHOWN.findall(span):
         if literal:
-            run.append(_unescape(literal) if b"\\" in literal else literal)
+            run.append(_unescape(literal))
         elif digits:
             run.append(_hex(digits))
         elif gap and float(gap) < -200:
             runs.append(_decode(b"".join(run), font))
             run = []
     runs.append(_decode(b"".join(run), font))
-    return runs
+    return "".join(runs), " ".join(runs)
 
 
 def _unescape(literal: bytes) -> bytes:
@@ -245,7 +251,7 @@ def _unescape(literal: bytes) -> bytes:
     if b"\\" not in literal:
         return literal
     parts = _ESCAPE.split(literal)
-    parts[1::2] = [_UNESCAPED.get(escape, escape[1:]) for escape in parts[1::2]]
+    parts[1::2] = map(_UNESCAPED.__getitem__, parts[1::2])  # every escape the split finds is there
     return b"".join(parts)
 
 
