@@ -424,8 +424,8 @@ def _check_text(contents: list[PageContent], article: Article, record: Record) -
     if shown != expected.split():
         problems.append(f"page 1 shows {' '.join(shown)!r} after the title where the date "
                         f"{record.date!r} in {record.language!r} reads {expected!r}")
-    # The words joined and translated in one pass; a word of ignorables alone goes, as it must.
-    shown_words = visible(" ".join(article.words)).split()
+    # The words of the text, ignorables taken out in one pass; a word of ignorables alone goes, as it must.
+    shown_words = visible(article.text).split()
     mismatch = compare_words(words, line_ends, shown_words)
     if mismatch:
         problems.append("page text differs from the article: " + mismatch)
@@ -465,12 +465,15 @@ def compare_words(extracted: list[str], line_ends: frozenset[int], source: list[
     words, whatever they spell together.
     """
     i = 0
+    count = len(extracted)
     for j, word in enumerate(source):
-        if i >= len(extracted):
+        if i >= count:
             return f"the page ends before word {j + 1} {word!r}"
         got = extracted[i]
         i += 1
-        while got != word and i < len(extracted):
+        if got == word:
+            continue
+        while got != word and i < count:
             joined = _continued(got, i - 1 in line_ends, extracted[i], word)
             if joined is None:
                 break
@@ -478,7 +481,7 @@ def compare_words(extracted: list[str], line_ends: frozenset[int], source: list[
             i += 1
         if got != word:
             return f"word {j + 1}: the page has {got!r} where the article has {word!r}"
-    if i < len(extracted):
+    if i < count:
         return f"the page has extra words after the article's end: {' '.join(extracted[i:i + 5])!r}"
     return None
 
