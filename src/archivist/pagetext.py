@@ -57,7 +57,8 @@ _NAME = rb"/[^\s/\[\]()<>{}%]+"
 _NUMBER = rb"[-+]?(?:\d+\.?\d*|\.\d+)"
 # One operator and the span of its operands. The span is taken possessively and every
 # character either starts an operand or is passed over, so the span ends only at an
-# operator or at the end of the stream (the empty operator): each byte is looked at once.
+# operator or at the end of the stream (the empty operator): no match is ever given up and
+# tried again from the next byte, so crafted content costs time in proportion to its length.
 _OPERATION = re.compile(
     rb"((?:[^A-Za-z'\"*(</]++"  # numbers, brackets, spaces, '>' of a dictionary, anything else
     rb"|" + _LITERAL +
@@ -90,7 +91,7 @@ _UNESCAPED = {  # every escape a literal string can hold (PDF 32000-1, 7.3.4.2) 
 _SHOWING = {b"Tj", b"TJ", b"'", b'"'}
 _NEW_LINE = {b"T*", b"Td", b"TD", b"Tm", b"ET"}  # and ' and ", which show text too
 # Operators that put marks on the page: text, paths, images, shadings.
-PAINTING = {*_SHOWING, b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"Do", b"sh", b"BI"}
+_PAINTING = {*_SHOWING, b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"Do", b"sh", b"BI"}
 _ARTIFACT = -1  # the owner of an artifact's content; a structure element's is its MCID
 
 
@@ -179,7 +180,7 @@ def read_page(page: PageObject, budget: ContentBudget) -> PageContent:
             if owners:
                 owners.pop()
                 owner = owners[-1] if owners else None
-        elif operator in PAINTING and owner is None:
+        elif operator in _PAINTING and owner is None:
             unmarked += 1
     if line:
         lines.append("".join(line))
@@ -230,7 +231,7 @@ def _shown(span: bytes, font: str | list[str]) -> tuple[str, str]:
             # octal escape, a backslash and a carriage return), a backslash and a newline go
             # between the strings, an escape of its own that ends the one before and adds nothing.
             raw = _unescape(b"\\\n".join(literals) if _RUNS_ON.search(raw) else raw)
-        text = charmap_decode(raw, "strict", font)[0] if type(font) is str else _decode(raw, font)
+        text = _decode(raw, font)
         return text, text
     runs: list[str] = []
     run: list[bytes] = []
