@@ -12,40 +12,27 @@ from __future__ import annotations
 
 import re
 from codecs import charmap_decode
-from dataclasses import dataclass, field
 
 from pypdf import PageObject
 from pypdf.generic import DictionaryObject, IndirectObject
 
 from .pdfread import MAX_TO_UNICODE_CODES, ContentBudget, limit_error
 
-# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt), as a deletion table.
-IGNORABLE = dict.fromkeys([
-    0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, *range(0x180B, 0x1810),
-    *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0x3164,
-    *range(0xFE00, 0xFE10), 0xFEFF, 0xFFA0, *range(0xFFF0, 0xFFF9), *range(0x1BCA0, 0x1BCA4),
-    *range(0x1D173, 0x1D17B), *range(0xE0000, 0xE1000),
-])
-
-
-def _character_class(codes: list[int]) -> str:
-    """A regular-expression class of ``codes`` written as ranges: a class of four thousand
-    single characters is searched a character at a time, one of twenty ranges is not."""
-    ranges: list[list[int]] = []
-    for code in sorted(codes):
-        if ranges and ranges[-1][1] == code - 1:
-            ranges[-1][1] = code
-        else:
-            ranges.append([code, code])
-    return "[" + "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges) + "]"
-
-
-_IGNORABLE_CHARACTER = re.compile(_character_class(list(IGNORABLE)))
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt), as ranges of code points,
+# and as one class of a regular expression: a class of single characters would be searched
+# a character at a time, and str.translate costs a dictionary look-up per non-ASCII character.
+_IGNORABLE_RANGES = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)
+_IGNORABLE_CHARACTER = re.compile(
+    "[" + "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in _IGNORABLE_RANGES) + "]")
 
 
 def visible(text: str) -> str:
-    """``text`` without its default-ignorable characters; the same as
-    ``text.translate(IGNORABLE)``, which costs a dictionary look-up per non-ASCII character."""
+    """``text`` without its default-ignorable characters: what a page can show of it."""
     return text if text.isascii() else _IGNORABLE_CHARACTER.sub("", text)
 
 
@@ -95,7 +82,6 @@ _PAINTING = {*_SHOWING, b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*",
 _ARTIFACT = -1  # the owner of an artifact's content; a structure element's is its MCID
 
 
-@dataclass
 class PageContent:
     """What one page's content stream shows, read in one pass.
 
@@ -105,10 +91,14 @@ class PageContent:
     ``unmarked``: painting operators outside every marked-content sequence.
     """
 
-    lines: list[str] = field(default_factory=list)
-    by_mcid: dict[int, str] = field(default_factory=dict)
-    artifacts: list[str] = field(default_factory=list)
-    unmarked: int = 0
+    __slots__ = ("lines", "by_mcid", "artifacts", "unmarked")
+
+    def __init__(self, lines: list[str], by_mcid: dict[int, str], artifacts: list[str],
+                 unmarked: int) -> None:
+        self.lines = lines
+        self.by_mcid = by_mcid
+        self.artifacts = artifacts
+        self.unmarked = unmarked
 
     @property
     def text(self) -> str:
