@@ -91,7 +91,7 @@ class PageContent:
     ``unmarked``: painting operators outside every marked-content sequence.
     """
 
-    __slots__ = ("lines", "by_mcid", "artifacts", "unmarked")
+    __slots__ = ("artifacts", "by_mcid", "lines", "unmarked")
 
     def __init__(self, lines: list[str], by_mcid: dict[int, str], artifacts: list[str],
                  unmarked: int) -> None:
