@@ -295,16 +295,20 @@ def _reachable(reader: PdfReader) -> list[DictionaryObject]:
             item = item.get_object()
         if isinstance(item, DictionaryObject):
             found.append(item)
-            children = [value for key, value in item.items() if key not in _UPWARD]
+            if depth >= MAX_DEPTH and any(key not in _UPWARD for key in item):
+                raise _too_deep()
+            stack += [(value, depth + 1) for key, value in item.items()
+                      if key not in _UPWARD and isinstance(value, _CONTAINERS)]
         elif isinstance(item, ArrayObject):
-            children = item
-        else:
-            continue
-        if children and depth >= MAX_DEPTH:
-            raise limit_error(f"has objects nested more than {MAX_DEPTH} levels deep",
-                              f"{MAX_DEPTH} levels of arrays and dictionaries")
-        stack.extend((child, depth + 1) for child in children if isinstance(child, _CONTAINERS))
+            if depth >= MAX_DEPTH and item:
+                raise _too_deep()
+            stack += [(value, depth + 1) for value in item if isinstance(value, _CONTAINERS)]
     return found
+
+
+def _too_deep() -> Exception:
+    return limit_error(f"has objects nested more than {MAX_DEPTH} levels deep",
+                       f"{MAX_DEPTH} levels of arrays and dictionaries")
 
 
 def _check_fonts(objects: list[DictionaryObject]) -> list[str]:
