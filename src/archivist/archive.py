@@ -9,8 +9,9 @@ any other folder: ``clean`` removes nothing from a folder without it.
 lists (and those a killed build stored but had not listed yet, from their journal
 intents), the catalog, the manifest and the profile file; then the year folders left
 empty, and make's files for the archive (``MAKE_FOLDER``, in the staging folder beside
-it) and the records' facts kept there (``identifiers.record_facts``). Anything else in the folder is kept and named. It never walks the folder to delete:
-a path given by mistake (an empty one, two words, the project itself) loses nothing.
+it) and the records' facts kept there (``identifiers.record_facts``). Anything else in the
+folder is kept and named. It never walks the folder to delete: a path given by mistake (an
+empty one, two words, the project itself) loses nothing.
 """
 
 from __future__ import annotations
