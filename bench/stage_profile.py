@@ -42,7 +42,7 @@ STAGES = {
     "PDF/A": "make_pdfa",
     "check (pypdf)": "prove_pdf",
     "oai_dc + its check": ("oai_dc", "check_oai_dc"),
-    "store (fsync, rename)": "archive_write",
+    "store (fsync, rename)": "archive_write_all",
 }
 
 

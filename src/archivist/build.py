@@ -26,7 +26,7 @@ from .store import (
     Paths,
     archive_lock,
     archive_name,
-    archive_write,
+    archive_write_all,
     check_stem,
     leading_date,
     sweep_staging,
@@ -149,8 +149,7 @@ def store(paths: Paths, article: Article, record: Record, profile: Profile, pdf:
     stem = article.path.stem
     name = archived_as(paths, stem, record)
     target, sidecar = paths.pdf(name), paths.oai_dc(name)
-    archive_write(paths.archive, sidecar, xml)
-    archive_write(paths.archive, target, pdf)
+    archive_write_all(paths.archive, [(sidecar, xml), (target, pdf)])
     sha256 = hashlib.sha256(pdf).hexdigest()
     document = catalog.document_for(article, record, target.relative_to(paths.archive).as_posix(),
                                     pages, sha256, profile)

@@ -236,59 +236,86 @@ class Intent:
 def intents(archive: Path) -> list[Intent]:
     """Every intent in the staging folder; call with the archive lock held.
 
-    An intent is named ``<sha256>.<random>.intent`` and holds the target's relative path.
-    One that cannot be read back (its writer died while writing it) was written before
-    any rename, so it is returned with an empty ``relpath``: nothing to apply, only to forget.
+    An intent file holds one line per file its writer stores, ``<sha256> <relative path>``
+    (one written by an older archivist is named ``<sha256>.<random>.intent`` and holds the
+    path alone). One that cannot be read back (its writer died while writing it) was written
+    before any rename, so it is returned with an empty ``relpath``: nothing to apply, only
+    to forget.
     """
     staging = staging_dir(archive)
     found = []
     for file in sorted(staging.glob(f"*{INTENT}")) if staging.is_dir() else ():
+        settled = _abandoned(file)
         try:
             text = file.read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError):
             text = ""
-        relpath = text[:-1] if text.endswith("\n") else ""
-        found.append(Intent(file, relpath, file.name.split(".", 1)[0], _abandoned(file)))
+        lines = text[:-1].split("\n") if text.endswith("\n") else []
+        entries = [line.split(" ", 1) for line in lines]
+        if lines and all(len(entry) == 2 and _SHA256.fullmatch(entry[0]) for entry in entries):
+            found += [Intent(file, relpath, sha256, settled) for sha256, relpath in entries]
+        elif len(lines) == 1 and _SHA256.fullmatch(file.name.split(".", 1)[0]):
+            found.append(Intent(file, lines[0], file.name.split(".", 1)[0], settled))
+        else:
+            found.append(Intent(file, "", "", settled))
     return found
 
 
-def archive_write(archive: Path, path: Path, data: bytes, *, journal: bool = True) -> None:
-    """Store ``data`` at ``path`` inside ``archive``: staged beside it, fsynced, renamed in.
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
-    With ``journal`` (every document file), an intent is made durable before the rename
-    and left behind after it, for the manifest to apply; the manifest's own writes
-    pass ``journal=False``.
+
+def archive_write(archive: Path, path: Path, data: bytes, *, journal: bool = True) -> None:
+    """Store ``data`` at ``path`` inside ``archive`` (see ``archive_write_all``)."""
+    archive_write_all(archive, [(path, data)], journal=journal)
+
+
+def archive_write_all(archive: Path, files: list[tuple[Path, bytes]], *, journal: bool = True) -> None:
+    """Store each ``(path, data)`` inside ``archive``, in order: staged beside it, fsynced,
+    renamed in, the folder fsynced after each rename so that they reach the disk in order.
+
+    With ``journal`` (every document file), one intent naming them all is made durable
+    before the first rename and left behind after it, for the manifest to apply; the
+    manifest's own writes pass ``journal=False``. One intent for an article's PDF and
+    oai_dc record costs two fsyncs fewer than one each.
     """
-    target = _inside(archive, path)
-    part_fd, part = -1, None
+    targets = [_inside(archive, path) for path, _ in files]
+    parts: list[tuple[int, Path]] = []
     intent_fd, intent = -1, None
-    renamed = False
+    renamed = 0
+    target = targets[0]
     try:
         if journal:
-            relpath = target.relative_to(archive.resolve()).as_posix()
-            intent_fd, intent = create_staged(archive, INTENT, f"{hashlib.sha256(data).hexdigest()}.")
-            _write_all(intent_fd, f"{relpath}\n".encode())
+            root = archive.resolve()
+            lines = [f"{hashlib.sha256(data).hexdigest()} {where.relative_to(root).as_posix()}\n"
+                     for where, (_, data) in zip(targets, files, strict=True)]
+            intent_fd, intent = create_staged(archive, INTENT)
+            _write_all(intent_fd, "".join(lines).encode())
             os.fsync(intent_fd)
             _fsync_dir(intent.parent)
-        part_fd, part = create_staged(archive, PART)
-        _write_all(part_fd, data)
-        os.fchmod(part_fd, 0o644)
-        os.fsync(part_fd)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(part, target)
-        renamed = True
-        _fsync_dir(target.parent)
+        for index, (_, data) in enumerate(files):
+            target = targets[index]  # the file an error names
+            parts.append(create_staged(archive, PART))
+            part_fd = parts[-1][0]
+            _write_all(part_fd, data)
+            os.fchmod(part_fd, 0o644)
+            os.fsync(part_fd)
+        for target, (_, part) in zip(targets, parts, strict=True):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(part, target)
+            renamed += 1
+            _fsync_dir(target.parent)
     except OSError as error:
         raise _storage_error(error, target) from None
     finally:
-        for fd in (part_fd, intent_fd):  # closing releases their flocks
+        for fd in [fd for fd, _ in parts] + [intent_fd]:  # closing releases their flocks
             if fd >= 0:
                 os.close(fd)
-        if not renamed:  # the previous copy is untouched: no intent to keep, no part to leave
-            for leftover in (part, intent):
-                if leftover is not None:
-                    with contextlib.suppress(OSError):
-                        leftover.unlink()
+        for _, part in parts[renamed:]:  # never renamed: the previous copies are untouched
+            with contextlib.suppress(OSError):
+                part.unlink()
+        if not renamed and intent is not None:  # nothing stored: no intent to keep
+            with contextlib.suppress(OSError):
+                intent.unlink()
 
 
 def _inside(archive: Path, path: Path) -> Path:
