@@ -384,102 +384,136 @@ def _may_cut_before(piece: str, index: int) -> bool:
 # -- choosing the breaks ----------------------------------------------------------------------
 
 
-class _Node:
-    __slots__ = ("demerits", "fitness", "index", "line", "previous", "ragged", "run")
+# A node of the breaker: a way to end a line at opportunity ``index``, as a tuple (fewer and
+# cheaper objects than a class): (index, demerits, line, fitness, run, previous, ragged,
+# width_start, spaces_start), the last two copied from the paragraph for the next line's start.
+_Node = tuple
+_INDEX, _DEMERITS, _LINE, _FITNESS, _RUN, _PREVIOUS, _RAGGED, _WIDTH_START, _SPACES_START = range(9)
+_INFINITY = float("inf")
 
-    def __init__(self, index: int, demerits: float, line: int, fitness: int, run: int,
-                 previous: _Node | None, ragged: bool) -> None:
-        self.index, self.demerits, self.line = index, demerits, line
-        self.fitness, self.run, self.previous, self.ragged = fitness, run, previous, ragged
+
+def _node(p: _Paragraph, index: int, demerits: float, line: int, fitness: int, run: int,
+          previous: _Node | None, ragged: bool) -> _Node:
+    return (index, demerits, line, fitness, run, previous, ragged, p.width_start[index], p.spaces_start[index])
 
 
 def _path(node: _Node) -> list[tuple[int, bool]]:
     path = []
-    while node.previous is not None:
-        path.append((node.index, node.ragged))
-        node = node.previous
+    while node[_PREVIOUS] is not None:
+        path.append((node[_INDEX], node[_RAGGED]))
+        node = node[_PREVIOUS]
     return path[::-1]
+
+
+def _demerits(node: _Node) -> float:
+    return node[_DEMERITS]
 
 
 def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
                stats: dict[str, int] | None) -> list[tuple[int, bool]]:
     """The breaks of least total demerits, justified lines only where they stay within max_space."""
     measure = p.measure
+    limit = measure + 1e-9
+    short_width = SHORT_LAST_LINE * measure
     stretch = (STRETCH_SPACE - 1) * p.space
     shrink = (1 - MIN_SPACE) * p.space
     max_ratio = (max_space - 1) * p.space / stretch
     width_end, width_start = p.width_end, p.width_start
     spaces_end, spaces_start = p.spaces_end, p.spaces_start
     kinds, penalties, hyphen = p.kind, p.penalty, p.hyphen
-    active: list[_Node] = [_Node(0, 0.0, 0, 1, 0, None, False)]
+    active: list[_Node] = [_node(p, 0, 0.0, 0, 1, 0, None, False)]
     head = 0  # active[head:] are the live nodes, oldest (leftmost) first
     evaluations = max_active = 0
     count = len(kinds)
     b = 1
     while b < count:
         kind = kinds[b]
+        if kind != _END and head < len(active):
+            # Most opportunities lie inside a line even from the oldest live node, which
+            # makes the longest line: then every node is too loose, as the loop below finds.
+            a = active[head]
+            width = width_end[b] - a[7] + (hyphen if kind == _HYPHEN else 0.0)
+            if width <= measure:
+                spaces = spaces_end[b] - a[8]
+                if not spaces or (measure - width) / (spaces * stretch) > max_ratio:
+                    evaluations += 1
+                    if stats is not None:
+                        max_active = max(max_active, len(active) - head)
+                        stats.update(evaluations=evaluations, max_active=max_active, breakpoints=count)
+                    b += 1
+                    continue
         final = kind == _END
-        flagged = kind in _FLAGGED
-        best: dict[tuple[int, int], _Node] = {}
+        flagged = kind == _HYPHEN or kind == _SOURCE_HYPHEN
+        inside = kind != _SPACE and kind != _END  # a break a whole-word line may not end at
+        end_width = width_end[b]
+        added = hyphen if kind == _HYPHEN else 0.0
+        end_spaces = spaces_end[b]
+        penalty = penalties[b] ** 2
+        start_width, start_spaces = width_start[b], spaces_start[b]
+        best: dict[int, _Node] = {}
         last_dropped = None
-        i = head
-        while i < len(active):
+        i = first = head
+        live = len(active)
+        loose = 0
+        while i < live:
             a = active[i]
-            evaluations += 1
-            width = width_end[b] - width_start[a.index] + (hyphen if kind == _HYPHEN else 0.0)
-            spaces = spaces_end[b] - spaces_start[a.index]
-            if width - spaces * shrink > measure + 1e-9:  # too long even shrunk: never again
+            width = end_width - a[7] + added
+            spaces = end_spaces - a[8]
+            if width - spaces * shrink > limit:  # too long even shrunk: never again
                 last_dropped = a
                 head = i = i + 1
                 continue
             if final and width <= measure:
                 ratio = 0.0  # the last line is set at its natural width
             elif width <= measure:
-                ratio = (measure - width) / (spaces * stretch) if spaces else float("inf")
+                ratio = (measure - width) / (spaces * stretch) if spaces else _INFINITY
                 if ratio > max_ratio:  # too loose; every later node is looser still
+                    loose = 1
                     break
             else:
                 ratio = (width - measure) / (spaces * shrink) * -1.0
             i += 1
-            run = a.run + 1 if flagged else 0
-            if run > MAX_HYPHENATED_RUN or (kind != _SPACE and kind != _END and a.line in whole_word):
+            run = a[4] + 1 if flagged else 0
+            if run > MAX_HYPHENATED_RUN or (inside and a[2] in whole_word):
                 continue
             badness = 100.0 * abs(ratio) ** 3
-            demerits = (LINE_PENALTY + badness) ** 2 + penalties[b] ** 2
-            if flagged and a.run:
+            demerits = (LINE_PENALTY + badness) ** 2 + penalty
+            if flagged and a[4]:
                 demerits += DOUBLE_HYPHEN_DEMERITS
             if final:
-                if a.run:
+                if a[4]:
                     demerits += FINAL_HYPHEN_DEMERITS
-                if a.index and width < SHORT_LAST_LINE * measure:
+                if a[0] and width < short_width:
                     demerits += SHORT_LAST_LINE_DEMERITS
             fitness = 0 if ratio < -0.5 else 1 if ratio <= 0.5 else 2 if ratio <= 1 else 3
-            if abs(fitness - a.fitness) > 1:
+            if abs(fitness - a[3]) > 1:
                 demerits += ADJACENT_FITNESS_DEMERITS
-            total = a.demerits + demerits
-            key = (fitness, run)
+            total = a[1] + demerits
+            key = fitness * 4 + run
             known = best.get(key)
-            if known is None or total < known.demerits:
-                best[key] = _Node(b, total, a.line + 1, fitness, run, a, False)
+            if known is None or total < known[1]:
+                best[key] = (b, total, a[2] + 1, fitness, run, a, False, start_width, start_spaces)
+        evaluations += i - first + loose
         if stats is not None:
             stats.update(evaluations=evaluations, max_active=max(max_active, len(active) - head),
                          breakpoints=count)
         if best:
             if final:
-                return _path(min(best.values(), key=lambda node: node.demerits))
+                return _path(min(best.values(), key=_demerits))
             active.extend(best.values())
         elif head >= len(active):  # nothing reaches b: end a ragged line before it, from the last node
             assert last_dropped is not None
             node = _ragged_node(p, last_dropped, b, whole_word)
-            if node.index == b and final:  # the last line is overfull: nothing narrower exists
+            if node[_INDEX] == b and final:  # the last line is overfull: nothing narrower exists
                 return _path(node)
             active.append(node)
-            if node.index < b:
+            if node[_INDEX] < b:
                 continue  # look at b again, from the new node
         if head > 4096 and head * 2 > len(active):
             del active[:head]
             head = 0
-        max_active = max(max_active, len(active) - head)
+        if stats is not None:
+            max_active = max(max_active, len(active) - head)
         b += 1
     raise AssertionError("the paragraph's end is always reached")
 
@@ -487,10 +521,11 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
 def _ragged_node(p: _Paragraph, a: _Node, b: int, whole_word: frozenset[int]) -> _Node:
     """A ragged line from a to the last opportunity before b it can hold (b itself when none)."""
     choice = None
-    for c in range(b - 1, a.index, -1):
-        if p.line_width(a.index, c) <= p.measure + 1e-9:
+    start, line, run = a[_INDEX], a[_LINE], a[_RUN]
+    for c in range(b - 1, start, -1):
+        if p.line_width(start, c) <= p.measure + 1e-9:
             flagged = p.kind[c] in _FLAGGED
-            if (flagged and a.run >= MAX_HYPHENATED_RUN) or (p.kind[c] != _SPACE and a.line in whole_word):
+            if (flagged and run >= MAX_HYPHENATED_RUN) or (p.kind[c] != _SPACE and line in whole_word):
                 choice = choice or c
                 continue
             choice = c
@@ -498,7 +533,7 @@ def _ragged_node(p: _Paragraph, a: _Node, b: int, whole_word: frozenset[int]) ->
     if choice is None:
         choice = b  # nothing fits before b (cannot happen once pieces are cut): take the overfull line
     flagged = p.kind[choice] in _FLAGGED
-    return _Node(choice, a.demerits + RAGGED_DEMERITS, a.line + 1, 1, a.run + 1 if flagged else 0, a, True)
+    return _node(p, choice, a[_DEMERITS] + RAGGED_DEMERITS, line + 1, 1, run + 1 if flagged else 0, a, True)
 
 
 def _balanced(p: _Paragraph, stats: dict[str, int] | None) -> list[tuple[int, bool]]:
