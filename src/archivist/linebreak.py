@@ -394,7 +394,8 @@ _INFINITY = float("inf")
 
 def _node(p: _Paragraph, index: int, demerits: float, line: int, fitness: int, run: int,
           previous: _Node | None, ragged: bool) -> _Node:
-    return (index, demerits, line, fitness, run, previous, ragged, p.width_start[index], p.spaces_start[index])
+    return (index, demerits, line, fitness, run, previous, ragged,
+            p.width_start[index], p.spaces_start[index])
 
 
 def _path(node: _Node) -> list[tuple[int, bool]]:
@@ -443,7 +444,7 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
                     b += 1
                     continue
         final = kind == _END
-        flagged = kind == _HYPHEN or kind == _SOURCE_HYPHEN
+        flagged = kind in _FLAGGED
         inside = kind != _SPACE and kind != _END  # a break a whole-word line may not end at
         end_width = width_end[b]
         added = hyphen if kind == _HYPHEN else 0.0
