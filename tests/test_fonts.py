@@ -79,7 +79,7 @@ def test_a_damaged_file_is_not_used(cache: Path) -> None:
 
 def test_a_changed_font_file_is_not_served_the_old_parse(cache: Path, tmp_path: Path) -> None:
     fonts.prepare()
-    name, filename = FACES[0]
+    _, filename = FACES[0]
     changed = tmp_path / filename
     changed.write_bytes((fonts.FONT_DIR / filename).read_bytes() + b"\0\0\0\0")
     assert fonts._prepared_face(changed) is None
