@@ -438,14 +438,17 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
     width_end, width_start = p.width_end, p.width_start
     spaces_end, spaces_start = p.spaces_end, p.spaces_start
     kinds, penalties, hyphen = p.kind, p.penalty, p.hyphen
+    max_run, line_penalty = MAX_HYPHENATED_RUN, LINE_PENALTY
+    double_hyphen, adjacent = DOUBLE_HYPHEN_DEMERITS, ADJACENT_FITNESS_DEMERITS
     active: list[_Node] = [_node(p, 0, 0.0, 0, 1, 0, None, False)]
+    live = 1  # len(active)
     head = 0  # active[head:] are the live nodes, oldest (leftmost) first
     evaluations = max_active = 0
     count = len(kinds)
     b = 1
     while b < count:
         kind = kinds[b]
-        if kind != _END and head < len(active):
+        if kind != _END and head < live:
             # Most opportunities lie inside a line even from the oldest live node, which
             # makes the longest line: then every node is too loose, as the loop below finds.
             a = active[head]
@@ -455,13 +458,14 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
                 if not spaces or (measure - width) / (spaces * stretch) > max_ratio:
                     evaluations += 1
                     if stats is not None:
-                        max_active = max(max_active, len(active) - head)
+                        max_active = max(max_active, live - head)
                         stats.update(evaluations=evaluations, max_active=max_active, breakpoints=count)
                     b += 1
                     continue
         final = kind == _END
         flagged = kind in _FLAGGED
-        inside = kind != _SPACE and kind != _END  # a break a whole-word line may not end at
+        # A break a whole-word line may not end at: only then is a node's line looked up.
+        guarded = whole_word if kind != _SPACE and kind != _END else ()
         end_width = width_end[b]
         added = hyphen if kind == _HYPHEN else 0.0
         end_spaces = spaces_end[b]
@@ -470,7 +474,6 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
         best: dict[int, _Node] = {}
         last_dropped = None
         i = first = head
-        live = len(active)
         loose = 0
         while i < live:
             a = active[i]
@@ -480,31 +483,37 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
                 last_dropped = a
                 head = i = i + 1
                 continue
-            if final and width <= measure:
-                ratio = 0.0  # the last line is set at its natural width
-            elif width <= measure:
-                ratio = (measure - width) / (spaces * stretch) if spaces else _INFINITY
-                if ratio > max_ratio:  # too loose; every later node is looser still
-                    loose = 1
-                    break
+            if width <= measure:
+                if final:
+                    ratio = 0.0  # the last line is set at its natural width
+                else:
+                    ratio = (measure - width) / (spaces * stretch) if spaces else _INFINITY
+                    if ratio > max_ratio:  # too loose; every later node is looser still
+                        loose = 1
+                        break
             else:
                 ratio = (width - measure) / (spaces * shrink) * -1.0
             i += 1
-            run = a[4] + 1 if flagged else 0
-            if run > MAX_HYPHENATED_RUN or (inside and a[2] in whole_word):
+            run = a[4]
+            if flagged:
+                run += 1
+                if run > max_run:
+                    continue
+            else:
+                run = 0
+            if guarded and a[2] in guarded:
                 continue
-            badness = 100.0 * abs(ratio) ** 3
-            demerits = (LINE_PENALTY + badness) ** 2 + penalty
+            demerits = (line_penalty + 100.0 * abs(ratio) ** 3) ** 2 + penalty
             if flagged and a[4]:
-                demerits += DOUBLE_HYPHEN_DEMERITS
+                demerits += double_hyphen
             if final:
                 if a[4]:
                     demerits += FINAL_HYPHEN_DEMERITS
                 if a[0] and width < short_width:
                     demerits += SHORT_LAST_LINE_DEMERITS
             fitness = 0 if ratio < -0.5 else 1 if ratio <= 0.5 else 2 if ratio <= 1 else 3
-            if abs(fitness - a[3]) > 1:
-                demerits += ADJACENT_FITNESS_DEMERITS
+            if not -1 <= fitness - a[3] <= 1:
+                demerits += adjacent
             total = a[1] + demerits
             key = fitness * 4 + run
             known = best.get(key)
@@ -512,25 +521,28 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
                 best[key] = (b, total, a[2] + 1, fitness, run, a, False, start_width, start_spaces)
         evaluations += i - first + loose
         if stats is not None:
-            stats.update(evaluations=evaluations, max_active=max(max_active, len(active) - head),
+            stats.update(evaluations=evaluations, max_active=max(max_active, live - head),
                          breakpoints=count)
         if best:
             if final:
                 return _path(min(best.values(), key=_demerits))
             active.extend(best.values())
-        elif head >= len(active):  # nothing reaches b: end a ragged line before it, from the last node
+            live = len(active)
+        elif head >= live:  # nothing reaches b: end a ragged line before it, from the last node
             assert last_dropped is not None
             node = _ragged_node(p, last_dropped, b, whole_word)
             if node[_INDEX] == b and final:  # the last line is overfull: nothing narrower exists
                 return _path(node)
             active.append(node)
+            live += 1
             if node[_INDEX] < b:
                 continue  # look at b again, from the new node
-        if head > 4096 and head * 2 > len(active):
+        if head > 4096 and head * 2 > live:
             del active[:head]
             head = 0
+            live = len(active)
         if stats is not None:
-            max_active = max(max_active, len(active) - head)
+            max_active = max(max_active, live - head)
         b += 1
     raise AssertionError("the paragraph's end is always reached")
 
