@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from weakref import WeakKeyDictionary
 
 from reportlab import rl_config
@@ -305,8 +306,9 @@ def _first_subset_escapes(font, doc) -> _Escapes | None:
         escapes.assigned, escapes.chars = -1, set()
     assignments = font_state.assignments
     if escapes.assigned != len(assignments):
-        for code, number in assignments.items():
-            if number < 0x100 and code not in escapes:
+        # Codes are only ever added, in order: the entries past those already seen are the new ones.
+        for code, number in islice(assignments.items(), max(escapes.assigned, 0), None):
+            if number < 0x100:
                 escapes[code] = _LITERAL[number]
                 escapes.chars.add(chr(code))
         if assignments.get(32) == 32:  # splitString draws a no-break space with the space's code
