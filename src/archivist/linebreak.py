@@ -443,6 +443,8 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
     active: list[_Node] = [_node(p, 0, 0.0, 0, 1, 0, None, False)]
     live = 1  # len(active)
     head = 0  # active[head:] are the live nodes, oldest (leftmost) first
+    # The loops index nodes by number, not by the names above (a global lookup each):
+    # a[0] index, a[1] demerits, a[2] line, a[3] fitness, a[4] run, a[7] and a[8] where it starts.
     evaluations = max_active = 0
     count = len(kinds)
     b = 1
