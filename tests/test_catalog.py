@@ -16,7 +16,7 @@ from conftest import FIRST, archivist, first_article_workspace, folder_args
 from pypdf import PdfReader
 
 from archivist.article import parse_article
-from archivist.build import Paths, creation_instant
+from archivist.build import Paths, creation_instant, inputs_digest
 from archivist.catalog import (
     CATALOG_NAME,
     Document,
@@ -28,6 +28,8 @@ from archivist.catalog import (
 )
 from archivist.cli import main
 from archivist.pagetext import page_text
+from archivist.pdfa import make_pdfa
+from archivist.profile import DEFAULT_PROFILE
 from archivist.record import parse_record
 from archivist.typeset import typeset
 
@@ -290,7 +292,10 @@ def test_body_from_the_pages_skips_a_title_whose_word_is_cut(tmp_path: Path) -> 
     article = parse_article(b"date 2021-07 Premier paragraphe.\nSecond.\n", tmp_path / "2021-07-x.txt")
     record = parse_record(f'title: "{title}"\ndate: "2021-07"\nlanguage: fr\n'.encode(),
                           tmp_path / "2021-07-x.yaml")
-    reader = PdfReader(io.BytesIO(typeset(article, record, creation_instant(record)).pdf))
+    created = creation_instant(record)
+    pdf = make_pdfa(typeset(article, record, created), record, DEFAULT_PROFILE, created,
+                    inputs_digest(article, record, DEFAULT_PROFILE))
+    reader = PdfReader(io.BytesIO(pdf))
     assert len(page_text(reader.pages[0]).splitlines()) >= 6  # the title takes two lines or more
     assert body_from_pages(reader, title, "fr") == "Premier paragraphe. Second."
 

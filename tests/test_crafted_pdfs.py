@@ -65,10 +65,19 @@ def archive(built: Paths, tmp_path: Path) -> Paths:
 
 
 def raw_object(data: bytes, number: int) -> bytes:
-    """The body of object ``number`` as the file writes it (reportlab writes no object streams)."""
+    """The body of object ``number`` as the file writes it: at the top level, or inside the
+    object stream that holds it (ISO 32000-1, 7.5.7)."""
     match = re.search(rb"(?:^|\n)%d 0 obj\s*(.*?)\s*endobj" % number, data, re.S)
-    assert match, number
-    return match[1]
+    if match:
+        return match[1]
+    reader = PdfReader(io.BytesIO(data))
+    holder, index = reader.xref_objStm[number]
+    objects = reader.get_object(holder)
+    content, first = objects.get_data(), int(objects["/First"])
+    pairs = [int(field) for field in content[:first].split()]
+    starts = [first + at for at in pairs[1::2]] + [len(content)]
+    assert pairs[2 * index] == number, number
+    return content[starts[index]:starts[index + 1]].strip()
 
 
 def stream(content: bytes, extra: bytes = b"") -> bytes:

@@ -1,4 +1,4 @@
-"""What the typesetter hands on: the PDF it drew and the logical structure of what it drew.
+"""What the typesetter hands on: the document it drew and the logical structure of what it drew.
 
 A module of its own so that the PDF/A stage can write the structure tree without
 depending on how pages are laid out.
@@ -7,6 +7,10 @@ depending on how pages are laid out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reportlab.pdfbase.pdfdoc import PDFDocument
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,6 @@ class Element:
 
 @dataclass(frozen=True)
 class Typeset:
-    pdf: bytes
+    document: PDFDocument  # reportlab's, pages drawn, nothing written: the PDF/A stage writes it
     elements: tuple[Element, ...]  # in reading order: title, dateline, paragraphs
     pages: int

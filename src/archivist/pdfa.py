@@ -1,38 +1,31 @@
-"""Turn reportlab's PDF into PDF/A: XMP, Info, OutputIntent, /ID, /Lang, the structure tree,
-associated files."""
+"""Make the typeset document PDF/A: XMP, Info, OutputIntent, /ID, /Lang, the structure tree,
+associated files, written with reportlab's own objects in the pass that writes the file.
+
+The typesetter hands over reportlab's document with its pages drawn and nothing written yet;
+this stage adds its objects and a catalog of its own, and ``pdfwrite`` serialises them all once.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import io
 import uuid
 from datetime import datetime
 from functools import cache
 from importlib.resources import files
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    BooleanObject,
-    ByteStringObject,
-    DecodedStreamObject,
-    DictionaryObject,
-    IndirectObject,
-    NameObject,
-    NumberObject,
-    TextStringObject,
-    create_string_object,
-)
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFDocument, PDFName, PDFStream
 
 from . import __version__
 from .dublincore import DOCINFO, ONLY_ITEM, X_DEFAULT, LangAlt
 from .embedded import EmbeddedFile
 from .layout import Typeset
+from .pdfwrite import flate, serialise
 from .profile import Profile
 from .record import Record
 from .xmp import Provenance, build_xmp, keywords, x_default
 
 ICC_NAME = "sRGB IEC61966-2.1"
+TRUE = "true"
 
 
 @cache
@@ -41,13 +34,37 @@ def srgb_profile() -> bytes:
 
 
 @cache
+def _compressed_srgb_profile() -> bytes:
+    return flate(srgb_profile())
+
+
+@cache
 def producer() -> str:
-    """The versions come from the modules themselves: importlib.metadata would import email
-    and read every installed distribution's metadata, twice per article."""
-    import pypdf
+    """The version comes from the module itself: importlib.metadata would import email
+    and read every installed distribution's metadata."""
     import reportlab
 
-    return f"archivist {__version__} (reportlab {reportlab.Version}, pypdf {pypdf.__version__})"
+    return f"archivist {__version__} (reportlab {reportlab.Version})"
+
+
+# Byte values PDFDocEncoding leaves undefined (ISO 32000-1, table D.2), which reportlab's
+# codec would pass through as if they were the Latin-1 characters.
+_UNDEFINED_IN_PDFDOC = frozenset(range(0x18)) - {0x09, 0x0A, 0x0D} | {0x7F, 0x9F, 0xAD}
+_LITERAL = {byte: bytes([byte]) for byte in range(0x100)}
+_LITERAL.update({byte: b"\\%03o" % byte for byte in range(0x20)})
+_LITERAL.update({ord("\\"): b"\\\\", ord("("): b"\\(", ord(")"): b"\\)"})
+
+
+def text_string(text: str) -> bytes:
+    """A PDF text string (ISO 32000-1, 7.9.2.2): PDFDocEncoding when it can say ``text``
+    exactly, else UTF-16BE with its byte order mark."""
+    try:
+        data = text.encode("pdfdoc")  # reportlab registers the codec
+    except UnicodeEncodeError:
+        data = None
+    if data is None or _UNDEFINED_IN_PDFDOC.intersection(data):
+        return b"<feff" + text.encode("utf-16-be").hex().encode("ascii") + b">"
+    return b"(" + b"".join(_LITERAL[byte] for byte in data) + b")"
 
 
 def pdf_date(instant: datetime) -> str:
@@ -62,9 +79,10 @@ def make_pdfa(
     inputs_digest: bytes,
     attachments: tuple[EmbeddedFile, ...] = (),
 ) -> bytes:
-    """Add what PDF/A requires to the typeset PDF; ``inputs_digest`` makes /ID and InstanceID."""
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(typeset.pdf)))
-    writer.pdf_header = f"%PDF-{profile.pdf_version}"
+    """The PDF/A file; ``inputs_digest`` makes /ID and InstanceID."""
+    document = typeset.document
+    for font in document.delayedFonts:  # the font subsets become objects now the pages are drawn
+        font.addObjects(document)
     key = record.identifier or record.path.stem
     provenance = Provenance(
         created=created,
@@ -73,99 +91,93 @@ def make_pdfa(
         document_id=f"uuid:{uuid.uuid5(uuid.NAMESPACE_URL, key)}",
         instance_id=f"uuid:{uuid.UUID(bytes=inputs_digest[:16], version=4)}",
     )
-    root = writer._root_object
-    for unwanted in ("/OpenAction", "/AA", "/Names", "/Outlines", "/PageMode"):
-        root.pop(unwanted, None)
-    metadata = DecodedStreamObject()
-    metadata.set_data(build_xmp(record, profile, provenance))  # unfiltered, as PDF/A-1 demands
-    metadata.update({NameObject("/Type"): NameObject("/Metadata"),
-                     NameObject("/Subtype"): NameObject("/XML")})
-    root[NameObject("/Metadata")] = writer._add_object(metadata)
-    root[NameObject("/OutputIntents")] = ArrayObject([writer._add_object(_output_intent(writer))])
-    root[NameObject("/Lang")] = TextStringObject(record.language)
-    _tag(writer, typeset, profile)
-    writer.metadata = _info(record, provenance) if profile.keeps_info else None
-    writer._ID = ArrayObject([ByteStringObject(inputs_digest[:16])] * 2)
+    # reportlab's own catalog would add /PageMode and /Outlines; this one holds what PDF/A asks.
+    metadata = PDFStream(PDFDictionary({"Type": "/Metadata", "Subtype": "/XML"}),
+                         build_xmp(record, profile, provenance))  # unfiltered, as PDF/A-1 demands
+    catalog = PDFDictionary({
+        "Type": "/Catalog",
+        "Pages": document.Reference(document.Pages),
+        "Metadata": document.Reference(metadata),
+        "OutputIntents": PDFArray([document.Reference(_output_intent(document))]),
+        "Lang": text_string(record.language),
+        "MarkInfo": PDFDictionary({"Marked": TRUE}),
+        "ViewerPreferences": PDFDictionary({"DisplayDocTitle": TRUE}),
+    })
+    catalog["StructTreeRoot"] = _tag(document, typeset, profile)
     if attachments:
-        _attach(writer, attachments, created)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+        _attach(document, catalog, attachments, created)
+    root = document.Reference(catalog)
+    info = None
+    if profile.keeps_info:
+        entries = {key[1:]: text_string(text) for key, text in _info(record, provenance).items()}
+        info = document.Reference(PDFDictionary(entries))
+    return serialise(document, profile.pdf_version, root, info, inputs_digest[:16])
 
 
-def _tag(writer: PdfWriter, typeset: Typeset, profile: Profile) -> None:
+def _tag(document: PDFDocument, typeset: Typeset, profile: Profile):
     """The logical structure: Document > H1, P..., each element listing its marked content.
 
     PDF/UA-2 and Well-Tagged PDF want the elements in the PDF 2.0 structure namespace.
     """
-    root = writer._root_object
-    pages = [page.indirect_reference for page in writer.pages]
-    tree_root = DictionaryObject({NameObject("/Type"): NameObject("/StructTreeRoot")})
-    tree_ref = writer._add_object(tree_root)
+    pages = document.Pages.pages
+    page_refs = [document.Reference(page) for page in pages]
+    tree_root = PDFDictionary({"Type": "/StructTreeRoot"})
+    tree_ref = document.Reference(tree_root)
     namespace = None
     if profile.pdf_version == "2.0":
-        namespace = writer._add_object(DictionaryObject({
-            NameObject("/Type"): NameObject("/Namespace"),
-            NameObject("/NS"): TextStringObject("http://iso.org/pdf2/ssn"),
-        }))
-        tree_root[NameObject("/Namespaces")] = ArrayObject([namespace])
+        namespace = document.Reference(PDFDictionary({
+            "Type": "/Namespace", "NS": text_string("http://iso.org/pdf2/ssn")}))
+        tree_root["Namespaces"] = PDFArray([namespace])
 
-    def element(role: str, parent) -> tuple[DictionaryObject, IndirectObject]:
+    def element(role: str, parent) -> tuple[PDFDictionary, object]:
         # /Type /StructElem is optional (ISO 32000-1, table 323): a dozen bytes per element.
-        node = DictionaryObject({NameObject("/S"): NameObject("/" + role), NameObject("/P"): parent})
+        node = PDFDictionary({"S": PDFName(role), "P": parent})
         if namespace is not None:
-            node[NameObject("/NS")] = namespace
-        return node, writer._add_object(node)
+            node["NS"] = namespace
+        return node, document.Reference(node)
 
-    document, document_ref = element("Document", tree_ref)
-    kids = ArrayObject()
-    parents: list[list[IndirectObject]] = [[] for _ in pages]
+    document_node, document_ref = element("Document", tree_ref)
+    kids = []
+    parents: list[list] = [[] for _ in pages]
     for item in typeset.elements:
         node, ref = element(item.role, document_ref)
         home = item.marks[0].page
-        node[NameObject("/Pg")] = pages[home]
-        content = ArrayObject()
+        node["Pg"] = page_refs[home]
+        content = []
         for mark in item.marks:
             if mark.page == home:
-                content.append(NumberObject(mark.mcid))
-            else:
-                content.append(DictionaryObject({  # optional /Type /MCR: poppler needs it
-                    NameObject("/Type"): NameObject("/MCR"), NameObject("/Pg"): pages[mark.page],
-                    NameObject("/MCID"): NumberObject(mark.mcid)}))
+                content.append(mark.mcid)
+            else:  # optional /Type /MCR: poppler needs it
+                content.append(PDFDictionary({"Type": "/MCR", "Pg": page_refs[mark.page], "MCID": mark.mcid}))
             on_page = parents[mark.page]
             assert mark.mcid == len(on_page), "MCIDs are numbered 0, 1, ... on each page"
             on_page.append(ref)
-        node[NameObject("/K")] = content[0] if len(content) == 1 else content
+        node["K"] = content[0] if len(content) == 1 else PDFArray(content)
         kids.append(ref)
-    document[NameObject("/K")] = kids
-    numbers = ArrayObject()
-    for index, (page, refs) in enumerate(zip(writer.pages, parents, strict=True)):
-        page[NameObject("/StructParents")] = NumberObject(index)
-        for obsolete in ("/ProcSet", "/Trans", "/Rotate"):  # ignored since PDF 1.4, empty, the default
-            (page["/Resources"] if obsolete == "/ProcSet" else page).pop(obsolete, None)
-        numbers += [NumberObject(index), ArrayObject(refs)]
-    tree_root[NameObject("/K")] = document_ref
-    tree_root[NameObject("/ParentTree")] = writer._add_object(
-        DictionaryObject({NameObject("/Nums"): numbers}))
-    tree_root[NameObject("/ParentTreeNextKey")] = NumberObject(len(pages))
-    root[NameObject("/StructTreeRoot")] = tree_ref
-    root[NameObject("/MarkInfo")] = DictionaryObject({NameObject("/Marked"): BooleanObject(True)})
-    root[NameObject("/ViewerPreferences")] = DictionaryObject(
-        {NameObject("/DisplayDocTitle"): BooleanObject(True)})
+    document_node["K"] = PDFArray(kids)
+    numbers = []
+    for index, (page, refs) in enumerate(zip(pages, parents, strict=True)):
+        # reportlab writes only the page entries it knows; StructParents is added to its list.
+        page.__NoDefault__ = [*page.__NoDefault__, "StructParents"]
+        page.StructParents = index
+        page.Resources = PDFDictionary({"Font": document.Reference(document.idToObject["BasicFonts"])})
+        page.Rotate = page.Trans = None  # the default, and an empty transition: nothing to say
+        numbers += [index, PDFArray(refs)]
+    tree_root["K"] = document_ref
+    tree_root["ParentTree"] = document.Reference(PDFDictionary({"Nums": PDFArray(numbers)}))
+    tree_root["ParentTreeNextKey"] = len(pages)
+    return tree_ref
 
 
-def _output_intent(writer: PdfWriter) -> DictionaryObject:
-    icc = DecodedStreamObject()
-    icc.set_data(srgb_profile())
-    icc[NameObject("/N")] = NumberObject(3)
-    icc = icc.flate_encode(level=9)
-    return DictionaryObject({
-        NameObject("/Type"): NameObject("/OutputIntent"),
-        NameObject("/S"): NameObject("/GTS_PDFA1"),
-        NameObject("/OutputConditionIdentifier"): TextStringObject(ICC_NAME),
-        NameObject("/Info"): TextStringObject(ICC_NAME),
-        NameObject("/RegistryName"): TextStringObject("http://www.color.org"),
-        NameObject("/DestOutputProfile"): writer._add_object(icc),
+def _output_intent(document: PDFDocument) -> PDFDictionary:
+    icc = PDFStream(PDFDictionary({"N": 3, "Filter": "/FlateDecode"}), _compressed_srgb_profile())
+    return PDFDictionary({
+        "Type": "/OutputIntent",
+        "S": "/GTS_PDFA1",
+        "OutputConditionIdentifier": text_string(ICC_NAME),
+        "Info": text_string(ICC_NAME),
+        "RegistryName": text_string("http://www.color.org"),
+        "DestOutputProfile": document.Reference(icc),
     })
 
 
@@ -196,37 +208,32 @@ def _info(record: Record, provenance: Provenance) -> dict[str, str]:
     return info
 
 
-def _attach(writer: PdfWriter, attachments: tuple[EmbeddedFile, ...], created: datetime) -> None:
+def _attach(document: PDFDocument, catalog: PDFDictionary, attachments: tuple[EmbeddedFile, ...],
+            created: datetime) -> None:
     """Embed files as PDF/A-3 associated files (ISO 19005-3, 6.8)."""
-    specs = []
-    names = ArrayObject()
+    specs, names = [], []
     for item in sorted(attachments, key=lambda a: a.name):
-        stream = DecodedStreamObject()
-        stream.set_data(item.data)
-        stream = stream.flate_encode(level=9)
-        stream[NameObject("/Type")] = NameObject("/EmbeddedFile")
-        stream[NameObject("/Subtype")] = NameObject("/" + item.mime)  # pypdf writes / as #2F
-        stream[NameObject("/Params")] = DictionaryObject({
-            NameObject("/Size"): NumberObject(len(item.data)),
-            NameObject("/CreationDate"): TextStringObject(pdf_date(created)),
-            NameObject("/ModDate"): TextStringObject(pdf_date(created)),
-            NameObject("/CheckSum"): ByteStringObject(hashlib.md5(item.data).digest()),
-        })
-        spec = DictionaryObject({
-            NameObject("/Type"): NameObject("/Filespec"),
-            NameObject("/F"): create_string_object(item.name),
-            NameObject("/UF"): TextStringObject(item.name),
-            NameObject("/Desc"): TextStringObject(item.description),
-            NameObject("/AFRelationship"): NameObject(item.relationship),
-        })
-        stream_ref = writer._add_object(stream)
-        spec[NameObject("/EF")] = DictionaryObject({NameObject("/F"): stream_ref,
-                                                    NameObject("/UF"): stream_ref})
-        ref = writer._add_object(spec)
+        stream = PDFStream(PDFDictionary({
+            "Type": "/EmbeddedFile",
+            "Subtype": "/" + PDFName(item.mime)[1:].replace("/", "#2F"),  # a MIME type's / is escaped
+            "Filter": "/FlateDecode",
+            "Params": PDFDictionary({
+                "Size": len(item.data),
+                "CreationDate": text_string(pdf_date(created)),
+                "ModDate": text_string(pdf_date(created)),
+                "CheckSum": b"<" + hashlib.md5(item.data).hexdigest().encode("ascii") + b">",
+            }),
+        }), flate(item.data))
+        stream_ref = document.Reference(stream)
+        ref = document.Reference(PDFDictionary({
+            "Type": "/Filespec",
+            "F": text_string(item.name),
+            "UF": text_string(item.name),
+            "Desc": text_string(item.description),
+            "AFRelationship": item.relationship,
+            "EF": PDFDictionary({"F": stream_ref, "UF": stream_ref}),
+        }))
         specs.append(ref)
-        names.extend([TextStringObject(item.name), ref])
-    root = writer._root_object
-    root[NameObject("/AF")] = ArrayObject(specs)
-    root[NameObject("/Names")] = DictionaryObject({
-        NameObject("/EmbeddedFiles"): DictionaryObject({NameObject("/Names"): names}),
-    })
+        names += [text_string(item.name), ref]
+    catalog["AF"] = PDFArray(specs)
+    catalog["Names"] = PDFDictionary({"EmbeddedFiles": PDFDictionary({"Names": PDFArray(names)})})

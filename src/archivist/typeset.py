@@ -102,10 +102,8 @@ def typeset(article: Article, record: Record, created: datetime) -> Typeset:
                for paragraph in article.paragraphs]
     pages = _paginate(blocks, names, hyphenate)
 
-    out = io.BytesIO()
-    canvas = Canvas(out, pagesize=A4, invariant=1, pageCompression=1, lang=language,
+    canvas = Canvas(io.BytesIO(), pagesize=A4, invariant=1, pageCompression=1, lang=language,
                     initialFontName=names["regular"], initialFontSize=10, initialLeading=12)
-    canvas.setTitle(title)
     marks: list[list[Mark]] = [[] for _ in blocks]
     for number, chunks in enumerate(pages):
         ops: list[str] = []
@@ -121,9 +119,8 @@ def typeset(article: Article, record: Record, created: datetime) -> Typeset:
         ops += _footer(canvas, names, footer_text(label, number + 1, len(pages)))
         canvas.addLiteral("\n".join(ops))
         canvas.showPage()
-    canvas.save()
     elements = tuple(Element(block.role, tuple(ms)) for block, ms in zip(blocks, marks, strict=True))
-    return Typeset(out.getvalue(), elements, len(pages))
+    return Typeset(canvas._doc, elements, len(pages))  # written out by the PDF/A stage
 
 
 def _block(role: str, style: Style, text: str, names: dict[str, str], hyphenate,
