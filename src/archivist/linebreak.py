@@ -203,6 +203,7 @@ class _Paragraph:
         room = self.measure  # a piece this wide, hyphen and all, fits a line
         rows = [(0, 0, 0.0, 0.0, 0, 0, _SPACE, 0)]
         add = rows.append
+        known = metrics.tokens.get  # most tokens are known: no call to measure them again
         position, width, spaces = 0, 0.0, 0
         seen_word = False
         for number, token in enumerate(text.split(" ")):
@@ -215,7 +216,7 @@ class _Paragraph:
             if not token:
                 continue
             seen_word = True
-            token_width, widest, breaks = metrics.token(token)
+            token_width, widest, breaks = known(token) or metrics.token(token)
             if widest > room:
                 width = self._cut_token(token, position, width, spaces, breaks, rows)
             else:
