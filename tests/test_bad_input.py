@@ -29,6 +29,7 @@ from archivist.cli import main
 from archivist.errors import RecordError
 from archivist.identifiers import shared_identifiers
 from archivist.record import compose_record, read_record
+from archivist.store import FACTS_FILE
 
 STEM = "2021-07-case"
 ARTICLE = (
@@ -275,7 +276,8 @@ def test_bad_input(case: Case, workspace: Path, capsys: pytest.CaptureFixture[st
     shown = [line.removeprefix("archivist: ") for line in err.splitlines() if line.startswith("archivist: ")]
     assert shown == [message], err
     assert tree_state(workspace / "archive") == before
-    assert [p.name for p in (workspace / ".archive.staging").iterdir()] == ["lock"]
+    # no staged part left behind: the lock, and the records' facts kept for the next run
+    assert {p.name for p in (workspace / ".archive.staging").iterdir()} - {FACTS_FILE} == {"lock"}
     assert not (workspace / "pwned").exists()  # !!python/object ran nothing
     assert read < 64 << 20, f"{case.name} read {read} bytes to be refused"  # the 4 GiB files unread
 
@@ -526,3 +528,39 @@ def test_markup_quotes_rtl_and_emoji_round_trip_exactly(tmp_path: Path) -> None:
     assert info["/Keywords"] == f"{EMOJI_RTL}, budget"
     check = run_check(workspace)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_record_facts_are_read_once_and_again_when_a_record_changes(tmp_path: Path, monkeypatch) -> None:
+    """make's plan and the identifier check keep what each record says beside the archive: a
+    later run reads only the records written since, and a record edited to claim another's
+    identifier is caught even though its old claim was kept."""
+    metadata, archive = tmp_path / "metadata", tmp_path / "archive"
+    metadata.mkdir()
+    archive.mkdir()
+    (tmp_path / ".archive.staging").mkdir()
+    for n in range(50):
+        (metadata / f"a{n:02}.yaml").write_text(RECORD.replace(STEM, f"{STEM}-{n}"), "utf-8")
+    records = sorted(metadata.glob("*.yaml"))
+    read: list[Path] = []
+    real_read = identifiers._read
+    monkeypatch.setattr(identifiers, "_read", lambda path: read.append(path) or real_read(path))
+
+    assert shared_identifiers(metadata, records, archive) == {}
+    assert len(read) == 50
+    read.clear()
+    assert shared_identifiers(metadata, records, archive) == {}
+    assert read == []
+
+    edited_record = metadata / "a07.yaml"
+    edited_record.write_text(RECORD.replace(STEM, f"{STEM}-8"), "utf-8")
+    errors = shared_identifiers(metadata, records, archive)
+    # the edited record is read; then both claimants are composed again before one is refused
+    assert read[0] == edited_record
+    assert sorted(set(read[1:])) == [edited_record, metadata / "a08.yaml"]
+    assert sorted(p.name for p in errors) == ["a07.yaml", "a08.yaml"]
+    assert identifiers.record_facts(metadata, archive)[edited_record].date == "2021-07"
+
+    (tmp_path / ".archive.staging" / FACTS_FILE).write_text('{"version": 1, "records": [', "utf-8")
+    read.clear()
+    assert len(shared_identifiers(metadata, records, archive)) == 2  # a damaged cache is read past:
+    assert set(read) == set(records)  # every record read again

@@ -32,8 +32,9 @@ SECOND_EPOCH = "1625184000"  # 2021-07-02: the rebuild's bytes differ from the f
 
 
 def staged(paths: Paths) -> list[str]:
-    """What the staging folder beside the archive holds besides its lock."""
-    return sorted(p.name for p in store.staging_dir(paths.archive).iterdir() if p.name != store.LOCK_NAME)
+    """What the staging folder beside the archive holds besides its lock and the records' facts."""
+    return sorted(p.name for p in store.staging_dir(paths.archive).iterdir()
+                  if p.name not in (store.LOCK_NAME, store.FACTS_FILE))
 
 
 def build(paths: Paths, *stems: str) -> int:

@@ -51,6 +51,27 @@ def test_one_article_build_loads_no_pool_and_no_registry(tmp_path: Path) -> None
     assert len(PdfReader(paths.pdf(FIRST)).pages) >= 1
 
 
+def test_writing_make_s_plan_loads_neither_the_typesetter_nor_the_checker(tmp_path: Path) -> None:
+    """make runs ``archivist plan`` before every build whose folders changed: it reads names
+    and records only, so it must not pay for reportlab or pypdf."""
+    paths = first_article_workspace(tmp_path)
+    plan = tmp_path / "plan.mk"
+    report_modules = """
+import json, sys
+from archivist.cli import main
+status = main(sys.argv[1:])
+print(json.dumps({"status": status, "loaded": [m for m in ("pypdf", "reportlab") if m in sys.modules]}))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", report_modules, "plan", "--seeds", str(paths.seeds), "--metadata",
+         str(paths.metadata), "--archive", str(paths.archive), "--out", str(plan)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == {"status": 0, "loaded": []}
+    assert f"{FIRST}.pdf" in plan.read_text(encoding="utf-8")
+
+
 def test_a_tag_outside_the_known_ones_is_still_looked_up(tmp_path: Path) -> None:
     paths = first_article_workspace(tmp_path)
     record = paths.record(FIRST)

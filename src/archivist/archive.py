@@ -9,8 +9,9 @@ any other folder: ``clean`` removes nothing from a folder without it.
 lists (and those a killed build stored but had not listed yet, from their journal
 intents), the catalog, the manifest and the profile file; then the year folders left
 empty, and make's files for the archive (``MAKE_FOLDER``, in the staging folder beside
-it). Anything else in the folder is kept and named. It never walks the folder to delete:
-a path given by mistake (an empty one, two words, the project itself) loses nothing.
+it) and the records' facts kept there (``identifiers.record_facts``). Anything else in the
+folder is kept and named. It never walks the folder to delete: a path given by mistake (an
+empty one, two words, the project itself) loses nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 from . import manifest
 from .errors import ArchiveReadError, ArchivistError, UsageError
 from .profile import DEFAULT_PROFILE, Profile
-from .store import archive_lock, archive_write, intents, staging_dir, sweep_staging
+from .store import FACTS_FILE, archive_lock, archive_write, intents, staging_dir, sweep_staging
 
 PROFILE_NAME = "archivist-profile.txt"
 MAKE_FOLDER = "make"  # make's plan, stamps and lists for this archive, in the staging folder beside it
@@ -139,6 +140,7 @@ def _clean(archive: Path, dry_run: bool) -> Cleaned:
         for intent in pending:
             intent.file.unlink(missing_ok=True)
         sweep_staging(archive)
+        (staging_dir(archive) / FACTS_FILE).unlink(missing_ok=True)  # a cache, like the staged parts
         for path in made:
             path.unlink(missing_ok=True)
         with contextlib.suppress(OSError):

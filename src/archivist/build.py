@@ -16,64 +16,24 @@ from . import __version__, catalog, manifest
 from .article import Article, read_article
 from .check import check_oai_dc, prove_pdf
 from .embedded import EmbeddedFile
-from .errors import ArchivistError, CheckFailed, RecordError, UnsafePathError, UsageError
+from .errors import ArchivistError, CheckFailed, RecordError, UnsafePathError
 from .identifiers import record_date, shared_identifiers
 from .oai_dc import oai_dc
 from .pdfa import make_pdfa
 from .profile import Profile
 from .record import Record, read_record
 from .store import (
+    Paths,
     archive_lock,
     archive_name,
     archive_write,
     check_stem,
-    document_path,
     leading_date,
     sweep_staging,
     undated_stem,
 )
 from .typeset import typeset
 from .w3cdate import dates_agree, start_instant
-
-
-@dataclass(frozen=True)
-class Paths:
-    """Where the inputs are and where the archive is."""
-
-    seeds: Path
-    metadata: Path
-    archive: Path
-
-    def article(self, stem: str) -> Path:
-        return self.seeds / f"{stem}.txt"
-
-    def record(self, stem: str) -> Path:
-        return self.metadata / f"{stem}.yaml"
-
-    def pdf(self, name: str) -> Path:
-        """The PDF archived under ``name`` (``store.archive_name``; a dated stem is its own name)."""
-        return document_path(self.archive, name)
-
-    def oai_dc(self, name: str) -> Path:
-        """The harvestable Dublin Core record beside the PDF."""
-        return document_path(self.archive, name, ".xml")
-
-    def stems(self) -> list[str]:
-        return sorted(p.stem for p in self.seeds.glob("*.txt"))
-
-    def require_seeds(self) -> None:
-        """Refuse a seeds folder that is not there: a build of nothing is no success."""
-        if not self.seeds.is_dir():
-            raise UsageError("there is no seeds folder here", path=self.seeds,
-                             hint="name the folder of articles with --seeds (make: SEEDS=...)")
-
-    def stem_of(self, name: str) -> str:
-        """The article archived under ``name``: 'x' for 2021-07-x when seeds/x.txt is there
-        and seeds/2021-07-x.txt is not; otherwise the name itself."""
-        rest = undated_stem(name)
-        if rest and not self.article(name).exists() and self.article(rest).exists():
-            return rest
-        return name
 
 
 @dataclass(frozen=True)
@@ -278,7 +238,7 @@ def admit(paths: Paths, stems: Sequence[str]) -> Generator[ArchivistError, None,
     """Clear what killed builds left in the staging folder; yield a refusal for each article
     whose identifier another record of the metadata folder also claims; return the others."""
     sweep_staging(paths.archive)
-    shared = shared_identifiers(paths.metadata, [paths.record(stem) for stem in stems])
+    shared = shared_identifiers(paths.metadata, [paths.record(stem) for stem in stems], paths.archive)
     yield from (shared[paths.record(stem)] for stem in stems if paths.record(stem) in shared)
     return [stem for stem in stems if paths.record(stem) not in shared]
 

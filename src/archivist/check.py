@@ -6,10 +6,11 @@ pdfa, xmp), so the writer's mistakes cannot hide behind shared code.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -19,7 +20,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 from .article import Article
 from .dublincore import DATE, DC_NAMESPACE, DOCINFO, ELEMENTS, NAMESPACES, ONLY_ITEM, TEXT, LangAlt, Value
 from .embedded import EmbeddedFile, read_embedded
-from .pagetext import FOOTER, IGNORABLE, page_text
+from .pagetext import FOOTER, PageContent, read_page, visible
 from .pdfread import MAX_DEPTH, ContentBudget, bounded, explain, limit_error
 from .profile import Profile
 from .record import Record
@@ -73,8 +74,9 @@ def prove_pdf(data: bytes, article: Article, record: Record, profile: Profile,
             problems += _check_forbidden(objects, reader)
             problems += _check_attachments(objects, reader, profile, attachments)
             problems += _check_output_intent(reader)
-            problems += check_structure(reader, article, record)
-            problems += _check_text(reader, article, record)
+            read_pages = _reading_once(reader)
+            problems += check_structure(reader, article, record, read_pages)
+            problems += _check_text(read_pages(), article, record)
             pages = len(reader.pages)
         except Exception as error:  # the file is damaged past the point where it can be compared
             problems.append(f"cannot be checked: it {explain(error)}")
@@ -269,16 +271,23 @@ def _pdf_instant(text: str) -> datetime:
 # -- objects: fonts, forbidden features, output intent -----------------------------------
 
 
+_UPWARD = ("/Parent", "/P")  # back to an ancestor: followed, they would only lead to what is seen
+_CONTAINERS = (IndirectObject, DictionaryObject, ArrayObject)  # what can lead to a dictionary
+
+
 def _reachable(reader: PdfReader) -> list[DictionaryObject]:
-    """Every dictionary (and stream dictionary) reachable from the trailer."""
+    """Every dictionary (and stream dictionary) reachable from the trailer.
+
+    Each object is parsed once, by pypdf, and only what can lead to a dictionary is
+    followed: numbers, names and strings (a /Widths array, the numbers of /Nums) are passed
+    over where they stand, and a stream's data is never decoded. The nesting limit counts
+    them as before: a container at the deepest level may hold nothing at all.
+    """
     seen: set[int] = set()
     found = []
     stack: list[tuple[object, int]] = [(reader.trailer, 0)]
     while stack:
         item, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise limit_error(f"has objects nested more than {MAX_DEPTH} levels deep",
-                              f"{MAX_DEPTH} levels of arrays and dictionaries")
         if isinstance(item, IndirectObject):
             if item.idnum in seen:
                 continue
@@ -286,10 +295,20 @@ def _reachable(reader: PdfReader) -> list[DictionaryObject]:
             item = item.get_object()
         if isinstance(item, DictionaryObject):
             found.append(item)
-            stack.extend((v, depth + 1) for k, v in item.items() if k not in ("/Parent", "/P"))
+            if depth >= MAX_DEPTH and any(key not in _UPWARD for key in item):
+                raise _too_deep()
+            stack += [(value, depth + 1) for key, value in item.items()
+                      if key not in _UPWARD and isinstance(value, _CONTAINERS)]
         elif isinstance(item, ArrayObject):
-            stack.extend((v, depth + 1) for v in item)
+            if depth >= MAX_DEPTH and item:
+                raise _too_deep()
+            stack += [(value, depth + 1) for value in item if isinstance(value, _CONTAINERS)]
     return found
+
+
+def _too_deep() -> Exception:
+    return limit_error(f"has objects nested more than {MAX_DEPTH} levels deep",
+                       f"{MAX_DEPTH} levels of arrays and dictionaries")
 
 
 def _check_fonts(objects: list[DictionaryObject]) -> list[str]:
@@ -361,17 +380,29 @@ def _check_output_intent(reader: PdfReader) -> list[str]:
 # -- text ----------------------------------------------------------------------------------
 
 
-def _check_text(reader: PdfReader, article: Article, record: Record) -> list[str]:
+def _reading_once(reader: PdfReader) -> Callable[[], list[PageContent]]:
+    """What every page's content shows, read on the first call only: the structure check and
+    the text check compare the same reading, and a content stream is decoded and cut into
+    operators once."""
+
+    @functools.cache
+    def read_pages() -> list[PageContent]:
+        budget = ContentBudget()  # a crafted file may give every page one huge content stream
+        return [read_page(page, budget) for page in reader.pages]
+
+    return read_pages
+
+
+def _check_text(contents: list[PageContent], article: Article, record: Record) -> list[str]:
     """The page text against the article's words, title, dateline and footer label.
 
     What can be seen is compared: default-ignorable characters (soft hyphen, zero-width
     spaces and joiners, direction marks, BOM) are drawn as nothing, so no page can
     show them back; they are taken out on both sides.
     """
-    budget = ContentBudget()
-    pages = [page_text(page, budget).translate(IGNORABLE) for page in reader.pages]
+    pages = [visible(content.text) for content in contents]
     total = len(pages)
-    label = (record.identifier or article.path.stem).translate(IGNORABLE)
+    label = visible(record.identifier or article.path.stem)
     problems = []
     body_lines: list[str] = []
     for number, text in enumerate(pages, start=1):
@@ -385,7 +416,7 @@ def _check_text(reader: PdfReader, article: Article, record: Record) -> list[str
     # alone, so that a body starting with a number ("12 personnes...") is never taken for a day.
     # A title word longer than a line is split over lines, as a body word is.
     lines = [line.split() for line in body_lines]
-    title = record.title.translate(IGNORABLE).split()
+    title = visible(record.title).split()
     taken = next((n for n in _title_line_counts(lines, title)
                   if compare_words(*_flatten(lines[:n]), title) is None), None)
     if taken is None:
@@ -397,9 +428,9 @@ def _check_text(reader: PdfReader, article: Article, record: Record) -> list[str
     if shown != expected.split():
         problems.append(f"page 1 shows {' '.join(shown)!r} after the title where the date "
                         f"{record.date!r} in {record.language!r} reads {expected!r}")
-    # The words joined and translated in one pass; a word of ignorables alone goes, as it must.
-    visible = " ".join(article.words).translate(IGNORABLE).split()
-    mismatch = compare_words(words, line_ends, visible)
+    # The words of the text, ignorables taken out in one pass; a word of ignorables alone goes, as it must.
+    shown_words = visible(article.text).split()
+    mismatch = compare_words(words, line_ends, shown_words)
     if mismatch:
         problems.append("page text differs from the article: " + mismatch)
     return problems
@@ -438,12 +469,15 @@ def compare_words(extracted: list[str], line_ends: frozenset[int], source: list[
     words, whatever they spell together.
     """
     i = 0
+    count = len(extracted)
     for j, word in enumerate(source):
-        if i >= len(extracted):
+        if i >= count:
             return f"the page ends before word {j + 1} {word!r}"
         got = extracted[i]
         i += 1
-        while got != word and i < len(extracted):
+        if got == word:
+            continue
+        while got != word and i < count:
             joined = _continued(got, i - 1 in line_ends, extracted[i], word)
             if joined is None:
                 break
@@ -451,7 +485,7 @@ def compare_words(extracted: list[str], line_ends: frozenset[int], source: list[
             i += 1
         if got != word:
             return f"word {j + 1}: the page has {got!r} where the article has {word!r}"
-    if i < len(extracted):
+    if i < count:
         return f"the page has extra words after the article's end: {' '.join(extracted[i:i + 5])!r}"
     return None
 

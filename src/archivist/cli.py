@@ -265,7 +265,7 @@ def _day(text: str) -> str:
 
 
 def _paths(args: argparse.Namespace):
-    from .build import Paths
+    from .store import Paths
 
     return Paths(args.seeds, args.metadata, args.archive)
 

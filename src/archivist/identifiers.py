@@ -6,6 +6,13 @@ record of the folder, not only those being built, since the other claimant may h
 been archived long ago; an article whose identifier another record also claims is
 refused. Identifiers are compared exactly, as strings.
 
+What each record says (its identifier and its date, which ``archivist plan`` needs too) is
+kept in the archive's staging folder (``record_facts``), keyed by the record's inode, size,
+and modification and change times: a make that adds one article to a folder of ten
+thousand records reads one record, not ten thousand. Any write to a record changes its
+change time, which no program can set back, so a record is never judged by what it said
+before.
+
 Each identifier is read from the record's one plain ``identifier:`` line where it is
 written that way (``fast_scalar``, which ``archivist.plan`` also uses for the date), else
 by composing the record; every colliding claim is composed again before anything is
@@ -15,17 +22,25 @@ claims nothing here: it fails on its own when it is built.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from .errors import RecordError
+from .errors import ArchivistError, RecordError, StorageError
 from .inputfile import read_regular
 from .record import MAX_RECORD_BYTES, compose_record
+from .store import FACTS_FILE, atomic_write, staging_dir
 from .w3cdate import check_w3c_date
+
+FACTS_VERSION = 1
+MAX_FACTS_BYTES = 256 << 20  # far above what a million records' facts take
 
 
 def _line(key: bytes) -> re.Pattern[bytes]:
@@ -105,32 +120,29 @@ def _fast_claim(raw: bytes, path: Path) -> Claim | bool | None:
     return Claim(found[0], path, found[1], exact=False)
 
 
-def _claims(metadata: Path) -> dict[str, list[Claim]]:
+def _claims(metadata: Path, archive: Path | None) -> dict[str, list[Claim]]:
     """identifier -> the records claiming it, with every shared claim confirmed by the composer."""
     claims: dict[str, list[Claim]] = {}
-    raws: dict[Path, bytes] = {}
-    for path in sorted(metadata.glob("*.yaml")):
-        raw = _read(path)
-        if raw is None:
-            continue
-        claim = _fast_claim(raw, path)
-        if claim is False:
-            claim = _composed_claim(raw, path)
-        if isinstance(claim, Claim):
+    for path, facts in record_facts(metadata, archive).items():
+        if facts.identifier is not None:
+            claim = Claim(facts.identifier, path, facts.line, facts.exact)
             claims.setdefault(claim.identifier, []).append(claim)
-            raws[path] = raw
     shared = [c for group in claims.values() if len(group) > 1 for c in group if not c.exact]
     for claim in shared:
         claims[claim.identifier].remove(claim)
-        confirmed = _composed_claim(raws[claim.path], claim.path)
+        raw = _read(claim.path)
+        confirmed = _composed_claim(raw, claim.path) if raw is not None else None
         if confirmed is not None:
             claims.setdefault(confirmed.identifier, []).append(confirmed)
     return claims
 
 
-def shared_identifiers(metadata: Path, records: Iterable[Path]) -> dict[Path, RecordError]:
-    """For each of ``records`` whose identifier another record of the folder also claims, the error."""
-    by_path = {c.path: group for group in _claims(metadata).values() if len(group) > 1 for c in group}
+def shared_identifiers(metadata: Path, records: Iterable[Path],
+                       archive: Path | None = None) -> dict[Path, RecordError]:
+    """For each of ``records`` whose identifier another record of the folder also claims, the error.
+    With ``archive``, the records' facts are kept in its staging folder (``record_facts``)."""
+    claims = _claims(metadata, archive)
+    by_path = {c.path: group for group in claims.values() if len(group) > 1 for c in group}
     errors = {}
     for record in records:
         group = by_path.get(record)
@@ -152,6 +164,10 @@ def record_date(path: Path) -> str | None:
         raw = read_regular(path, MAX_RECORD_BYTES)
     except OSError:  # missing, a link, a FIFO: the build refuses it on its own
         return None
+    return _date(raw, path)
+
+
+def _date(raw: bytes, path: Path) -> str | None:
     found = fast_scalar(raw, "date")
     if found is False:
         try:
@@ -163,3 +179,97 @@ def record_date(path: Path) -> str | None:
     if not isinstance(found, tuple) or check_w3c_date(found[0]):
         return None
     return found[0]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What make's plan and the identifier check read from one record."""
+
+    date: str | None
+    identifier: str | None
+    line: int
+    exact: bool  # the identifier was read by the composer
+
+
+def _facts(raw: bytes, path: Path) -> Facts:
+    claim = _fast_claim(raw, path)
+    if claim is False:
+        claim = _composed_claim(raw, path)
+    if isinstance(claim, Claim):
+        return Facts(_date(raw, path), claim.identifier, claim.line, claim.exact)
+    return Facts(_date(raw, path), None, 0, False)
+
+
+def _key(status: os.stat_result) -> list[int]:
+    return [status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns]
+
+
+def record_facts(metadata: Path, archive: Path | None = None) -> dict[Path, Facts]:
+    """The facts of every regular ``*.yaml`` file of ``metadata`` (a link, a FIFO or a folder
+    has none: its own build refuses it). With ``archive``, the facts of a record unchanged
+    since the last call are taken from the archive's staging folder instead of the record."""
+    cache_file = _facts_file(archive)
+    known = _load_facts(cache_file, metadata)
+    kept: dict[str, list] = {}
+    found: dict[Path, Facts] = {}
+    try:
+        with os.scandir(metadata) as entries:
+            listing = sorted((entry.name, entry) for entry in entries if entry.name.endswith(".yaml"))
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
+    for name, entry in listing:
+        try:
+            status = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if not stat.S_ISREG(status.st_mode):
+            continue
+        path = metadata / name
+        row = known.get(name)
+        if row is not None and row[:4] == _key(status):
+            facts = Facts(*row[4:])
+        else:
+            raw = _read(path)
+            if raw is None:
+                continue
+            facts = _facts(raw, path)
+        found[path] = facts
+        kept[name] = [*_key(status), facts.date, facts.identifier, facts.line, facts.exact]
+    if cache_file is not None and kept != known:
+        _save_facts(cache_file, metadata, kept)
+    return found
+
+
+def _facts_file(archive: Path | None) -> Path | None:
+    if archive is None:
+        return None
+    try:
+        staging = staging_dir(archive)
+    except ArchivistError:
+        return None
+    return staging / FACTS_FILE if staging.is_dir() else None
+
+
+def _load_facts(cache_file: Path | None, metadata: Path) -> dict[str, list]:
+    """The kept facts, or none when the file is missing, damaged, or about another folder."""
+    if cache_file is None:
+        return {}
+    try:
+        kept = json.loads(read_regular(cache_file, MAX_FACTS_BYTES))
+        if kept["version"] != FACTS_VERSION or kept["metadata"] != str(metadata.resolve()):
+            return {}
+        rows = kept["records"]
+        for row in dict(rows).values():
+            if not (len(row) == 8 and all(type(field) is int for field in row[:4])
+                    and (row[4] is None or type(row[4]) is str) and (row[5] is None or type(row[5]) is str)
+                    and type(row[6]) is int and type(row[7]) is bool):
+                return {}
+        return rows
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _save_facts(cache_file: Path, metadata: Path, rows: dict[str, list]) -> None:
+    document = {"version": FACTS_VERSION, "metadata": str(metadata.resolve()), "records": rows}
+    with contextlib.suppress(StorageError):  # a folder that cannot keep it costs the next run a reading
+        atomic_write(cache_file, json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode())

@@ -1,122 +1,240 @@
-"""Read a page's text back through its fonts' ToUnicode maps, a line per text line.
+"""Read a page's content back in one pass: its text a line per text line, and which
+marked-content sequence (structure element or artifact) drew each piece of it.
 
-The text operators are read with one regular expression, much faster than pypdf's
-layout-aware extractor (docs/design.md), and decoded only through each font's
-/ToUnicode map: the mapping PDF/A-2u and PDF/A-3u promise. The checker and the
-catalog both read pages this way.
+The content is cut into operators, each with the span of its operands, by one regular
+expression, much faster than pypdf's layout-aware extractor (docs/design.md); only the
+operands of the operators that matter here are looked at. Text is decoded only through
+each font's /ToUnicode map: the mapping PDF/A-2u and PDF/A-3u promise. The checker
+(its text and its structure checks) and the catalog all read pages this way.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from codecs import charmap_decode
 
 from pypdf import PageObject
 from pypdf.generic import DictionaryObject, IndirectObject
 
 from .pdfread import MAX_TO_UNICODE_CODES, ContentBudget, limit_error
 
-# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt), as a deletion table.
-IGNORABLE = dict.fromkeys([
-    0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, *range(0x180B, 0x1810),
-    *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0x3164,
-    *range(0xFE00, 0xFE10), 0xFEFF, 0xFFA0, *range(0xFFF0, 0xFFF9), *range(0x1BCA0, 0x1BCA4),
-    *range(0x1D173, 0x1D17B), *range(0xE0000, 0xE1000),
-])
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt), as ranges of code points,
+# and as one class of a regular expression: a class of single characters would be searched
+# a character at a time, and str.translate costs a dictionary look-up per non-ASCII character.
+_IGNORABLE_RANGES = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)
+_IGNORABLE_CHARACTER = re.compile(
+    "[" + "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in _IGNORABLE_RANGES) + "]")
+
+
+def visible(text: str) -> str:
+    """``text`` without its default-ignorable characters: what a page can show of it."""
+    return text if text.isascii() else _IGNORABLE_CHARACTER.sub("", text)
+
+
 # A running footer: "identifier · page N / M".
 FOOTER = re.compile(r"(?P<label>.*\S)\s+·\s+page (?P<page>\d+) / (?P<total>\d+)")
-_CONTENT_TOKEN = re.compile(
-    rb"\((?:\\.|[^\\()])*\)?"  # literal string (parentheses inside are escaped); an unclosed
-    # one runs to the end of the stream, so a crafted run of escaped parentheses is read once
-    rb"|<[0-9A-Fa-f\s]*>"  # hex string
-    rb"|/[^\s/\[\]()<>{}%]+"  # name
-    rb"|[-+]?(?:\d+\.?\d*|\.\d+)"  # number
-    rb"|[\[\]]"  # array brackets
-    rb"|[A-Za-z'\"*]+",  # operator
+_LITERAL = rb"\((?:\\.|[^\\()])*+\)?"  # literal string (parentheses inside are escaped); an
+# unclosed one runs to the end of the stream, so a crafted run of escaped parentheses is read once
+_NAME = rb"/[^\s/\[\]()<>{}%]+"
+_NUMBER = rb"[-+]?(?:\d+\.?\d*|\.\d+)"
+# One operator and the span of its operands. The span is taken possessively and every
+# character either starts an operand or is passed over, so the span ends only at an
+# operator or at the end of the stream (the empty operator): no match is ever given up and
+# tried again from the next byte, so crafted content costs time in proportion to its length.
+_OPERATION = re.compile(
+    rb"((?:[^A-Za-z'\"*(</]++"  # numbers, brackets, spaces, '>' of a dictionary, anything else
+    rb"|" + _LITERAL +
+    rb"|/[^\s/\[\]()<>{}%]*+"  # name (letters in it are no operator)
+    rb"|<(?:[0-9A-Fa-f\s]*+>)?"  # hex string, or a '<' of a dictionary (or a stray one)
+    rb")*+)([A-Za-z'\"*]+|\Z)",
     re.S,
 )
+# The operands inside a span: strings, names, numbers, array brackets.
+_OPERAND = re.compile(_LITERAL + rb"|<[0-9A-Fa-f\s]*>|" + _NAME + rb"|" + _NUMBER + rb"|[\[\]]", re.S)
+# What a text-showing operator's operands show: a literal string's bytes, a hex string's
+# digits, or a negative number (a TJ gap); names and other numbers are passed over.
+_SHOWN = re.compile(
+    rb"\(((?:\\.|[^\\()])*+)\)?|<([0-9A-Fa-f\s]*)>|(-(?:\d+\.?\d*|\.\d+))|" + _NAME + rb"|" + _NUMBER,
+    re.S,
+)
+# The bodies of a span's literal strings, when it holds no hex string and no gap that may be
+# wide enough to be a space (a number from -200 down: the exact test is left to ``_shown``).
+_LITERAL_BODY = re.compile(rb"\(((?:\\.|[^\\()])*+)\)?", re.S)
+_MAYBE_WIDE_GAP = re.compile(rb"-0*(?:[2-9]\d\d|[1-9]\d{3,})")
+_RUNS_ON = re.compile(rb"\\[0-7\r]")  # an escape that may go on into the bytes after it
 _ESCAPE = re.compile(rb"(\\(?:[0-7]{1,3}|\r\n|.))", re.S)  # split() keeps each escape
 _UNESCAPED = {  # every escape a literal string can hold (PDF 32000-1, 7.3.4.2) -> its byte(s)
+    **{b"\\" + bytes([byte]): bytes([byte]) for byte in range(256)},  # any other stands for itself
     **{b"\\" + b"%0*o" % (width, value): bytes([value & 0xFF])
        for width in (1, 2, 3) for value in range(8 ** width)},
     b"\\n": b"\n", b"\\r": b"\r", b"\\t": b"\t", b"\\b": b"\b", b"\\f": b"\f",
     b"\\\r\n": b"", b"\\\n": b"", b"\\\r": b"",  # a backslash at a line end continues the line
 }
-_NEW_LINE = {b"T*", b"'", b'"', b"Td", b"TD", b"Tm", b"ET"}
+_SHOWING = {b"Tj", b"TJ", b"'", b'"'}
+_NEW_LINE = {b"T*", b"Td", b"TD", b"Tm", b"ET"}  # and ' and ", which show text too
+# Operators that put marks on the page: text, paths, images, shadings.
+_PAINTING = {*_SHOWING, b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"Do", b"sh", b"BI"}
+_ARTIFACT = -1  # the owner of an artifact's content; a structure element's is its MCID
 
 
-def operators(page: PageObject, budget: ContentBudget) -> Iterator[tuple[bytes, list[bytes], list[str]]]:
-    """Each operator of the page's content with its operands and the current font's code table.
+class PageContent:
+    """What one page's content stream shows, read in one pass.
+
+    ``lines``: the text, a line per text line, a large TJ gap read as a space;
+    ``by_mcid``: the glyphs each marked-content sequence with an MCID drew, as drawn
+    (a space only where one is drawn); ``artifacts``: the text of each artifact;
+    ``unmarked``: painting operators outside every marked-content sequence.
+    """
+
+    __slots__ = ("artifacts", "by_mcid", "lines", "unmarked")
+
+    def __init__(self, lines: list[str], by_mcid: dict[int, str], artifacts: list[str],
+                 unmarked: int) -> None:
+        self.lines = lines
+        self.by_mcid = by_mcid
+        self.artifacts = artifacts
+        self.unmarked = unmarked
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def read_page(page: PageObject, budget: ContentBudget) -> PageContent:
+    """One pass over the page's content: its lines of text and what each marked sequence drew.
 
     ``budget`` bounds the content read over all the pages of one PDF: a crafted file may
     give a thousand pages one huge content stream.
     """
     fonts = page.get("/Resources", {}).get("/Font", {})
-    maps: dict[str, list[str]] = {}
-    font = _UNMAPPED
-    operands: list[bytes] = []
     contents = page.get_contents()
     content = b"" if contents is None else contents.get_data()
     budget.spend(len(content))
-    for token in _CONTENT_TOKEN.findall(content):
-        if token[:1] in b"(<[]/-+.0123456789" and not token[:1].isalpha():
-            operands.append(token)
-            continue
-        if token == b"Tf" and len(operands) >= 2:
-            name = operands[-2].decode("latin-1")
-            if name not in maps:
-                maps[name] = _font_table(fonts.get(name), budget)
-            font = maps[name]
-        yield token, operands, font
-        operands = []
+    tables: dict[str, str | list[str]] = {}
+    font: str | list[str] = _UNMAPPED
+    lines: list[str] = []
+    line: list[str] = []
+    # For each open marked-content sequence, the outermost one that owns its content: an
+    # artifact, an MCID, or None while there is none; kept per level, so each operator
+    # costs the same however deep the nesting.
+    owners: list[int | None] = []
+    owner: int | None = None
+    texts: dict[int, list[str]] = {}
+    artifacts: list[list[str]] = []
+    unmarked = 0
+    for span, operator in _OPERATION.findall(content):
+        if operator in _SHOWING:
+            if operator != b"Tj" and operator != b"TJ":  # ' and " move to the next line first
+                lines.append("".join(line))
+                line = []
+            drawn, seen = _shown(span, font)
+            line.append(seen)
+            if owner is None:
+                unmarked += 1
+            elif owner == _ARTIFACT:
+                artifacts[-1].append(drawn)
+            else:
+                texts[owner].append(drawn)
+        elif operator in _NEW_LINE:
+            if line:
+                lines.append("".join(line))
+                line = []
+        elif operator == b"Tf":
+            operands = _OPERAND.findall(span)
+            if len(operands) >= 2:
+                name = operands[-2].decode("latin-1")
+                if name not in tables:
+                    tables[name] = _font_table(fonts.get(name), budget)
+                font = tables[name]
+        elif operator == b"BDC" or operator == b"BMC":
+            if owner is None:
+                operands = _OPERAND.findall(span)
+                if operands and operands[0] == b"/Artifact":
+                    owner = _ARTIFACT
+                    artifacts.append([])
+                else:
+                    mcid = None
+                    for i, operand in enumerate(operands[:-1]):
+                        if operand == b"/MCID" and operands[i + 1].isdigit():
+                            mcid = int(operands[i + 1])
+                    if mcid is not None:
+                        owner = mcid
+                        texts.setdefault(mcid, [])
+            owners.append(owner)
+        elif operator == b"EMC":
+            if owners:
+                owners.pop()
+                owner = owners[-1] if owners else None
+        elif operator in _PAINTING and owner is None:
+            unmarked += 1
+    if line:
+        lines.append("".join(line))
+    return PageContent(lines, {mcid: "".join(parts) for mcid, parts in texts.items()},
+                       ["".join(parts) for parts in artifacts], unmarked)
 
 
 def page_text(page: PageObject, budget: ContentBudget | None = None) -> str:
     """The page's text, a line per text line, decoded through ToUnicode."""
-    lines: list[str] = []
-    line: list[str] = []
-    for token, operands, font in operators(page, budget or ContentBudget()):
-        if token in (b"Tj", b"'", b'"', b"TJ"):
-            if token in (b"'", b'"'):
-                lines.append("".join(line))
-                line = []
-            line.append(_show_text(operands, font))
-        elif token in _NEW_LINE and line:
-            lines.append("".join(line))
-            line = []
-    if line:
-        lines.append("".join(line))
-    return "\n".join(lines)
+    return read_page(page, budget or ContentBudget()).text
 
 
-_UNMAPPED = ["\ufffd"] * 256
+_UNMAPPED = "\ufffd" * 256
 
 
-def code_table(mapping: dict[int, str]) -> list[str]:
-    """The text of each one-byte code, U+FFFD where the font maps none: a ``str.translate``
-    table for a string's bytes decoded as Latin-1."""
-    return [mapping.get(code, "\ufffd") for code in range(256)]
+def code_table(mapping: dict[int, str]) -> str | list[str]:
+    """The text of each one-byte code, U+FFFD where the font maps none.
 
-
-def _show_text(operands: list[bytes], font: list[str]) -> str:
-    """Decode the strings of Tj, ', " or TJ; a large TJ gap counts as a space.
-
-    ``font`` gives the text of each one-byte code. The strings between two such gaps are
-    joined and their bytes decoded as Latin-1 (code n becomes U+00nn), then translated
-    through ``font`` in one pass: a justified line is one run, not a run per word.
+    A string of 256 characters when every code maps to one character (decoded in one C
+    call, ``codecs.charmap_decode``), else a ``str.translate`` table for the bytes read as
+    Latin-1. U+FFFE means 'no character' to charmap, so a map to it keeps the table.
     """
-    runs: list[bytes] = []
+    table = [mapping.get(code, "\ufffd") for code in range(256)]
+    if set(map(len, table)) == {1} and "\ufffe" not in table:
+        return "".join(table)
+    return table
+
+
+def _decode(raw: bytes, font: str | list[str]) -> str:
+    if type(font) is str:
+        return charmap_decode(raw, "strict", font)[0]
+    return raw.decode("latin-1").translate(font)
+
+
+def _shown(span: bytes, font: str | list[str]) -> tuple[str, str]:
+    """The text the strings of Tj, ', " or TJ draw, and as read with a space for each TJ gap
+    large enough to be one.
+
+    ``font`` gives the text of each one-byte code (``code_table``). The strings between two
+    such gaps are joined and decoded in one pass: a justified line is one run, not a run
+    per word.
+    """
+    if b"<" not in span and not _MAYBE_WIDE_GAP.search(span):  # one run of literal strings
+        literals = _LITERAL_BODY.findall(span)
+        raw = b"".join(literals)
+        if b"\\" in raw:
+            # An escape ends with its string: where one might run on into the next string (an
+            # octal escape, a backslash and a carriage return), a backslash and a newline go
+            # between the strings, an escape of its own that ends the one before and adds nothing.
+            raw = _unescape(b"\\\n".join(literals) if _RUNS_ON.search(raw) else raw)
+        text = _decode(raw, font)
+        return text, text
+    runs: list[str] = []
     run: list[bytes] = []
-    for operand in operands:
-        if operand[:1] == b"(":
-            run.append(_unescape(operand[1:-1]))
-        elif operand[:1] == b"<":
-            run.append(_hex(operand[1:-1]))
-        elif operand[:1] not in b"[]" and float(operand) < -200:
-            runs.append(b"".join(run))
+    for literal, digits, gap in _SHOWN.findall(span):
+        if literal:
+            run.append(_unescape(literal))
+        elif digits:
+            run.append(_hex(digits))
+        elif gap and float(gap) < -200:
+            runs.append(_decode(b"".join(run), font))
             run = []
-    runs.append(b"".join(run))
-    return " ".join(part.decode("latin-1").translate(font) for part in runs)
+    runs.append(_decode(b"".join(run), font))
+    return "".join(runs), " ".join(runs)
 
 
 def _unescape(literal: bytes) -> bytes:
@@ -124,7 +242,7 @@ def _unescape(literal: bytes) -> bytes:
     if b"\\" not in literal:
         return literal
     parts = _ESCAPE.split(literal)
-    parts[1::2] = [_UNESCAPED.get(escape, escape[1:]) for escape in parts[1::2]]
+    parts[1::2] = map(_UNESCAPED.__getitem__, parts[1::2])  # every escape the split finds is there
     return b"".join(parts)
 
 
@@ -139,10 +257,14 @@ def _hex(digits: bytes) -> bytes:
 
 def _utf16(digits: bytes) -> str:
     """A ToUnicode target; a broken UTF-16 sequence reads as U+FFFD, and the text comparison says so."""
+    if len(digits) == 4:  # one UTF-16 code unit, the usual target: a character unless a surrogate
+        unit = int(digits, 16)
+        if not 0xD800 <= unit <= 0xDFFF:
+            return chr(unit)
     return _hex(digits).decode("utf-16-be", errors="replace")
 
 
-def _font_table(font: object, budget: ContentBudget) -> list[str]:
+def _font_table(font: object, budget: ContentBudget) -> str | list[str]:
     """The code table of a page's font, parsed once per PDF however many pages share it; its
     ToUnicode CMap's bytes count against ``budget`` like page content."""
     if font is None:
@@ -178,10 +300,12 @@ def _to_unicode(font: DictionaryObject, budget: ContentBudget) -> dict[int, str]
                               f"{MAX_TO_UNICODE_CODES} codes per ToUnicode map")
 
     for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
-        for code, target in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block):
-            count(1)
-            if int(code, 16) < 256:
-                mapping[int(code, 16)] = _utf16(target)
+        entries = re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block)
+        count(len(entries))
+        for code, target in entries:
+            number = int(code, 16)
+            if number < 256:
+                mapping[number] = _utf16(target)
     for block in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.S):
         for low, high, target in re.findall(
                 rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f]*>|\[[^\]]*\])", block):

@@ -141,7 +141,7 @@ class ContentBudget:
 
     def __init__(self, limit: int = MAX_CONTENT_BYTES) -> None:
         self.left = limit
-        self.fonts: dict[tuple[int, int], list[str]] = {}  # code tables of the fonts read so far
+        self.fonts: dict[tuple[int, int], str | list[str]] = {}  # code tables of the fonts read so far
 
     def spend(self, size: int) -> None:
         self.left -= size

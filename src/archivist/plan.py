@@ -25,10 +25,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import Paths
 from .errors import ArchivistError
-from .identifiers import record_date
-from .store import archive_name, atomic_write, check_stem, leading_date
+from .identifiers import record_facts
+from .store import Paths, archive_name, atomic_write, check_stem, leading_date
 
 
 @dataclass
@@ -42,6 +41,7 @@ class Plan:
 def make_plan(paths: Paths) -> Plan:
     paths.require_seeds()
     plan = Plan()
+    facts = record_facts(paths.metadata, paths.archive) if paths.metadata.is_dir() else {}
     named: dict[str, list[str]] = {}  # archive name -> the stems it would hold
     for entry in sorted(os.listdir(paths.seeds)):
         if not entry.endswith(".txt") or entry.startswith("."):  # as Paths.stems() sees them
@@ -54,7 +54,8 @@ def make_plan(paths: Paths) -> Plan:
             continue
         if leading_date(stem) is None:
             plan.deciding.append(stem)
-            date = record_date(paths.record(stem))
+            known = facts.get(paths.record(stem))
+            date = known.date if known is not None else None
             if date is None:
                 plan.unplanned.append(stem)
                 continue

@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import StorageError, UnsafePathError
+from .errors import StorageError, UnsafePathError, UsageError
 from .w3cdate import check_w3c_date
 
 # An article's name (its stem, the file name without .txt) is any safe name: letters, digits,
@@ -49,6 +49,7 @@ TEMP_PREFIX = ".tmp-"
 STAGING_SUFFIX = ".staging"
 LOCK_NAME = "lock"
 PART, INTENT = ".part", ".intent"
+FACTS_FILE = "record-facts.json"  # what each record says, kept for the next run (identifiers.record_facts)
 _NAMING = "name articles with letters, digits, '.', '_' and '-', e.g. 000_303be9f2fa9e0920.txt"
 
 
@@ -331,3 +332,43 @@ def _storage_error(error: OSError, path: Path) -> StorageError:
     }
     return StorageError(f"cannot write: {error.strerror or error}; the previous copy, if any, is intact",
                         path=path, hint=hints.get(error.errno or 0, "fix the cause and build again"))
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where the inputs are and where the archive is."""
+
+    seeds: Path
+    metadata: Path
+    archive: Path
+
+    def article(self, stem: str) -> Path:
+        return self.seeds / f"{stem}.txt"
+
+    def record(self, stem: str) -> Path:
+        return self.metadata / f"{stem}.yaml"
+
+    def pdf(self, name: str) -> Path:
+        """The PDF archived under ``name`` (``store.archive_name``; a dated stem is its own name)."""
+        return document_path(self.archive, name)
+
+    def oai_dc(self, name: str) -> Path:
+        """The harvestable Dublin Core record beside the PDF."""
+        return document_path(self.archive, name, ".xml")
+
+    def stems(self) -> list[str]:
+        return sorted(p.stem for p in self.seeds.glob("*.txt"))
+
+    def require_seeds(self) -> None:
+        """Refuse a seeds folder that is not there: a build of nothing is no success."""
+        if not self.seeds.is_dir():
+            raise UsageError("there is no seeds folder here", path=self.seeds,
+                             hint="name the folder of articles with --seeds (make: SEEDS=...)")
+
+    def stem_of(self, name: str) -> str:
+        """The article archived under ``name``: 'x' for 2021-07-x when seeds/x.txt is there
+        and seeds/2021-07-x.txt is not; otherwise the name itself."""
+        rest = undated_stem(name)
+        if rest and not self.article(name).exists() and self.article(rest).exists():
+            return rest
+        return name

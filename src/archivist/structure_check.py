@@ -8,6 +8,7 @@ orders glyphs on a page. ``check`` runs it; like ``check``, it never imports the
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from datetime import date as date_type
 
 import babel
@@ -16,28 +17,20 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from .article import Article
-from .pagetext import FOOTER, IGNORABLE, _hex, _unescape, operators
-from .pdfread import ContentBudget
+from .pagetext import FOOTER, PageContent, visible
 from .record import Record
 from .w3cdate import date_parts
 
 SOFT_HYPHEN = "\u00ad"
-# Operators that put marks on the page: text, paths, images, shadings.
-_PAINTING = {b"Tj", b"TJ", b"'", b'"', b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*",
-             b"Do", b"sh", b"BI"}
 
 
-class _Content:
-    """What one page's content stream holds: text per MCID, artifacts' text, stray marks."""
+def check_structure(reader: PdfReader, article: Article, record: Record,
+                    read_pages: Callable[[], Sequence[PageContent]]) -> list[str]:
+    """Every way the structure departs from the article; empty when it reads as the article.
 
-    def __init__(self) -> None:
-        self.by_mcid: dict[int, str] = {}
-        self.artifacts: list[str] = []
-        self.unmarked = 0
-
-
-def check_structure(reader: PdfReader, article: Article, record: Record) -> list[str]:
-    """Every way the structure departs from the article; empty when it reads as the article."""
+    ``read_pages`` gives what each page's content shows (``pagetext.read_page``), read once
+    for this check and the page-text check; it is called only when there is a tree to compare.
+    """
     root = reader.trailer["/Root"]
     problems = []
     mark_info = root.get("/MarkInfo")
@@ -53,8 +46,7 @@ def check_structure(reader: PdfReader, article: Article, record: Record) -> list
         return [*problems, "there is no structure tree (/StructTreeRoot)"]
     tree = tree.get_object()
     pages = {page.indirect_reference.idnum: number for number, page in enumerate(reader.pages)}
-    budget = ContentBudget()  # a crafted file may give every page one huge content stream
-    contents = [_read_content(page, budget) for page in reader.pages]
+    contents = read_pages()
     elements, found = _elements(tree, pages)
     problems += found
     problems += _check_marks(reader, tree, contents, elements)
@@ -104,7 +96,7 @@ def _elements(tree: DictionaryObject, pages: dict[int, int]) -> tuple[list[tuple
     return elements, problems
 
 
-def _check_marks(reader: PdfReader, tree: DictionaryObject, contents: list[_Content],
+def _check_marks(reader: PdfReader, tree: DictionaryObject, contents: Sequence[PageContent],
                  elements: list[tuple[str, list]]) -> list[str]:
     """Each MCID on each page is in the tree (and the parent tree) exactly once; nothing is unmarked."""
     problems = []
@@ -138,9 +130,9 @@ def _check_marks(reader: PdfReader, tree: DictionaryObject, contents: list[_Cont
     return problems
 
 
-def _check_footers(contents: list[_Content], record: Record, article: Article) -> list[str]:
+def _check_footers(contents: Sequence[PageContent], record: Record, article: Article) -> list[str]:
     """The running footer is on every page, as an artifact."""
-    label = (record.identifier or article.path.stem).translate(IGNORABLE)
+    label = visible(record.identifier or article.path.stem)
     total = len(contents)
     problems = []
     for number, content in enumerate(contents, start=1):
@@ -152,15 +144,15 @@ def _check_footers(contents: list[_Content], record: Record, article: Article) -
     return problems
 
 
-def _check_reading(elements: list[tuple[str, list]], contents: list[_Content], article: Article,
+def _check_reading(elements: list[tuple[str, list]], contents: Sequence[PageContent], article: Article,
                    record: Record) -> list[str]:
     """H1 is the title, then the dateline, then one P per paragraph, word for word."""
     texts = []
     for role, marks in elements:
         text = "".join(contents[page].by_mcid.get(mcid, "") for page, mcid in marks)
         # A soft hyphen ends a line inside a word (ISO 32000-1, 14.8.2.2.3): the word is whole.
-        texts.append((role, text.replace(SOFT_HYPHEN, "").translate(IGNORABLE).split()))
-    if not texts or texts[0][0] != "H1" or texts[0][1] != record.title.translate(IGNORABLE).split():
+        texts.append((role, visible(text.replace(SOFT_HYPHEN, "")).split()))
+    if not texts or texts[0][0] != "H1" or texts[0][1] != visible(record.title).split():
         heading = " ".join(texts[0][1]) if texts else "nothing"
         return [f"the structure does not open with the title as H1 (it reads {heading!r})"]
     problems = []
@@ -171,7 +163,7 @@ def _check_reading(elements: list[tuple[str, list]], contents: list[_Content], a
     if bad_roles:
         problems.append(f"the article's elements should be P, not {', '.join(bad_roles)}")
     paragraphs = [words for _, words in texts[2:]]
-    expected = [paragraph.translate(IGNORABLE).split() for paragraph in article.paragraphs]
+    expected = [visible(paragraph).split() for paragraph in article.paragraphs]
     if len(paragraphs) != len(expected):
         problems.append(f"the structure holds {len(paragraphs)} paragraphs, the article {len(expected)}")
     for number, (got, want) in enumerate(zip(paragraphs, expected, strict=False), start=1):
@@ -183,62 +175,6 @@ def _check_reading(elements: list[tuple[str, list]], contents: list[_Content], a
                             f"where the article has {has!r}")
             break
     return problems
-
-
-def _read_content(page, budget: ContentBudget) -> _Content:
-    """Text per MCID (glyphs as drawn: a space is a space only where one is drawn), artifacts' text,
-    and how many painting operators are outside every marked-content sequence."""
-    # For each open sequence, the outermost one that owns its content: an artifact or a
-    # sequence with an MCID (None while there is none); kept per level, so each operator
-    # costs the same however deep the nesting.
-    owners: list[tuple[str, int | None] | None] = []
-    texts: dict[int, list[str]] = {}
-    artifacts: list[list[str]] = []
-    unmarked = 0
-    for token, operands, font in operators(page, budget):
-        if token in (b"BDC", b"BMC"):
-            tag = operands[0].decode("latin-1") if operands else "?"
-            mcid = None
-            for i, operand in enumerate(operands[:-1]):
-                if operand == b"/MCID" and re.fullmatch(rb"\d+", operands[i + 1]):
-                    mcid = int(operands[i + 1])
-            owner = owners[-1] if owners else None
-            if owner is None and (tag == "/Artifact" or mcid is not None):
-                owner = (tag, mcid)
-                if tag == "/Artifact":
-                    artifacts.append([])
-                else:
-                    texts.setdefault(mcid, [])
-            owners.append(owner)
-        elif token == b"EMC" and owners:
-            owners.pop()
-        elif token in _PAINTING:
-            owner = owners[-1] if owners else None
-            if owner is None:
-                unmarked += 1
-            elif token in (b"Tj", b"TJ", b"'", b'"'):
-                text = _decode(operands, font)
-                if owner[0] == "/Artifact":
-                    artifacts[-1].append(text)
-                else:
-                    texts[owner[1]].append(text)
-    result = _Content()
-    result.by_mcid = {mcid: "".join(parts) for mcid, parts in texts.items()}
-    result.artifacts = ["".join(parts) for parts in artifacts]
-    result.unmarked = unmarked
-    return result
-
-
-def _decode(operands: list[bytes], font: list[str]) -> str:
-    """The text a Tj, TJ, ' or " shows: its strings' bytes joined, decoded as Latin-1 (code n
-    becomes U+00nn) and translated through ``font`` (``pagetext.code_table``) in one pass."""
-    raw = []
-    for operand in operands:
-        if operand[:1] == b"(":
-            raw.append(_unescape(operand[1:-1]))
-        elif operand[:1] == b"<":
-            raw.append(_hex(operand[1:-1]))
-    return b"".join(raw).decode("latin-1").translate(font)
 
 
 def expected_dateline(date: str, language: str) -> str:
