@@ -115,6 +115,7 @@ $(INSTALLED): requirements.lock pyproject.toml
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
 	$(VENV)/bin/python -m archivist.hyphenation >/dev/null
+	$(VENV)/bin/python -m archivist.fonts >/dev/null
 	@touch $@
 
 # The optional cluster extra: Dask's scheduler and workers (.venv/bin/dask), pinned.

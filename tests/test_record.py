@@ -79,3 +79,16 @@ def test_aliases_are_refused_before_expansion() -> None:
 def test_placeholders_from_archivist_new_block_the_build() -> None:
     with pytest.raises(RecordError, match="still says 'FILL IN'"):
         parse(MINIMAL + "creator: FILL IN\n")
+
+
+def test_a_record_value_is_refused_for_exactly_the_characters_xml_1_0_leaves_out() -> None:
+    """XML 1.0, 2.2: Char ::= #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]."""
+    from archivist.record import _NOT_XML_CHAR
+
+    def allowed(code: int) -> bool:
+        return code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD \
+            or 0x10000 <= code <= 0x10FFFF
+
+    every = "".join(map(chr, range(0x110000)))
+    refused = {ord(match.group()) for match in _NOT_XML_CHAR.finditer(every)}
+    assert refused == {code for code in range(0x110000) if not allowed(code)}

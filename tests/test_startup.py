@@ -19,9 +19,11 @@ from pypdf import PdfReader
 from archivist.record import _REGISTERED
 
 # Imported by a pool (multiprocessing, sockets), for any language tag (langcodes compiles a
-# pattern of the whole subtag registry), or to escape XML (xml.sax.saxutils imports urllib,
-# http, ssl and email); a one-article build of a French record needs none of them.
-COSTLY = ("langcodes", "multiprocessing", "concurrent.futures.process", "xml.sax.saxutils")
+# pattern of the whole subtag registry), to escape XML (xml.sax.saxutils imports urllib,
+# http, ssl and email), or for a package's version (importlib.metadata imports email and
+# reads every installed distribution); a one-article build of a French record needs none of them.
+COSTLY = ("langcodes", "multiprocessing", "concurrent.futures.process", "xml.sax.saxutils",
+          "importlib.metadata")
 
 BUILD_AND_REPORT = f"""
 import json, sys

@@ -15,11 +15,15 @@ compared, and a token wider than the measure is cut into pieces a line can hold.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from types import ModuleType
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -199,6 +203,7 @@ class _Paragraph:
         room = self.measure  # a piece this wide, hyphen and all, fits a line
         rows = [(0, 0, 0.0, 0.0, 0, 0, _SPACE, 0)]
         add = rows.append
+        known = metrics.tokens.get  # most tokens are known: no call to measure them again
         position, width, spaces = 0, 0.0, 0
         seen_word = False
         for number, token in enumerate(text.split(" ")):
@@ -211,7 +216,7 @@ class _Paragraph:
             if not token:
                 continue
             seen_word = True
-            token_width, widest, breaks = metrics.token(token)
+            token_width, widest, breaks = known(token) or metrics.token(token)
             if widest > room:
                 width = self._cut_token(token, position, width, spaces, breaks, rows)
             else:
@@ -320,16 +325,28 @@ def _uax14_breaks(token: str) -> list[int]:
 
 @lru_cache(maxsize=16384)
 def _outline_breaks(outline: str) -> tuple[int, ...]:
-    from uniseg.linebreak import line_break_boundaries
-
-    return tuple(k for k in line_break_boundaries(outline) if 0 < k < len(outline))
+    return tuple(k for k in _uniseg().line_break_boundaries(outline) if 0 < k < len(outline))
 
 
 @lru_cache(maxsize=4096)
 def _line_break_class(char: str) -> str:
-    from uniseg.linebreak import line_break
+    return str(_uniseg().line_break(char).name)
 
-    return str(line_break(char).name)
+
+@cache
+def _uniseg() -> ModuleType:
+    """uniseg's line-breaking module, loaded without running the package's ``__init__``.
+
+    That only asks ``importlib.metadata`` for uniseg's version, and importing
+    ``importlib.metadata`` (email, zipfile, ...) is four fifths of uniseg's import: about 15 ms
+    of every fresh process. ``uniseg.linebreak`` needs nothing from its package but its
+    sibling modules. A uniseg already imported (by whatever else uses it) is used as it is.
+    """
+    if "uniseg" not in sys.modules:
+        spec = importlib.util.find_spec("uniseg")
+        if spec is not None and spec.submodule_search_locations is not None:
+            sys.modules["uniseg"] = importlib.util.module_from_spec(spec)
+    return importlib.import_module("uniseg.linebreak")
 
 
 def _url_breaks(token: str) -> list[int]:
@@ -384,102 +401,151 @@ def _may_cut_before(piece: str, index: int) -> bool:
 # -- choosing the breaks ----------------------------------------------------------------------
 
 
-class _Node:
-    __slots__ = ("demerits", "fitness", "index", "line", "previous", "ragged", "run")
+# A node of the breaker: a way to end a line at opportunity ``index``, as a tuple (fewer and
+# cheaper objects than a class): (index, demerits, line, fitness, run, previous, ragged,
+# width_start, spaces_start), the last two copied from the paragraph for the next line's start.
+_Node = tuple
+_INDEX, _DEMERITS, _LINE, _FITNESS, _RUN, _PREVIOUS, _RAGGED, _WIDTH_START, _SPACES_START = range(9)
+_INFINITY = float("inf")
 
-    def __init__(self, index: int, demerits: float, line: int, fitness: int, run: int,
-                 previous: _Node | None, ragged: bool) -> None:
-        self.index, self.demerits, self.line = index, demerits, line
-        self.fitness, self.run, self.previous, self.ragged = fitness, run, previous, ragged
+
+def _node(p: _Paragraph, index: int, demerits: float, line: int, fitness: int, run: int,
+          previous: _Node | None, ragged: bool) -> _Node:
+    return (index, demerits, line, fitness, run, previous, ragged,
+            p.width_start[index], p.spaces_start[index])
 
 
 def _path(node: _Node) -> list[tuple[int, bool]]:
     path = []
-    while node.previous is not None:
-        path.append((node.index, node.ragged))
-        node = node.previous
+    while node[_PREVIOUS] is not None:
+        path.append((node[_INDEX], node[_RAGGED]))
+        node = node[_PREVIOUS]
     return path[::-1]
+
+
+def _demerits(node: _Node) -> float:
+    return node[_DEMERITS]
 
 
 def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
                stats: dict[str, int] | None) -> list[tuple[int, bool]]:
     """The breaks of least total demerits, justified lines only where they stay within max_space."""
     measure = p.measure
+    limit = measure + 1e-9
+    short_width = SHORT_LAST_LINE * measure
     stretch = (STRETCH_SPACE - 1) * p.space
     shrink = (1 - MIN_SPACE) * p.space
     max_ratio = (max_space - 1) * p.space / stretch
     width_end, width_start = p.width_end, p.width_start
     spaces_end, spaces_start = p.spaces_end, p.spaces_start
     kinds, penalties, hyphen = p.kind, p.penalty, p.hyphen
-    active: list[_Node] = [_Node(0, 0.0, 0, 1, 0, None, False)]
+    max_run, line_penalty = MAX_HYPHENATED_RUN, LINE_PENALTY
+    double_hyphen, adjacent = DOUBLE_HYPHEN_DEMERITS, ADJACENT_FITNESS_DEMERITS
+    active: list[_Node] = [_node(p, 0, 0.0, 0, 1, 0, None, False)]
+    live = 1  # len(active)
     head = 0  # active[head:] are the live nodes, oldest (leftmost) first
+    # The loops index nodes by number, not by the names above (a global lookup each):
+    # a[0] index, a[1] demerits, a[2] line, a[3] fitness, a[4] run, a[7] and a[8] where it starts.
     evaluations = max_active = 0
     count = len(kinds)
     b = 1
     while b < count:
         kind = kinds[b]
+        if kind != _END and head < live:
+            # Most opportunities lie inside a line even from the oldest live node, which
+            # makes the longest line: then every node is too loose, as the loop below finds.
+            a = active[head]
+            width = width_end[b] - a[7] + (hyphen if kind == _HYPHEN else 0.0)
+            if width <= measure:
+                spaces = spaces_end[b] - a[8]
+                if not spaces or (measure - width) / (spaces * stretch) > max_ratio:
+                    evaluations += 1
+                    if stats is not None:
+                        max_active = max(max_active, live - head)
+                        stats.update(evaluations=evaluations, max_active=max_active, breakpoints=count)
+                    b += 1
+                    continue
         final = kind == _END
         flagged = kind in _FLAGGED
-        best: dict[tuple[int, int], _Node] = {}
+        # A break a whole-word line may not end at: only then is a node's line looked up.
+        guarded = whole_word if kind != _SPACE and kind != _END else ()
+        end_width = width_end[b]
+        added = hyphen if kind == _HYPHEN else 0.0
+        end_spaces = spaces_end[b]
+        penalty = penalties[b] ** 2
+        start_width, start_spaces = width_start[b], spaces_start[b]
+        best: dict[int, _Node] = {}
         last_dropped = None
-        i = head
-        while i < len(active):
+        i = first = head
+        loose = 0
+        while i < live:
             a = active[i]
-            evaluations += 1
-            width = width_end[b] - width_start[a.index] + (hyphen if kind == _HYPHEN else 0.0)
-            spaces = spaces_end[b] - spaces_start[a.index]
-            if width - spaces * shrink > measure + 1e-9:  # too long even shrunk: never again
+            width = end_width - a[7] + added
+            spaces = end_spaces - a[8]
+            if width - spaces * shrink > limit:  # too long even shrunk: never again
                 last_dropped = a
                 head = i = i + 1
                 continue
-            if final and width <= measure:
-                ratio = 0.0  # the last line is set at its natural width
-            elif width <= measure:
-                ratio = (measure - width) / (spaces * stretch) if spaces else float("inf")
-                if ratio > max_ratio:  # too loose; every later node is looser still
-                    break
+            if width <= measure:
+                if final:
+                    ratio = 0.0  # the last line is set at its natural width
+                else:
+                    ratio = (measure - width) / (spaces * stretch) if spaces else _INFINITY
+                    if ratio > max_ratio:  # too loose; every later node is looser still
+                        loose = 1
+                        break
             else:
                 ratio = (width - measure) / (spaces * shrink) * -1.0
             i += 1
-            run = a.run + 1 if flagged else 0
-            if run > MAX_HYPHENATED_RUN or (kind != _SPACE and kind != _END and a.line in whole_word):
+            run = a[4]
+            if flagged:
+                run += 1
+                if run > max_run:
+                    continue
+            else:
+                run = 0
+            if guarded and a[2] in guarded:
                 continue
-            badness = 100.0 * abs(ratio) ** 3
-            demerits = (LINE_PENALTY + badness) ** 2 + penalties[b] ** 2
-            if flagged and a.run:
-                demerits += DOUBLE_HYPHEN_DEMERITS
+            demerits = (line_penalty + 100.0 * abs(ratio) ** 3) ** 2 + penalty
+            if flagged and a[4]:
+                demerits += double_hyphen
             if final:
-                if a.run:
+                if a[4]:
                     demerits += FINAL_HYPHEN_DEMERITS
-                if a.index and width < SHORT_LAST_LINE * measure:
+                if a[0] and width < short_width:
                     demerits += SHORT_LAST_LINE_DEMERITS
             fitness = 0 if ratio < -0.5 else 1 if ratio <= 0.5 else 2 if ratio <= 1 else 3
-            if abs(fitness - a.fitness) > 1:
-                demerits += ADJACENT_FITNESS_DEMERITS
-            total = a.demerits + demerits
-            key = (fitness, run)
+            if not -1 <= fitness - a[3] <= 1:
+                demerits += adjacent
+            total = a[1] + demerits
+            key = fitness * 4 + run
             known = best.get(key)
-            if known is None or total < known.demerits:
-                best[key] = _Node(b, total, a.line + 1, fitness, run, a, False)
+            if known is None or total < known[1]:
+                best[key] = (b, total, a[2] + 1, fitness, run, a, False, start_width, start_spaces)
+        evaluations += i - first + loose
         if stats is not None:
-            stats.update(evaluations=evaluations, max_active=max(max_active, len(active) - head),
+            stats.update(evaluations=evaluations, max_active=max(max_active, live - head),
                          breakpoints=count)
         if best:
             if final:
-                return _path(min(best.values(), key=lambda node: node.demerits))
+                return _path(min(best.values(), key=_demerits))
             active.extend(best.values())
-        elif head >= len(active):  # nothing reaches b: end a ragged line before it, from the last node
+            live = len(active)
+        elif head >= live:  # nothing reaches b: end a ragged line before it, from the last node
             assert last_dropped is not None
             node = _ragged_node(p, last_dropped, b, whole_word)
-            if node.index == b and final:  # the last line is overfull: nothing narrower exists
+            if node[_INDEX] == b and final:  # the last line is overfull: nothing narrower exists
                 return _path(node)
             active.append(node)
-            if node.index < b:
+            live += 1
+            if node[_INDEX] < b:
                 continue  # look at b again, from the new node
-        if head > 4096 and head * 2 > len(active):
+        if head > 4096 and head * 2 > live:
             del active[:head]
             head = 0
-        max_active = max(max_active, len(active) - head)
+            live = len(active)
+        if stats is not None:
+            max_active = max(max_active, live - head)
         b += 1
     raise AssertionError("the paragraph's end is always reached")
 
@@ -487,10 +553,11 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
 def _ragged_node(p: _Paragraph, a: _Node, b: int, whole_word: frozenset[int]) -> _Node:
     """A ragged line from a to the last opportunity before b it can hold (b itself when none)."""
     choice = None
-    for c in range(b - 1, a.index, -1):
-        if p.line_width(a.index, c) <= p.measure + 1e-9:
+    start, line, run = a[_INDEX], a[_LINE], a[_RUN]
+    for c in range(b - 1, start, -1):
+        if p.line_width(start, c) <= p.measure + 1e-9:
             flagged = p.kind[c] in _FLAGGED
-            if (flagged and a.run >= MAX_HYPHENATED_RUN) or (p.kind[c] != _SPACE and a.line in whole_word):
+            if (flagged and run >= MAX_HYPHENATED_RUN) or (p.kind[c] != _SPACE and line in whole_word):
                 choice = choice or c
                 continue
             choice = c
@@ -498,7 +565,7 @@ def _ragged_node(p: _Paragraph, a: _Node, b: int, whole_word: frozenset[int]) ->
     if choice is None:
         choice = b  # nothing fits before b (cannot happen once pieces are cut): take the overfull line
     flagged = p.kind[choice] in _FLAGGED
-    return _Node(choice, a.demerits + RAGGED_DEMERITS, a.line + 1, 1, a.run + 1 if flagged else 0, a, True)
+    return _node(p, choice, a[_DEMERITS] + RAGGED_DEMERITS, line + 1, 1, run + 1 if flagged else 0, a, True)
 
 
 def _balanced(p: _Paragraph, stats: dict[str, int] | None) -> list[tuple[int, bool]]:

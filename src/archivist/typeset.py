@@ -13,6 +13,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
+from weakref import WeakKeyDictionary
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
@@ -245,8 +247,79 @@ def _show(canvas: Canvas, font, size: float, chars: str, stretch: float, state: 
     stretches. The font's subsets each get their own Tf."""
     if not chars:
         return []
-    ops: list[str] = []
     adjust = f"{-stretch * 1000 / size:.0f}" if stretch else None
+    doc = canvas._doc
+    escapes = _first_subset_escapes(font, doc)
+    if escapes is not None and not escapes.chars.issuperset(chars):
+        # reportlab gives codes in the order characters first occur: giving it only the new
+        # ones, in that order, assigns each the code the whole text would have.
+        new = "".join(dict.fromkeys(char for char in chars.replace(NO_BREAK_SPACE, " ")
+                                    if char not in escapes.chars))
+        font.splitString(new, doc)
+        escapes = _first_subset_escapes(font, doc)
+    if escapes is not None and escapes.chars.issuperset(chars):
+        # Every character already has its code in the first subset: reportlab's splitString
+        # would give one chunk of these same bytes.
+        ops = []
+        if (font.fontName, 0) != state["subset"]:
+            ops.append(f"{font.getSubsetInternalName(0, doc)} {size:g} Tf")
+            state["subset"] = (font.fontName, 0)
+        shown = chars.translate(escapes)
+        if adjust is None or " " not in chars:
+            ops.append(f"({shown.replace(_NBSP_MARK, ' ')}) Tj")
+            return ops
+        closing = shown.endswith(" ")  # no stretch after a line's closing space
+        pieces = (shown[:-1] if closing else shown).replace(" ", f" ) {adjust} (")
+        ops.append(f"[({pieces}{' )' if closing else ')'}] TJ".replace(_NBSP_MARK, " "))
+        return ops
+    return _show_split(canvas, font, size, chars, adjust, state)
+
+
+# What a no-break space is escaped to until the pieces between stretched spaces are cut:
+# a private-use character that no escape produces, drawn as the space it stands for.
+_NBSP_MARK = "\ue000"
+
+
+class _Escapes(dict):
+    """A font's characters of the first subset (code point -> as written inside a literal string),
+    and the same characters as a set."""
+
+    __slots__ = ("assigned", "chars")
+
+
+_ESCAPES: WeakKeyDictionary = WeakKeyDictionary()  # reportlab's per-document font state -> _Escapes
+
+
+def _first_subset_escapes(font, doc) -> _Escapes | None:
+    """The escapes of every character reportlab has given a code of the font's first subset in
+    this document, kept up to date as codes are given; None before the font has any there."""
+    try:
+        font_state = font.state[doc]
+    except KeyError:
+        return None
+    escapes = _ESCAPES.get(font_state)
+    if escapes is None:
+        escapes = _ESCAPES[font_state] = _Escapes()
+        escapes.assigned, escapes.chars = -1, set()
+    assignments = font_state.assignments
+    if escapes.assigned != len(assignments):
+        # Codes are only ever added, in order: the entries past those already seen are the new ones.
+        for code, number in islice(assignments.items(), max(escapes.assigned, 0), None):
+            if number < 0x100:
+                escapes[code] = _LITERAL[number]
+                escapes.chars.add(chr(code))
+        if assignments.get(32) == 32:  # splitString draws a no-break space with the space's code
+            escapes[0xA0] = _NBSP_MARK
+            escapes.chars.add(NO_BREAK_SPACE)
+        escapes.assigned = len(assignments)
+    return escapes
+
+
+def _show_split(canvas: Canvas, font, size: float, chars: str, adjust: str | None,
+                state: dict) -> list[str]:
+    """``_show`` through reportlab's splitString: characters new to the document, or beyond the
+    first subset."""
+    ops: list[str] = []
     drawn = chars.replace(NO_BREAK_SPACE, " ")
     position = 0
     for subset, data in font.splitString(drawn, canvas._doc):

@@ -1,0 +1,53 @@
+"""Text is written into the page exactly as reportlab's own encoding of it would be written."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfgen.canvas import Canvas
+
+from archivist import fonts
+from archivist.typeset import NO_BREAK_SPACE, _show, _show_split
+
+# More characters than one subset of 256 codes holds, so that texts also reach the second and
+# third subsets; spaces, no-break spaces and the delimiters a literal string escapes often.
+_DRAWN = [chr(code) for code in sorted(fonts.coverage("regular"))
+          if unicodedata.category(chr(code))[0] in "LNPS"][:600]
+_ALPHABET = st.one_of(st.sampled_from(" " * 6 + NO_BREAK_SPACE * 2 + "()\\\r"), st.sampled_from(_DRAWN))
+
+
+def _canvas() -> Canvas:
+    return Canvas(io.BytesIO(), invariant=1)
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines=st.lists(st.tuples(st.text(_ALPHABET, max_size=90), st.sampled_from([0.0, 0.4, 1.37, 12.0])),
+                      min_size=1, max_size=60))
+def test_lines_are_written_as_reportlab_s_split_of_the_text_writes_them(lines) -> None:
+    """The escape table gives the bytes, codes and subsets splitString gives, line after line."""
+    font = pdfmetrics.getFont(fonts.register()["regular"])
+    fast, reference = _canvas(), _canvas()
+    fast_state: dict = {"subset": None}
+    reference_state: dict = {"subset": None}
+    for chars, stretch in lines:
+        adjust = f"{-stretch * 1000 / 12:.0f}" if stretch else None
+        expected = _show_split(reference, font, 12, chars, adjust, reference_state) if chars else []
+        assert _show(fast, font, 12, chars, stretch, fast_state) == expected
+    subsets = [getattr(font.state.get(canvas._doc), "subsets", None) for canvas in (fast, reference)]
+    assert subsets[0] == subsets[1]
+
+
+def test_a_long_text_reaches_several_subsets_and_is_still_written_as_reportlab_writes_it() -> None:
+    font = pdfmetrics.getFont(fonts.register()["regular"])
+    fast, reference = _canvas(), _canvas()
+    fast_state: dict = {"subset": None}
+    reference_state: dict = {"subset": None}
+    text = " ".join("".join(_DRAWN[start:start + 7]) for start in range(0, len(_DRAWN), 7))
+    for line in (text, text[::-1], NO_BREAK_SPACE.join(text.split(" ")[:40]) + " ", text):
+        assert _show(fast, font, 12, line, 0.8, fast_state) \
+            == _show_split(reference, font, 12, line, "-67", reference_state)
+    assert len(font.state[fast._doc].subsets) >= 3
