@@ -92,3 +92,31 @@ def test_a_record_value_is_refused_for_exactly_the_characters_xml_1_0_leaves_out
     every = "".join(map(chr, range(0x110000)))
     refused = {ord(match.group()) for match in _NOT_XML_CHAR.finditer(every)}
     assert refused == {code for code in range(0x110000) if not allowed(code)}
+
+
+def _shape(node) -> object:
+    """A composed node as plain data: its kind, tag, value and place."""
+    import yaml
+
+    inner = node.value
+    if isinstance(node, yaml.MappingNode):
+        inner = [(_shape(key), _shape(value)) for key, value in inner]
+    elif isinstance(node, yaml.SequenceNode):
+        inner = [_shape(item) for item in inner]
+    return type(node).__name__, node.tag, inner, node.start_mark.line, node.start_mark.column
+
+
+@pytest.mark.parametrize("text", [
+    (REPO / "metadata" / f"{FIRST}.yaml").read_text(encoding="utf-8"),
+    'title: "a \\u00e9 \\t b"\ndate: 2021-07-16\nlanguage: fr\n',
+    "title: >\n  folded\n  text\ncreator: [a, b, 'c d']\nsubject:\n  - x\n  - y: z\n",
+    "title: |\n  kept\n   indented\nrights: {fr: droits, en: rights}\n# a comment\n",
+    "title: 'it''s'\ndate: null\nother: ~\nn: 12\nf: 1.5\nb: yes\n",
+])
+def test_libyaml_and_pyyaml_compose_a_record_alike(text: str) -> None:
+    """Records are read through libyaml for speed: every node, tag and place is what PyYAML's
+    own parser composes from the same text."""
+    from archivist.record import _compose, _FastRecordLoader, _RecordLoader
+
+    path = Path("2021-07-x.yaml")
+    assert _shape(_compose(_FastRecordLoader, text, path)) == _shape(_compose(_RecordLoader, text, path))
