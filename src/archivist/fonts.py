@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-import os
-import sys
-import tempfile
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
+
+from . import prepared
 
 FONT_DIR = Path(str(files("archivist") / "data" / "fonts"))
 FACES = {
@@ -28,7 +27,7 @@ FACES = {
     # for page numbers, identifiers and figures in titles, where old-style 1 reads as I.
     "lining": ("ArchivistSerif-Lining", "EBGaramond12-Lining.ttf"),
 }
-CACHE_DIR = Path(sys.prefix) / "share" / "archivist" / "fonts"
+CACHE_DIR = prepared.ROOT / "fonts"
 FORMAT = 1  # of what the file holds; raised if that changes
 
 
@@ -90,8 +89,7 @@ def _cache_file(font_file: Path, data: bytes) -> Path:
     import reportlab
 
     digest = hashlib.sha256(data).hexdigest()[:32]
-    python = f"py{sys.version_info[0]}{sys.version_info[1]}m{marshal.version}"
-    return CACHE_DIR / f"{font_file.stem}.{digest}.reportlab{reportlab.Version}.{python}.f{FORMAT}"
+    return CACHE_DIR / f"{font_file.stem}.{digest}.reportlab{reportlab.Version}.{prepared.PYTHON}.f{FORMAT}"
 
 
 def _face_state(face) -> tuple[dict, dict[str, str]]:
@@ -155,7 +153,6 @@ def prepare() -> list[Path]:
     from reportlab.pdfbase.ttfonts import TTFont
 
     written = []
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
     for name, filename in FACES.values():
         path = FONT_DIR / filename
         face = TTFont(name, str(path), asciiReadable=False).face
@@ -167,11 +164,7 @@ def prepare() -> list[Path]:
         if not _same_face(_face_from_state(*marshal.loads(stored), data), face):
             continue
         target = _cache_file(path, data)
-        fd, staged = tempfile.mkstemp(dir=CACHE_DIR, prefix=".staged-")
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(stored)
-        os.replace(staged, target)
+        prepared.store(target, stored)
         written.append(target)
     return written
 

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-import os
-import sys
-import tempfile
 from pathlib import Path
 
 import pyphen
 
-CACHE_DIR = Path(sys.prefix) / "share" / "archivist" / "hyphenation"
+from . import prepared
+
+CACHE_DIR = prepared.ROOT / "hyphenation"
 FORMAT = 1  # of what the file holds; raised if that changes
 # The languages prepared; a dictionary of any other is parsed by pyphen in each process.
 PREPARED = ("en", "fr", "de", "es", "it", "pt", "nl")
@@ -34,8 +33,7 @@ def dictionary_name(language: str) -> str:
 
 def _cache_file(dictionary: Path) -> Path:
     digest = hashlib.sha256(dictionary.read_bytes()).hexdigest()[:32]
-    python = f"py{sys.version_info[0]}{sys.version_info[1]}m{marshal.version}"
-    return CACHE_DIR / f"{dictionary.stem}.{digest}.pyphen{pyphen.__version__}.{python}.f{FORMAT}"
+    return CACHE_DIR / f"{dictionary.stem}.{digest}.pyphen{pyphen.__version__}.{prepared.PYTHON}.f{FORMAT}"
 
 
 def load(name: str) -> bool:
@@ -62,7 +60,6 @@ def prepare() -> list[Path]:
     plain numbers) is left for pyphen to parse.
     """
     written = []
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
     for name in sorted({dictionary_name(language) for language in PREPARED} - {""}):
         path = pyphen.LANGUAGES[name]
         parsed = pyphen.HyphDict(path)
@@ -73,11 +70,7 @@ def prepare() -> list[Path]:
         shared: dict = {}
         patterns = {key: shared.setdefault(value, value) for key, value in parsed.patterns.items()}
         target = _cache_file(path)
-        fd, staged = tempfile.mkstemp(dir=CACHE_DIR, prefix=".staged-")
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(marshal.dumps((patterns, parsed.maxlen)))
-        os.replace(staged, target)
+        prepared.store(target, marshal.dumps((patterns, parsed.maxlen)))
         written.append(target)
     return written
 
