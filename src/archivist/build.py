@@ -19,11 +19,11 @@ from .embedded import EmbeddedFile
 from .errors import ArchivistError, CheckFailed, RecordError, UnsafePathError
 from .identifiers import record_date, shared_identifiers
 from .oai_dc import oai_dc
+from .paths import Paths
 from .pdfa import make_pdfa
 from .profile import Profile
 from .record import Record, read_record
 from .store import (
-    Paths,
     archive_lock,
     archive_name,
     archive_write_all,

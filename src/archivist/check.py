@@ -475,8 +475,6 @@ def compare_words(extracted: list[str], line_ends: frozenset[int], source: list[
             return f"the page ends before word {j + 1} {word!r}"
         got = extracted[i]
         i += 1
-        if got == word:
-            continue
         while got != word and i < count:
             joined = _continued(got, i - 1 in line_ends, extracted[i], word)
             if joined is None:

@@ -265,7 +265,7 @@ def _day(text: str) -> str:
 
 
 def _paths(args: argparse.Namespace):
-    from .store import Paths
+    from .paths import Paths
 
     return Paths(args.seeds, args.metadata, args.archive)
 

@@ -127,7 +127,7 @@ def _prepared_face(path: Path):
         data = path.read_bytes()
         state, names = marshal.loads(_cache_file(path, data).read_bytes())
         return _face_from_state(state, names, data)
-    except (OSError, EOFError, ValueError, TypeError, KeyError):
+    except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError):
         return None  # not prepared, or prepared for something else: reportlab parses the file
 
 

@@ -9,15 +9,10 @@ refused. Identifiers are compared exactly, as strings.
 What each record says (its identifier and its date, which ``archivist plan`` needs too) is
 kept in the archive's staging folder (``record_facts``), keyed by the record's inode, size,
 and modification and change times: a make that adds one article to a folder of ten
-thousand records reads one record, not ten thousand. Any write to a record changes its
-change time, which no program can set back, so a record is never judged by what it said
-before.
-
-Each identifier is read from the record's one plain ``identifier:`` line where it is
-written that way (``fast_scalar``, which ``archivist.plan`` also uses for the date), else
-by composing the record; every colliding claim is composed again before anything is
-refused, so the answer is exact (docs/design.md says why). A record that cannot be read
-claims nothing here: it fails on its own when it is built.
+thousand records reads one record, not ten thousand. Any write to a record sets its change
+time, which only a step of the system clock can set back; a record whose times fall within
+the coarsest file-system clock tick (2 s) of the last reading is read again, since it may
+have been written once more in the same tick (git trusts its index the same way).
 """
 
 from __future__ import annotations
@@ -27,20 +22,23 @@ import json
 import os
 import re
 import stat
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from .errors import ArchivistError, RecordError, StorageError
+from . import __version__
+from .errors import ArchivistError, RecordError
 from .inputfile import read_regular
 from .record import MAX_RECORD_BYTES, compose_record
-from .store import FACTS_FILE, atomic_write, staging_dir
+from .store import FACTS_FILE, PART, create_staged, staging_dir, write_all
 from .w3cdate import check_w3c_date
 
-FACTS_VERSION = 1
-MAX_FACTS_BYTES = 256 << 20  # far above what a million records' facts take
+FACTS_VERSION = 2
+MAX_FACTS_BYTES_EACH = 1 << 16  # a record is at most 64 KiB, and its facts less than it
+CLOCK_TICK_NS = 2_000_000_000  # the coarsest file-system clock (FAT, some NFS servers)
 
 
 def _line(key: bytes) -> re.Pattern[bytes]:
@@ -125,7 +123,7 @@ def _claims(metadata: Path, archive: Path | None) -> dict[str, list[Claim]]:
     claims: dict[str, list[Claim]] = {}
     for path, facts in record_facts(metadata, archive).items():
         if facts.identifier is not None:
-            claim = Claim(facts.identifier, path, facts.line, facts.exact)
+            claim = Claim(facts.identifier, path, facts.line, facts.composed)
             claims.setdefault(claim.identifier, []).append(claim)
     shared = [c for group in claims.values() if len(group) > 1 for c in group if not c.exact]
     for claim in shared:
@@ -188,7 +186,7 @@ class Facts:
     date: str | None
     identifier: str | None
     line: int
-    exact: bool  # the identifier was read by the composer
+    composed: bool  # the identifier was read by the composer, not the fast way
 
 
 def _facts(raw: bytes, path: Path) -> Facts:
@@ -208,15 +206,16 @@ def record_facts(metadata: Path, archive: Path | None = None) -> dict[Path, Fact
     """The facts of every regular ``*.yaml`` file of ``metadata`` (a link, a FIFO or a folder
     has none: its own build refuses it). With ``archive``, the facts of a record unchanged
     since the last call are taken from the archive's staging folder instead of the record."""
-    cache_file = _facts_file(archive)
-    known = _load_facts(cache_file, metadata)
-    kept: dict[str, list] = {}
-    found: dict[Path, Facts] = {}
+    started = time.time_ns()
     try:
         with os.scandir(metadata) as entries:
             listing = sorted((entry.name, entry) for entry in entries if entry.name.endswith(".yaml"))
     except (FileNotFoundError, NotADirectoryError):
         return {}
+    cache_file = _facts_file(archive)
+    known, trusted_before = _load_facts(cache_file, metadata, len(listing))
+    kept: dict[str, list] = {}
+    found: dict[Path, Facts] = {}
     for name, entry in listing:
         try:
             status = entry.stat(follow_symlinks=False)
@@ -226,7 +225,10 @@ def record_facts(metadata: Path, archive: Path | None = None) -> dict[Path, Fact
             continue
         path = metadata / name
         row = known.get(name)
-        if row is not None and row[:4] == _key(status):
+        # A record written within a clock tick of the last reading may have changed since
+        # with the same size and times (coarse file systems tick once in 2 s): read again.
+        if (row is not None and row[:4] == _key(status)
+                and max(status.st_mtime_ns, status.st_ctime_ns) < trusted_before):
             facts = Facts(*row[4:])
         else:
             raw = _read(path)
@@ -234,9 +236,9 @@ def record_facts(metadata: Path, archive: Path | None = None) -> dict[Path, Fact
                 continue
             facts = _facts(raw, path)
         found[path] = facts
-        kept[name] = [*_key(status), facts.date, facts.identifier, facts.line, facts.exact]
+        kept[name] = [*_key(status), facts.date, facts.identifier, facts.line, facts.composed]
     if cache_file is not None and kept != known:
-        _save_facts(cache_file, metadata, kept)
+        _save_facts(cache_file, metadata, kept, started, archive)
     return found
 
 
@@ -250,26 +252,43 @@ def _facts_file(archive: Path | None) -> Path | None:
     return staging / FACTS_FILE if staging.is_dir() else None
 
 
-def _load_facts(cache_file: Path | None, metadata: Path) -> dict[str, list]:
-    """The kept facts, or none when the file is missing, damaged, or about another folder."""
+def _load_facts(cache_file: Path | None, metadata: Path, records: int) -> tuple[dict[str, list], int]:
+    """The kept facts, and the time before which a record's times can be trusted; none when
+    the file is missing, damaged, larger than the folder's records can explain, or about
+    another folder or another version of archivist."""
     if cache_file is None:
-        return {}
+        return {}, 0
     try:
-        kept = json.loads(read_regular(cache_file, MAX_FACTS_BYTES))
-        if kept["version"] != FACTS_VERSION or kept["metadata"] != str(metadata.resolve()):
-            return {}
+        kept = json.loads(read_regular(cache_file, MAX_FACTS_BYTES_EACH * (records + 1)))
+        if (kept["version"] != FACTS_VERSION or kept["archivist"] != __version__
+                or kept["metadata"] != str(metadata.resolve()) or type(kept["read"]) is not int):
+            return {}, 0
         rows = kept["records"]
-        for row in dict(rows).values():
-            if not (len(row) == 8 and all(type(field) is int for field in row[:4])
-                    and (row[4] is None or type(row[4]) is str) and (row[5] is None or type(row[5]) is str)
-                    and type(row[6]) is int and type(row[7]) is bool):
-                return {}
-        return rows
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
+        if type(rows) is not dict or not all(type(name) is str and _valid_row(row)
+                                             for name, row in rows.items()):
+            return {}, 0
+        return rows, kept["read"] - CLOCK_TICK_NS
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}, 0
 
 
-def _save_facts(cache_file: Path, metadata: Path, rows: dict[str, list]) -> None:
-    document = {"version": FACTS_VERSION, "metadata": str(metadata.resolve()), "records": rows}
-    with contextlib.suppress(StorageError):  # a folder that cannot keep it costs the next run a reading
-        atomic_write(cache_file, json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode())
+def _valid_row(row: object) -> bool:
+    return (type(row) is list and len(row) == 8 and all(type(field) is int for field in row[:4])
+            and all(field is None or type(field) is str for field in row[4:6])
+            and type(row[6]) is int and type(row[7]) is bool)
+
+
+def _save_facts(cache_file: Path, metadata: Path, rows: dict[str, list], started: int, archive: Path) -> None:
+    """Written as a staged part, so that a process killed meanwhile leaves nothing the next
+    sweep does not remove; not fsynced: a cache lost in a crash costs a reading."""
+    document = {"version": FACTS_VERSION, "archivist": __version__, "metadata": str(metadata.resolve()),
+                "read": started, "records": rows}
+    data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    with contextlib.suppress(OSError, ArchivistError):  # a folder that cannot keep it costs a reading
+        fd, part = create_staged(archive, PART)
+        try:
+            write_all(fd, data)
+            os.replace(part, cache_file)
+        finally:
+            os.close(fd)
+            part.unlink(missing_ok=True)

@@ -49,7 +49,7 @@ def producer() -> str:
 
 # Byte values PDFDocEncoding leaves undefined (ISO 32000-1, table D.2), which reportlab's
 # codec would pass through as if they were the Latin-1 characters.
-_UNDEFINED_IN_PDFDOC = frozenset(range(0x18)) - {0x09, 0x0A, 0x0D} | {0x7F, 0x9F, 0xAD}
+_UNDEFINED_IN_PDFDOC = (frozenset(range(0x18)) - {0x09, 0x0A, 0x0D}) | {0x7F, 0x9F, 0xAD}
 _LITERAL = {byte: bytes([byte]) for byte in range(0x100)}
 _LITERAL.update({byte: b"\\%03o" % byte for byte in range(0x20)})
 _LITERAL.update({ord("\\"): b"\\\\", ord("("): b"\\(", ord(")"): b"\\)"})
@@ -160,6 +160,9 @@ def _tag(document: PDFDocument, typeset: Typeset, profile: Profile):
         # reportlab writes only the page entries it knows; StructParents is added to its list.
         page.__NoDefault__ = [*page.__NoDefault__, "StructParents"]
         page.StructParents = index
+        if page.XObjects or page.ExtGState or page._shadingUsed or page._colorsUsed:
+            raise ValueError("a page draws images, shadings or transparency: its resources need more "
+                             "than fonts")  # the typesetter draws text and rules only
         page.Resources = PDFDictionary({"Font": document.Reference(document.idToObject["BasicFonts"])})
         page.Rotate = page.Trans = None  # the default, and an empty transition: nothing to say
         numbers += [index, PDFArray(refs)]

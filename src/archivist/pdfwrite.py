@@ -42,7 +42,9 @@ def pdf_bytes(value: object, document: PDFDocument) -> bytes:
     an article's file is made of (five times faster on the font widths and the structure
     tree, with one space between tokens), and reportlab's own for any other."""
     kind = type(value)
-    if kind is str:  # a name or a keyword, written as given
+    if kind is str:  # a name or a keyword; text reaches the file only through text strings
+        if value[:1] != "/" and value not in ("true", "false", "null"):
+            raise ValueError(f"{value!r} is neither a PDF name nor a keyword")
         return value.encode("latin-1")
     if kind is bytes:  # a string or an array the caller has written already
         return value

@@ -27,7 +27,8 @@ from pathlib import Path
 
 from .errors import ArchivistError
 from .identifiers import record_facts
-from .store import Paths, archive_name, atomic_write, check_stem, leading_date
+from .paths import Paths
+from .store import archive_name, atomic_write, check_stem, leading_date
 
 
 @dataclass

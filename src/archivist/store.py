@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import StorageError, UnsafePathError, UsageError
+from .errors import StorageError, UnsafePathError
 from .w3cdate import check_w3c_date
 
 # An article's name (its stem, the file name without .txt) is any safe name: letters, digits,
@@ -289,14 +289,14 @@ def archive_write_all(archive: Path, files: list[tuple[Path, bytes]], *, journal
             lines = [f"{hashlib.sha256(data).hexdigest()} {where.relative_to(root).as_posix()}\n"
                      for where, (_, data) in zip(targets, files, strict=True)]
             intent_fd, intent = create_staged(archive, INTENT)
-            _write_all(intent_fd, "".join(lines).encode())
+            write_all(intent_fd, "".join(lines).encode())
             os.fsync(intent_fd)
             _fsync_dir(intent.parent)
         for index, (_, data) in enumerate(files):
             target = targets[index]  # the file an error names
             parts.append(create_staged(archive, PART))
             part_fd = parts[-1][0]
-            _write_all(part_fd, data)
+            write_all(part_fd, data)
             os.fchmod(part_fd, 0o644)
             os.fsync(part_fd)
         for target, (_, part) in zip(targets, parts, strict=True):
@@ -334,7 +334,7 @@ def _inside(archive: Path, path: Path) -> Path:
     return parent / path.name
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
@@ -359,43 +359,3 @@ def _storage_error(error: OSError, path: Path) -> StorageError:
     }
     return StorageError(f"cannot write: {error.strerror or error}; the previous copy, if any, is intact",
                         path=path, hint=hints.get(error.errno or 0, "fix the cause and build again"))
-
-
-@dataclass(frozen=True)
-class Paths:
-    """Where the inputs are and where the archive is."""
-
-    seeds: Path
-    metadata: Path
-    archive: Path
-
-    def article(self, stem: str) -> Path:
-        return self.seeds / f"{stem}.txt"
-
-    def record(self, stem: str) -> Path:
-        return self.metadata / f"{stem}.yaml"
-
-    def pdf(self, name: str) -> Path:
-        """The PDF archived under ``name`` (``store.archive_name``; a dated stem is its own name)."""
-        return document_path(self.archive, name)
-
-    def oai_dc(self, name: str) -> Path:
-        """The harvestable Dublin Core record beside the PDF."""
-        return document_path(self.archive, name, ".xml")
-
-    def stems(self) -> list[str]:
-        return sorted(p.stem for p in self.seeds.glob("*.txt"))
-
-    def require_seeds(self) -> None:
-        """Refuse a seeds folder that is not there: a build of nothing is no success."""
-        if not self.seeds.is_dir():
-            raise UsageError("there is no seeds folder here", path=self.seeds,
-                             hint="name the folder of articles with --seeds (make: SEEDS=...)")
-
-    def stem_of(self, name: str) -> str:
-        """The article archived under ``name``: 'x' for 2021-07-x when seeds/x.txt is there
-        and seeds/2021-07-x.txt is not; otherwise the name itself."""
-        rest = undated_stem(name)
-        if rest and not self.article(name).exists() and self.article(rest).exists():
-            return rest
-        return name
