@@ -1,0 +1,63 @@
+"""The PDF writer lays out reportlab's objects itself: what it writes for each of them must
+be what reportlab's own formatting says, read back by pypdf."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+
+from conftest import FIRST, REPO
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NumberObject, read_object
+from reportlab.pdfbase.pdfdoc import PDFStream
+from reportlab.pdfbase.pdfdoc import format as reportlab_format
+
+from archivist import pdfwrite
+from archivist.article import read_article
+from archivist.build import inputs_digest
+from archivist.pdfa import make_pdfa
+from archivist.profile import DEFAULT_PROFILE
+from archivist.record import read_record
+from archivist.typeset import typeset
+
+
+def _plain(value: object) -> object:
+    """A value pypdf read, as plain data: references by their object number."""
+    if isinstance(value, IndirectObject):
+        return ("ref", value.idnum, value.generation)
+    if isinstance(value, DictionaryObject):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, ArrayObject):
+        return [_plain(item) for item in value]
+    if isinstance(value, NumberObject):
+        return int(value)
+    return value
+
+
+def _read(data: bytes, reader: PdfReader) -> object:
+    return _plain(read_object(io.BytesIO(data), reader))
+
+
+def test_every_object_of_an_article_is_written_as_reportlab_formats_it() -> None:
+    article = read_article(REPO / "seeds" / f"{FIRST}.txt")
+    record = read_record(REPO / "metadata" / f"{FIRST}.yaml", article.date)
+    created = datetime(2021, 7, 1, tzinfo=UTC)
+    # pypdf reads references only on behalf of a file: any file of the project's will do
+    reader = PdfReader(io.BytesIO(make_pdfa(typeset(article, record, created), record, DEFAULT_PROFILE,
+                                            created, inputs_digest(article, record, DEFAULT_PROFILE))))
+    document = typeset(article, record, created).document
+    for font in document.delayedFonts:
+        font.addObjects(document)
+    document.Reference(document.Pages)
+    kinds: set[str] = set()
+    number = 0
+    while number + 1 in document.numberToId:
+        number += 1
+        obj = document.idToObject[document.numberToId[number]]
+        if isinstance(obj, PDFStream):
+            continue  # written by pdfwrite.stream_bytes, read back by every test that opens a PDF
+        theirs = _read(reportlab_format(obj, document, toplevel=1), reader)
+        ours = _read(pdfwrite._top_level(obj, document), reader)
+        assert ours == theirs, type(obj).__name__
+        kinds.add(type(obj).__name__)
+    assert {"PDFPage", "PDFPages", "PDFTrueTypeFont", "PDFDictionary"} <= kinds
