@@ -62,7 +62,7 @@ class Claim:
     identifier: str
     path: Path
     line: int
-    exact: bool  # read by the composer, not the fast way
+    composed: bool  # read by the composer, not the fast way
 
 
 def _read(path: Path) -> bytes | None:
@@ -79,7 +79,7 @@ def _composed_claim(raw: bytes, path: Path) -> Claim | None:
         return None
     for key, value in root.value:
         if key.value == "identifier" and isinstance(value, yaml.ScalarNode) and value.value.strip():
-            return Claim(value.value, path, value.start_mark.line + 1, exact=True)
+            return Claim(value.value, path, value.start_mark.line + 1, composed=True)
     return None
 
 
@@ -115,7 +115,7 @@ def _fast_claim(raw: bytes, path: Path) -> Claim | bool | None:
     found = fast_scalar(raw, "identifier")
     if not isinstance(found, tuple):
         return found
-    return Claim(found[0], path, found[1], exact=False)
+    return Claim(found[0], path, found[1], composed=False)
 
 
 def _claims(metadata: Path, archive: Path | None) -> dict[str, list[Claim]]:
@@ -125,7 +125,7 @@ def _claims(metadata: Path, archive: Path | None) -> dict[str, list[Claim]]:
         if facts.identifier is not None:
             claim = Claim(facts.identifier, path, facts.line, facts.composed)
             claims.setdefault(claim.identifier, []).append(claim)
-    shared = [c for group in claims.values() if len(group) > 1 for c in group if not c.exact]
+    shared = [c for group in claims.values() if len(group) > 1 for c in group if not c.composed]
     for claim in shared:
         claims[claim.identifier].remove(claim)
         raw = _read(claim.path)
@@ -194,7 +194,7 @@ def _facts(raw: bytes, path: Path) -> Facts:
     if claim is False:
         claim = _composed_claim(raw, path)
     if isinstance(claim, Claim):
-        return Facts(_date(raw, path), claim.identifier, claim.line, claim.exact)
+        return Facts(_date(raw, path), claim.identifier, claim.line, claim.composed)
     return Facts(_date(raw, path), None, 0, False)
 
 

@@ -142,18 +142,19 @@ try:
 except ImportError:  # a PyYAML built without libyaml
     _FastRecordLoader = _RecordLoader
 else:
-    class _FastRecordLoader(_Limits, yaml.composer.Composer, CParser, yaml.constructor.SafeConstructor,
-                            yaml.resolver.Resolver):
-        """libyaml's scanner and parser (PyYAML's C extension), five times faster on a record;
-        the nodes are still composed in Python, within the limits."""
+    class _CSafeLoader(yaml.composer.Composer, CParser, yaml.constructor.SafeConstructor,
+                       yaml.resolver.Resolver):
+        """PyYAML's safe loader on libyaml's scanner and parser (PyYAML's C extension); the
+        nodes are still composed in Python."""
 
-        def __init__(self, text: str, path: Path) -> None:
+        def __init__(self, text: str) -> None:
             CParser.__init__(self, text)
             yaml.composer.Composer.__init__(self)
             yaml.constructor.SafeConstructor.__init__(self)
             yaml.resolver.Resolver.__init__(self)
-            self.path = path
-            self.depth = 0
+
+    class _FastRecordLoader(_Limits, _CSafeLoader):
+        """Five times faster on a record than ``_RecordLoader``, within the same limits."""
 
 
 def _compose(loader_class: type, text: str, path: Path) -> yaml.Node | None:

@@ -300,11 +300,11 @@ def _first_subset_escapes(font, doc) -> _Escapes | None:
     escapes = _ESCAPES.get(font_state)
     if escapes is None:
         escapes = _ESCAPES[font_state] = _Escapes()
-        escapes.assigned, escapes.chars = -1, set()
+        escapes.assigned, escapes.chars = 0, set()
     assignments = font_state.assignments
     if escapes.assigned != len(assignments):
         # Codes are only ever added, in order: the entries past those already seen are the new ones.
-        for code, number in islice(assignments.items(), max(escapes.assigned, 0), None):
+        for code, number in islice(assignments.items(), escapes.assigned, None):
             if number < 0x100:
                 escapes[code] = _LITERAL[number]
                 escapes.chars.add(chr(code))
