@@ -356,9 +356,9 @@ def _build(args: argparse.Namespace) -> int:
     else:
         outcomes = build_many(paths, stems, profile, args.jobs)
 
-    def flush() -> None:
+    def flush(last: bool = False) -> None:
         nonlocal pending, flushed
-        problems, repairs = register(paths, pending)
+        problems, repairs = register(paths, pending, last=last)
         index_failures.extend(problems)
         for repair in repairs:
             progress.clear()
@@ -378,7 +378,7 @@ def _build(args: argparse.Namespace) -> int:
             if len(pending) >= REGISTER_BATCH or time.monotonic() - flushed > REGISTER_SECONDS:
                 flush()
     finally:  # what was stored is registered, whatever stopped the loop
-        flush()
+        flush(last=True)
     progress.done(len(stems) - len(failures), total - len(stems), len(failures))
     for problem in dict.fromkeys(str(error) for error in index_failures):
         print(f"archivist: {problem}", file=sys.stderr)
