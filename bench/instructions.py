@@ -43,7 +43,7 @@ def command(system: str, corpus: Path, out: Path) -> tuple[list[str], dict[str, 
     if system == "archivist":
         env["PYTHONPATH"] = str(REPO / "src")
         out.mkdir()
-        return [str(REPO / ".venv" / "bin" / "python"), "-m", "archivist", "build",
+        return [str(HERE / ".venv-archivist" / "bin" / "python"), "-m", "archivist", "build",
                 "--seeds", str(corpus / "seeds"), "--metadata", str(corpus / "metadata"),
                 "--archive", str(out / "archive"), "-j", "1"], env
     return [sys.executable, str(HERE / "peers.py"), "batch", "--engine", system,
