@@ -36,12 +36,12 @@ PEERS = ("typst", "typst-a2a-ua1")
 _TOTAL = re.compile(r"I\s+refs:\s+([\d,]+)")
 
 
-def command(system: str, corpus: Path, out: Path) -> tuple[list[str], dict[str, str]]:
+def command(system: str, corpus: Path, out: Path, src: Path) -> tuple[list[str], dict[str, str]]:
     """The batch run of ``system`` over ``corpus``, as run.py's 1-core run makes it."""
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONHASHSEED"] = "0"
     if system == "archivist":
-        env["PYTHONPATH"] = str(REPO / "src")
+        env["PYTHONPATH"] = str(src)
         out.mkdir()
         return [str(HERE / ".venv-archivist" / "bin" / "python"), "-m", "archivist", "build",
                 "--seeds", str(corpus / "seeds"), "--metadata", str(corpus / "metadata"),
@@ -50,11 +50,11 @@ def command(system: str, corpus: Path, out: Path) -> tuple[list[str], dict[str, 
             "--corpus", str(corpus), "--out", str(out), "-j", "1"], env
 
 
-def instructions(system: str, corpus: Path, scratch: Path) -> int:
+def instructions(system: str, corpus: Path, scratch: Path, src: Path) -> int:
     """Instructions one batch run of ``system`` executes, every thread and child included."""
     out = Path(tempfile.mkdtemp(dir=scratch))
     shutil.rmtree(out)
-    cmd, env = command(system, corpus, out)
+    cmd, env = command(system, corpus, out, src)
     done = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no", "--trace-children=yes",
                            "--cachegrind-out-file=/dev/null", *cmd],
                           env=env, capture_output=True, text=True, check=False)
@@ -77,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="corpus seed (default 1)")
     parser.add_argument("--systems", default="archivist,typst,typst-a2a-ua1",
                         help="archivist and any of " + ", ".join(PEERS))
+    parser.add_argument("--src", type=Path, default=REPO / "src",
+                        help="archivist's source tree (default: the working tree's src/), "
+                        "e.g. an older commit's from 'git archive'")
     args = parser.parse_args(argv)
     if shutil.which("valgrind") is None:
         parser.error("valgrind is not installed (apt-get install valgrind)")
@@ -90,8 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         one = subset(scratch / "all", stems[:1], scratch / "one")
         costs = {}
         for system in systems:
-            fixed = instructions(system, one, scratch)
-            whole = instructions(system, scratch / "all", scratch)
+            fixed = instructions(system, one, scratch, args.src)
+            whole = instructions(system, scratch / "all", scratch, args.src)
             costs[system] = (fixed, (whole - fixed) / (args.count - 1))
     print(f"Instructions (millions), corpus seed {args.seed}: one article, then each further one "
           f"(from a run of {args.count})")
