@@ -38,8 +38,12 @@ def visible(text: str) -> str:
 
 # A running footer: "identifier · page N / M".
 FOOTER = re.compile(r"(?P<label>.*\S)\s+·\s+page (?P<page>\d+) / (?P<total>\d+)")
-_LITERAL = rb"\((?:\\.|[^\\()])*+\)?"  # literal string (parentheses inside are escaped); an
-# unclosed one runs to the end of the stream, so a crafted run of escaped parentheses is read once
+# A literal string's body: parentheses inside are escaped. Written as runs of plain bytes
+# between escapes, so the regular expression engine loops over a character class instead of
+# trying an alternation at every byte (about a third faster on page content).
+_BODY = rb"[^\\()]*+(?:\\.[^\\()]*+)*+"
+_LITERAL = rb"\(" + _BODY + rb"\)?"  # an unclosed one runs to the end of the stream, so a
+# crafted run of escaped parentheses is read once
 _NAME = rb"/[^\s/\[\]()<>{}%]+"
 _NUMBER = rb"[-+]?(?:\d+\.?\d*|\.\d+)"
 # One operator and the span of its operands. The span is taken possessively and every
@@ -59,12 +63,12 @@ _OPERAND = re.compile(_LITERAL + rb"|<[0-9A-Fa-f\s]*>|" + _NAME + rb"|" + _NUMBE
 # What a text-showing operator's operands show: a literal string's bytes, a hex string's
 # digits, or a negative number (a TJ gap); names and other numbers are passed over.
 _SHOWN = re.compile(
-    rb"\(((?:\\.|[^\\()])*+)\)?|<([0-9A-Fa-f\s]*)>|(-(?:\d+\.?\d*|\.\d+))|" + _NAME + rb"|" + _NUMBER,
+    rb"\((" + _BODY + rb")\)?|<([0-9A-Fa-f\s]*)>|(-(?:\d+\.?\d*|\.\d+))|" + _NAME + rb"|" + _NUMBER,
     re.S,
 )
 # The bodies of a span's literal strings, when it holds no hex string and no gap that may be
 # wide enough to be a space (a number from -200 down: the exact test is left to ``_shown``).
-_LITERAL_BODY = re.compile(rb"\(((?:\\.|[^\\()])*+)\)?", re.S)
+_LITERAL_BODY = re.compile(rb"\((" + _BODY + rb")\)?", re.S)
 _MAYBE_WIDE_GAP = re.compile(rb"-0*(?:[2-9]\d\d|[1-9]\d{3,})")
 _RUNS_ON = re.compile(rb"\\[0-7\r]")  # an escape that may go on into the bytes after it
 _ESCAPE = re.compile(rb"(\\(?:[0-7]{1,3}|\r\n|.))", re.S)  # split() keeps each escape
@@ -210,37 +214,46 @@ def _shown(span: bytes, font: str | list[str]) -> tuple[str, str]:
     large enough to be one.
 
     ``font`` gives the text of each one-byte code (``code_table``). The strings between two
-    such gaps are joined and decoded in one pass: a justified line is one run, not a run
-    per word.
+    such gaps are joined, unescaped and decoded in one pass each: a justified line is one
+    run, not a run per word.
     """
     if b"<" not in span and not _MAYBE_WIDE_GAP.search(span):  # one run of literal strings
-        literals = _LITERAL_BODY.findall(span)
-        raw = b"".join(literals)
-        if b"\\" in raw:
-            # An escape ends with its string: where one might run on into the next string (an
-            # octal escape, a backslash and a carriage return), a backslash and a newline go
-            # between the strings, an escape of its own that ends the one before and adds nothing.
-            raw = _unescape(b"\\\n".join(literals) if _RUNS_ON.search(raw) else raw)
-        text = _decode(raw, font)
+        text = _decode(_literal_bytes(_LITERAL_BODY.findall(span)), font)
         return text, text
     runs: list[str] = []
     run: list[bytes] = []
+    literals: list[bytes] = []
     for literal, digits, gap in _SHOWN.findall(span):
         if literal:
-            run.append(_unescape(literal))
+            literals.append(literal)
         elif digits:
-            run.append(_hex(digits))
+            run += (_literal_bytes(literals), _hex(digits))
+            literals = []
         elif gap and float(gap) < -200:
+            run.append(_literal_bytes(literals))
+            literals = []
             runs.append(_decode(b"".join(run), font))
             run = []
+    run.append(_literal_bytes(literals))
     runs.append(_decode(b"".join(run), font))
     return "".join(runs), " ".join(runs)
 
 
+def _literal_bytes(literals: list[bytes]) -> bytes:
+    """The bytes of literal strings shown one after the other, from their bodies.
+
+    An escape ends with its string: where one might run on into the next string (an octal
+    escape, a backslash and a carriage return), a backslash and a newline go between the
+    strings, an escape of its own that ends the one before and adds nothing.
+    """
+    raw = b"".join(literals)
+    if b"\\" not in raw:
+        return raw
+    return _unescape(b"\\\n".join(literals) if _RUNS_ON.search(raw) else raw)
+
+
 def _unescape(literal: bytes) -> bytes:
     """The bytes of a literal string; any other escaped character stands for itself."""
-    if b"\\" not in literal:
-        return literal
     parts = _ESCAPE.split(literal)
     parts[1::2] = map(_UNESCAPED.__getitem__, parts[1::2])  # every escape the split finds is there
     return b"".join(parts)
