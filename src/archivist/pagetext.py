@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 from codecs import charmap_decode
+from itertools import repeat
+from operator import itemgetter
 
 from pypdf import PageObject
 from pypdf.generic import DictionaryObject, IndirectObject
@@ -188,6 +190,7 @@ def page_text(page: PageObject, budget: ContentBudget | None = None) -> str:
 
 
 _UNMAPPED = "\ufffd" * 256
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def code_table(mapping: dict[int, str]) -> str | list[str]:
@@ -197,7 +200,7 @@ def code_table(mapping: dict[int, str]) -> str | list[str]:
     call, ``codecs.charmap_decode``), else a ``str.translate`` table for the bytes read as
     Latin-1. U+FFFE means 'no character' to charmap, so a map to it keeps the table.
     """
-    table = [mapping.get(code, "\ufffd") for code in range(256)]
+    table = list(map(mapping.get, range(256), repeat("\ufffd")))
     if set(map(len, table)) == {1} and "\ufffe" not in table:
         return "".join(table)
     return table
@@ -291,6 +294,20 @@ def _font_table(font: object, budget: ContentBudget) -> str | list[str]:
     return table
 
 
+def _one_byte_characters(entries: list[tuple[bytes, bytes]]) -> zip | None:
+    """The bfchar entries as (code, character) pairs, decoded in bulk, when each maps a
+    one-byte code to one UTF-16 unit that is no surrogate, as a simple font's map does;
+    else None, and each entry is read on its own."""
+    if not all(len(code) == 2 and len(target) == 4 for code, target in entries):
+        return None
+    codes = bytes.fromhex(b"".join(map(itemgetter(0), entries)).decode("ascii"))
+    text = bytes.fromhex(b"".join(map(itemgetter(1), entries)).decode("ascii")).decode(
+        "utf-16-be", "surrogatepass")
+    if len(text) != len(codes) or _SURROGATE.search(text):
+        return None
+    return zip(codes, text, strict=True)
+
+
 def _to_unicode(font: DictionaryObject, budget: ContentBudget) -> dict[int, str]:
     """One-byte codes to text, from the bfchar and bfrange entries of the font's ToUnicode CMap.
 
@@ -315,6 +332,10 @@ def _to_unicode(font: DictionaryObject, budget: ContentBudget) -> dict[int, str]
     for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
         entries = re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block)
         count(len(entries))
+        shown = _one_byte_characters(entries)
+        if shown is not None:
+            mapping.update(shown)
+            continue
         for code, target in entries:
             number = int(code, 16)
             if number < 256:
