@@ -72,6 +72,9 @@ _SHOWN = re.compile(
 # wide enough to be a space (a number from -200 down: the exact test is left to ``_shown``).
 _LITERAL_BODY = re.compile(rb"\((" + _BODY + rb")\)?", re.S)
 _MAYBE_WIDE_GAP = re.compile(rb"-0*(?:[2-9]\d\d|[1-9]\d{3,})")
+# A TJ gap, whole, that may be wide enough to be a space: split out of what a span holds
+# besides its strings; ``_shown`` makes the exact test.
+_WIDE_GAP = re.compile(rb"(-(?=0*(?:[2-9]\d\d|[1-9]\d{3,}))\d+\.?\d*)")
 _RUNS_ON = re.compile(rb"\\[0-7\r]")  # an escape that may go on into the bytes after it
 _ESCAPE = re.compile(rb"(\\(?:[0-7]{1,3}|\r\n|.))", re.S)  # split() keeps each escape
 _UNESCAPED = {  # every escape a literal string can hold (PDF 32000-1, 7.3.4.2) -> its byte(s)
@@ -220,9 +223,28 @@ def _shown(span: bytes, font: str | list[str]) -> tuple[str, str]:
     such gaps are joined, unescaped and decoded in one pass each: a justified line is one
     run, not a run per word.
     """
-    if b"<" not in span and not _MAYBE_WIDE_GAP.search(span):  # one run of literal strings
-        text = _decode(_literal_bytes(_LITERAL_BODY.findall(span)), font)
+    literals = _LITERAL_BODY.findall(span)
+    if span.find(b"<") < 0 and not _MAYBE_WIDE_GAP.search(span):  # one run of literal strings
+        text = _decode(_literal_bytes(literals), font)
         return text, text
+    # What the span holds besides its strings, each string left as one '(': a '(' is never
+    # anything but the start of a string, so the gaps can be found between them.
+    skeleton = _LITERAL_BODY.sub(b"(", span)
+    if skeleton.find(b"<") >= 0 or skeleton.find(b"/") >= 0:  # a hex string, or a name
+        return _shown_token_by_token(span, font)
+    runs: list[str] = []
+    taken = held = 0
+    pieces = _WIDE_GAP.split(skeleton)  # between the gaps, then each gap that may be wide
+    for piece, gap in zip(pieces[0::2], [*pieces[1::2], None], strict=True):
+        held += piece.count(b"(")
+        if gap is None or float(gap) < -200:
+            runs.append(_decode(_literal_bytes(literals[taken:taken + held]), font))
+            taken, held = taken + held, 0
+    return "".join(runs), " ".join(runs)
+
+
+def _shown_token_by_token(span: bytes, font: str | list[str]) -> tuple[str, str]:
+    """``_shown`` for a span with hex strings (or names) among its operands."""
     runs: list[str] = []
     run: list[bytes] = []
     literals: list[bytes] = []
@@ -250,7 +272,7 @@ def _literal_bytes(literals: list[bytes]) -> bytes:
     strings, an escape of its own that ends the one before and adds nothing.
     """
     raw = b"".join(literals)
-    if b"\\" not in raw:
+    if raw.find(b"\\") < 0:  # find(), not 'in': bytes' 'in' first tries the operand as an int
         return raw
     return _unescape(b"\\\n".join(literals) if _RUNS_ON.search(raw) else raw)
 
