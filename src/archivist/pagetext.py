@@ -31,11 +31,19 @@ _IGNORABLE_RANGES = (
 )
 _IGNORABLE_CHARACTER = re.compile(
     "[" + "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in _IGNORABLE_RANGES) + "]")
+# The same class without the ranges beyond the BMP: the engine then looks each character up
+# in one table, about twice as fast as testing it against ranges.
+_IGNORABLE_IN_BMP = re.compile(
+    "[" + "".join(f"\\u{low:04x}-\\u{high:04x}" for low, high in _IGNORABLE_RANGES if high <= 0xFFFF) + "]")
 
 
 def visible(text: str) -> str:
     """``text`` without its default-ignorable characters: what a page can show of it."""
-    return text if text.isascii() else _IGNORABLE_CHARACTER.sub("", text)
+    if text.isascii():
+        return text
+    if len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text):  # nothing beyond the BMP
+        return _IGNORABLE_IN_BMP.sub("", text)
+    return _IGNORABLE_CHARACTER.sub("", text)
 
 
 # A running footer: "identifier · page N / M".
