@@ -264,7 +264,9 @@ def _pdf_instant(text: str) -> datetime:
     match = re.fullmatch(r"D:(\d{14})(?:(Z)|([+-])(\d{2})'(\d{2})'?)?(?:00'00'?)?", text)
     if not match:
         raise ValueError(repr(text))
-    stamp = datetime.strptime(match[1], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    digits = match[1]  # fixed width, so read as ISO 8601 (in C; strptime costs some 40 times more)
+    stamp = datetime.fromisoformat(f"{digits[:4]}-{digits[4:6]}-{digits[6:8]}T{digits[8:10]}:"
+                                   f"{digits[10:12]}:{digits[12:]}").replace(tzinfo=UTC)
     if match[3]:
         sign = 1 if match[3] == "+" else -1
         from datetime import timedelta
