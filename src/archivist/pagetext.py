@@ -133,7 +133,6 @@ def read_page(page: PageObject, budget: ContentBudget) -> PageContent:
     content = b"" if contents is None else contents.get_data()
     budget.spend(len(content))
     tables: dict[str, str | list[str]] = {}
-    chosen: dict[bytes, str | list[str] | None] = {}  # by the operands of Tf
     font: str | list[str] = _UNMAPPED
     lines: list[str] = []
     line: list[str] = []
@@ -163,9 +162,12 @@ def read_page(page: PageObject, budget: ContentBudget) -> PageContent:
                 lines.append("".join(line))
                 line = []
         elif operator == b"Tf":
-            if span not in chosen:  # a page sets the same few fonts and sizes again and again
-                chosen[span] = _named_font(span, fonts, tables, budget)
-            font = chosen[span] or font  # a Tf that names no font leaves the font as it was
+            operands = _OPERAND.findall(span)
+            if len(operands) >= 2:
+                name = operands[-2].decode("latin-1")
+                if name not in tables:
+                    tables[name] = _font_table(fonts.get(name), budget)
+                font = tables[name]
         elif operator == b"BDC" or operator == b"BMC":
             if owner is None:
                 operands = _OPERAND.findall(span)
@@ -191,18 +193,6 @@ def read_page(page: PageObject, budget: ContentBudget) -> PageContent:
         lines.append("".join(line))
     return PageContent(lines, {mcid: "".join(parts) for mcid, parts in texts.items()},
                        ["".join(parts) for parts in artifacts], unmarked)
-
-
-def _named_font(span: bytes, fonts: dict, tables: dict[str, str | list[str]],
-                budget: ContentBudget) -> str | list[str] | None:
-    """The code table of the font a Tf with operands ``span`` names; None if it names none."""
-    operands = _OPERAND.findall(span)
-    if len(operands) < 2:
-        return None
-    name = operands[-2].decode("latin-1")
-    if name not in tables:
-        tables[name] = _font_table(fonts.get(name), budget)
-    return tables[name]
 
 
 def page_text(page: PageObject, budget: ContentBudget | None = None) -> str:
