@@ -76,8 +76,8 @@ _SHOWN = re.compile(
     rb"\((" + _BODY + rb")\)?|<([0-9A-Fa-f\s]*)>|(-(?:\d+\.?\d*|\.\d+))|" + _NAME + rb"|" + _NUMBER,
     re.S,
 )
-# The bodies of a span's literal strings, when it holds no hex string and no gap that may be
-# wide enough to be a space (a number from -200 down: the exact test is left to ``_shown``).
+# The bodies of a span's literal strings; and, for a span that may hold a gap wide enough to
+# be a space (a number from -200 down: the exact test is left to ``_shown``), where they are.
 _LITERAL_BODY = re.compile(rb"\((" + _BODY + rb")\)?", re.S)
 _MAYBE_WIDE_GAP = re.compile(rb"-0*(?:[2-9]\d\d|[1-9]\d{3,})")
 # A TJ gap, whole, that may be wide enough to be a space: split out of what a span holds
