@@ -24,12 +24,14 @@ from .w3cdate import date_parts
 SOFT_HYPHEN = "\u00ad"
 
 
-def check_structure(reader: PdfReader, article: Article, record: Record,
+def check_structure(reader: PdfReader, article: Article, record: Record, paragraphs: list[list[str]],
                     read_pages: Callable[[], Sequence[PageContent]]) -> list[str]:
     """Every way the structure departs from the article; empty when it reads as the article.
 
+    ``paragraphs`` are the words of the article's paragraphs as a page can show them
+    (``pagetext.visible``), worked out once for this check and the page-text check.
     ``read_pages`` gives what each page's content shows (``pagetext.read_page``), read once
-    for this check and the page-text check; it is called only when there is a tree to compare.
+    for both checks too; it is called only when there is a tree to compare.
     """
     root = reader.trailer["/Root"]
     problems = []
@@ -51,7 +53,7 @@ def check_structure(reader: PdfReader, article: Article, record: Record,
     problems += found
     problems += _check_marks(reader, tree, contents, elements)
     problems += _check_footers(contents, record, article)
-    problems += _check_reading(elements, contents, article, record)
+    problems += _check_reading(elements, contents, paragraphs, record)
     return problems
 
 
@@ -144,8 +146,8 @@ def _check_footers(contents: Sequence[PageContent], record: Record, article: Art
     return problems
 
 
-def _check_reading(elements: list[tuple[str, list]], contents: Sequence[PageContent], article: Article,
-                   record: Record) -> list[str]:
+def _check_reading(elements: list[tuple[str, list]], contents: Sequence[PageContent],
+                   expected: list[list[str]], record: Record) -> list[str]:
     """H1 is the title, then the dateline, then one P per paragraph, word for word."""
     texts = []
     for role, marks in elements:
@@ -163,7 +165,6 @@ def _check_reading(elements: list[tuple[str, list]], contents: Sequence[PageCont
     if bad_roles:
         problems.append(f"the article's elements should be P, not {', '.join(bad_roles)}")
     paragraphs = [words for _, words in texts[2:]]
-    expected = [visible(paragraph).split() for paragraph in article.paragraphs]
     if len(paragraphs) != len(expected):
         problems.append(f"the structure holds {len(paragraphs)} paragraphs, the article {len(expected)}")
     for number, (got, want) in enumerate(zip(paragraphs, expected, strict=False), start=1):
