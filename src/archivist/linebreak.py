@@ -20,12 +20,14 @@ import importlib.util
 import re
 import sys
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from operator import add
 from types import ModuleType
 
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.pdfmetrics import getFont
 
 HYPHEN = "-"
 
@@ -65,6 +67,9 @@ _FLAGGED = (_HYPHEN, _SOURCE_HYPHEN)
 # LB23, LB25, LB28, LB29 forbid every pair of them): a token made only of these needs no
 # look-up (the tests hold this against uniseg itself).
 _NO_BREAK_CLASSES = frozenset({"AL", "HL", "NU", "CM", "ZWJ", "IS", "QU", "GL"})
+# Characters of those classes met so far: a token made of them is known unbreakable by one
+# set operation, with no look-up per character (bounded by the characters a font can draw).
+_UNBREAKABLE: set[str] = set()
 _URL_HINT = re.compile(r"://|^www\.|^<?www\.|[\w)]/[\w~%]|\w@\w", re.ASCII)
 _LETTERS = re.compile(r"[^\W\d_]+")
 
@@ -141,6 +146,7 @@ class _Metrics:
 
     def __init__(self, font_name: str, size: float, hyphenate: Callable[[str], Sequence[int]] | None):
         self.font_name, self.size, self.hyphenate = font_name, size, hyphenate
+        self.string_width = getFont(font_name).stringWidth  # what stringWidth() looks up each call
         self.widths: dict[str, float] = {}
         self.tokens: dict[str, tuple[float, float, tuple[tuple[int, float, int, int], ...]]] = {}
         self.space = self.width(" ")
@@ -151,7 +157,7 @@ class _Metrics:
         if known is None:
             if len(self.widths) > self.LIMIT:
                 self.widths.clear()
-            known = self.widths[s] = stringWidth(s, self.font_name, self.size)
+            known = self.widths[s] = self.string_width(s, self.size)
         return known
 
     def token(self, token: str) -> tuple[float, float, tuple[tuple[int, float, int, int], ...]]:
@@ -271,6 +277,12 @@ class _Paragraph:
 def _inner_breaks(token: str, hyphenate: Callable[[str], Sequence[int]] | None
                   ) -> list[tuple[int, int, int]]:
     """(offset, kind, penalty) of every break inside ``token``, in order."""
+    if token.isalpha() and _UNBREAKABLE.issuperset(token):
+        # The usual word: letters UAX #14 never breaks between, one run for hyphenation.
+        if hyphenate is None or len(token) < 5:
+            return []
+        return [(offset, _HYPHEN, HYPHEN_PENALTY) for offset in sorted(set(hyphenate(token)))
+                if 0 < offset < len(token)]
     found = _token_breaks(token)
     if hyphenate is not None and not _URL_HINT.search(token):
         extra = dict(found)
@@ -306,7 +318,11 @@ def _uax14_breaks(token: str) -> list[int]:
     such a run (LB28, LB25) and its rules see only classes. 'maroco-italienne' and
     'Rabat-Salé' share the outline 'a-a', so uniseg is asked once for both.
     """
+    if _UNBREAKABLE.issuperset(token):
+        return []
     classes = [_line_break_class(c) for c in token]
+    _UNBREAKABLE.update(c for c, line_class in zip(token, classes, strict=True)
+                        if line_class in _NO_BREAK_CLASSES)
     if all(c in _NO_BREAK_CLASSES for c in classes):
         return []
     outline: list[str] = []
@@ -441,6 +457,14 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
     kinds, penalties, hyphen = p.kind, p.penalty, p.hyphen
     max_run, line_penalty = MAX_HYPHENATED_RUN, LINE_PENALTY
     double_hyphen, adjacent = DOUBLE_HYPHEN_DEMERITS, ADJACENT_FITNESS_DEMERITS
+    # Most opportunities lie well inside a line even from the oldest live node, which makes the
+    # longest line: every node is then too loose. A line from that node reaches at most
+    # reach[b] - (its start's width and widest spaces) - its own free hyphen; reach only grows,
+    # so a bisection skips every such opportunity at once. The margin keeps rounding on the
+    # safe side: an opportunity near the edge is decided by the exact test below.
+    widest_space = max_ratio * stretch
+    reach = list(map(add, width_end, map(widest_space.__mul__, spaces_end)))
+    free = measure - hyphen - 1e-6
     active: list[_Node] = [_node(p, 0, 0.0, 0, 1, 0, None, False)]
     live = 1  # len(active)
     head = 0  # active[head:] are the live nodes, oldest (leftmost) first
@@ -448,21 +472,23 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
     # a[0] index, a[1] demerits, a[2] line, a[3] fitness, a[4] run, a[7] and a[8] where it starts.
     evaluations = max_active = 0
     count = len(kinds)
+    last = count - 1  # the paragraph's end, never skipped
     b = 1
     while b < count:
         kind = kinds[b]
-        if kind != _END and head < live:
-            # Most opportunities lie inside a line even from the oldest live node, which
-            # makes the longest line: then every node is too loose, as the loop below finds.
+        if b < last and head < live:
             a = active[head]
+            least = free + a[7] + widest_space * a[8]
+            if reach[b] < least:
+                skip_to = bisect_left(reach, least, b + 1, last)
+                evaluations += skip_to - b
+                b = skip_to
+                continue
             width = width_end[b] - a[7] + (hyphen if kind == _HYPHEN else 0.0)
             if width <= measure:
                 spaces = spaces_end[b] - a[8]
                 if not spaces or (measure - width) / (spaces * stretch) > max_ratio:
                     evaluations += 1
-                    if stats is not None:
-                        max_active = max(max_active, live - head)
-                        stats.update(evaluations=evaluations, max_active=max_active, breakpoints=count)
                     b += 1
                     continue
         final = kind == _END
@@ -478,24 +504,32 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
         last_dropped = None
         i = first = head
         loose = 0
+        # Nodes at one opportunity (of different fitness or hyphen run) lie side by side and
+        # share a line: its ratio and demerits are worked out once for them all.
+        shared_start = -1
+        ratio = width = line_demerits = 0.0
         while i < live:
             a = active[i]
-            width = end_width - a[7] + added
-            spaces = end_spaces - a[8]
-            if width - spaces * shrink > limit:  # too long even shrunk: never again
-                last_dropped = a
-                head = i = i + 1
-                continue
-            if width <= measure:
-                if final:
-                    ratio = 0.0  # the last line is set at its natural width
+            if a[0] != shared_start:
+                width = end_width - a[7] + added
+                spaces = end_spaces - a[8]
+                if width - spaces * shrink > limit:  # too long even shrunk: never again
+                    last_dropped = a
+                    head = i = i + 1
+                    continue
+                if width <= measure:
+                    if final:
+                        ratio = 0.0  # the last line is set at its natural width
+                    else:
+                        ratio = (measure - width) / (spaces * stretch) if spaces else _INFINITY
+                        if ratio > max_ratio:  # too loose; every later node is looser still
+                            loose = 1
+                            break
                 else:
-                    ratio = (measure - width) / (spaces * stretch) if spaces else _INFINITY
-                    if ratio > max_ratio:  # too loose; every later node is looser still
-                        loose = 1
-                        break
-            else:
-                ratio = (width - measure) / (spaces * shrink) * -1.0
+                    ratio = (width - measure) / (spaces * shrink) * -1.0
+                shared_start = a[0]
+                line_demerits = (line_penalty + 100.0 * abs(ratio) ** 3) ** 2 + penalty
+                fitness = 0 if ratio < -0.5 else 1 if ratio <= 0.5 else 2 if ratio <= 1 else 3
             i += 1
             run = a[4]
             if flagged:
@@ -506,7 +540,7 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
                 run = 0
             if guarded and a[2] in guarded:
                 continue
-            demerits = (line_penalty + 100.0 * abs(ratio) ** 3) ** 2 + penalty
+            demerits = line_demerits
             if flagged and a[4]:
                 demerits += double_hyphen
             if final:
@@ -514,7 +548,6 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
                     demerits += FINAL_HYPHEN_DEMERITS
                 if a[0] and width < short_width:
                     demerits += SHORT_LAST_LINE_DEMERITS
-            fitness = 0 if ratio < -0.5 else 1 if ratio <= 0.5 else 2 if ratio <= 1 else 3
             if not -1 <= fitness - a[3] <= 1:
                 demerits += adjacent
             total = a[1] + demerits
@@ -524,18 +557,18 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
                 best[key] = (b, total, a[2] + 1, fitness, run, a, False, start_width, start_spaces)
         evaluations += i - first + loose
         if stats is not None:
-            stats.update(evaluations=evaluations, max_active=max(max_active, live - head),
-                         breakpoints=count)
+            max_active = max(max_active, live - head)
         if best:
             if final:
-                return _path(min(best.values(), key=_demerits))
+                break
             active.extend(best.values())
             live = len(active)
         elif head >= live:  # nothing reaches b: end a ragged line before it, from the last node
             assert last_dropped is not None
             node = _ragged_node(p, last_dropped, b, whole_word)
             if node[_INDEX] == b and final:  # the last line is overfull: nothing narrower exists
-                return _path(node)
+                best = {0: node}
+                break
             active.append(node)
             live += 1
             if node[_INDEX] < b:
@@ -547,7 +580,11 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
         if stats is not None:
             max_active = max(max_active, live - head)
         b += 1
-    raise AssertionError("the paragraph's end is always reached")
+    else:
+        raise AssertionError("the paragraph's end is always reached")
+    if stats is not None:
+        stats.update(evaluations=evaluations, max_active=max_active, breakpoints=count)
+    return _path(min(best.values(), key=_demerits))
 
 
 def _ragged_node(p: _Paragraph, a: _Node, b: int, whole_word: frozenset[int]) -> _Node:
