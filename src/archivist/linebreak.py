@@ -210,25 +210,28 @@ class _Paragraph:
         rows = [(0, 0, 0.0, 0.0, 0, 0, _SPACE, 0)]
         add = rows.append
         known = metrics.tokens.get  # most tokens are known: no call to measure them again
-        position, width, spaces = 0, 0.0, 0
+        # As if a space came before the first token: -space + space is exactly 0.0.
+        position, width, spaces = -1, -space, -1
         seen_word = False
-        for number, token in enumerate(text.split(" ")):
-            if number:
-                if token and seen_word:  # the last space of a run breaks; leading ones do not
-                    add((position, position + 1, width, width + space, spaces, spaces + 1, _SPACE, 0))
-                position += 1
-                width += space
-                spaces += 1
+        for token in text.split(" "):
+            before = width
+            position += 1
+            width += space
+            spaces += 1
             if not token:
                 continue
-            seen_word = True
+            if seen_word:  # the last space of a run breaks; leading ones do not
+                add((position - 1, position, before, width, spaces - 1, spaces, _SPACE, 0))
+            else:
+                seen_word = True
             token_width, widest, breaks = known(token) or metrics.token(token)
             if widest > room:
                 width = self._cut_token(token, position, width, spaces, breaks, rows)
             else:
                 for offset, upto, kind, penalty in breaks:
                     at = position + offset
-                    add((at, at, width + upto, width + upto, spaces, spaces, kind, penalty))
+                    upto += width
+                    add((at, at, upto, upto, spaces, spaces, kind, penalty))
                 width += token_width
             position += len(token)
         add((len(text), len(text), width, width, spaces, spaces, _END, 0))
@@ -258,17 +261,19 @@ class _Paragraph:
 
     def lines(self, path: list[tuple[int, bool]], justify: bool) -> list[Line]:
         result = []
+        text, start, end, kinds, measure = self.text, self.start, self.end, self.kind, self.measure
         previous = 0
+        last = len(path) - 1
         for index, (b, ragged) in enumerate(path):
-            last = index == len(path) - 1
-            shown = self.text[self.start[previous]:self.end[b]]
-            kind = self.kind[b]
+            shown = text[start[previous]:end[b]]
+            kind = kinds[b]
+            width = self.line_width(previous, b)
+            spaces = shown.count(" ")
             result.append(Line(
                 text=shown, hyphenated=kind == _HYPHEN, joined=kind in (_JOIN, _HYPHEN, _SOURCE_HYPHEN),
-                natural_width=self.line_width(previous, b), spaces=shown.count(" "),
+                natural_width=width, spaces=spaces,
                 # A last line as full as the others is justified too: its spaces shrink to fit.
-                justify=(justify and not ragged and shown.count(" ") > 0
-                         and (not last or self.line_width(previous, b) > self.measure)),
+                justify=justify and not ragged and spaces > 0 and (index != last or width > measure),
                 ends_with_hyphen=kind in _FLAGGED))
             previous = b
         return result

@@ -249,14 +249,18 @@ def _show(canvas: Canvas, font, size: float, chars: str, stretch: float, state: 
         return []
     adjust = f"{-stretch * 1000 / size:.0f}" if stretch else None
     doc = canvas._doc
-    escapes = _first_subset_escapes(font, doc)
+    # The escapes are kept up to date in place, so the chunk keeps the font's at hand: a stale
+    # one (codes given elsewhere meanwhile) only lacks characters, and is brought up to date below.
+    escapes = state.get(font.fontName)
+    if escapes is None:
+        escapes = state[font.fontName] = _first_subset_escapes(font, doc)
     if escapes is not None and not escapes.chars.issuperset(chars):
         # reportlab gives codes in the order characters first occur: giving it only the new
         # ones, in that order, assigns each the code the whole text would have.
         new = "".join(dict.fromkeys(char for char in chars.replace(NO_BREAK_SPACE, " ")
                                     if char not in escapes.chars))
         font.splitString(new, doc)
-        escapes = _first_subset_escapes(font, doc)
+        escapes = state[font.fontName] = _first_subset_escapes(font, doc)
     if escapes is not None and escapes.chars.issuperset(chars):
         # Every character already has its code in the first subset: reportlab's splitString
         # would give one chunk of these same bytes.
