@@ -125,6 +125,18 @@ def test_verify_repairs_a_catalog_that_disagrees_with_the_archive(workspace: Pat
     assert "catalog" not in again.stderr  # nothing left to repair
 
 
+def test_a_document_stored_ahead_of_its_batch_is_no_repair(workspace: Paths) -> None:
+    """A pool worker stores a document whose outcome reaches the next batch: the batch
+    before it registers no repair for it (the manifest lists it from its intent already)."""
+    copies(workspace, STEMS[:2])
+    first = build_one(workspace, STEMS[0], DEFAULT_PROFILE)
+    ahead = build_one(workspace, STEMS[1], DEFAULT_PROFILE)  # stored, its outcome not yet seen
+    assert register(workspace, [first], last=False) == ([], [])
+    assert register(workspace, [ahead]) == ([], [])
+    assert [d["stem"] for d in listed(workspace)] == STEMS[:2]
+    assert archivist("verify", "--archive", workspace.archive).returncode == 0
+
+
 def test_a_clean_between_storing_and_registering_is_not_a_crash(workspace: Paths) -> None:
     """'make clean' empties the archive while a build runs: the build ends with a consistent catalog."""
     built = build_one(workspace, FIRST, DEFAULT_PROFILE)

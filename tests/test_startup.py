@@ -25,11 +25,14 @@ from archivist.record import _REGISTERED
 COSTLY = ("langcodes", "multiprocessing", "concurrent.futures.process", "xml.sax.saxutils",
           "importlib.metadata")
 
+# What start-up imports lives as long as the process: set aside from the garbage collector
+# (gc.freeze), which must still be on for the articles' own cycles.
 BUILD_AND_REPORT = f"""
-import json, sys
+import gc, json, sys
 from archivist.cli import main
 status = main(sys.argv[1:])
-print(json.dumps({{"status": status, "loaded": [m for m in {COSTLY!r} if m in sys.modules]}}))
+print(json.dumps({{"status": status, "loaded": [m for m in {COSTLY!r} if m in sys.modules],
+                  "collector": gc.isenabled(), "set_aside": gc.get_freeze_count() > 10000}}))
 """
 
 
@@ -47,7 +50,7 @@ def _build_fresh(paths, *articles: str, jobs: int = 1) -> dict:
 def test_one_article_build_loads_no_pool_and_no_registry(tmp_path: Path) -> None:
     paths = first_article_workspace(tmp_path)
     report = _build_fresh(paths, FIRST)
-    assert report == {"status": 0, "loaded": []}
+    assert report == {"status": 0, "loaded": [], "collector": True, "set_aside": True}
     assert len(PdfReader(paths.pdf(FIRST)).pages) >= 1
 
 

@@ -170,7 +170,8 @@ def _reconcile_catalog(paths: Paths) -> list[str]:
     return catalog.reconcile(paths.archive, manifest.read_manifest(paths.archive).entries)
 
 
-def register(paths: Paths, batch: Sequence[Built]) -> tuple[list[ArchivistError], list[str]]:
+def register(paths: Paths, batch: Sequence[Built], *,
+             last: bool = True) -> tuple[list[ArchivistError], list[str]]:
     """Record stored documents in the archive's own indexes; runs in the main process only.
 
     Called per batch: each call rewrites the manifest and commits the catalog once, so a
@@ -178,9 +179,11 @@ def register(paths: Paths, batch: Sequence[Built]) -> tuple[list[ArchivistError]
     but not yet registered when a build dies is caught up from its journal intent.
 
     The catalog and the manifest are updated independently, so a failure of one (a
-    damaged manifest, say) never leaves the other behind; then the catalog is brought in
-    line with the manifest, whatever an earlier build left. Returns the failures, for
-    the caller to report after it has finished the batch, and the catalog's repairs.
+    damaged manifest, say) never leaves the other behind. After the ``last`` batch the
+    catalog is brought in line with the manifest, whatever an earlier build left; not
+    before, when the manifest may already list (from its intent) a document a pool worker
+    has stored whose outcome is still on its way to the next batch. Returns the failures,
+    for the caller to report after it has finished, and the catalog's repairs.
     """
     failures: list[ArchivistError] = []
     repairs: list[str] = []
@@ -203,7 +206,7 @@ def register(paths: Paths, batch: Sequence[Built]) -> tuple[list[ArchivistError]
     attempt(update_catalog, paths.archive / catalog.CATALOG_NAME)
     attempt(lambda: manifest.add_files(paths.archive, [file for built in stored for file in built.files]),
             paths.archive / manifest.MANIFEST_NAME)
-    if not failures:
+    if last and not failures:
         found = attempt(lambda: _reconcile_catalog(paths), paths.archive / catalog.CATALOG_NAME)
         repairs = found if isinstance(found, list) else []
     return failures, repairs
