@@ -282,24 +282,28 @@ class _Paragraph:
 def _inner_breaks(token: str, hyphenate: Callable[[str], Sequence[int]] | None
                   ) -> list[tuple[int, int, int]]:
     """(offset, kind, penalty) of every break inside ``token``, in order."""
-    if token.isalpha() and _UNBREAKABLE.issuperset(token):
-        # The usual word: letters UAX #14 never breaks between, one run for hyphenation.
-        if hyphenate is None or len(token) < 5:
+    if _UNBREAKABLE.issuperset(token) and not _URL_HINT.search(token):
+        # The usual word, with or without its punctuation: no break but hyphenation's.
+        if hyphenate is None:
             return []
-        return [(offset, _HYPHEN, HYPHEN_PENALTY) for offset in sorted(set(hyphenate(token)))
-                if 0 < offset < len(token)]
+        return [(offset, _HYPHEN, HYPHEN_PENALTY) for offset in _hyphenation_points(token, hyphenate)]
     found = _token_breaks(token)
     if hyphenate is not None and not _URL_HINT.search(token):
         extra = dict(found)
-        for match in _LETTERS.finditer(token):
-            word = match.group()
-            if len(word) < 5:
-                continue
-            for position in hyphenate(word):
-                if 0 < position < len(word):
-                    extra.setdefault(match.start() + position, (_HYPHEN, HYPHEN_PENALTY))
+        for offset in _hyphenation_points(token, hyphenate):
+            extra.setdefault(offset, (_HYPHEN, HYPHEN_PENALTY))
         return [(offset, kind, penalty) for offset, (kind, penalty) in sorted(extra.items())]
     return [(offset, kind, penalty) for offset, (kind, penalty) in found]
+
+
+def _hyphenation_points(token: str, hyphenate: Callable[[str], Sequence[int]]) -> list[int]:
+    """Offsets inside ``token`` where a hyphen may go: inside its runs of five letters or more."""
+    if token.isalpha():  # one run (letters are word characters, and neither digits nor '_')
+        runs: Sequence[tuple[int, str]] = ((0, token),)
+    else:
+        runs = [(match.start(), match.group()) for match in _LETTERS.finditer(token)]
+    return sorted({start + position for start, word in runs if len(word) >= 5
+                   for position in hyphenate(word) if 0 < position < len(word)})
 
 
 @lru_cache(maxsize=65536)
