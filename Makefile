@@ -169,4 +169,4 @@ clean: | $(INSTALLED)
 # Without a venv there is no archivist to clean with, and nothing is installed just to delete it.
 distclean:
 	@if [ -x $(ARCHIVIST) ]; then $(MAKE) --no-print-directory clean; fi
-	rm -rf $(VENV) bench/.venv
+	rm -rf $(VENV) bench/.venv bench/.venv-archivist

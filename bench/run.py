@@ -40,6 +40,7 @@ from pypdf import PdfReader
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+ARCHIVIST_PYTHON = HERE / ".venv-archivist" / "bin" / "python"
 PEERS = ("typst", "typst-a2a-ua1", "weasyprint")
 # What each system's PDFs claim, as veraPDF flavours: a sample PDF passes when it passes all.
 # archivist runs with its default profile, PDF/A-2a + PDF/UA-1.
@@ -233,20 +234,11 @@ class Archivist:
 
 
 def find_archivist(cli: str | None, python: str | None) -> Archivist:
-    """The project's interpreter and CLI; the working tree's src/ comes first.
-
-    ``archivist`` may not be installed as a console script yet, so without
-    one ``python -m archivist`` is used with ``src/`` on PYTHONPATH.
-    """
-    venv = REPO / ".venv" / "bin"
-    interpreter = python or str(venv / "python")
+    """``python -m archivist`` with the working tree's src/ first on PYTHONPATH, by default in
+    bench/.venv-archivist: archivist's dependencies as `make` installs them (setup.sh)."""
+    interpreter = python or str(ARCHIVIST_PYTHON)
     env = child_env(str(REPO / "src"))
-    if cli:
-        command = shlex.split(cli)
-    elif (venv / "archivist").exists():
-        command = [str(venv / "archivist")]
-    else:
-        command = [interpreter, "-m", "archivist"]
+    command = shlex.split(cli) if cli else [interpreter, "-m", "archivist"]
     return Archivist(command, interpreter, env)
 
 
@@ -536,9 +528,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small corpus, small sample")
     parser.add_argument("--systems", default="archivist,typst,typst-a2a-ua1,weasyprint",
                         help="comma-separated subset to run")
-    parser.add_argument("--archivist", help="archivist CLI command (default: the project's)")
+    parser.add_argument("--archivist", help="archivist CLI command (default: python -m archivist)")
     parser.add_argument("--project-python", help="interpreter that can import archivist "
-                        "(default: .venv/bin/python of the repository)")
+                        "(default: bench/.venv-archivist/bin/python, made by setup.sh)")
     parser.add_argument("--no-validate", action="store_true",
                         help="skip the veraPDF check of the sample PDFs")
     parser.add_argument("--out", type=Path, default=HERE / "results.md", help="report path")

@@ -32,4 +32,21 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$here/requirements.txt"
     echo "$want" > "$stamp"
 fi
+# archivist as `make` installs it: requirements.lock alone, with the prepared fonts and
+# hyphenation patterns, and the working tree's src/ on PYTHONPATH when it runs. The project's
+# own .venv also holds the test dependencies once `make test` ran, and pypdf imports fontTools
+# whenever it is installed: a start-up no user's install pays.
+arch="$here/.venv-archivist"
+if [ ! -x "$arch/bin/python" ]; then
+    "$python" -m venv "$arch"
+fi
+stamp="$arch/.requirements.sha256"
+want="$(sha256sum "$here/../requirements.lock" | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    "$arch/bin/python" -m pip install -q --disable-pip-version-check -r "$here/../requirements.lock"
+    echo "$want" > "$stamp"
+fi
+PYTHONPATH="$here/../src" "$arch/bin/python" -m archivist.hyphenation >/dev/null
+PYTHONPATH="$here/../src" "$arch/bin/python" -m archivist.fonts >/dev/null
+
 echo "bench/.venv ready: $("$venv/bin/python" -c 'import typst, weasyprint; print("typst", typst.__version__ if hasattr(typst, "__version__") else "?", "weasyprint", weasyprint.__version__)')"

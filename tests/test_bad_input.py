@@ -564,7 +564,7 @@ def test_record_facts_are_read_once_and_again_when_a_record_changes(tmp_path: Pa
     assert read[0] == edited_record
     assert sorted(set(read[1:])) == [edited_record, metadata / "a08.yaml"]
     assert sorted(p.name for p in errors) == ["a07.yaml", "a08.yaml"]
-    assert identifiers.record_facts(metadata, archive)[edited_record].date == "2021-07"
+    assert identifiers.record_facts(metadata, archive)[edited_record.name].date == "2021-07"
 
     (tmp_path / ".archive.staging" / FACTS_FILE).write_text('{"version": 1, "records": [', "utf-8")
     read.clear()

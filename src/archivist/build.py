@@ -166,10 +166,6 @@ def build_one(paths: Paths, stem: str, profile: Profile) -> Built:
 Outcome = Built | ArchivistError
 
 
-def _reconcile_catalog(paths: Paths) -> list[str]:
-    return catalog.reconcile(paths.archive, manifest.read_manifest(paths.archive).entries)
-
-
 def register(paths: Paths, batch: Sequence[Built], *,
              last: bool = True) -> tuple[list[ArchivistError], list[str]]:
     """Record stored documents in the archive's own indexes; runs in the main process only.
@@ -204,10 +200,11 @@ def register(paths: Paths, batch: Sequence[Built], *,
                 catalog.put(paths.archive, [built.document for built in stored])
 
     attempt(update_catalog, paths.archive / catalog.CATALOG_NAME)
-    attempt(lambda: manifest.add_files(paths.archive, [file for built in stored for file in built.files]),
-            paths.archive / manifest.MANIFEST_NAME)
-    if last and not failures:
-        found = attempt(lambda: _reconcile_catalog(paths), paths.archive / catalog.CATALOG_NAME)
+    files = [file for built in stored for file in built.files]
+    listed = attempt(lambda: manifest.add_files(paths.archive, files), paths.archive / manifest.MANIFEST_NAME)
+    if last and isinstance(listed, dict) and not failures:
+        found = attempt(lambda: catalog.reconcile(paths.archive, listed),
+                        paths.archive / catalog.CATALOG_NAME)
         repairs = found if isinstance(found, list) else []
     return failures, repairs
 

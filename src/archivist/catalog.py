@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import io
 import json
+import os
 import sqlite3
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
@@ -287,6 +288,19 @@ def rebuild(archive: Path) -> tuple[int, list[ArchiveReadError]]:
     return len(documents), failures
 
 
+def _held_pdfs(archive: Path) -> set[str]:
+    """``YYYY/name.pdf`` of each file the year folders hold: one listing per folder rather
+    than a look-up per document (ten thousand of them on a large archive)."""
+    held: set[str] = set()
+    with contextlib.suppress(FileNotFoundError), os.scandir(archive) as years:  # emptied meanwhile
+        for year in years:
+            if year.is_dir():
+                with contextlib.suppress(FileNotFoundError), os.scandir(year.path) as files:
+                    held.update(f"{year.name}/{file.name}" for file in files
+                                if file.name.endswith(".pdf") and file.is_file())
+    return held
+
+
 def reconcile(archive: Path, listed: dict[str, str]) -> list[str]:
     """Bring the catalog in line with the PDFs the manifest lists (relpath -> sha256).
 
@@ -309,13 +323,14 @@ def reconcile(archive: Path, listed: dict[str, str]) -> list[str]:
         connection.execute("BEGIN IMMEDIATE")
         _ensure_schema(connection, path)
         rows = dict(connection.execute("SELECT path, sha256 FROM documents").fetchall())
+        held = _held_pdfs(archive)
         for relpath in sorted(rows):
-            if relpath not in wanted or not (archive / relpath).is_file():
+            if relpath not in wanted or relpath not in held:
                 _delete(connection, relpath)
                 repairs.append(f"{archive / relpath}: dropped from the catalog; the archive "
                                "no longer holds it")
         for relpath, digest in sorted(wanted.items()):
-            if rows.get(relpath) == digest or not (archive / relpath).is_file():
+            if rows.get(relpath) == digest or relpath not in held:
                 continue
             _delete(connection, relpath)
             try:

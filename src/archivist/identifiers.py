@@ -119,20 +119,24 @@ def _fast_claim(raw: bytes, path: Path) -> Claim | bool | None:
 
 
 def _claims(metadata: Path, archive: Path | None) -> dict[str, list[Claim]]:
-    """identifier -> the records claiming it, with every shared claim confirmed by the composer."""
-    claims: dict[str, list[Claim]] = {}
-    for path, facts in record_facts(metadata, archive).items():
+    """identifier -> the records claiming it, for each identifier more than one record claims,
+    every such claim confirmed by the composer. Claims are kept as (record name, line,
+    composed) until then: ten thousand records make ten thousand claims, and a handful shared."""
+    groups: dict[str, list[tuple[str, int, bool]]] = {}
+    for name, facts in record_facts(metadata, archive).items():
         if facts.identifier is not None:
-            claim = Claim(facts.identifier, path, facts.line, facts.composed)
-            claims.setdefault(claim.identifier, []).append(claim)
-    shared = [c for group in claims.values() if len(group) > 1 for c in group if not c.composed]
-    for claim in shared:
-        claims[claim.identifier].remove(claim)
-        raw = _read(claim.path)
-        confirmed = _composed_claim(raw, claim.path) if raw is not None else None
+            groups.setdefault(facts.identifier, []).append((name, facts.line, facts.composed))
+    unconfirmed = [(identifier, claim) for identifier, group in groups.items() if len(group) > 1
+                   for claim in group if not claim[2]]
+    for identifier, claim in unconfirmed:
+        groups[identifier].remove(claim)
+        path = metadata / claim[0]
+        raw = _read(path)
+        confirmed = _composed_claim(raw, path) if raw is not None else None
         if confirmed is not None:
-            claims.setdefault(confirmed.identifier, []).append(confirmed)
-    return claims
+            groups.setdefault(confirmed.identifier, []).append((claim[0], confirmed.line, True))
+    return {identifier: [Claim(identifier, metadata / name, line, composed) for name, line, composed in group]
+            for identifier, group in groups.items() if len(group) > 1}
 
 
 def shared_identifiers(metadata: Path, records: Iterable[Path],
@@ -140,7 +144,7 @@ def shared_identifiers(metadata: Path, records: Iterable[Path],
     """For each of ``records`` whose identifier another record of the folder also claims, the error.
     With ``archive``, the records' facts are kept in its staging folder (``record_facts``)."""
     claims = _claims(metadata, archive)
-    by_path = {c.path: group for group in claims.values() if len(group) > 1 for c in group}
+    by_path = {c.path: group for group in claims.values() for c in group}
     errors = {}
     for record in records:
         group = by_path.get(record)
@@ -202,10 +206,11 @@ def _key(status: os.stat_result) -> list[int]:
     return [status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns]
 
 
-def record_facts(metadata: Path, archive: Path | None = None) -> dict[Path, Facts]:
-    """The facts of every regular ``*.yaml`` file of ``metadata`` (a link, a FIFO or a folder
-    has none: its own build refuses it). With ``archive``, the facts of a record unchanged
-    since the last call are taken from the archive's staging folder instead of the record."""
+def record_facts(metadata: Path, archive: Path | None = None) -> dict[str, Facts]:
+    """The facts of every regular ``*.yaml`` file of ``metadata``, by file name (a link, a FIFO
+    or a folder has none: its own build refuses it). With ``archive``, the facts of a record
+    unchanged since the last call are taken from the archive's staging folder instead of the
+    record."""
     started = time.time_ns()
     try:
         with os.scandir(metadata) as entries:
@@ -215,7 +220,7 @@ def record_facts(metadata: Path, archive: Path | None = None) -> dict[Path, Fact
     cache_file = _facts_file(archive)
     known, trusted_before = _load_facts(cache_file, metadata, len(listing))
     kept: dict[str, list] = {}
-    found: dict[Path, Facts] = {}
+    found: dict[str, Facts] = {}
     for name, entry in listing:
         try:
             status = entry.stat(follow_symlinks=False)
@@ -223,7 +228,6 @@ def record_facts(metadata: Path, archive: Path | None = None) -> dict[Path, Fact
             continue
         if not stat.S_ISREG(status.st_mode):
             continue
-        path = metadata / name
         row = known.get(name)
         # A record written within a clock tick of the last reading may have changed since
         # with the same size and times (coarse file systems tick once in 2 s): read again.
@@ -231,11 +235,12 @@ def record_facts(metadata: Path, archive: Path | None = None) -> dict[Path, Fact
                 and max(status.st_mtime_ns, status.st_ctime_ns) < trusted_before):
             facts = Facts(*row[4:])
         else:
+            path = metadata / name
             raw = _read(path)
             if raw is None:
                 continue
             facts = _facts(raw, path)
-        found[path] = facts
+        found[name] = facts
         kept[name] = [*_key(status), facts.date, facts.identifier, facts.line, facts.composed]
     if cache_file is not None and kept != known:
         _save_facts(cache_file, metadata, kept, started, archive)

@@ -108,8 +108,9 @@ def _relpath(archive: Path, path: Path) -> str:
                               path=path, hint=f"store it under {archive}") from None
 
 
-def add_files(archive: Path, files: Iterable[Path]) -> None:
-    """List ``files`` (just stored) in the manifest with their SHA-256, and catch up on intents.
+def add_files(archive: Path, files: Iterable[Path]) -> dict[str, str]:
+    """List ``files`` (just stored) in the manifest with their SHA-256, and catch up on intents;
+    return what the manifest now lists (relpath -> SHA-256).
 
     Under the archive lock: read, update, and replace the manifest atomically. Every
     settled intent whose target now holds the intended bytes is applied, so a document
@@ -140,6 +141,7 @@ def add_files(archive: Path, files: Iterable[Path]) -> None:
             archive_write(archive, archive / MANIFEST_NAME, _render(entries), journal=False)
         for intent in settled:
             intent.file.unlink(missing_ok=True)
+    return entries
 
 
 @dataclass

@@ -37,12 +37,17 @@ class Plan:
     unplanned: list[str] = field(default_factory=list)
     refused: list[ArchivistError] = field(default_factory=list)
     deciding: list[str] = field(default_factory=list)  # stems whose record's date names their PDF
+    records: set[str] = field(default_factory=set)  # the names in the metadata folder
 
 
 def make_plan(paths: Paths) -> Plan:
     paths.require_seeds()
     plan = Plan()
-    facts = record_facts(paths.metadata, paths.archive) if paths.metadata.is_dir() else {}
+    if paths.metadata.is_dir():
+        facts = record_facts(paths.metadata, paths.archive)
+        plan.records = set(os.listdir(paths.metadata))
+    else:
+        facts = {}
     named: dict[str, list[str]] = {}  # archive name -> the stems it would hold
     for entry in sorted(os.listdir(paths.seeds)):
         if not entry.endswith(".txt") or entry.startswith("."):  # as Paths.stems() sees them
@@ -55,7 +60,7 @@ def make_plan(paths: Paths) -> Plan:
             continue
         if leading_date(stem) is None:
             plan.deciding.append(stem)
-            known = facts.get(paths.record(stem))
+            known = facts.get(f"{stem}.yaml")
             date = known.date if known is not None else None
             if date is None:
                 plan.unplanned.append(stem)
@@ -81,7 +86,7 @@ def write_plan(plan: Plan, paths: Paths, out: Path) -> None:
         return f"$(ARCHIVE)/{name[:4]}/{name}.pdf"
 
     def record(stem: str) -> str:
-        return f" $(METADATA)/{stem}.yaml" if paths.record(stem).exists() else ""
+        return f" $(METADATA)/{stem}.yaml" if f"{stem}.yaml" in plan.records else ""
 
     stems = sorted([*plan.planned, *plan.unplanned])
     lines = [

@@ -1,0 +1,119 @@
+"""Instructions per article, archivist beside Typst: figures a busy machine does not move.
+
+CPU seconds on a shared machine drift by tens of per cent within an hour; the number of
+instructions a run executes does not (valgrind's cachegrind counts them; hash randomisation
+is fixed, so a run repeats to the instruction). For each system this runs the batch of
+`run.py` on the corpus's first article alone and on its first N articles, each under
+cachegrind, and reports the fixed cost (the one-article run: start-up, imports, fonts, the
+article) and the marginal cost of each further article, then archivist's ratios to each peer
+at N and at 60 articles. An instruction of Python's interpreter takes longer on average than
+one of compiled code, so these ratios understate the time ratios of `run.py`; what they give
+is a before/after that holds on any machine, at any load.
+
+Run by hand (valgrind is a Debian package; it runs programs about fifty times slower):
+    bench/.venv/bin/python bench/instructions.py                      # 10 articles
+    bench/.venv/bin/python bench/instructions.py --count 20 --systems archivist,typst
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import corpus as corpus_mod  # noqa: E402
+
+PEERS = ("typst", "typst-a2a-ua1")
+_TOTAL = re.compile(r"I\s+refs:\s+([\d,]+)")
+
+
+def command(system: str, corpus: Path, out: Path, src: Path) -> tuple[list[str], dict[str, str]]:
+    """The batch run of ``system`` over ``corpus``, as run.py's 1-core run makes it."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONHASHSEED"] = "0"
+    if system == "archivist":
+        env["PYTHONPATH"] = str(src)
+        out.mkdir()
+        return [str(HERE / ".venv-archivist" / "bin" / "python"), "-m", "archivist", "build",
+                "--seeds", str(corpus / "seeds"), "--metadata", str(corpus / "metadata"),
+                "--archive", str(out / "archive"), "-j", "1"], env
+    return [sys.executable, str(HERE / "peers.py"), "batch", "--engine", system,
+            "--corpus", str(corpus), "--out", str(out), "-j", "1"], env
+
+
+def instructions(system: str, corpus: Path, scratch: Path, src: Path) -> int:
+    """Instructions one batch run of ``system`` executes, every thread and child included."""
+    out = Path(tempfile.mkdtemp(dir=scratch))
+    shutil.rmtree(out)
+    cmd, env = command(system, corpus, out, src)
+    done = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no", "--trace-children=yes",
+                           "--cachegrind-out-file=/dev/null", *cmd],
+                          env=env, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"{system} failed under valgrind:\n{done.stderr[-2000:]}")
+    return sum(int(count.replace(",", "")) for count in _TOTAL.findall(done.stderr))
+
+
+def subset(source: Path, stems: list[str], target: Path) -> Path:
+    for folder, suffix in (("seeds", ".txt"), ("metadata", ".yaml")):
+        (target / folder).mkdir(parents=True)
+        for stem in stems:
+            shutil.copy(source / folder / f"{stem}{suffix}", target / folder / f"{stem}{suffix}")
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=10, help="articles of the larger run (default 10)")
+    parser.add_argument("--seed", type=int, default=1, help="corpus seed (default 1)")
+    parser.add_argument("--systems", default="archivist,typst,typst-a2a-ua1",
+                        help="archivist and any of " + ", ".join(PEERS))
+    parser.add_argument("--src", type=Path, default=REPO / "src",
+                        help="archivist's source tree (default: the working tree's src/), "
+                        "e.g. an older commit's from 'git archive'")
+    args = parser.parse_args(argv)
+    if shutil.which("valgrind") is None:
+        parser.error("valgrind is not installed (apt-get install valgrind)")
+    if args.count < 2:
+        parser.error("--count must be at least 2")
+    systems = args.systems.split(",")
+    with tempfile.TemporaryDirectory(prefix="archivist-instructions-") as scratch_name:
+        scratch = Path(scratch_name)
+        corpus_mod.write_corpus(args.count, args.seed, scratch / "all")
+        stems = sorted(path.stem for path in (scratch / "all" / "seeds").glob("*.txt"))
+        one = subset(scratch / "all", stems[:1], scratch / "one")
+        costs = {}
+        for system in systems:
+            fixed = instructions(system, one, scratch, args.src)
+            whole = instructions(system, scratch / "all", scratch, args.src)
+            costs[system] = (fixed, (whole - fixed) / (args.count - 1))
+    print(f"Instructions (millions), corpus seed {args.seed}: one article, then each further one "
+          f"(from a run of {args.count})")
+    print(f"{'system':<16}{'one article':>12}{'each further':>14}{'per article at ' + str(args.count):>20}"
+          f"{'per article at 60':>20}")
+    for system, (fixed, marginal) in costs.items():
+        at = [(fixed + marginal * (n - 1)) / n / 1e6 for n in (args.count, 60)]
+        print(f"{system:<16}{fixed / 1e6:>12.0f}{marginal / 1e6:>14.1f}{at[0]:>20.1f}{at[1]:>20.1f}")
+    if "archivist" in costs:
+        fixed, marginal = costs["archivist"]
+        for peer in (system for system in systems if system != "archivist"):
+            peer_fixed, peer_marginal = costs[peer]
+            ratios = [(fixed + marginal * (n - 1)) / (peer_fixed + peer_marginal * (n - 1))
+                      for n in (args.count, 60)]
+            print(f"archivist ÷ {peer}: one article {fixed / peer_fixed:.2f}×, each further "
+                  f"{marginal / peer_marginal:.2f}×, at {args.count} {ratios[0]:.2f}×, "
+                  f"at 60 {ratios[1]:.2f}×")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
