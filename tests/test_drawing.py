@@ -11,7 +11,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from archivist import fonts
-from archivist.typeset import NO_BREAK_SPACE, _show, _show_split
+from archivist.typeset import NO_BREAK_SPACE, _show, _show_known, _show_split
 
 # More characters than one subset of 256 codes holds, so that texts also reach the second and
 # third subsets; spaces, no-break spaces and the delimiters a literal string escapes often.
@@ -51,3 +51,31 @@ def test_a_long_text_reaches_several_subsets_and_is_still_written_as_reportlab_w
         assert _show(fast, font, 12, line, 0.8, fast_state) \
             == _show_split(reference, font, 12, line, "-67", reference_state)
     assert len(font.state[fast._doc].subsets) >= 3
+
+
+@settings(max_examples=100, deadline=None)
+@given(chunks=st.lists(st.lists(st.tuples(st.text(_ALPHABET, max_size=90),
+                                          st.sampled_from([0.0, 0.4, 1.37, 12.0])), min_size=1, max_size=12),
+                       min_size=1, max_size=8))
+def test_a_chunk_drawn_at_once_is_written_as_its_lines_one_by_one(chunks) -> None:
+    """Codes given for a whole chunk at once are the codes its lines, drawn in turn, would get."""
+    names = fonts.register()
+    font = pdfmetrics.getFont(names["regular"])
+    fast, reference = _canvas(), _canvas()
+    for lines in chunks:
+        reference_state: dict = {"subset": None}
+        expected: list[str] = []
+        for number, (chars, stretch) in enumerate(lines):
+            expected += ["T*"] if number else []
+            adjust = f"{-stretch * 1000 / 12:.0f}" if stretch else None
+            expected += _show_split(reference, font, 12, chars, adjust, reference_state) if chars else []
+        drawn = _show_known(fast, names, "regular", 12, [c for c, _ in lines], [s for _, s in lines])
+        if drawn is None:  # a character past the first subset: drawn line by line
+            state: dict = {"subset": None}
+            drawn = []
+            for number, (chars, stretch) in enumerate(lines):
+                drawn += ["T*"] if number else []
+                drawn += _show(fast, font, 12, chars, stretch, state)
+        assert drawn == expected
+    subsets = [getattr(font.state.get(canvas._doc), "subsets", None) for canvas in (fast, reference)]
+    assert subsets[0] == subsets[1]

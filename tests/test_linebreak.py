@@ -251,3 +251,17 @@ def test_break_opportunities_inside_a_token_are_exactly_uniseg_s(token):
     from archivist.linebreak import _uax14_breaks
 
     assert _uax14_breaks(token) == [k for k in line_break_boundaries(token) if 0 < k < len(token)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(token=st.text(alphabet=st.sampled_from("abéz01-–/.,;:()«»’…\u00a0?!#&@_'\u0301\u4e00"),
+                     min_size=1, max_size=16))
+def test_a_token_s_breaks_do_not_depend_on_the_characters_met_before(token):
+    """Characters known not to break spare a token the UAX #14 look-up: the breaks stay the same."""
+    from archivist import linebreak
+
+    hyphenate = hyphenator("fr")
+    linebreak._UNBREAKABLE.clear()
+    unknown = linebreak._inner_breaks(token, hyphenate)
+    assert linebreak._inner_breaks(token, hyphenate) == unknown
+    assert linebreak._inner_breaks(token, None) == [b for b in unknown if b[1] != linebreak._HYPHEN]

@@ -20,12 +20,14 @@ import importlib.util
 import re
 import sys
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from operator import add
 from types import ModuleType
 
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.pdfmetrics import getFont
 
 HYPHEN = "-"
 
@@ -65,6 +67,9 @@ _FLAGGED = (_HYPHEN, _SOURCE_HYPHEN)
 # LB23, LB25, LB28, LB29 forbid every pair of them): a token made only of these needs no
 # look-up (the tests hold this against uniseg itself).
 _NO_BREAK_CLASSES = frozenset({"AL", "HL", "NU", "CM", "ZWJ", "IS", "QU", "GL"})
+# Characters of those classes met so far: a token made of them is known unbreakable by one
+# set operation, with no look-up per character (bounded by the characters a font can draw).
+_UNBREAKABLE: set[str] = set()
 _URL_HINT = re.compile(r"://|^www\.|^<?www\.|[\w)]/[\w~%]|\w@\w", re.ASCII)
 _LETTERS = re.compile(r"[^\W\d_]+")
 
@@ -141,6 +146,7 @@ class _Metrics:
 
     def __init__(self, font_name: str, size: float, hyphenate: Callable[[str], Sequence[int]] | None):
         self.font_name, self.size, self.hyphenate = font_name, size, hyphenate
+        self.string_width = getFont(font_name).stringWidth  # what stringWidth() looks up each call
         self.widths: dict[str, float] = {}
         self.tokens: dict[str, tuple[float, float, tuple[tuple[int, float, int, int], ...]]] = {}
         self.space = self.width(" ")
@@ -151,7 +157,7 @@ class _Metrics:
         if known is None:
             if len(self.widths) > self.LIMIT:
                 self.widths.clear()
-            known = self.widths[s] = stringWidth(s, self.font_name, self.size)
+            known = self.widths[s] = self.string_width(s, self.size)
         return known
 
     def token(self, token: str) -> tuple[float, float, tuple[tuple[int, float, int, int], ...]]:
@@ -204,25 +210,28 @@ class _Paragraph:
         rows = [(0, 0, 0.0, 0.0, 0, 0, _SPACE, 0)]
         add = rows.append
         known = metrics.tokens.get  # most tokens are known: no call to measure them again
-        position, width, spaces = 0, 0.0, 0
+        # As if a space came before the first token: -space + space is exactly 0.0.
+        position, width, spaces = -1, -space, -1
         seen_word = False
-        for number, token in enumerate(text.split(" ")):
-            if number:
-                if token and seen_word:  # the last space of a run breaks; leading ones do not
-                    add((position, position + 1, width, width + space, spaces, spaces + 1, _SPACE, 0))
-                position += 1
-                width += space
-                spaces += 1
+        for token in text.split(" "):
+            before = width
+            position += 1
+            width += space
+            spaces += 1
             if not token:
                 continue
-            seen_word = True
+            if seen_word:  # the last space of a run breaks; leading ones do not
+                add((position - 1, position, before, width, spaces - 1, spaces, _SPACE, 0))
+            else:
+                seen_word = True
             token_width, widest, breaks = known(token) or metrics.token(token)
             if widest > room:
                 width = self._cut_token(token, position, width, spaces, breaks, rows)
             else:
                 for offset, upto, kind, penalty in breaks:
                     at = position + offset
-                    add((at, at, width + upto, width + upto, spaces, spaces, kind, penalty))
+                    upto += width
+                    add((at, at, upto, upto, spaces, spaces, kind, penalty))
                 width += token_width
             position += len(token)
         add((len(text), len(text), width, width, spaces, spaces, _END, 0))
@@ -252,17 +261,19 @@ class _Paragraph:
 
     def lines(self, path: list[tuple[int, bool]], justify: bool) -> list[Line]:
         result = []
+        text, start, end, kinds, measure = self.text, self.start, self.end, self.kind, self.measure
         previous = 0
+        last = len(path) - 1
         for index, (b, ragged) in enumerate(path):
-            last = index == len(path) - 1
-            shown = self.text[self.start[previous]:self.end[b]]
-            kind = self.kind[b]
+            shown = text[start[previous]:end[b]]
+            kind = kinds[b]
+            width = self.line_width(previous, b)
+            spaces = shown.count(" ")
             result.append(Line(
                 text=shown, hyphenated=kind == _HYPHEN, joined=kind in (_JOIN, _HYPHEN, _SOURCE_HYPHEN),
-                natural_width=self.line_width(previous, b), spaces=shown.count(" "),
+                natural_width=width, spaces=spaces,
                 # A last line as full as the others is justified too: its spaces shrink to fit.
-                justify=(justify and not ragged and shown.count(" ") > 0
-                         and (not last or self.line_width(previous, b) > self.measure)),
+                justify=justify and not ragged and spaces > 0 and (index != last or width > measure),
                 ends_with_hyphen=kind in _FLAGGED))
             previous = b
         return result
@@ -271,18 +282,28 @@ class _Paragraph:
 def _inner_breaks(token: str, hyphenate: Callable[[str], Sequence[int]] | None
                   ) -> list[tuple[int, int, int]]:
     """(offset, kind, penalty) of every break inside ``token``, in order."""
+    if _UNBREAKABLE.issuperset(token) and not _URL_HINT.search(token):
+        # The usual word, with or without its punctuation: no break but hyphenation's.
+        if hyphenate is None:
+            return []
+        return [(offset, _HYPHEN, HYPHEN_PENALTY) for offset in _hyphenation_points(token, hyphenate)]
     found = _token_breaks(token)
     if hyphenate is not None and not _URL_HINT.search(token):
         extra = dict(found)
-        for match in _LETTERS.finditer(token):
-            word = match.group()
-            if len(word) < 5:
-                continue
-            for position in hyphenate(word):
-                if 0 < position < len(word):
-                    extra.setdefault(match.start() + position, (_HYPHEN, HYPHEN_PENALTY))
+        for offset in _hyphenation_points(token, hyphenate):
+            extra.setdefault(offset, (_HYPHEN, HYPHEN_PENALTY))
         return [(offset, kind, penalty) for offset, (kind, penalty) in sorted(extra.items())]
     return [(offset, kind, penalty) for offset, (kind, penalty) in found]
+
+
+def _hyphenation_points(token: str, hyphenate: Callable[[str], Sequence[int]]) -> list[int]:
+    """Offsets inside ``token`` where a hyphen may go: inside its runs of five letters or more."""
+    if token.isalpha():  # one run (letters are word characters, and neither digits nor '_')
+        runs: Sequence[tuple[int, str]] = ((0, token),)
+    else:
+        runs = [(match.start(), match.group()) for match in _LETTERS.finditer(token)]
+    return sorted({start + position for start, word in runs if len(word) >= 5
+                   for position in hyphenate(word) if 0 < position < len(word)})
 
 
 @lru_cache(maxsize=65536)
@@ -306,7 +327,11 @@ def _uax14_breaks(token: str) -> list[int]:
     such a run (LB28, LB25) and its rules see only classes. 'maroco-italienne' and
     'Rabat-Salé' share the outline 'a-a', so uniseg is asked once for both.
     """
+    if _UNBREAKABLE.issuperset(token):
+        return []
     classes = [_line_break_class(c) for c in token]
+    _UNBREAKABLE.update(c for c, line_class in zip(token, classes, strict=True)
+                        if line_class in _NO_BREAK_CLASSES)
     if all(c in _NO_BREAK_CLASSES for c in classes):
         return []
     outline: list[str] = []
@@ -441,6 +466,14 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
     kinds, penalties, hyphen = p.kind, p.penalty, p.hyphen
     max_run, line_penalty = MAX_HYPHENATED_RUN, LINE_PENALTY
     double_hyphen, adjacent = DOUBLE_HYPHEN_DEMERITS, ADJACENT_FITNESS_DEMERITS
+    # Most opportunities lie well inside a line even from the oldest live node, which makes the
+    # longest line: every node is then too loose. A line from that node reaches at most
+    # reach[b] - (its start's width and widest spaces) - its own free hyphen; reach only grows,
+    # so a bisection skips every such opportunity at once. The margin keeps rounding on the
+    # safe side: an opportunity near the edge is decided by the exact test below.
+    widest_space = max_ratio * stretch
+    reach = list(map(add, width_end, map(widest_space.__mul__, spaces_end)))
+    free = measure - hyphen - 1e-6
     active: list[_Node] = [_node(p, 0, 0.0, 0, 1, 0, None, False)]
     live = 1  # len(active)
     head = 0  # active[head:] are the live nodes, oldest (leftmost) first
@@ -448,21 +481,23 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
     # a[0] index, a[1] demerits, a[2] line, a[3] fitness, a[4] run, a[7] and a[8] where it starts.
     evaluations = max_active = 0
     count = len(kinds)
+    last = count - 1  # the paragraph's end, never skipped
     b = 1
     while b < count:
         kind = kinds[b]
-        if kind != _END and head < live:
-            # Most opportunities lie inside a line even from the oldest live node, which
-            # makes the longest line: then every node is too loose, as the loop below finds.
+        if b < last and head < live:
             a = active[head]
+            least = free + a[7] + widest_space * a[8]
+            if reach[b] < least:
+                skip_to = bisect_left(reach, least, b + 1, last)
+                evaluations += skip_to - b
+                b = skip_to
+                continue
             width = width_end[b] - a[7] + (hyphen if kind == _HYPHEN else 0.0)
             if width <= measure:
                 spaces = spaces_end[b] - a[8]
                 if not spaces or (measure - width) / (spaces * stretch) > max_ratio:
                     evaluations += 1
-                    if stats is not None:
-                        max_active = max(max_active, live - head)
-                        stats.update(evaluations=evaluations, max_active=max_active, breakpoints=count)
                     b += 1
                     continue
         final = kind == _END
@@ -478,24 +513,32 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
         last_dropped = None
         i = first = head
         loose = 0
+        # Nodes at one opportunity (of different fitness or hyphen run) lie side by side and
+        # share a line: its ratio and demerits are worked out once for them all.
+        shared_start = -1
+        ratio = width = line_demerits = 0.0
         while i < live:
             a = active[i]
-            width = end_width - a[7] + added
-            spaces = end_spaces - a[8]
-            if width - spaces * shrink > limit:  # too long even shrunk: never again
-                last_dropped = a
-                head = i = i + 1
-                continue
-            if width <= measure:
-                if final:
-                    ratio = 0.0  # the last line is set at its natural width
+            if a[0] != shared_start:
+                width = end_width - a[7] + added
+                spaces = end_spaces - a[8]
+                if width - spaces * shrink > limit:  # too long even shrunk: never again
+                    last_dropped = a
+                    head = i = i + 1
+                    continue
+                if width <= measure:
+                    if final:
+                        ratio = 0.0  # the last line is set at its natural width
+                    else:
+                        ratio = (measure - width) / (spaces * stretch) if spaces else _INFINITY
+                        if ratio > max_ratio:  # too loose; every later node is looser still
+                            loose = 1
+                            break
                 else:
-                    ratio = (measure - width) / (spaces * stretch) if spaces else _INFINITY
-                    if ratio > max_ratio:  # too loose; every later node is looser still
-                        loose = 1
-                        break
-            else:
-                ratio = (width - measure) / (spaces * shrink) * -1.0
+                    ratio = (width - measure) / (spaces * shrink) * -1.0
+                shared_start = a[0]
+                line_demerits = (line_penalty + 100.0 * abs(ratio) ** 3) ** 2 + penalty
+                fitness = 0 if ratio < -0.5 else 1 if ratio <= 0.5 else 2 if ratio <= 1 else 3
             i += 1
             run = a[4]
             if flagged:
@@ -506,7 +549,7 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
                 run = 0
             if guarded and a[2] in guarded:
                 continue
-            demerits = (line_penalty + 100.0 * abs(ratio) ** 3) ** 2 + penalty
+            demerits = line_demerits
             if flagged and a[4]:
                 demerits += double_hyphen
             if final:
@@ -514,7 +557,6 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
                     demerits += FINAL_HYPHEN_DEMERITS
                 if a[0] and width < short_width:
                     demerits += SHORT_LAST_LINE_DEMERITS
-            fitness = 0 if ratio < -0.5 else 1 if ratio <= 0.5 else 2 if ratio <= 1 else 3
             if not -1 <= fitness - a[3] <= 1:
                 demerits += adjacent
             total = a[1] + demerits
@@ -524,18 +566,18 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
                 best[key] = (b, total, a[2] + 1, fitness, run, a, False, start_width, start_spaces)
         evaluations += i - first + loose
         if stats is not None:
-            stats.update(evaluations=evaluations, max_active=max(max_active, live - head),
-                         breakpoints=count)
+            max_active = max(max_active, live - head)
         if best:
             if final:
-                return _path(min(best.values(), key=_demerits))
+                break
             active.extend(best.values())
             live = len(active)
         elif head >= live:  # nothing reaches b: end a ragged line before it, from the last node
             assert last_dropped is not None
             node = _ragged_node(p, last_dropped, b, whole_word)
             if node[_INDEX] == b and final:  # the last line is overfull: nothing narrower exists
-                return _path(node)
+                best = {0: node}
+                break
             active.append(node)
             live += 1
             if node[_INDEX] < b:
@@ -547,7 +589,11 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
         if stats is not None:
             max_active = max(max_active, live - head)
         b += 1
-    raise AssertionError("the paragraph's end is always reached")
+    else:
+        raise AssertionError("the paragraph's end is always reached")
+    if stats is not None:
+        stats.update(evaluations=evaluations, max_active=max_active, breakpoints=count)
+    return _path(min(best.values(), key=_demerits))
 
 
 def _ragged_node(p: _Paragraph, a: _Node, b: int, whole_word: frozenset[int]) -> _Node:

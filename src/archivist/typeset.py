@@ -211,14 +211,60 @@ def _draw_chunk(canvas: Canvas, block: _Block, chunk: _Chunk, names: dict[str, s
     ops = ["BT", f"{style.leading:g} TL", f"{MARGIN_X:.2f} {chunk.top - style.size:.2f} Td"]
     if style.gray:  # black is the initial fill colour
         ops.insert(1, f"{gray} {gray} {gray} rg")
-    for number in range(chunk.first, chunk.first + chunk.count):
-        line = block.lines[number]
-        stretch = (MEASURE - line.natural_width) / line.spaces if line.justify and line.spaces else 0.0
-        ending = SOFT_HYPHEN if line.hyphenated else "" if line.joined else " "
-        ops += _show_face(canvas, names, style.face, style.size, line.text + ending, stretch, state)
-        if number < chunk.first + chunk.count - 1:
-            ops.append("T*")
+    lines = block.lines[chunk.first:chunk.first + chunk.count]
+    shown = [line.text + (SOFT_HYPHEN if line.hyphenated else "" if line.joined else " ") for line in lines]
+    stretches = [(MEASURE - line.natural_width) / line.spaces if line.justify and line.spaces else 0.0
+                 for line in lines]
+    drawn = _show_known(canvas, names, style.face, style.size, shown, stretches)
+    if drawn is not None:
+        ops += drawn
+    else:
+        for number, (chars, stretch) in enumerate(zip(shown, stretches, strict=True)):
+            if number:
+                ops.append("T*")
+            ops += _show_face(canvas, names, style.face, style.size, chars, stretch, state)
     ops.append("ET")
+    return ops
+
+
+def _show_known(canvas: Canvas, names: dict[str, str], face: str, size: float, shown: list[str],
+                stretches: list[float]) -> list[str] | None:
+    """The operators ``_show`` gives for these lines, one after another with T* between them, when
+    every character has its code in the face's first subset; None otherwise (past 256 codes).
+
+    Characters new to the document are given their codes first, in the order they first occur,
+    which is the order line after line would give them: one look-up for the chunk, not one a line."""
+    chars = "".join(shown)
+    if face == "lining" or not chars:
+        return None
+    font = pdfmetrics.getFont(names[face])
+    doc = canvas._doc
+    escapes = _first_subset_escapes(font, doc)
+    if escapes is None or not escapes.chars.issuperset(chars):
+        known = escapes.chars if escapes is not None else set()
+        font.splitString("".join(dict.fromkeys(char for char in chars.replace(NO_BREAK_SPACE, " ")
+                                               if char not in known)), doc)
+        escapes = _first_subset_escapes(font, doc)
+        if escapes is None or not escapes.chars.issuperset(chars):
+            return None
+    ops: list[str] = []
+    selected = False
+    for number, (chars, stretch) in enumerate(zip(shown, stretches, strict=True)):
+        if number:
+            ops.append("T*")
+        if not chars:
+            continue
+        if not selected:
+            ops.append(f"{font.getSubsetInternalName(0, doc)} {size:g} Tf")
+            selected = True
+        text = chars.translate(escapes)
+        if not stretch or " " not in chars:
+            ops.append(f"({text.replace(_NBSP_MARK, ' ')}) Tj")
+            continue
+        adjust = f"{-stretch * 1000 / size:.0f}"
+        closing = text.endswith(" ")  # no stretch after a line's closing space
+        pieces = (text[:-1] if closing else text).replace(" ", f" ) {adjust} (")
+        ops.append(f"[({pieces}{' )' if closing else ')'}] TJ".replace(_NBSP_MARK, " "))
     return ops
 
 
@@ -249,14 +295,18 @@ def _show(canvas: Canvas, font, size: float, chars: str, stretch: float, state: 
         return []
     adjust = f"{-stretch * 1000 / size:.0f}" if stretch else None
     doc = canvas._doc
-    escapes = _first_subset_escapes(font, doc)
+    # The escapes are kept up to date in place, so the chunk keeps the font's at hand: a stale
+    # one (codes given elsewhere meanwhile) only lacks characters, and is brought up to date below.
+    escapes = state.get(font.fontName)
+    if escapes is None:
+        escapes = state[font.fontName] = _first_subset_escapes(font, doc)
     if escapes is not None and not escapes.chars.issuperset(chars):
         # reportlab gives codes in the order characters first occur: giving it only the new
         # ones, in that order, assigns each the code the whole text would have.
         new = "".join(dict.fromkeys(char for char in chars.replace(NO_BREAK_SPACE, " ")
                                     if char not in escapes.chars))
         font.splitString(new, doc)
-        escapes = _first_subset_escapes(font, doc)
+        escapes = state[font.fontName] = _first_subset_escapes(font, doc)
     if escapes is not None and escapes.chars.issuperset(chars):
         # Every character already has its code in the first subset: reportlab's splitString
         # would give one chunk of these same bytes.
