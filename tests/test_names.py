@@ -111,6 +111,18 @@ def test_two_articles_that_would_share_a_pdf_are_both_refused(newsroom: Paths) -
 ODD = ["a b", "x$(shell touch pwned)", "a:b", "a;b", "a#b", "tab\tname", "é-accent"]
 
 
+def test_a_record_linked_to_nothing_stops_only_its_own_article(newsroom: Paths) -> None:
+    """An undated article whose record is a link to nothing: make refuses that article once,
+    builds the others and finishes, instead of writing its plan again and again."""
+    shutil.copy(REPO / "seeds" / f"{FIRST}.txt", newsroom.article("dangling"))
+    newsroom.record("dangling").symlink_to(newsroom.metadata / "gone.yaml")
+    result = make(newsroom)
+    assert result.returncode != 0
+    assert archived(newsroom) == [f"2021/2021-07-{NEWSROOM}.pdf", f"2021/2021-07-{NEWSROOM}.xml",
+                                  f"2021/{FIRST}.pdf", f"2021/{FIRST}.xml"]
+    assert f"{newsroom.record('dangling')}" in result.stderr
+
+
 def test_an_odd_name_stops_only_its_own_article(workspace: Paths) -> None:
     """A space, '$(', ':', ';', '#' in one name once made make fail for every article."""
     for name in ODD:

@@ -37,17 +37,14 @@ class Plan:
     unplanned: list[str] = field(default_factory=list)
     refused: list[ArchivistError] = field(default_factory=list)
     deciding: list[str] = field(default_factory=list)  # stems whose record's date names their PDF
-    records: set[str] = field(default_factory=set)  # the names in the metadata folder
+    records: set[str] = field(default_factory=set)  # the metadata folder's names that exist
 
 
 def make_plan(paths: Paths) -> Plan:
     paths.require_seeds()
     plan = Plan()
-    if paths.metadata.is_dir():
-        facts = record_facts(paths.metadata, paths.archive)
-        plan.records = set(os.listdir(paths.metadata))
-    else:
-        facts = {}
+    facts = record_facts(paths.metadata, paths.archive) if paths.metadata.is_dir() else {}
+    plan.records = _existing(paths.metadata)
     named: dict[str, list[str]] = {}  # archive name -> the stems it would hold
     for entry in sorted(os.listdir(paths.seeds)):
         if not entry.endswith(".txt") or entry.startswith("."):  # as Paths.stems() sees them
@@ -74,6 +71,17 @@ def make_plan(paths: Paths) -> Plan:
         else:  # each build refuses them, naming the other
             plan.unplanned += stems
     return plan
+
+
+def _existing(folder: Path) -> set[str]:
+    """The names in ``folder`` that exist for make: a link to nothing does not, since make
+    would take such a prerequisite for one always out of date and write the plan again and
+    again. One listing of the folder, not a look-up per record."""
+    try:
+        with os.scandir(folder) as entries:
+            return {entry.name for entry in entries if not entry.is_symlink() or os.path.exists(entry.path)}
+    except (FileNotFoundError, NotADirectoryError):
+        return set()
 
 
 def _assign(text: str) -> str:
