@@ -15,6 +15,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import sqlite3
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
@@ -288,17 +289,22 @@ def rebuild(archive: Path) -> tuple[int, list[ArchiveReadError]]:
     return len(documents), failures
 
 
-def _held_pdfs(archive: Path) -> set[str]:
-    """``YYYY/name.pdf`` of each file the year folders hold: one listing per folder rather
-    than a look-up per document (ten thousand of them on a large archive)."""
+def _held_pdfs(archive: Path, relpaths: Iterable[str]) -> set[str]:
+    """Which of ``relpaths`` (``YYYY/name.pdf``) the archive holds as files: one listing per
+    year folder rather than a look-up per document (ten thousand on a large archive). Only
+    year folders are listed, so a stray folder costs nothing and a crafted ``../x.pdf``
+    names nothing."""
     held: set[str] = set()
-    with contextlib.suppress(FileNotFoundError), os.scandir(archive) as years:  # emptied meanwhile
-        for year in years:
-            if year.is_dir():
-                with contextlib.suppress(FileNotFoundError), os.scandir(year.path) as files:
-                    held.update(f"{year.name}/{file.name}" for file in files
-                                if file.name.endswith(".pdf") and file.is_file())
+    for year in sorted({relpath.partition("/")[0] for relpath in relpaths}):
+        if not _YEAR_FOLDER.fullmatch(year):
+            continue
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(archive / year) as files:
+            held.update(f"{year}/{file.name}" for file in files
+                        if file.name.endswith(".pdf") and file.is_file())
     return held
+
+
+_YEAR_FOLDER = re.compile(r"[0-9]{4}")
 
 
 def reconcile(archive: Path, listed: dict[str, str]) -> list[str]:
@@ -323,7 +329,7 @@ def reconcile(archive: Path, listed: dict[str, str]) -> list[str]:
         connection.execute("BEGIN IMMEDIATE")
         _ensure_schema(connection, path)
         rows = dict(connection.execute("SELECT path, sha256 FROM documents").fetchall())
-        held = _held_pdfs(archive)
+        held = _held_pdfs(archive, [*rows, *wanted])
         for relpath in sorted(rows):
             if relpath not in wanted or relpath not in held:
                 _delete(connection, relpath)

@@ -235,7 +235,7 @@ def _check_info(reader: PdfReader, xmp: ET.Element) -> list[str]:
             try:
                 info_instant = _pdf_instant(info_value or "")
                 xmp_instant = datetime.fromisoformat(_simple(xmp, pair.prefix, pair.name) or "")
-            except ValueError as error:
+            except (ValueError, OverflowError) as error:  # an offset past year 1 or 9999 overflows
                 problems.append(f"Info {key} or {where} is not a date: {error}")
                 continue
             if info_instant != xmp_instant:
@@ -261,12 +261,16 @@ def _check_no_info(reader: PdfReader) -> list[str]:
 
 
 def _pdf_instant(text: str) -> datetime:
-    match = re.fullmatch(r"D:(\d{14})(?:(Z)|([+-])(\d{2})'(\d{2})'?)?(?:00'00'?)?", text)
+    """The instant a PDF date names; ValueError quoting ``text`` when it names none."""
+    match = re.fullmatch(r"D:([0-9]{14})(?:(Z)|([+-])([0-9]{2})'([0-9]{2})'?)?(?:00'00'?)?", text)
     if not match:
         raise ValueError(repr(text))
     digits = match[1]  # fixed width, so read as ISO 8601 (in C; strptime costs some 40 times more)
-    stamp = datetime.fromisoformat(f"{digits[:4]}-{digits[4:6]}-{digits[6:8]}T{digits[8:10]}:"
-                                   f"{digits[10:12]}:{digits[12:]}").replace(tzinfo=UTC)
+    try:
+        stamp = datetime.fromisoformat(f"{digits[:4]}-{digits[4:6]}-{digits[6:8]}T{digits[8:10]}:"
+                                       f"{digits[10:12]}:{digits[12:]}").replace(tzinfo=UTC)
+    except ValueError:  # a month 13, an hour 24: the file's own text says what is wrong
+        raise ValueError(repr(text)) from None
     if match[3]:
         sign = 1 if match[3] == "+" else -1
         from datetime import timedelta
