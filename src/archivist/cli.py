@@ -293,7 +293,7 @@ REGISTER_SECONDS = 30.0
 
 
 @contextlib.contextmanager
-def _imported_for_good() -> Iterator[None]:
+def _imports_outside_the_collector() -> Iterator[None]:
     """Import without the cyclic garbage collector, then keep it off what was imported.
 
     The pipeline's modules make some 50,000 objects that live as long as the process; the
@@ -314,7 +314,7 @@ def _imported_for_good() -> Iterator[None]:
 
 
 def _build(args: argparse.Namespace) -> int:
-    with _imported_for_good():
+    with _imports_outside_the_collector():
         from . import catalog
         from .archive import profile_for, write_profile
         from .build import Built, build_many, register
@@ -420,7 +420,7 @@ def _archive_profile(args: argparse.Namespace) -> Profile:
 
 
 def _check(args: argparse.Namespace) -> int:
-    with _imported_for_good():
+    with _imports_outside_the_collector():
         from .build import attachments_for, load_inputs
         from .check import check_oai_dc, check_pdf
         from .errors import ArchiveReadError

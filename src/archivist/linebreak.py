@@ -68,7 +68,8 @@ _FLAGGED = (_HYPHEN, _SOURCE_HYPHEN)
 # look-up (the tests hold this against uniseg itself).
 _NO_BREAK_CLASSES = frozenset({"AL", "HL", "NU", "CM", "ZWJ", "IS", "QU", "GL"})
 # Characters of those classes met so far: a token made of them is known unbreakable by one
-# set operation, with no look-up per character (bounded by the characters a font can draw).
+# set operation, with no look-up per character. Bounded by the characters the shipped faces
+# can draw, since the typesetter refuses any other before it breaks a line (_require_glyphs).
 _UNBREAKABLE: set[str] = set()
 _URL_HINT = re.compile(r"://|^www\.|^<?www\.|[\w)]/[\w~%]|\w@\w", re.ASCII)
 _LETTERS = re.compile(r"[^\W\d_]+")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from codecs import charmap_decode
+from collections.abc import Iterator
 from itertools import repeat
 from operator import itemgetter
 
@@ -324,7 +325,7 @@ def _font_table(font: object, budget: ContentBudget) -> str | list[str]:
     return table
 
 
-def _one_byte_characters(entries: list[tuple[bytes, bytes]]) -> zip | None:
+def _one_byte_characters(entries: list[tuple[bytes, bytes]]) -> Iterator[tuple[int, str]] | None:
     """The bfchar entries as (code, character) pairs, decoded in bulk, when each maps a
     one-byte code to one UTF-16 unit that is no surrogate, as a simple font's map does;
     else None, and each entry is read on its own."""
