@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -241,10 +242,7 @@ def _show_known(canvas: Canvas, names: dict[str, str], face: str, size: float, s
     doc = canvas._doc
     escapes = _first_subset_escapes(font, doc)
     if escapes is None or not escapes.chars.issuperset(chars):
-        known = escapes.chars if escapes is not None else set()
-        font.splitString("".join(dict.fromkeys(char for char in chars.replace(NO_BREAK_SPACE, " ")
-                                               if char not in known)), doc)
-        escapes = _first_subset_escapes(font, doc)
+        escapes = _give_codes(font, doc, chars, escapes.chars if escapes is not None else ())
         if escapes is None or not escapes.chars.issuperset(chars):
             return None
     ops: list[str] = []
@@ -257,14 +255,7 @@ def _show_known(canvas: Canvas, names: dict[str, str], face: str, size: float, s
         if not selected:
             ops.append(f"{font.getSubsetInternalName(0, doc)} {size:g} Tf")
             selected = True
-        text = chars.translate(escapes)
-        if not stretch or " " not in chars:
-            ops.append(f"({text.replace(_NBSP_MARK, ' ')}) Tj")
-            continue
-        adjust = f"{-stretch * 1000 / size:.0f}"
-        closing = text.endswith(" ")  # no stretch after a line's closing space
-        pieces = (text[:-1] if closing else text).replace(" ", f" ) {adjust} (")
-        ops.append(f"[({pieces}{' )' if closing else ')'}] TJ".replace(_NBSP_MARK, " "))
+        ops.append(_showing(escapes, chars, f"{-stretch * 1000 / size:.0f}" if stretch else None))
     return ops
 
 
@@ -301,12 +292,7 @@ def _show(canvas: Canvas, font, size: float, chars: str, stretch: float, state: 
     if escapes is None:
         escapes = state[font.fontName] = _first_subset_escapes(font, doc)
     if escapes is not None and not escapes.chars.issuperset(chars):
-        # reportlab gives codes in the order characters first occur: giving it only the new
-        # ones, in that order, assigns each the code the whole text would have.
-        new = "".join(dict.fromkeys(char for char in chars.replace(NO_BREAK_SPACE, " ")
-                                    if char not in escapes.chars))
-        font.splitString(new, doc)
-        escapes = state[font.fontName] = _first_subset_escapes(font, doc)
+        escapes = state[font.fontName] = _give_codes(font, doc, chars, escapes.chars)
     if escapes is not None and escapes.chars.issuperset(chars):
         # Every character already has its code in the first subset: reportlab's splitString
         # would give one chunk of these same bytes.
@@ -314,15 +300,30 @@ def _show(canvas: Canvas, font, size: float, chars: str, stretch: float, state: 
         if (font.fontName, 0) != state["subset"]:
             ops.append(f"{font.getSubsetInternalName(0, doc)} {size:g} Tf")
             state["subset"] = (font.fontName, 0)
-        shown = chars.translate(escapes)
-        if adjust is None or " " not in chars:
-            ops.append(f"({shown.replace(_NBSP_MARK, ' ')}) Tj")
-            return ops
-        closing = shown.endswith(" ")  # no stretch after a line's closing space
-        pieces = (shown[:-1] if closing else shown).replace(" ", f" ) {adjust} (")
-        ops.append(f"[({pieces}{' )' if closing else ')'}] TJ".replace(_NBSP_MARK, " "))
+        ops.append(_showing(escapes, chars, adjust))
         return ops
     return _show_split(canvas, font, size, chars, adjust, state)
+
+
+def _give_codes(font, doc, chars: str, known: Collection[str]) -> _Escapes | None:
+    """Give the characters of ``chars`` that are not ``known`` their codes; the font's escapes.
+
+    reportlab gives codes in the order characters first occur: giving it only the new ones,
+    in that order, assigns each the code the whole text would have."""
+    font.splitString("".join(dict.fromkeys(char for char in chars.replace(NO_BREAK_SPACE, " ")
+                                           if char not in known)), doc)
+    return _first_subset_escapes(font, doc)
+
+
+def _showing(escapes: _Escapes, chars: str, adjust: str | None) -> str:
+    """The Tj (or, with spaces to widen by ``adjust``, TJ) that shows ``chars``, each of which
+    has its code in the first subset."""
+    shown = chars.translate(escapes)
+    if adjust is None or " " not in chars:
+        return f"({shown.replace(_NBSP_MARK, ' ')}) Tj"
+    closing = shown.endswith(" ")  # no stretch after a line's closing space
+    pieces = (shown[:-1] if closing else shown).replace(" ", f" ) {adjust} (")
+    return f"[({pieces}{' )' if closing else ')'}] TJ".replace(_NBSP_MARK, " ")
 
 
 # What a no-break space is escaped to until the pieces between stretched spaces are cut:
