@@ -11,7 +11,6 @@ import functools
 import hashlib
 import os
 import sys
-import zlib
 from importlib import metadata
 from importlib.resources import files
 
@@ -32,7 +31,6 @@ def _installed() -> dict[str, str]:
         "archivist version": __version__,
         "archivist code": code.hexdigest()[:16],
         "Python": ".".join(map(str, sys.version_info[:2])),
-        "zlib": zlib.ZLIB_RUNTIME_VERSION,
     }
     parts.update({f"{name} version": version for name, version in _dependencies().items()})
     for folder in ("fonts", "icc"):

@@ -11,8 +11,7 @@ classic table.
 
 from __future__ import annotations
 
-import zlib
-
+import deflate
 from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase.pdfdoc import (
     PDFArray,
@@ -27,14 +26,15 @@ from reportlab.pdfbase.pdfdoc import (
     format,
 )
 
-# zlib's default: level 9 saved nine bytes on the first article's file, for no time worth having.
+# Streams are Flate (RFC 1950) as zlib writes them, made by libdeflate: at its level 6 it takes
+# half zlib's time at level 6 for slightly fewer bytes; level 10 and up save 2 % for four times the time.
 COMPRESSION_LEVEL = 6
 # A PDF/A header: the version, then a comment of bytes above 127 (ISO 19005-2, 6.1.2).
 BINARY_COMMENT = b"%\xe2\xe3\xcf\xd3\n"
 
 
 def flate(data: bytes) -> bytes:
-    return zlib.compress(data, COMPRESSION_LEVEL)
+    return deflate.zlib_compress(data, COMPRESSION_LEVEL)
 
 
 def pdf_bytes(value: object, document: PDFDocument) -> bytes:
