@@ -624,8 +624,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="processes for the parallel runs (default: all cores)")
     parser.add_argument("--cold", type=int, help="cold-start sample size (default 10, 3 quick)")
     parser.add_argument("--quick", action="store_true", help="small corpus, small sample")
-    parser.add_argument("--warm-rounds", type=int, default=5,
-                        help="rounds of alternated warm CPU passes (default 5; 0 skips them)")
+    parser.add_argument("--warm-rounds", type=int, help="rounds of alternated warm CPU "
+                        "passes (default 5, 3 quick; 0 skips them)")
     parser.add_argument("--systems", default="archivist,typst,typst-a2a-ua1,weasyprint",
                         help="comma-separated subset to run")
     parser.add_argument("--archivist", help="archivist CLI command (default: python -m archivist)")
@@ -639,6 +639,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     count = args.count or (24 if args.quick else 200)
     cold = args.cold or (3 if args.quick else 10)
+    rounds = args.warm_rounds if args.warm_rounds is not None else (3 if args.quick else 5)
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     unknown = set(systems) - {"archivist", *PEERS}
     if unknown:
@@ -671,7 +672,7 @@ def main(argv: list[str] | None = None) -> int:
             elif result.articles != count:
                 result.failed = f"wrote {result.articles} PDFs for {count} articles"
             results.append(result)
-        warm_cpu_rounds(results, work, args.warm_rounds)
+        warm_cpu_rounds(results, work, rounds)
         if not args.no_validate:
             validate(results)
         info = machine(arch)
@@ -683,9 +684,9 @@ def main(argv: list[str] | None = None) -> int:
     flags = (" --quick" if args.quick else "") + (" --no-validate" if args.no_validate else "")
     rerun = (f"bash bench/setup.sh && bench/.venv/bin/python bench/run.py{flags} "
              f"--count {count} --seed {args.seed} --jobs {args.jobs} --cold {cold} "
-             f"--warm-rounds {args.warm_rounds} --systems {','.join(systems)}")
+             f"--warm-rounds {rounds} --systems {','.join(systems)}")
     options = {"count": count, "seed": args.seed, "jobs": args.jobs, "cold": cold,
-               "warm_rounds": args.warm_rounds}
+               "warm_rounds": rounds}
     text = report(results, info, options, rerun)
     args.out.write_text(text, encoding="utf-8")
     log(f"wrote {args.out}")
