@@ -5,7 +5,8 @@ not bench/.venv; run.py starts it as a subprocess and reads one JSON object
 from stdout.  It times ``build_one`` (read, validate, typeset, PDF/A, check,
 store), the same per-article work the CLI does, minus the CLI's start-up.
 
-* ``warm``: one process, two untimed articles first, then every article.
+* ``warm``: one process, two untimed articles first, then every article; also
+  the CPU time (user + system, all threads) of that pass over the corpus.
 * ``one``: a fresh process building one article, import included (cold).
 * ``probe``: exits 0 when the API this script relies on is importable.
 """
@@ -45,12 +46,13 @@ def warm(corpus: Path, archive: Path, scratch: Path) -> dict[str, object]:
     for stem in by_size[:2]:
         build_one(warm_paths, stem, profile)
     results = []
+    cpu_start = time.process_time()
     for stem in stems:
         start = time.perf_counter()
         built = build_one(paths, stem, profile)
         results.append({"stem": stem, "seconds": time.perf_counter() - start,
                         "bytes": built.size, "pages": built.pages})
-    return {"articles": results,
+    return {"articles": results, "cpu_seconds": time.process_time() - cpu_start,
             "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
 
 

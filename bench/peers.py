@@ -12,7 +12,9 @@ justified and hyphenated text, and write PDF/A-2u files to disk.
 Sub-commands (each prints one JSON object on stdout):
 
 * ``batch``: typeset a whole corpus, sequentially (``-j 1``) or with a
-  multiprocessing pool; reports per-article warm timings and worker peak RSS.
+  multiprocessing pool; reports per-article warm timings and worker peak RSS,
+  and with ``-j 1`` the CPU time (user + system, all threads) of the pass over
+  the corpus after the warm-up: the warm CPU per article run.py compares.
 * ``one``: typeset a single article in this (fresh) process, for cold timings.
 """
 
@@ -355,17 +357,20 @@ def run_batch(engine_name: str, corpus: Path, out: Path, jobs: int) -> dict[str,
     out.mkdir(parents=True, exist_ok=True)
     work = corpus_jobs(corpus)
     start = time.perf_counter()
+    cpu_seconds = None
     if jobs == 1:
         _init_worker(engine_name, str(out))
+        cpu_start = time.process_time()
         results = [_render_job(job) for job in work]
+        cpu_seconds = time.process_time() - cpu_start
     else:
         pool = Pool(jobs, initializer=_init_worker, initargs=(engine_name, str(out)))
         results = list(pool.imap_unordered(_render_job, work, chunksize=1))
         pool.close()  # let workers finish and exit normally, not terminate()
         pool.join()
     wall = time.perf_counter() - start
-    return {"engine": engine_name, "jobs": jobs, "wall": wall, "articles": results,
-            "worker_rss_kib": max(int(r["rss_kib"]) for r in results)}
+    return {"engine": engine_name, "jobs": jobs, "wall": wall, "cpu_seconds": cpu_seconds,
+            "articles": results, "worker_rss_kib": max(int(r["rss_kib"]) for r in results)}
 
 
 def run_one(engine_name: str, seed: Path, meta: Path, out: Path) -> dict[str, object]:

@@ -8,6 +8,10 @@ pay process start, imports and font loading the same way:
   through ``peers.py batch`` (a multiprocessing pool when ``-j`` > 1);
 * warm per-article time: one process, warmed up, timing each article
   (archivist through ``archivist.build.build_one`` when that API exists);
+* warm CPU per article: the CPU time (user + system, all threads) of one
+  warmed-up process's pass over the whole corpus, in rounds that run every
+  system once, in a rotating order, so that all systems share the same
+  minutes of a machine whose speed drifts;
 * cold per-article time: wall time of a fresh process building one article,
   on a small sample;
 * peak RSS of the largest process (``wait4`` rusage: a process and the
@@ -31,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -144,6 +149,10 @@ class Result:
     cpu_1: float | None = None
     warm: list[float] = field(default_factory=list)
     cold: list[float] = field(default_factory=list)
+    #: Runs one warm pass over the corpus, writing into the given folder (None: cannot).
+    warm_pass: Callable[[Path], Proc] | None = None
+    #: CPU seconds per article of each warm pass, one per round, in round order.
+    warm_cpu: list[float] = field(default_factory=list)
     rss_kib: int = 0
     notes: list[str] = field(default_factory=list)
     failed: str | None = None
@@ -183,6 +192,9 @@ def run_peer(name: str, corpus: Path, work: Path, jobs: int, sample: list[str]) 
     peers = [sys.executable, str(HERE / "peers.py")]
     cold_dir = work / f"{name}-cold"
     cold_dir.mkdir()
+    result.warm_pass = lambda out: measured(
+        [*peers, "batch", "--engine", name, "--corpus", str(corpus), "--out", str(out),
+         "-j", "1"], cpus=1)
 
     def one(stem: str) -> Proc:
         return measured([*peers, "one", "--engine", name,
@@ -288,6 +300,9 @@ def run_archivist(arch: Archivist, corpus: Path, work: Path, jobs: int,
             return result
         result.warm = [float(a["seconds"]) for a in proc.json()["articles"]]
         result.rss(proc.rss_kib)
+        result.warm_pass = lambda out: measured(
+            [*probe, "warm", "--corpus", str(corpus), "--archive", str(out / "archive"),
+             "--scratch", str(out / "warm-up")], env=arch.env, cpus=1)
 
         def cold_cmd(stem: str, archive: Path) -> list[str]:
             return [*probe, "one", "--corpus", str(corpus), "--archive", str(archive),
@@ -307,6 +322,40 @@ def run_archivist(arch: Archivist, corpus: Path, work: Path, jobs: int,
     if not result.warm:
         result.warm = list(result.cold)
     return result
+
+
+def warm_cpu_rounds(results: list[Result], work: Path, rounds: int) -> None:
+    """Each round runs every system's warm pass once, the order rotating from round to round.
+
+    The machine's speed drifts by tens of per cent within minutes: a system measured
+    alone in a slow minute would look slow. Alternating puts every system in the same
+    minutes, and the ratio within one round cancels the drift they share.
+    """
+    running = [r for r in results if not r.failed and r.warm_pass]
+    for i in range(rounds):
+        order = running[i % len(running):] + running[:i % len(running)] if running else []
+        log(f"warm CPU, round {i + 1}/{rounds}: {', '.join(r.name for r in order)}")
+        for result in order:
+            assert result.warm_pass is not None
+            out = work / f"{result.name}-warm-cpu-{i + 1}"
+            out.mkdir()
+            proc = result.warm_pass(out)
+            if proc.rc:
+                result.failed = f"warm CPU round {i + 1}: {proc.why()}"
+                result.warm_pass = None
+                continue
+            data = proc.json()
+            result.warm_cpu.append(float(data["cpu_seconds"]) / len(data["articles"]))
+            result.rss(proc.rss_kib)
+        running = [r for r in running if r.warm_pass]
+
+
+def same_round_ratio(a: Result, b: Result) -> float | None:
+    """Median over rounds of a's warm CPU ÷ b's in that round: the drift-proof ratio."""
+    pairs = list(zip(a.warm_cpu, b.warm_cpu, strict=False))
+    if not pairs or a.failed or b.failed or not all(y for _, y in pairs):
+        return None
+    return percentile([x / y for x, y in pairs], 50)
 
 
 def validate(results: list[Result]) -> None:
@@ -396,12 +445,15 @@ def metrics(r: Result) -> dict[str, float | None]:
     ok = r.failed is None
     ms = [s * 1000 for s in r.warm]
     cold = [s * 1000 for s in r.cold]
+    cpu = [s * 1000 for s in r.warm_cpu]
     return {
         "art_1": rate(r.articles, r.wall_1) if ok else None,
         "pg_1": rate(r.pages, r.wall_1) if ok else None,
         "art_n": rate(r.articles, r.wall_n) if ok else None,
         "pg_n": rate(r.pages, r.wall_n) if ok else None,
         "cpu_ms": r.cpu_1 * 1000 / r.articles if ok and r.cpu_1 and r.articles else None,
+        "wcpu_min": min(cpu) if ok and cpu else None,
+        "wcpu_med": percentile(cpu, 50) if ok and cpu else None,
         "warm_med": percentile(ms, 50) if ok and ms else None,
         "warm_p95": percentile(ms, 95) if ok and ms else None,
         "cold_med": percentile(cold, 50) if ok and cold else None,
@@ -409,6 +461,34 @@ def metrics(r: Result) -> dict[str, float | None]:
         "rss": r.rss_kib / 1024 if ok and r.rss_kib else None,
         "bpp": r.size / r.pages if ok and r.pages else None,
     }
+
+
+def round_table(results: list[Result]) -> list[str]:
+    """Markdown lines: each round's warm CPU ms per article, and archivist ÷ each peer in it."""
+    shown = [r for r in results if r.warm_cpu and not r.failed]
+    if not shown:
+        return []
+    arch = next((r for r in shown if r.name == "archivist"), None)
+    peers = [r for r in shown if r.name != "archivist"] if arch else []
+    lines = [
+        "",
+        "## Warm CPU per round",
+        "",
+        "CPU ms per article of each system's warm pass over the whole corpus. Each round "
+        "runs every system once; round k starts with the k-th system of these columns "
+        "and goes on in column order, wrapping round.",
+        "",
+        "| round | " + " | ".join(r.name for r in shown)
+        + "".join(f" | archivist ÷ {p.name}" for p in peers) + " |",
+        "|---|" + "--:|" * (len(shown) + len(peers)),
+    ]
+    # A system whose pass failed is not shown: the others ran every round.
+    for i in range(min(len(r.warm_cpu) for r in shown)):
+        cells = [f"{r.warm_cpu[i] * 1000:.2f}" for r in shown]
+        if arch:
+            cells += [f"{arch.warm_cpu[i] / p.warm_cpu[i]:.2f}×" for p in peers]
+        lines.append(f"| {i + 1} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def report(results: list[Result], info: dict[str, str], options: dict[str, object],
@@ -421,7 +501,8 @@ def report(results: list[Result], info: dict[str, str], options: dict[str, objec
         "",
         f"Run {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}: "
         f"{options['count']} generated articles (seed {options['seed']}), "
-        f"cold sample {options['cold']}, {jobs} cores for the parallel runs.",
+        f"cold sample {options['cold']}, {options['warm_rounds']} rounds of warm CPU passes, "
+        f"{jobs} cores for the parallel runs.",
         "",
         "## Machine",
         "",
@@ -430,22 +511,25 @@ def report(results: list[Result], info: dict[str, str], options: dict[str, objec
         "## Results",
         "",
         f"| system | PDFs | pages | articles/s 1 core | pages/s 1 core | articles/s {jobs} cores "
-        f"| pages/s {jobs} cores | CPU ms / article | warm ms median | warm ms p95 "
+        f"| pages/s {jobs} cores | CPU ms / article | warm CPU ms / article min "
+        "| warm CPU ms / article median | warm ms median | warm ms p95 "
         "| cold ms median | cold ms p95 | peak RSS / worker MiB | bytes / page "
         "| veraPDF pass (sample, flavours) |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in results:
         m = rows[r.name]
         lines.append(
             f"| {r.name} | {r.articles} | {r.pages} | {fmt(m['art_1'])} | {fmt(m['pg_1'])} "
-            f"| {fmt(m['art_n'])} | {fmt(m['pg_n'])} | {fmt(m['cpu_ms'])} | {fmt(m['warm_med'])} "
+            f"| {fmt(m['art_n'])} | {fmt(m['pg_n'])} | {fmt(m['cpu_ms'])} "
+            f"| {fmt(m['wcpu_min'])} | {fmt(m['wcpu_med'])} | {fmt(m['warm_med'])} "
             f"| {fmt(m['warm_p95'])} | {fmt(m['cold_med'])} | {fmt(m['cold_p95'])} "
             f"| {fmt(m['rss'])} | {fmt(m['bpp'], 0)} | {r.valid} |")
     arch = rows.get("archivist")
-    if arch and arch["art_1"] is not None:
-        keys = ["art_1", "pg_1", "art_n", "pg_n", "cpu_ms", "warm_med", "warm_p95", "cold_med",
-                "cold_p95", "rss", "bpp"]
+    arch_result = next((r for r in results if r.name == "archivist"), None)
+    if arch and arch_result and arch["art_1"] is not None:
+        keys = ["art_1", "pg_1", "art_n", "pg_n", "cpu_ms", "wcpu_med", "warm_med", "warm_p95",
+                "cold_med", "cold_p95", "rss", "bpp"]
         lines += [
             "",
             "## archivist ÷ peer",
@@ -454,9 +538,10 @@ def report(results: list[Result], info: dict[str, str], options: dict[str, objec
             "Times, memory and size: above 1 means archivist is slower or bigger.",
             "",
             f"| peer | articles/s 1 core | pages/s 1 core | articles/s {jobs} cores "
-            f"| pages/s {jobs} cores | CPU / article | warm median | warm p95 | cold median "
+            f"| pages/s {jobs} cores | CPU / article | warm CPU, ratio of medians "
+            "| warm CPU, same-round median | warm median | warm p95 | cold median "
             "| cold p95 | peak RSS | bytes / page |",
-            "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+            "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
         ]
         for r in results:
             if r.name == "archivist":
@@ -466,15 +551,19 @@ def report(results: list[Result], info: dict[str, str], options: dict[str, objec
             for k in keys:
                 a, b = arch[k], m[k]
                 cells.append("—" if a is None or not b else f"{a / b:.2f}×")
+                if k == "wcpu_med":
+                    same = same_round_ratio(arch_result, r)
+                    cells.append("—" if same is None else f"{same:.2f}×")
             lines.append(f"| {r.name} | " + " | ".join(cells) + " |")
+    lines += round_table(results)
     notes = [f"- {r.name}: **not measured** — {r.failed}" for r in results if r.failed]
     busiest = max(float(x) for k, v in info.items() if k.startswith("load average")
                   for x in v.split(", ")[:1])
     if busiest > 0.5 * (os.cpu_count() or 1):
         notes.append(f"- **The machine was busy** (1-minute load up to {busiest:.2f} on "
                      f"{os.cpu_count()} cores, other work included): wall-clock figures, "
-                     "the all-core ones most, are pessimistic; CPU ms / article is the "
-                     "steadiest column.")
+                     "the all-core ones most, are pessimistic; CPU ms / article is "
+                     "steadier, and the same-round warm CPU ratio the steadiest figure.")
     notes += [f"- {r.name}: {n}" for r in results for n in r.notes]
     lines += [
         "",
@@ -492,8 +581,17 @@ def report(results: list[Result], info: dict[str, str], options: dict[str, objec
         f"of its own); {jobs} cores = `-j {jobs}` on {jobs} CPUs (archivist's pool, a "
         "multiprocessing pool for the peers). Each system counts its own pages "
         "(layouts differ slightly).",
-        "- CPU ms / article: user + system CPU time of the 1-core run over the articles; "
-        "less sensitive than wall time to other load on the machine.",
+        "- CPU ms / article: user + system CPU time of the 1-core run over the articles "
+        "(start-up, imports and fonts included); less sensitive than wall time to other "
+        "load on the machine.",
+        f"- warm CPU ms / article: the CPU time (user + system, all threads) of one process, "
+        f"pinned to one CPU and warmed up, going through the whole corpus, divided by the "
+        f"articles; archivist = `archivist.build.build_one` per article (its whole pipeline), "
+        f"peers = `bench/peers.py batch -j 1`. {options['warm_rounds']} rounds, each running "
+        f"every system's pass once, the order rotating from round to round, so that all "
+        f"systems share the same minutes of a machine whose speed drifts; min and median over "
+        f"the rounds. archivist ÷ peer: the ratio of the medians, and the median over rounds "
+        f"of the ratio within each round (the same-round ratio, the most drift-proof figure).",
         "- warm ms: per article, in one process after warm-up; cold ms: wall time of a "
         "fresh process typesetting one article (interpreter start and imports included), "
         "pinned to one CPU, after one untimed run that fills the OS file cache and the "
@@ -526,6 +624,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="processes for the parallel runs (default: all cores)")
     parser.add_argument("--cold", type=int, help="cold-start sample size (default 10, 3 quick)")
     parser.add_argument("--quick", action="store_true", help="small corpus, small sample")
+    parser.add_argument("--warm-rounds", type=int, help="rounds of alternated warm CPU "
+                        "passes (default 5, 3 quick; 0 skips them)")
     parser.add_argument("--systems", default="archivist,typst,typst-a2a-ua1,weasyprint",
                         help="comma-separated subset to run")
     parser.add_argument("--archivist", help="archivist CLI command (default: python -m archivist)")
@@ -539,6 +639,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     count = args.count or (24 if args.quick else 200)
     cold = args.cold or (3 if args.quick else 10)
+    rounds = args.warm_rounds if args.warm_rounds is not None else (3 if args.quick else 5)
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     unknown = set(systems) - {"archivist", *PEERS}
     if unknown:
@@ -571,6 +672,7 @@ def main(argv: list[str] | None = None) -> int:
             elif result.articles != count:
                 result.failed = f"wrote {result.articles} PDFs for {count} articles"
             results.append(result)
+        warm_cpu_rounds(results, work, rounds)
         if not args.no_validate:
             validate(results)
         info = machine(arch)
@@ -582,8 +684,9 @@ def main(argv: list[str] | None = None) -> int:
     flags = (" --quick" if args.quick else "") + (" --no-validate" if args.no_validate else "")
     rerun = (f"bash bench/setup.sh && bench/.venv/bin/python bench/run.py{flags} "
              f"--count {count} --seed {args.seed} --jobs {args.jobs} --cold {cold} "
-             f"--systems {','.join(systems)}")
-    options = {"count": count, "seed": args.seed, "jobs": args.jobs, "cold": cold}
+             f"--warm-rounds {rounds} --systems {','.join(systems)}")
+    options = {"count": count, "seed": args.seed, "jobs": args.jobs, "cold": cold,
+               "warm_rounds": rounds}
     text = report(results, info, options, rerun)
     args.out.write_text(text, encoding="utf-8")
     log(f"wrote {args.out}")
