@@ -26,6 +26,7 @@ import html
 import json
 import re
 import resource
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -148,20 +149,43 @@ def typst_string(text: str) -> str:
 
 @dataclass(frozen=True)
 class Geometry:
-    """The body's page geometry: the typography report gives Typst archivist's own."""
+    """The body's page geometry. run.py and typography.py give every peer archivist's own, read
+    from its typesetter (``archivist_geometry``), so that all systems set the same lines; the
+    defaults, archivist's at the time of writing, serve a peer run by hand."""
 
-    margin_x_mm: float = 25.0
-    size: float = 11.5
-    pitch: float = 15.2  # baseline to baseline
+    margin_x_mm: float = 50.0
+    size: float = 12.0
+    pitch: float = 16.0  # baseline to baseline
     paragraph_gap: float = 6.5  # added between paragraphs
+
+    def arg(self) -> str:
+        """As ``--geometry`` takes it."""
+        return f"{self.margin_x_mm},{self.size},{self.pitch},{self.paragraph_gap}"
+
+    @classmethod
+    def parse(cls, text: str) -> Geometry:
+        margin, size, pitch, gap = (round(float(part), 3) for part in text.split(","))
+        return cls(margin, size, pitch, gap)
+
+
+def archivist_geometry(python: str, env: dict[str, str]) -> Geometry:
+    """archivist's body size, leading, paragraph gap and side margin, from its typesetter
+    (run by ``python`` with ``env``, which can import archivist)."""
+    probe = (
+        "from archivist import typeset as t\n"
+        "from reportlab.lib.units import mm\n"
+        "print(t.MARGIN_X / mm, t.BODY.size, t.BODY.leading, t.BODY.space_after, sep=',')\n"
+    )
+    out = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True, env=env)
+    return Geometry.parse(out.stdout.strip())
 
 
 def typst_source(article: Article, accessible: bool = False, geometry: Geometry = Geometry()) -> str:
     """The .typ source for one article, laid out like archivist's pages.
 
-    A4, 25/25/28 mm margins, EB Garamond 11.5/15.2 pt justified and hyphenated,
-    22 pt title, italic dateline, a rule, and a 'label · page N / M' footer
-    (``geometry`` changes the body's margins, size and leading).
+    A4, 25 mm top and 28 mm bottom margins, ``geometry``'s side margins, EB Garamond in its
+    body size and leading, justified and hyphenated, 22 pt title, italic dateline, a rule, and
+    a 'label · page N / M' footer.
     ``accessible``: the title is a level-1 heading (PDF/UA wants the title tagged as one).
     """
     parts = [int(x) for x in article.date.split("-")] if article.date else [2000]
@@ -202,8 +226,10 @@ class TypstEngine:
 
     name = "typst"
 
-    def __init__(self) -> None:
+    def __init__(self, geometry: Geometry = Geometry()) -> None:
         import typst
+
+        self.geometry = geometry
 
         fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False,
                             font_paths=[str(FONT_DIR)])
@@ -211,14 +237,14 @@ class TypstEngine:
 
     def render(self, article: Article, out: Path) -> int:
         """Compile the generated source straight from memory to ``out``."""
-        pdf = self.compiler.compile(typst_source(article).encode("utf-8"), format="pdf",
-                                    pdf_standards="a-2u", timestamp=TIMESTAMP)
+        source = typst_source(article, geometry=self.geometry).encode("utf-8")
+        pdf = self.compiler.compile(source, format="pdf", pdf_standards="a-2u", timestamp=TIMESTAMP)
         assert isinstance(pdf, bytes)
         out.write_bytes(pdf)
         return len(pdf)
 
 
-def weasy_css() -> str:
+def weasy_css(geometry: Geometry) -> str:
     """Shared page and text style, the same layout as the Typst source.
 
     Each face gets its own family name: with one family and several faces,
@@ -228,16 +254,17 @@ def weasy_css() -> str:
         f"@font-face {{ font-family: 'Bench {face}'; src: url('{(FONT_DIR / name).as_uri()}'); }}\n"
         for face, name in FONT_FILES.items()
     )
-    return faces + """
-@page { size: A4; margin: 25mm 25mm 28mm;
-        @bottom-center { font-family: 'Bench Regular'; font-size: 8.5pt; color: #4d4d4d;
-                         vertical-align: bottom; padding-bottom: 13mm; } }
-html { font-family: 'Bench Regular'; font-size: 11.5pt; line-height: 15.2pt; }
-body { margin: 0; }
-h1 { font-size: 22pt; line-height: 26pt; font-weight: normal; margin: 0 0 8pt; }
-.dateline { font-family: 'Bench Italic'; color: #404040; margin: 0 0 6pt; }
-hr { border: none; border-top: 0.4pt solid #595959; margin: 2pt 0 14pt; }
-p { text-align: justify; hyphens: auto; margin: 0 0 6.5pt; }
+    g = geometry
+    return faces + f"""
+@page {{ size: A4; margin: 25mm {g.margin_x_mm}mm 28mm;
+        @bottom-center {{ font-family: 'Bench Regular'; font-size: 8.5pt; color: #4d4d4d;
+                         vertical-align: bottom; padding-bottom: 13mm; }} }}
+html {{ font-family: 'Bench Regular'; font-size: {g.size}pt; line-height: {g.pitch}pt; }}
+body {{ margin: 0; }}
+h1 {{ font-size: 22pt; line-height: 26pt; font-weight: normal; margin: 0 0 8pt; }}
+.dateline {{ font-family: 'Bench Italic'; color: #404040; margin: 0 0 6pt; }}
+hr {{ border: none; border-top: 0.4pt solid #595959; margin: 2pt 0 14pt; }}
+p {{ text-align: justify; hyphens: auto; margin: 0 0 {g.paragraph_gap}pt; }}
 """
 
 
@@ -266,7 +293,7 @@ class WeasyEngine:
 
     name = "weasyprint"
 
-    def __init__(self) -> None:
+    def __init__(self, geometry: Geometry = Geometry()) -> None:
         import logging
 
         import weasyprint
@@ -276,7 +303,7 @@ class WeasyEngine:
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         self._weasyprint = weasyprint
         self.font_config = FontConfiguration()
-        self.css = weasyprint.CSS(string=weasy_css(), font_config=self.font_config)
+        self.css = weasyprint.CSS(string=weasy_css(geometry), font_config=self.font_config)
 
     def render(self, article: Article, out: Path) -> int:
         """Lay out and write one document; PDF/A-2u variant."""
@@ -292,8 +319,8 @@ class TypstAccessibleEngine(TypstEngine):
     name = "typst-a2a-ua1"
 
     def render(self, article: Article, out: Path) -> int:
-        pdf = self.compiler.compile(typst_source(article, accessible=True).encode("utf-8"), format="pdf",
-                                    pdf_standards=["a-2a", "ua-1"], timestamp=TIMESTAMP)
+        source = typst_source(article, accessible=True, geometry=self.geometry).encode("utf-8")
+        pdf = self.compiler.compile(source, format="pdf", pdf_standards=["a-2a", "ua-1"], timestamp=TIMESTAMP)
         assert isinstance(pdf, bytes)
         out.write_bytes(pdf)
         return len(pdf)
@@ -302,9 +329,9 @@ class TypstAccessibleEngine(TypstEngine):
 ENGINES = {"typst": TypstEngine, "typst-a2a-ua1": TypstAccessibleEngine, "weasyprint": WeasyEngine}
 
 
-def make_engine(name: str) -> Engine:
+def make_engine(name: str, geometry: Geometry = Geometry()) -> Engine:
     """Build the named engine and pay its first-document costs."""
-    engine: Engine = ENGINES[name]()
+    engine: Engine = ENGINES[name](geometry)
     return engine
 
 
@@ -334,10 +361,10 @@ _ENGINE: Engine | None = None
 _OUT: Path | None = None
 
 
-def _init_worker(engine_name: str, out_dir: str) -> None:
+def _init_worker(engine_name: str, out_dir: str, geometry: Geometry) -> None:
     global _ENGINE, _OUT
     _OUT = Path(out_dir)
-    _ENGINE = make_engine(engine_name)
+    _ENGINE = make_engine(engine_name, geometry)
     warm_up(_ENGINE, _OUT)
 
 
@@ -352,19 +379,19 @@ def _render_job(job: tuple[Path, Path]) -> dict[str, object]:
             "rss_kib": max_rss_kib()}
 
 
-def run_batch(engine_name: str, corpus: Path, out: Path, jobs: int) -> dict[str, object]:
+def run_batch(engine_name: str, corpus: Path, out: Path, jobs: int, geometry: Geometry) -> dict[str, object]:
     """Typeset the corpus; with ``jobs == 1`` everything stays in this process."""
     out.mkdir(parents=True, exist_ok=True)
     work = corpus_jobs(corpus)
     start = time.perf_counter()
     cpu_seconds = None
     if jobs == 1:
-        _init_worker(engine_name, str(out))
+        _init_worker(engine_name, str(out), geometry)
         cpu_start = time.process_time()
         results = [_render_job(job) for job in work]
         cpu_seconds = time.process_time() - cpu_start
     else:
-        pool = Pool(jobs, initializer=_init_worker, initargs=(engine_name, str(out)))
+        pool = Pool(jobs, initializer=_init_worker, initargs=(engine_name, str(out), geometry))
         results = list(pool.imap_unordered(_render_job, work, chunksize=1))
         pool.close()  # let workers finish and exit normally, not terminate()
         pool.join()
@@ -373,10 +400,10 @@ def run_batch(engine_name: str, corpus: Path, out: Path, jobs: int) -> dict[str,
             "articles": results, "worker_rss_kib": max(int(r["rss_kib"]) for r in results)}
 
 
-def run_one(engine_name: str, seed: Path, meta: Path, out: Path) -> dict[str, object]:
+def run_one(engine_name: str, seed: Path, meta: Path, out: Path, geometry: Geometry) -> dict[str, object]:
     """Import, build the engine and typeset one article: the cold path."""
     start = time.perf_counter()
-    engine = make_engine(engine_name)
+    engine = make_engine(engine_name, geometry)
     article = load_article(seed, meta)
     size = engine.render(article, out)
     elapsed = time.perf_counter() - start
@@ -406,12 +433,16 @@ def main(argv: list[str] | None = None) -> int:
     one.add_argument("--seed", type=Path, required=True)
     one.add_argument("--meta", type=Path, required=True)
     one.add_argument("--out", type=Path, required=True)
+    for command in (batch, one):
+        command.add_argument("--geometry", type=Geometry.parse, default=Geometry(),
+                             help="the body's side margin (mm), size, leading and paragraph gap (pt), "
+                             f"comma-separated (default {Geometry().arg()})")
     sub.add_parser("versions", help="print the peers' versions")
     args = parser.parse_args(argv)
     if args.command == "batch":
-        result = run_batch(args.engine, args.corpus, args.out, args.jobs)
+        result = run_batch(args.engine, args.corpus, args.out, args.jobs, args.geometry)
     elif args.command == "one":
-        result = run_one(args.engine, args.seed, args.meta, args.out)
+        result = run_one(args.engine, args.seed, args.meta, args.out, args.geometry)
     else:
         result = versions()
     json.dump(result, sys.stdout)

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import corpus as corpus_mod
+import peers as peers_mod
 import psutil
 from pypdf import PdfReader
 
@@ -186,21 +187,24 @@ def cold_sample(stems: list[str], n: int) -> list[str]:
 
 # --- the peers ---------------------------------------------------------------
 
-def run_peer(name: str, corpus: Path, work: Path, jobs: int, sample: list[str]) -> Result:
-    """Throughput at 1 and ``jobs`` processes, warm and cold timings for a peer."""
+def run_peer(name: str, corpus: Path, work: Path, jobs: int, sample: list[str],
+             geometry: peers_mod.Geometry) -> Result:
+    """Throughput at 1 and ``jobs`` processes, warm and cold timings for a peer, laying out
+    ``geometry`` (archivist's own)."""
     result = Result(name)
     peers = [sys.executable, str(HERE / "peers.py")]
+    shape = ["--geometry", geometry.arg()]
     cold_dir = work / f"{name}-cold"
     cold_dir.mkdir()
     result.warm_pass = lambda out: measured(
         [*peers, "batch", "--engine", name, "--corpus", str(corpus), "--out", str(out),
-         "-j", "1"], cpus=1)
+         "-j", "1", *shape], cpus=1)
 
     def one(stem: str) -> Proc:
         return measured([*peers, "one", "--engine", name,
                          "--seed", str(corpus / "seeds" / f"{stem}.txt"),
                          "--meta", str(corpus / "metadata" / f"{stem}.yaml"),
-                         "--out", str(cold_dir / f"{stem}.pdf")], cpus=1)
+                         "--out", str(cold_dir / f"{stem}.pdf"), *shape], cpus=1)
 
     log(f"{name}: priming (one untimed article: OS file cache, bytecode cache)")
     proc = one(sample[0])
@@ -211,7 +215,7 @@ def run_peer(name: str, corpus: Path, work: Path, jobs: int, sample: list[str]) 
         log(f"{name}: whole corpus, -j {n}")
         out = work / f"{name}-j{n}"
         proc = measured([*peers, "batch", "--engine", name, "--corpus", str(corpus),
-                         "--out", str(out), "-j", str(n)], cpus=n)
+                         "--out", str(out), "-j", str(n), *shape], cpus=n)
         if proc.rc:
             result.failed = f"-j {n}: {proc.why()}"
             return result
@@ -571,7 +575,9 @@ def report(results: list[Result], info: dict[str, str], options: dict[str, objec
         "",
         "- Same corpus for all systems (`bench/corpus.py`): title from the YAML "
         "record, paragraphs from the seed; A4, EB Garamond as shipped by archivist, "
-        "justified and hyphenated, dateline and `label · page N / M` footer. archivist "
+        "justified and hyphenated, dateline and `label · page N / M` footer, every system in "
+        "archivist's body geometry (side margins, size, leading and paragraph gap, read from "
+        "its typesetter), so that all set lines of the same measure. archivist "
         "writes its default, PDF/A-2a + PDF/UA-1 (tagged); typst and weasyprint PDF/A-2u "
         "(untagged); typst-a2a-ua1 is Typst's tagged PDF/A-2a + PDF/UA-1, the like-for-like peer.",
         "- articles/s and pages/s: wall time of one fresh process typesetting the whole "
@@ -661,12 +667,14 @@ def main(argv: list[str] | None = None) -> int:
         stems = sorted(a.stem for a in articles)
         sample = cold_sample(stems, cold)
         arch = find_archivist(args.archivist, args.project_python)
+        geometry = peers_mod.archivist_geometry(arch.python, arch.env)
+        log(f"body geometry, archivist's, for every system: {geometry}")
         results = []
         for name in systems:
             if name == "archivist":
                 result = run_archivist(arch, corpus, work, args.jobs, sample)
             else:
-                result = run_peer(name, corpus, work, args.jobs, sample)
+                result = run_peer(name, corpus, work, args.jobs, sample, geometry)
             if result.failed:
                 log(f"{name}: FAILED {result.failed}")
             elif result.articles != count:

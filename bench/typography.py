@@ -20,7 +20,6 @@ character boxes, never from either writer's own numbers:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -73,24 +72,6 @@ class Figures:
     ladders: int = 0
     page_end_hyphens: int = 0
     worst: tuple[float, str] = (0.0, "")
-
-
-def body_geometry(python: str) -> dict[str, float]:
-    """archivist's body size, leading, paragraph gap and side margin, from its typesetter."""
-    probe = (
-        "import json\nfrom archivist import typeset as t\n"
-        "from reportlab.lib.units import mm\n"
-        "body = getattr(t, 'BODY', None)\n"
-        "if body is not None:\n"
-        "    g = dict(size=body.size, pitch=body.leading, gap=body.space_after, margin=t.MARGIN_X / mm)\n"
-        "else:\n"
-        "    s = t._styles({'regular': 'Helvetica', 'italic': 'Helvetica'}, 'fr')['body']\n"
-        "    g = dict(size=s.fontSize, pitch=s.leading, gap=s.spaceAfter, margin=t.MARGIN_X / mm)\n"
-        "print(json.dumps(g))\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    out = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True, env=env)
-    return json.loads(out.stdout)
 
 
 def lines_of(page, size: float) -> list[list[dict]]:
@@ -209,11 +190,11 @@ def main(argv: list[str] | None = None) -> int:
     (corpus / "seeds" / "2024-05-long-url.txt").write_text(URL_ARTICLE, encoding="utf-8")
     (corpus / "metadata" / "2024-05-long-url.yaml").write_text(URL_RECORD, encoding="utf-8")
 
-    geometry = body_geometry(args.project_python)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    shape = peers.archivist_geometry(args.project_python, env)
     archive = work / "archive"
     if archive.exists():
         shutil.rmtree(archive)
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     started = time.perf_counter()
     subprocess.run([args.project_python, "-m", "archivist", "build", "--seeds", str(corpus / "seeds"),
                     "--metadata", str(corpus / "metadata"), "--archive", str(archive), "-j", "2"],
@@ -221,9 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     archivist_seconds = time.perf_counter() - started
     typst_dir = work / "typst"
     typst_dir.mkdir(exist_ok=True)
-    engine = peers.TypstEngine()
-    shape = peers.Geometry(margin_x_mm=geometry["margin"], size=geometry["size"],
-                           pitch=geometry["pitch"], paragraph_gap=geometry["gap"])
+    engine = peers.TypstEngine(shape)
     for seed, meta in peers.corpus_jobs(corpus):
         article = peers.load_article(seed, meta)
         source = peers.typst_source(article, geometry=shape).encode("utf-8")
@@ -233,10 +212,10 @@ def main(argv: list[str] | None = None) -> int:
     from fontTools.ttLib import TTFont
 
     font = TTFont(str(peers.FONT_DIR / peers.FONT_FILES["Regular"]))
-    space = font["hmtx"][font.getBestCmap()[32]][0] / font["head"].unitsPerEm * geometry["size"]
+    space = font["hmtx"][font.getBestCmap()[32]][0] / font["head"].unitsPerEm * shape.size
     results = {
-        "archivist": measure(sorted(archive.rglob("*.pdf")), geometry["size"], space),
-        "typst": measure(sorted(typst_dir.glob("*.pdf")), geometry["size"], space),
+        "archivist": measure(sorted(archive.rglob("*.pdf")), shape.size, space),
+        "typst": measure(sorted(typst_dir.glob("*.pdf")), shape.size, space),
     }
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip()
@@ -244,8 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         "# Typography report: archivist beside Typst",
         "",
         f"{args.count} generated articles (seed {args.seed}), the project's seeds and a page with long "
-        f"URLs; body {geometry['size']} pt on {geometry['pitch']} pt, side margins "
-        f"{geometry['margin']:.0f} mm on A4 (measure {210 - 2 * geometry['margin']:.0f} mm), EB Garamond "
+        f"URLs; body {shape.size} pt on {shape.pitch} pt, side margins "
+        f"{shape.margin_x_mm:.0f} mm on A4 (measure {210 - 2 * shape.margin_x_mm:.0f} mm), EB Garamond "
         f"as shipped, for both. archivist commit {commit}; archivist build took {archivist_seconds:.1f} s.",
         "",
         "| system | PDFs | pages | body lines | justified | loose lines | p95 gap ÷ median | max gap ÷ median"
