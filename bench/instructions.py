@@ -31,23 +31,33 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import corpus as corpus_mod  # noqa: E402
+import peers  # noqa: E402
 
 PEERS = ("typst", "typst-a2a-ua1")
 _TOTAL = re.compile(r"I\s+refs:\s+([\d,]+)")
 
 
-def command(system: str, corpus: Path, out: Path, src: Path) -> tuple[list[str], dict[str, str]]:
-    """The batch run of ``system`` over ``corpus``, as run.py's 1-core run makes it."""
+ARCHIVIST_PYTHON = str(HERE / ".venv-archivist" / "bin" / "python")
+
+
+def archivist_env(src: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONHASHSEED"] = "0"
+    return {**env, "PYTHONHASHSEED": "0", "PYTHONPATH": str(src)}
+
+
+def command(system: str, corpus: Path, out: Path, src: Path) -> tuple[list[str], dict[str, str]]:
+    """The batch run of ``system`` over ``corpus``, as run.py's 1-core run makes it: the peers
+    in archivist's body geometry."""
+    env = archivist_env(src)
     if system == "archivist":
-        env["PYTHONPATH"] = str(src)
         out.mkdir()
-        return [str(HERE / ".venv-archivist" / "bin" / "python"), "-m", "archivist", "build",
+        return [ARCHIVIST_PYTHON, "-m", "archivist", "build",
                 "--seeds", str(corpus / "seeds"), "--metadata", str(corpus / "metadata"),
                 "--archive", str(out / "archive"), "-j", "1"], env
+    geometry = peers.archivist_geometry(ARCHIVIST_PYTHON, env)
+    del env["PYTHONPATH"]
     return [sys.executable, str(HERE / "peers.py"), "batch", "--engine", system,
-            "--corpus", str(corpus), "--out", str(out), "-j", "1"], env
+            "--corpus", str(corpus), "--out", str(out), "-j", "1", "--geometry", geometry.arg()], env
 
 
 def instructions(system: str, corpus: Path, scratch: Path, src: Path, counted: bool = True) -> int:
