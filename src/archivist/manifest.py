@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import FixityError, UnsafePathError
-from .store import archive_lock, archive_write, intents, staging_dir, sweep_staging
+from .store import archive_lock, archive_write, intents, resolve_below, staging_dir, sweep_staging
 
 MANIFEST_NAME = "manifest-sha256.txt"
 # The archive's files about itself, never listed: the manifest, the placeholder git
@@ -100,9 +100,10 @@ def _render(entries: dict[str, str]) -> bytes:
     return "".join(f"{entries[p]}  {encode_path(p)}\n" for p in sorted(entries)).encode("utf-8")
 
 
-def _relpath(archive: Path, path: Path) -> str:
+def _relpath(archive: Path, root: Path, path: Path) -> str:
+    """``path`` relative to the archive, whose real path is ``root``, as the manifest lists it."""
     try:
-        return path.resolve().relative_to(archive.resolve()).as_posix()
+        return resolve_below(archive, root, path).relative_to(root).as_posix()
     except ValueError:
         raise UnsafePathError("is not inside the archive, so the manifest cannot list it",
                               path=path, hint=f"store it under {archive}") from None
@@ -115,7 +116,8 @@ def add_files(archive: Path, files: Iterable[Path]) -> dict[str, str]:
     Under the archive lock: read, update, and replace the manifest atomically. Every
     settled intent whose target now holds the intended bytes is applied, so a document
     stored by a build killed before its own update is listed too. A damaged manifest is
-    never rewritten: that would erase the evidence ``verify`` must report.
+    never rewritten: that would erase the evidence ``verify`` must report. Each file is
+    hashed once, whether an intent or ``files`` names it (or both, as a build's do).
     """
     with archive_lock(archive):
         sweep_staging(archive)
@@ -127,20 +129,26 @@ def add_files(archive: Path, files: Iterable[Path]) -> dict[str, str]:
                 hint="run 'archivist verify' and restore the manifest from a backup",
             )
         entries = dict(manifest.entries)
+        hashed: dict[str, str] = {}  # relpath -> SHA-256 of the file there now
         settled = [intent for intent in intents(archive) if intent.settled]
         for intent in settled:
             target = archive / intent.relpath
-            if intent.relpath and target.is_file() and sha256_file(target) == intent.sha256:
-                entries[intent.relpath] = intent.sha256
+            if intent.relpath and target.is_file():
+                if intent.relpath not in hashed:
+                    hashed[intent.relpath] = sha256_file(target)
+                if hashed[intent.relpath] == intent.sha256:
+                    entries[intent.relpath] = intent.sha256
+        root = archive.resolve()
         for path in files:
+            relpath = _relpath(archive, root, path)
             try:
-                entries[_relpath(archive, path)] = sha256_file(path)
+                entries[relpath] = hashed[relpath] if relpath in hashed else sha256_file(path)
             except FileNotFoundError:  # removed since it was stored (make clean): nothing to list
-                entries.pop(_relpath(archive, path), None)
+                entries.pop(relpath, None)
         if entries != manifest.entries:
             archive_write(archive, archive / MANIFEST_NAME, _render(entries), journal=False)
-        for intent in settled:
-            intent.file.unlink(missing_ok=True)
+        for file in dict.fromkeys(intent.file for intent in settled):  # one file may hold several
+            file.unlink(missing_ok=True)
     return entries
 
 
