@@ -341,8 +341,8 @@ def archive_write_all(archive: Path, files: list[tuple[Path, bytes]], *, journal
             for _ in files:
                 parts.append(_create_in(staging, PART))
         if journal:
-            lines = [f"{digest} {where.relative_to(root).as_posix()}\n"
-                     for where, digest in zip(targets, digests, strict=True)]
+            below = len(str(root)) + 1  # each target is below the archive's real path
+            lines = [f"{digest} {str(where)[below:]}\n" for where, digest in zip(targets, digests, strict=True)]
             write_all(intent_fd, "".join(lines).encode())
             os.fsync(intent_fd)
             _fsync_dir(staging)
@@ -392,13 +392,14 @@ def _inside(archive: Path, root: Path, path: Path) -> Path:
     A symbolic link in the archive (a year folder pointing at /etc, say) would
     otherwise carry a write outside it.
     """
-    parent = resolve_below(archive, root, path.parent)
-    if (parent != root and root not in parent.parents) or path.name in ("", ".", ".."):
+    parent = str(resolve_below(archive, root, path.parent))
+    top = str(root)
+    if (parent != top and not parent.startswith(top + "/")) or path.name in ("", ".", ".."):
         raise UnsafePathError(
             f"leads outside the archive {archive}/ through a symbolic link or '..'",
             path=path, hint="make the archive's folders real folders inside it",
         )
-    return parent / path.name
+    return Path(parent, path.name)
 
 
 def resolve_below(archive: Path, root: Path, path: Path) -> Path:
@@ -408,15 +409,18 @@ def resolve_below(archive: Path, root: Path, path: Path) -> Path:
     folder from '/' down: a name that is a symbolic link, a '..', a path not written
     below the archive, or a name that cannot be looked at is left to ``Path.resolve``.
     """
-    try:
-        names = path.relative_to(archive).parts
-    except ValueError:
+    written, top = str(path), str(archive)
+    if written == top:
+        return root
+    if not written.startswith(top + "/") or top == "/":
         return path.resolve()
-    real = root
-    for name in names:
+    real = str(root)
+    if real == "/":
+        return path.resolve()
+    for name in written[len(top) + 1:].split("/"):
         if name == "..":
             return path.resolve()
-        real = real / name
+        real = f"{real}/{name}"
         try:
             if stat.S_ISLNK(os.lstat(real).st_mode):
                 return path.resolve()
@@ -424,7 +428,7 @@ def resolve_below(archive: Path, root: Path, path: Path) -> Path:
             continue
         except OSError:
             return path.resolve()
-    return real
+    return Path(real)
 
 
 def write_all(fd: int, data: bytes) -> None:
