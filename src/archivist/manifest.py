@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import FixityError, UnsafePathError
-from .store import archive_lock, archive_write, intents, resolve_below, staging_dir, sweep_staging
+from .store import archive_lock, archive_write, intents, real_path_below, staging_dir, sweep_staging
 
 MANIFEST_NAME = "manifest-sha256.txt"
 # The archive's files about itself, never listed: the manifest, the placeholder git
@@ -110,7 +110,7 @@ def _render(entries: dict[str, str]) -> bytes:
 
 def _relpath(archive: Path, root: Path, path: Path) -> str:
     """``path`` relative to the archive, whose real path is ``root``, as the manifest lists it."""
-    real, top = str(resolve_below(archive, root, path)), str(root)
+    real, top = real_path_below(archive, root, path), str(root)
     if real.startswith(top + "/"):
         return real[len(top) + 1:]
     if real == top:

@@ -342,7 +342,8 @@ def archive_write_all(archive: Path, files: list[tuple[Path, bytes]], *, journal
                 parts.append(_create_in(staging, PART))
         if journal:
             below = len(str(root)) + 1  # each target is below the archive's real path
-            lines = [f"{digest} {str(where)[below:]}\n" for where, digest in zip(targets, digests, strict=True)]
+            lines = [f"{digest} {str(where)[below:]}\n"
+                     for where, digest in zip(targets, digests, strict=True)]
             write_all(intent_fd, "".join(lines).encode())
             os.fsync(intent_fd)
             _fsync_dir(staging)
@@ -392,8 +393,7 @@ def _inside(archive: Path, root: Path, path: Path) -> Path:
     A symbolic link in the archive (a year folder pointing at /etc, say) would
     otherwise carry a write outside it.
     """
-    parent = str(resolve_below(archive, root, path.parent))
-    top = str(root)
+    parent, top = real_path_below(archive, root, path.parent), str(root)
     if (parent != top and not parent.startswith(top + "/")) or path.name in ("", ".", ".."):
         raise UnsafePathError(
             f"leads outside the archive {archive}/ through a symbolic link or '..'",
@@ -402,33 +402,30 @@ def _inside(archive: Path, root: Path, path: Path) -> Path:
     return Path(parent, path.name)
 
 
-def resolve_below(archive: Path, root: Path, path: Path) -> Path:
-    """``path.resolve()``, for a path written below ``archive`` whose real path is ``root``.
+def real_path_below(archive: Path, root: Path, path: Path) -> str:
+    """``str(path.resolve())``, for a path written below ``archive`` whose real path is ``root``.
 
     The same answer for one lstat(2) per name below the archive, instead of one per
     folder from '/' down: a name that is a symbolic link, a '..', a path not written
     below the archive, or a name that cannot be looked at is left to ``Path.resolve``.
     """
-    written, top = str(path), str(archive)
+    written, top, real = str(path), str(archive), str(root)
     if written == top:
-        return root
-    if not written.startswith(top + "/") or top == "/":
-        return path.resolve()
-    real = str(root)
-    if real == "/":
-        return path.resolve()
+        return real
+    if not written.startswith(top + "/") or top == "/" or real == "/":
+        return str(path.resolve())
     for name in written[len(top) + 1:].split("/"):
         if name == "..":
-            return path.resolve()
+            return str(path.resolve())
         real = f"{real}/{name}"
         try:
             if stat.S_ISLNK(os.lstat(real).st_mode):
-                return path.resolve()
+                return str(path.resolve())
         except FileNotFoundError:  # not there (yet): taken as it is, as resolve() takes it
             continue
         except OSError:
-            return path.resolve()
-    return Path(real)
+            return str(path.resolve())
+    return real
 
 
 def write_all(fd: int, data: bytes) -> None:
