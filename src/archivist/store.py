@@ -8,8 +8,9 @@ to ``archive``; it must be on the same file system), fsynced, and renamed over i
 target: rename(2) swaps the name in one step, so a reader, or a SIGKILL, sees the
 previous copy or the new one, and a failed write leaves the previous copy alone.
 
-* A writer creates its staging file and flock()s it while holding the archive lock
-  (``archive_lock``), and keeps that flock until it is done. A staging file nobody
+* A writer creates its staging files and flock()s each while holding the archive lock
+  (``archive_lock``, taken once for all the files of one write), and keeps those flocks
+  until it is done. A staging file nobody
   holds a flock on therefore belongs to a dead writer: ``sweep_staging`` removes those,
   under the same lock, without guessing from ages or process ids.
 * Before the rename, a journaled write leaves an *intent* in the staging folder: the
