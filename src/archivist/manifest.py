@@ -33,6 +33,10 @@ BOOKKEEPING = frozenset({MANIFEST_NAME, ".gitkeep", "catalog.sqlite", "catalog.s
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 _YEAR = re.compile(r"\d{4}")
 _ENCODED = re.compile(r"%(25|0A|0D)")
+# Lines that the line-by-line reading below takes as they are: a digest, two spaces, and a
+# clean path (``_is_clean``) with nothing percent-encoded.
+_CLEAN_NAME = r"(?!\.\.?[/\n])[^/\n\r%\0]+"
+_WELL_FORMED = re.compile(rf"(?:[0-9a-f]{{64}}  {_CLEAN_NAME}(?:/{_CLEAN_NAME})*\n)*")
 
 
 def sha256_file(path: Path) -> str:
@@ -80,6 +84,14 @@ def read_manifest(archive: Path) -> Manifest:
         manifest.damaged.append(f"{path}: byte {error.start} is not UTF-8")
         return manifest
     lines = text.split("\n")  # manifest lines end with LF, and only LF
+    if _WELL_FORMED.fullmatch(text):  # every line a manifest line, no path encoded: read at once
+        rows = lines[:-1]  # the text ends with a line feed
+        relpaths = [row[66:] for row in rows]
+        entries = dict(zip(relpaths, (row[:64] for row in rows), strict=True))
+        if len(entries) == len(rows):  # else a path is listed twice: said below, with its line
+            manifest.entries = entries
+            manifest.lines = {relpath: number for number, relpath in enumerate(relpaths, start=1)}
+            return manifest
     if lines[-1]:
         manifest.damaged.append(f"{path}: the last line does not end with a line feed")
     else:
