@@ -10,9 +10,9 @@ previous copy or the new one, and a failed write leaves the previous copy alone.
 
 * A writer creates its staging files and flock()s each while holding the archive lock
   (``archive_lock``, taken once for all the files of one write), and keeps those flocks
-  until it is done. A staging file nobody
-  holds a flock on therefore belongs to a dead writer: ``sweep_staging`` removes those,
-  under the same lock, without guessing from ages or process ids.
+  until it is done. A staging file nobody holds a flock on therefore belongs to a dead
+  writer: ``sweep_staging`` removes those, under the same lock, without guessing from
+  ages or process ids.
 * Before the rename, a journaled write leaves an *intent* in the staging folder: the
   target's path and the SHA-256 of its new bytes. The manifest (``archivist.manifest``)
   applies intents when it is next updated, so a writer killed between storing a file
