@@ -8,10 +8,11 @@ to ``archive``; it must be on the same file system), fsynced, and renamed over i
 target: rename(2) swaps the name in one step, so a reader, or a SIGKILL, sees the
 previous copy or the new one, and a failed write leaves the previous copy alone.
 
-* A writer creates its staging file and flock()s it while holding the archive lock
-  (``archive_lock``), and keeps that flock until it is done. A staging file nobody
-  holds a flock on therefore belongs to a dead writer: ``sweep_staging`` removes those,
-  under the same lock, without guessing from ages or process ids.
+* A writer creates its staging files and flock()s each while holding the archive lock
+  (``archive_lock``, taken once for all the files of one write), and keeps those flocks
+  until it is done. A staging file nobody holds a flock on therefore belongs to a dead
+  writer: ``sweep_staging`` removes those, under the same lock, without guessing from
+  ages or process ids.
 * Before the rename, a journaled write leaves an *intent* in the staging folder: the
   target's path and the SHA-256 of its new bytes. The manifest (``archivist.manifest``)
   applies intents when it is next updated, so a writer killed between storing a file
@@ -30,6 +31,7 @@ import hashlib
 import os
 import re
 import secrets
+import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -134,11 +136,15 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 def staging_dir(archive: Path) -> Path:
     """The staging folder beside the archive: ``.archive.staging`` for ``archive``."""
-    real = archive.resolve()
-    if real.parent == real:
+    return _staging_beside(archive.resolve(), archive)
+
+
+def _staging_beside(root: Path, archive: Path) -> Path:
+    """The staging folder beside the archive whose real path is ``root``."""
+    if root.parent == root:
         raise UnsafePathError("the archive cannot be the root of the file system", path=archive,
                               hint="use a folder such as /srv/archive")
-    return real.parent / f".{real.name}{STAGING_SUFFIX}"
+    return root.parent / f".{root.name}{STAGING_SUFFIX}"
 
 
 _held: dict[Path, int] = {}  # staging folder -> descriptor of the lock this process holds
@@ -163,13 +169,22 @@ def archive_lock(archive: Path) -> Iterator[None]:
     by the kernel when its holder dies, even by SIGKILL, so a crash never leaves the
     archive locked. Re-entrant within a process; processes (make -j, two makes) queue.
     """
-    staging = staging_dir(archive)
+    with _staging_lock(staging_dir(archive)):
+        yield
+
+
+@contextlib.contextmanager
+def _staging_lock(staging: Path) -> Iterator[None]:
+    """``archive_lock`` for the archive whose staging folder is ``staging``."""
     if staging in _held:  # already held by an enclosing call in this process
         yield
         return
     try:
-        staging.mkdir(exist_ok=True)
-        fd = os.open(staging / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fd = os.open(staging / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except FileNotFoundError:  # the first writer beside this archive makes the folder
+            staging.mkdir(exist_ok=True)
+            fd = os.open(staging / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError as error:
         raise StorageError(
             f"cannot create the archive's staging folder: {error.strerror}", path=staging,
@@ -187,10 +202,16 @@ def archive_lock(archive: Path) -> Iterator[None]:
 
 def create_staged(archive: Path, suffix: str, prefix: str = "") -> tuple[int, Path]:
     """A new file in the staging folder, open for writing and flock()ed from its first moment."""
-    with archive_lock(archive):
-        path = staging_dir(archive) / f"{prefix}{secrets.token_hex(12)}{suffix}"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    staging = staging_dir(archive)
+    with _staging_lock(staging):
+        return _create_in(staging, suffix, prefix)
+
+
+def _create_in(staging: Path, suffix: str, prefix: str = "") -> tuple[int, Path]:
+    """``create_staged`` with the archive lock held."""
+    path = staging / f"{prefix}{secrets.token_hex(12)}{suffix}"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     return fd, path
 
 
@@ -215,7 +236,7 @@ def sweep_staging(archive: Path) -> int:
     if not staging.is_dir():
         return 0
     removed = 0
-    with archive_lock(archive):
+    with _staging_lock(staging):
         for path in staging.glob(f"*{PART}"):
             if _abandoned(path):
                 path.unlink(missing_ok=True)
@@ -245,10 +266,10 @@ def intents(archive: Path) -> list[Intent]:
     staging = staging_dir(archive)
     found = []
     for file in sorted(staging.glob(f"*{INTENT}")) if staging.is_dir() else ():
-        settled = _abandoned(file)
+        settled, raw = _settled_bytes(file)
         try:
-            text = file.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError):
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
             text = ""
         lines = text[:-1].split("\n") if text.endswith("\n") else []
         entries = [line.split(" ", 1) for line in lines]
@@ -261,6 +282,29 @@ def intents(archive: Path) -> list[Intent]:
     return found
 
 
+def _settled_bytes(path: Path) -> tuple[bool, bytes]:
+    """Whether the staging file is abandoned (``_abandoned``), and its bytes (none when it
+    cannot be read), through one opening of it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return False, b""
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            settled = True
+        except BlockingIOError:
+            settled = False
+        chunks = []
+        with contextlib.suppress(OSError):
+            while chunk := os.read(fd, 1 << 16):
+                chunks.append(chunk)
+            return settled, b"".join(chunks)
+        return settled, b""
+    finally:
+        os.close(fd)
+
+
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -269,45 +313,58 @@ def archive_write(archive: Path, path: Path, data: bytes, *, journal: bool = Tru
     archive_write_all(archive, [(path, data)], journal=journal)
 
 
-def archive_write_all(archive: Path, files: list[tuple[Path, bytes]], *, journal: bool = True) -> None:
+def archive_write_all(archive: Path, files: list[tuple[Path, bytes]], *, journal: bool = True) -> list[str]:
     """Store each ``(path, data)`` inside ``archive``, in order: staged beside it, fsynced,
     renamed in, the folder fsynced after each rename so that they reach the disk in order.
 
     With ``journal`` (every document file), one intent naming them all is made durable
     before the first rename and left behind after it, for the manifest to apply; the
     manifest's own writes pass ``journal=False``. One intent for an article's PDF and
-    oai_dc record costs two fsyncs fewer than one each.
+    oai_dc record costs two fsyncs fewer than one each. Returns the SHA-256 of each
+    file's bytes as the intent names them (none without ``journal``).
+
+    The archive's real path is found once per call, and the staged files are all made
+    under one taking of the archive lock.
     """
-    targets = [_inside(archive, path) for path, _ in files]
+    root = archive.resolve()
+    staging = _staging_beside(root, archive)
+    targets = [_inside(archive, root, path) for path, _ in files]
+    digests = [hashlib.sha256(data).hexdigest() for _, data in files] if journal else []
     parts: list[tuple[int, Path]] = []
     intent_fd, intent = -1, None
+    folders: dict[Path, int] = {}  # folder renamed into -> its descriptor, for its fsyncs
     renamed = 0
     target = targets[0]
     try:
+        with _staging_lock(staging):
+            if journal:
+                intent_fd, intent = _create_in(staging, INTENT)
+            for _ in files:
+                parts.append(_create_in(staging, PART))
         if journal:
-            root = archive.resolve()
-            lines = [f"{hashlib.sha256(data).hexdigest()} {where.relative_to(root).as_posix()}\n"
-                     for where, (_, data) in zip(targets, files, strict=True)]
-            intent_fd, intent = create_staged(archive, INTENT)
+            below = len(str(root)) + 1  # each target is below the archive's real path
+            lines = [f"{digest} {str(where)[below:]}\n"
+                     for where, digest in zip(targets, digests, strict=True)]
             write_all(intent_fd, "".join(lines).encode())
             os.fsync(intent_fd)
-            _fsync_dir(intent.parent)
+            _fsync_dir(staging)
         for index, (_, data) in enumerate(files):
             target = targets[index]  # the file an error names
-            parts.append(create_staged(archive, PART))
-            part_fd = parts[-1][0]
+            part_fd = parts[index][0]
             write_all(part_fd, data)
             os.fchmod(part_fd, 0o644)
             os.fsync(part_fd)
         for target, (_, part) in zip(targets, parts, strict=True):
-            target.parent.mkdir(parents=True, exist_ok=True)
+            folder = folders.get(target.parent)
+            if folder is None:
+                folder = folders[target.parent] = _open_folder(target.parent)
             os.replace(part, target)
             renamed += 1
-            _fsync_dir(target.parent)
+            os.fsync(folder)
     except OSError as error:
         raise _storage_error(error, target) from None
     finally:
-        for fd in [fd for fd, _ in parts] + [intent_fd]:  # closing releases their flocks
+        for fd in [fd for fd, _ in parts] + [intent_fd, *folders.values()]:  # closing releases the flocks
             if fd >= 0:
                 os.close(fd)
         for _, part in parts[renamed:]:  # never renamed: the previous copies are untouched
@@ -316,22 +373,60 @@ def archive_write_all(archive: Path, files: list[tuple[Path, bytes]], *, journal
         if not renamed and intent is not None:  # nothing stored: no intent to keep
             with contextlib.suppress(OSError):
                 intent.unlink()
+    return digests
 
 
-def _inside(archive: Path, path: Path) -> Path:
-    """The real path ``path`` will be written to, refused unless it is inside the archive.
+def _open_folder(folder: Path) -> int:
+    """The folder a file is renamed into, open for its fsync; made (with the folders above it)
+    when it is not there yet. Never through a symbolic link: ``_inside`` found none there."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        return os.open(folder, flags)
+    except FileNotFoundError:
+        folder.mkdir(parents=True, exist_ok=True)
+        return os.open(folder, flags)
+
+
+def _inside(archive: Path, root: Path, path: Path) -> Path:
+    """The real path ``path`` will be written to, refused unless it is inside the archive,
+    whose real path is ``root``.
 
     A symbolic link in the archive (a year folder pointing at /etc, say) would
     otherwise carry a write outside it.
     """
-    root = archive.resolve()
-    parent = path.parent.resolve()
-    if (parent != root and root not in parent.parents) or path.name in ("", ".", ".."):
+    parent, top = real_path_below(archive, root, path.parent), str(root)
+    if (parent != top and not parent.startswith(top + "/")) or path.name in ("", ".", ".."):
         raise UnsafePathError(
             f"leads outside the archive {archive}/ through a symbolic link or '..'",
             path=path, hint="make the archive's folders real folders inside it",
         )
-    return parent / path.name
+    return Path(parent, path.name)
+
+
+def real_path_below(archive: Path, root: Path, path: Path) -> str:
+    """``str(path.resolve())``, for a path written below ``archive`` whose real path is ``root``.
+
+    The same answer for one lstat(2) per name below the archive, instead of one per
+    folder from '/' down: a name that is a symbolic link, a '..', a path not written
+    below the archive, or a name that cannot be looked at is left to ``Path.resolve``.
+    """
+    written, top, real = str(path), str(archive), str(root)
+    if written == top:
+        return real
+    if not written.startswith(top + "/") or top == "/" or real == "/":
+        return str(path.resolve())
+    for name in written[len(top) + 1:].split("/"):
+        if name == "..":
+            return str(path.resolve())
+        real = f"{real}/{name}"
+        try:
+            if stat.S_ISLNK(os.lstat(real).st_mode):
+                return str(path.resolve())
+        except FileNotFoundError:  # not there (yet): taken as it is, as resolve() takes it
+            continue
+        except OSError:
+            return str(path.resolve())
+    return real
 
 
 def write_all(fd: int, data: bytes) -> None:
