@@ -60,32 +60,46 @@ def prove_pdf(data: bytes, article: Article, record: Record, profile: Profile,
     with bounded():
         try:
             reader = PdfReader(io.BytesIO(data), strict=False)
-            if reader.is_encrypted:
-                return Proof(["the file is encrypted, which PDF/A forbids"], 0)
-            xmp = _xmp_tree(reader)
         except Exception as error:
             return Proof([f"cannot be read as PDF with XMP metadata: it {explain(error)}"], 0)
-        problems: list[str] = []
-        pages = 0
         try:
-            problems += _check_claim(xmp, profile)
-            problems += _check_dublin_core(xmp, record)
-            problems += _check_info(reader, xmp) if profile.part != 4 else _check_no_info(reader)
-            objects = _reachable(reader)
-            problems += _check_fonts(objects)
-            problems += _check_forbidden(objects, reader)
-            problems += _check_attachments(objects, reader, profile, attachments)
-            problems += _check_output_intent(reader)
-            read_pages = _reading_once(reader)
-            # The article's words as a page can show them (a word of ignorables alone goes, as
-            # it must), paragraph by paragraph: worked out once for the structure and the text.
-            paragraphs = [visible(paragraph).split() for paragraph in article.paragraphs]
-            problems += check_structure(reader, article, record, paragraphs, read_pages)
-            problems += _check_text(read_pages(), article, record, list(chain.from_iterable(paragraphs)))
-            pages = len(reader.pages)
-        except Exception as error:  # the file is damaged past the point where it can be compared
-            problems.append(f"cannot be checked: it {explain(error)}")
-        return Proof(problems, pages)
+            return _prove(reader, article, record, profile, attachments)
+        finally:
+            # The parsed objects and the reader refer to one another: closed, the reader lets
+            # them go now, by reference counting, instead of leaving a cycle of thousands of
+            # objects for the cyclic collector to walk (and promote) before it finds them dead.
+            reader.close()
+
+
+def _prove(reader: PdfReader, article: Article, record: Record, profile: Profile,
+           attachments: tuple[EmbeddedFile, ...] | None) -> Proof:
+    try:
+        if reader.is_encrypted:
+            return Proof(["the file is encrypted, which PDF/A forbids"], 0)
+        xmp = _xmp_tree(reader)
+    except Exception as error:
+        return Proof([f"cannot be read as PDF with XMP metadata: it {explain(error)}"], 0)
+    problems: list[str] = []
+    pages = 0
+    try:
+        problems += _check_claim(xmp, profile)
+        problems += _check_dublin_core(xmp, record)
+        problems += _check_info(reader, xmp) if profile.part != 4 else _check_no_info(reader)
+        objects = _reachable(reader)
+        problems += _check_fonts(objects)
+        problems += _check_forbidden(objects, reader)
+        problems += _check_attachments(objects, reader, profile, attachments)
+        problems += _check_output_intent(reader)
+        read_pages = _reading_once(reader)
+        # The article's words as a page can show them (a word of ignorables alone goes, as
+        # it must), paragraph by paragraph: worked out once for the structure and the text.
+        paragraphs = [visible(paragraph).split() for paragraph in article.paragraphs]
+        problems += check_structure(reader, article, record, paragraphs, read_pages)
+        problems += _check_text(read_pages(), article, record, list(chain.from_iterable(paragraphs)))
+        pages = len(reader.pages)
+    except Exception as error:  # the file is damaged past the point where it can be compared
+        problems.append(f"cannot be checked: it {explain(error)}")
+    return Proof(problems, pages)
 
 
 # -- XMP ---------------------------------------------------------------------------------
