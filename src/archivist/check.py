@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import chain, compress, count
+from itertools import accumulate, chain, compress, count
 from operator import ne
 
 from pypdf import PdfReader
@@ -356,8 +356,9 @@ def _check_forbidden(objects: list[DictionaryObject], reader: PdfReader) -> list
     if "/Encrypt" in reader.trailer:
         problems.append("the file is encrypted")
     for obj in objects:
-        for key in FORBIDDEN_KEYS & set(obj.keys()):
-            problems.append(f"forbidden entry {key} found")
+        if not FORBIDDEN_KEYS.isdisjoint(obj):  # in C, without a set of every object's keys
+            for key in FORBIDDEN_KEYS & set(obj.keys()):
+                problems.append(f"forbidden entry {key} found")
         if obj.get("/S") in FORBIDDEN_ACTIONS:
             problems.append(f"forbidden action {obj['/S']} found")
         if obj.get("/FS") == "/URL":
@@ -476,14 +477,14 @@ def _title_line_counts(lines: list[list[str]], title: list[str]) -> Iterator[int
 
 
 def _flatten(lines: list[list[str]]) -> tuple[list[str], frozenset[int]]:
-    """The words of ``lines`` in order, and the index of each word that ends a line."""
-    words: list[str] = []
-    ends: set[int] = set()
-    for line in lines:
-        words += line
-        if line:
-            ends.add(len(words) - 1)
-    return words, frozenset(ends)
+    """The words of ``lines`` in order, and the index of each word that ends a line.
+
+    Worked out in C: how many words the lines up to each one hold, less one, is where each
+    line that has words ends (a line without words repeats the count before it).
+    """
+    counts = set(accumulate(map(len, lines)))
+    counts.discard(0)  # lines before the first word
+    return list(chain.from_iterable(lines)), frozenset(map((-1).__add__, counts))
 
 
 def compare_words(extracted: list[str], line_ends: frozenset[int], source: list[str]) -> str | None:
