@@ -6,7 +6,9 @@ pdfa, xmp), so the writer's mistakes cannot hide behind shared code.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -57,7 +59,7 @@ class Proof:
 def prove_pdf(data: bytes, article: Article, record: Record, profile: Profile,
               attachments: tuple[EmbeddedFile, ...] | None = None) -> Proof:
     """``check_pdf``'s problems and the page count, from one parse of ``data``."""
-    with bounded():
+    with bounded(), _collector_paused():
         try:
             reader = PdfReader(io.BytesIO(data), strict=False)
         except Exception as error:
@@ -69,6 +71,24 @@ def prove_pdf(data: bytes, article: Article, record: Record, profile: Profile,
             # them go now, by reference counting, instead of leaving a cycle of thousands of
             # objects for the cyclic collector to walk (and promote) before it finds them dead.
             reader.close()
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic collector held off while a file is proved (and set as it was after).
+
+    What a proof allocates is alive until its end (the parsed objects) or freed by
+    reference counting (the reader is closed): the collector would walk thousands of
+    live objects, again and again as they are parsed, to find no garbage (building the
+    bench corpus, the collector ran 1.3 times per article instead of 0.3).
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _prove(reader: PdfReader, article: Article, record: Record, profile: Profile,
