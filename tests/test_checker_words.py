@@ -6,10 +6,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archivist.article import parse_article
 from archivist.build import inputs_digest
-from archivist.check import check_pdf, compare_words
+from archivist.check import _flatten, check_pdf, compare_words
 from archivist.pdfa import make_pdfa
 from archivist.profile import DEFAULT_PROFILE
 from archivist.record import parse_record
@@ -63,3 +65,17 @@ def test_compare_words_joins_only_across_a_line_end(lines: list[list[str]], sour
     words = [word for line in lines for word in line]
     ends = frozenset(sum(len(line) for line in lines[:n + 1]) - 1 for n in range(len(lines)))
     assert (compare_words(words, ends, source) is None) == joins
+
+
+@given(lines=st.lists(st.lists(st.sampled_from(["a", "b", "mini-", ""]), max_size=4), max_size=12))
+def test_the_words_of_lines_and_where_each_line_ends_are_read_in_one_go_as_one_at_a_time(
+        lines: list[list[str]]) -> None:
+    """Lines without words (first, last, several in a row) end nothing; every other line
+    ends at its last word."""
+    words: list[str] = []
+    ends: set[int] = set()
+    for line in lines:
+        words += line
+        if line:
+            ends.add(len(words) - 1)
+    assert _flatten(lines) == (words, frozenset(ends))

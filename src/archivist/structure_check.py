@@ -7,6 +7,7 @@ orders glyphs on a page. ``check`` runs it; like ``check``, it never imports the
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from datetime import date as date_type
@@ -178,6 +179,7 @@ def _check_reading(elements: list[tuple[str, list]], contents: Sequence[PageCont
     return problems
 
 
+@functools.lru_cache(maxsize=256)  # asked twice per article, by this check and the text check
 def expected_dateline(date: str, language: str) -> str:
     """What CLDR (through Babel) says the dateline reads: 'juillet 2021', '16. Juli 2021', '2018'.
 
