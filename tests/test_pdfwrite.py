@@ -6,13 +6,14 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
+import pytest
 from conftest import FIRST, REPO
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NumberObject, read_object
 from reportlab.pdfbase.pdfdoc import PDFStream
 from reportlab.pdfbase.pdfdoc import format as reportlab_format
 
-from archivist import pdfwrite
+from archivist import fonts, pdfa, pdfwrite
 from archivist.article import read_article
 from archivist.build import inputs_digest
 from archivist.pdfa import make_pdfa
@@ -61,3 +62,42 @@ def test_every_object_of_an_article_is_written_as_reportlab_formats_it() -> None
         assert ours == theirs, type(obj).__name__
         kinds.add(type(obj).__name__)
     assert {"PDFPage", "PDFPages", "PDFTrueTypeFont", "PDFDictionary"} <= kinds
+
+
+def _objects(document) -> list[tuple[str, bytes]]:
+    """Every object registered with ``document``, in number order, by name and as written."""
+    document.Reference(document.Pages)
+    written = []
+    number = 0
+    while number + 1 in document.numberToId:
+        number += 1
+        name = document.numberToId[number]
+        obj = document.idToObject[name]
+        body = pdfwrite.stream_bytes(obj, document) if isinstance(obj, PDFStream) \
+            else pdfwrite._top_level(obj, document)
+        written.append((name, body))
+    return written
+
+
+@pytest.mark.parametrize("stem", [FIRST, "title-only"])
+def test_the_font_objects_are_the_ones_reportlab_adds(stem: str, tmp_path) -> None:
+    """Each subset's font, descriptor, ToUnicode map and program: the same objects, names,
+    numbers and bytes as reportlab's TTFont.addObjects gives, subsets past the first included."""
+    article = read_article(REPO / "seeds" / f"{FIRST}.txt")
+    record = read_record(REPO / "metadata" / f"{FIRST}.yaml", article.date)
+    if stem != FIRST:  # characters enough for a second subset of the regular face
+        text = "".join(chr(code) for code in sorted(fonts.coverage("regular")) if chr(code).isalpha())
+        path = tmp_path / "title-only.txt"
+        path.write_text(" ".join(text[i:i + 9] for i in range(0, len(text), 9)) + "\n", encoding="utf-8")
+        article = read_article(path)
+    created = datetime(2021, 7, 1, tzinfo=UTC)
+    theirs, ours = typeset(article, record, created).document, typeset(article, record, created).document
+    for font in theirs.delayedFonts:
+        font.addObjects(theirs)
+    for font in ours.delayedFonts:
+        pdfa._add_font(ours, font)
+    written = _objects(ours)
+    assert written == _objects(theirs)
+    names = [name for name, _ in written]
+    assert "fontFile" in " ".join(names)
+    assert any(name.endswith("+1") for name in names) == (stem != FIRST), names
