@@ -310,8 +310,8 @@ def _give_codes(font, doc, chars: str, known: Collection[str]) -> _Escapes | Non
 
     reportlab gives codes in the order characters first occur: giving it only the new ones,
     in that order, assigns each the code the whole text would have."""
-    font.splitString("".join(dict.fromkeys(char for char in chars.replace(NO_BREAK_SPACE, " ")
-                                           if char not in known)), doc)
+    drawn = chars.replace(NO_BREAK_SPACE, " ")
+    font.splitString("".join(sorted(set(drawn).difference(known), key=drawn.index)), doc)
     return _first_subset_escapes(font, doc)
 
 
