@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+from codecs import charmap_build, charmap_encode
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -318,7 +319,11 @@ def _give_codes(font, doc, chars: str, known: Collection[str]) -> _Escapes | Non
 def _showing(escapes: _Escapes, chars: str, adjust: str | None) -> str:
     """The Tj (or, with spaces to widen by ``adjust``, TJ) that shows ``chars``, each of which
     has its code in the first subset."""
-    shown = chars.translate(escapes)
+    if escapes.encoding is not None:  # every code below 0x80: one byte a character, then escaped
+        shown = charmap_encode(chars, "strict", escapes.encoding)[0].replace(b"\\", b"\\\\") \
+            .replace(b"(", b"\\(").replace(b")", b"\\)").replace(b"\r", b"\\r").decode("latin-1")
+    else:
+        shown = chars.translate(escapes)
     if adjust is None or " " not in chars:
         return f"({shown.replace(_NBSP_MARK, ' ')}) Tj"
     closing = shown.endswith(" ")  # no stretch after a line's closing space
@@ -326,16 +331,22 @@ def _showing(escapes: _Escapes, chars: str, adjust: str | None) -> str:
     return f"[({pieces}{' )' if closing else ')'}] TJ".replace(_NBSP_MARK, " ")
 
 
-# What a no-break space is escaped to until the pieces between stretched spaces are cut:
-# a private-use character that no escape produces, drawn as the space it stands for.
-_NBSP_MARK = "\ue000"
+# What a no-break space is escaped to until the pieces between stretched spaces are cut: a
+# character no escape produces (they are ASCII), drawn as the space it stands for.
+_NBSP_MARK = "\x80"
 
 
 class _Escapes(dict):
     """A font's characters of the first subset (code point -> as written inside a literal string),
-    and the same characters as a set."""
+    and the same characters as a set.
 
-    __slots__ = ("assigned", "chars")
+    While every code given is below 0x80, ``encoding`` maps each character to its code byte,
+    and a no-break space to 0x80 (``_NBSP_MARK``), for ``codecs.charmap_encode``: six times
+    faster than ``str.translate`` through the dictionary, which looks each character up as an
+    integer; the bytes are then escaped as a literal string needs. ``table`` is the decoding
+    table it is built from (code -> character)."""
+
+    __slots__ = ("assigned", "chars", "encoding", "table")
 
 
 _ESCAPES: WeakKeyDictionary = WeakKeyDictionary()  # reportlab's per-document font state -> _Escapes
@@ -352,17 +363,24 @@ def _first_subset_escapes(font, doc) -> _Escapes | None:
     if escapes is None:
         escapes = _ESCAPES[font_state] = _Escapes()
         escapes.assigned, escapes.chars = 0, set()
+        escapes.table = ["\x00", *"\ufffe" * 0xFF]  # what charmap_build takes: code 0 is U+0000
     assignments = font_state.assignments
     if escapes.assigned != len(assignments):
         # Codes are only ever added, in order: the entries past those already seen are the new ones.
+        table = escapes.table
         for code, number in islice(assignments.items(), escapes.assigned, None):
             if number < 0x100:
                 escapes[code] = _LITERAL[number]
                 escapes.chars.add(chr(code))
+                table[number] = chr(code) if number < 0x80 and code < 0x10000 else ""
         if assignments.get(32) == 32:  # splitString draws a no-break space with the space's code
             escapes[0xA0] = _NBSP_MARK
             escapes.chars.add(NO_BREAK_SPACE)
+            if table[0x80] == "\ufffe":
+                table[0x80] = NO_BREAK_SPACE
         escapes.assigned = len(assignments)
+        simple = table[0x80] in ("\ufffe", NO_BREAK_SPACE) and "" not in table
+        escapes.encoding = charmap_build("".join(table)) if simple else None
     return escapes
 
 
