@@ -277,7 +277,7 @@ class _Paragraph:
             # A last line as full as the others is justified too: its spaces shrink to fit.
             add(Line(shown, kind == _HYPHEN, kind != _SPACE and kind != _END, width, spaces,
                      justify and not ragged and spaces > 0 and (index != last or width > measure),
-                     kind == _HYPHEN or kind == _SOURCE_HYPHEN))
+                     kind in _FLAGGED))
             previous = b
         return result
 
