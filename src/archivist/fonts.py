@@ -17,6 +17,7 @@ from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from struct import pack, pack_into, unpack_from
+from typing import NamedTuple
 from weakref import WeakKeyDictionary
 
 from . import prepared
@@ -124,6 +125,17 @@ def _component_fields(data: bytes, at: int) -> list[tuple[int, int]]:
     return fields
 
 
+class _Glyph(NamedTuple):
+    """One glyph as subsets take it."""
+
+    outline: bytes  # its 'glyf' data, padded to four bytes
+    fields: tuple[tuple[int, int], ...]  # where in it a component's glyph index is, and the index
+    parts: tuple[int, ...]  # the glyphs its composite outline uses
+    advance: int
+    metrics: bytes  # its advance and side bearing as 'hmtx' writes them
+    bearing: bytes  # its side bearing alone, as 'hmtx' writes it past the last advance
+
+
 class _SubsetTables:
     """What every subset of one face is made from: the tables copied as they are, with their
     checksums, and each glyph's outline and components as they are first asked for."""
@@ -143,36 +155,32 @@ class _SubsetTables:
         self.hhea, self.maxp = face.get_table("hhea"), face.get_table("maxp")
         head = face.get_table("head")
         self.head = head[:8] + bytes(4) + head[12:]  # checkSumAdjustment is left 0 until the file is whole
-        self.outlines_table = face.get_table("glyf")
-        self.parts: dict[int, tuple[int, ...]] = {}  # glyph -> the glyphs its composite outline uses
-        self.outlines: dict[int, tuple[bytes, tuple[tuple[int, int], ...]]] = {}
+        self.outlines = face.get_table("glyf")
+        self.glyphs: dict[int, _Glyph] = {}
 
-    def components(self, glyph: int) -> tuple[int, ...]:
-        parts = self.parts.get(glyph)
-        if parts is None:
-            start = self.positions[glyph]
-            parts = ()
-            if self.positions[glyph + 1] != start:
-                at = self.glyf + start
-                (contours,) = unpack_from(">h", self.data, at)
-                if contours < 0:
-                    parts = tuple(part for _, part in _component_fields(self.data, at + 10))
-            self.parts[glyph] = parts
-        return parts
-
-    def outline(self, glyph: int) -> tuple[bytes, tuple[tuple[int, int], ...]]:
-        """The glyph's data, padded to four bytes, and where its component indices are."""
-        known = self.outlines.get(glyph)
-        if known is None:
-            outline = self.outlines_table[self.positions[glyph]:self.positions[glyph + 1]]
-            fields: tuple[tuple[int, int], ...] = ()
-            if len(outline) > 2 and unpack_from(">h", outline)[0] < 0:
-                fields = tuple(_component_fields(outline, 10))
-            known = self.outlines[glyph] = (outline + bytes(-len(outline) % 4), fields)
+    def glyph(self, glyph: int) -> _Glyph:
+        """What a subset takes of one glyph of the face, worked out the first time it is asked for."""
+        known = self.glyphs.get(glyph)
+        if known is not None:
+            return known
+        start, end = self.positions[glyph], self.positions[glyph + 1]
+        parts: tuple[int, ...] = ()  # as found from the font file, whatever the glyph's length
+        if end != start:
+            at = self.glyf + start
+            if unpack_from(">h", self.data, at)[0] < 0:
+                parts = tuple(part for _, part in _component_fields(self.data, at + 10))
+        outline = self.outlines[start:end]
+        fields: tuple[tuple[int, int], ...] = ()
+        if len(outline) > 2 and unpack_from(">h", outline)[0] < 0:
+            fields = tuple(_component_fields(outline, 10))
+        advance, bearing = (int(value) for value in self.metrics[glyph])
+        known = self.glyphs[glyph] = _Glyph(outline + bytes(-len(outline) % 4), fields, parts,
+                                            advance, pack(">HH", advance, bearing), pack(">H", bearing))
         return known
 
     def program(self, codes: list[int]) -> bytes:
         char_to_glyph = self.face.charToGlyph
+        known, new = self.glyphs.get, self.glyph
         glyphs = [0]  # the subset's glyphs, by their number in the face: .notdef first
         numbers = {0: 0}  # a face's glyph -> its number in the subset
         cmap = []
@@ -183,9 +191,12 @@ class _SubsetTables:
                 number = numbers[glyph] = len(glyphs)
                 glyphs.append(glyph)
             cmap.append(number)
+        entries = []
         index = 0
         while index < len(glyphs):  # the glyphs composite outlines use, and the glyphs those use
-            for part in self.components(glyphs[index]):
+            entry = known(glyphs[index]) or new(glyphs[index])
+            entries.append(entry)
+            for part in entry.parts:
                 if part not in numbers:
                     numbers[part] = len(glyphs)
                     glyphs.append(part)
@@ -193,12 +204,12 @@ class _SubsetTables:
         count = len(glyphs)
 
         outlines, offsets, size = [], [], 0
-        for glyph in glyphs:
+        for entry in entries:
             offsets.append(size)
-            outline, fields = self.outline(glyph)
-            if fields:
+            outline = entry.outline
+            if entry.fields:
                 outline = bytearray(outline)
-                for at, part in fields:
+                for at, part in entry.fields:
                     pack_into(">H", outline, at, numbers[part])
             outlines.append(outline)
             size += len(outline)
@@ -209,14 +220,11 @@ class _SubsetTables:
 
         # hmtx: an advance and side bearing per glyph, the advances of a closing run of equal ones
         # left out but the first
-        metrics = self.metrics
-        advances = [int(metrics[glyph][0]) for glyph in glyphs]
-        bearings = [int(metrics[glyph][1]) for glyph in glyphs]
         full = count
-        while full > 1 and advances[full - 1] == advances[full - 2]:
+        while full > 1 and entries[full - 1].advance == entries[full - 2].advance:
             full -= 1
-        pairs = [value for pair in zip(advances[:full], bearings[:full], strict=True) for value in pair]
-        hmtx = pack(f">{2 * full + count - full}H", *pairs, *bearings[full:])
+        hmtx = b"".join([entry.metrics for entry in entries[:full]]
+                        + [entry.bearing for entry in entries[full:]])
 
         tables = {tag: table for tag, (table, _) in self.copied.items()}
         tables.update({
