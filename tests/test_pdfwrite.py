@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 from conftest import FIRST, REPO
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NumberObject, read_object
 from reportlab.pdfbase.pdfdoc import PDFStream
@@ -101,3 +103,29 @@ def test_the_font_objects_are_the_ones_reportlab_adds(stem: str, tmp_path) -> No
     names = [name for name, _ in written]
     assert "fontFile" in " ".join(names)
     assert any(name.endswith("+1") for name in names) == (stem != FIRST), names
+
+
+def _text_string_byte_by_byte(text: str) -> bytes:
+    """A text string written one byte at a time (ISO 32000-1, 7.3.4.2 and 7.9.2.2): PDFDocEncoding
+    where it says the text exactly, bytes below 0x20 in octal, the two parentheses and the
+    backslash escaped; else UTF-16BE with its byte order mark, in hexadecimal."""
+    try:
+        data = text.encode("pdfdoc")
+    except UnicodeEncodeError:
+        data = None
+    if data is None or any((byte < 0x18 and byte not in (9, 10, 13)) or byte in (0x7F, 0x9F, 0xAD)
+                           for byte in data):
+        return b"<feff" + text.encode("utf-16-be").hex().encode("ascii") + b">"
+    written = [b"\\%03o" % byte if byte < 0x20 else b"\\" + bytes([byte]) if byte in b"\\()"
+               else bytes([byte]) for byte in data]
+    return b"(" + b"".join(written) + b")"
+
+
+@given(text=st.text(st.one_of(st.characters(max_codepoint=0xFF), st.sampled_from("()\\\r\n\t€œ’—•中"))))
+@settings(max_examples=400, deadline=None)
+def test_a_text_string_is_escaped_as_byte_by_byte(text: str) -> None:
+    """The escapes found by one scan are those a byte-by-byte writer gives, and pypdf reads the
+    text back."""
+    written = pdfa.text_string(text)
+    assert written == _text_string_byte_by_byte(text)
+    assert str(read_object(io.BytesIO(written), None)) == text

@@ -8,6 +8,7 @@ this stage adds its objects and a catalog of its own, and ``pdfwrite`` serialise
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from datetime import datetime
 from functools import cache
@@ -74,7 +75,16 @@ def text_string(text: str) -> bytes:
         data = None
     if data is None or _UNDEFINED_IN_PDFDOC.intersection(data):
         return b"<feff" + text.encode("utf-16-be").hex().encode("ascii") + b">"
-    return b"(" + b"".join(_LITERAL[byte] for byte in data) + b")"
+    return b"(" + _ESCAPED.sub(_escape, data) + b")"
+
+
+# What ``_LITERAL`` writes otherwise than as the byte itself: found by one scan of the string.
+_ESCAPED = re.compile(b"[%s]" % re.escape(bytes(byte for byte, written in _LITERAL.items()
+                                                 if written != bytes([byte]))))
+
+
+def _escape(match: re.Match[bytes]) -> bytes:
+    return _LITERAL[match.group()[0]]
 
 
 def pdf_date(instant: datetime) -> str:
