@@ -150,7 +150,10 @@ def _add_font(document: PDFDocument, font) -> None:
         pdf_font.__Comment__ = f"Font {font.fontName} subset {number}"
         pdf_font.Name, pdf_font.BaseFont = name, base_font
         pdf_font.FirstChar, pdf_font.LastChar = 0, len(codes) - 1
-        pdf_font.Widths = PDFArray([widths.get(code, default_width) for code in codes])
+        advances = [widths.get(code, default_width) for code in codes]
+        # written here when they are all integers (the shipped faces' are), as pdfwrite writes them
+        pdf_font.Widths = b"[%s]" % b" ".join(map(b"%d".__mod__, advances)) \
+            if all(type(advance) is int for advance in advances) else PDFArray(advances)
         to_unicode = PDFStream(content=makeToUnicodeCMap(base_font, codes))
         program = PDFStream(content=subset_program(face, codes))
         program.dictionary["Length1"] = len(program.content)
