@@ -11,13 +11,16 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from archivist import fonts
-from archivist.typeset import NO_BREAK_SPACE, _show, _show_known, _show_split
+from archivist.typeset import NO_BREAK_SPACE, _first_subset_escapes, _show, _show_known, _show_split, _showing
 
 # More characters than one subset of 256 codes holds, so that texts also reach the second and
 # third subsets; spaces, no-break spaces and the delimiters a literal string escapes often.
 _DRAWN = [chr(code) for code in sorted(fonts.coverage("regular"))
           if unicodedata.category(chr(code))[0] in "LNPS"][:600]
 _ALPHABET = st.one_of(st.sampled_from(" " * 6 + NO_BREAK_SPACE * 2 + "()\\\r"), st.sampled_from(_DRAWN))
+
+
+_FEW_CHARS = frozenset(" " + NO_BREAK_SPACE + "()\\\r\uffff" + "".join(_DRAWN[:110]))
 
 
 def _canvas() -> Canvas:
@@ -53,12 +56,23 @@ def test_a_long_text_reaches_several_subsets_and_is_still_written_as_reportlab_w
     assert len(font.state[fast._doc].subsets) >= 3
 
 
-@settings(max_examples=100, deadline=None)
-@given(chunks=st.lists(st.lists(st.tuples(st.text(_ALPHABET, max_size=90),
+# Fewer characters than 0x80 codes, often enough, for chunks encoded to bytes at once; and now
+# and then U+FFFF, which no face draws and which joins the lines of a chunk encoded at once.
+_FEW = st.one_of(st.sampled_from(" " * 6 + NO_BREAK_SPACE * 2 + "()\\\r"), st.sampled_from(_DRAWN[:110]),
+                 st.just("\uffff"))
+
+
+@settings(max_examples=150, deadline=None)
+@given(chunks=st.lists(st.lists(st.tuples(st.text(st.one_of(_ALPHABET, _FEW), max_size=90),
                                           st.sampled_from([0.0, 0.4, 1.37, 12.0])), min_size=1, max_size=12),
-                       min_size=1, max_size=8))
-def test_a_chunk_drawn_at_once_is_written_as_its_lines_one_by_one(chunks) -> None:
-    """Codes given for a whole chunk at once are the codes its lines, drawn in turn, would get."""
+                       min_size=1, max_size=8),
+       few=st.booleans())
+def test_a_chunk_drawn_at_once_is_written_as_its_lines_one_by_one(chunks, few) -> None:
+    """Codes given for a whole chunk at once are the codes its lines, drawn in turn, would get;
+    the lines of a chunk encoded at once are written as each alone."""
+    if few:
+        chunks = [[("".join(c for c in chars if c in _FEW_CHARS), stretch) for chars, stretch in lines]
+                  for lines in chunks]
     names = fonts.register()
     font = pdfmetrics.getFont(names["regular"])
     fast, reference = _canvas(), _canvas()
@@ -79,3 +93,42 @@ def test_a_chunk_drawn_at_once_is_written_as_its_lines_one_by_one(chunks) -> Non
         assert drawn == expected
     subsets = [getattr(font.state.get(canvas._doc), "subsets", None) for canvas in (fast, reference)]
     assert subsets[0] == subsets[1]
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines=st.lists(st.tuples(st.text(st.one_of(st.sampled_from(" " * 6 + NO_BREAK_SPACE * 2 + "()\\\r"),
+                                                  st.sampled_from(_DRAWN[:160])), max_size=90),
+                                st.sampled_from([0.0, 0.4, 12.0])), min_size=1, max_size=40))
+def test_a_line_encoded_to_bytes_is_written_as_the_escape_table_writes_it(lines) -> None:
+    """While every code of the first subset is below 0x80, a line is encoded to its code bytes by
+    codecs and escaped after; what that writes is what the escape table writes, before and after
+    the subset passes 0x80 (the table alone is used from then on)."""
+    font = pdfmetrics.getFont(fonts.register()["regular"])
+    canvas = _canvas()
+    state: dict = {"subset": None}
+    for chars, stretch in lines:
+        _show(canvas, font, 12, chars, stretch, state)  # gives the line's characters their codes
+        escapes = _first_subset_escapes(font, canvas._doc)
+        if not chars or escapes is None or not escapes.chars.issuperset(chars):
+            continue  # nothing drawn yet, or a character past the first subset
+        assert (escapes.encoding is not None) == (max(font.state[canvas._doc].assignments.values()) < 0x80)
+        adjust = f"{-stretch * 1000 / 12:.0f}" if stretch else None
+        written = _showing(escapes, chars, adjust)
+        encoding, escapes.encoding = escapes.encoding, None
+        try:
+            assert written == _showing(escapes, chars, adjust)
+        finally:
+            escapes.encoding = encoding
+
+
+def test_a_short_text_is_encoded_to_bytes() -> None:
+    """The delimiters a literal string escapes, a carriage return and a no-break space, with codes
+    below 0x80: the encoded line is the one the escape table writes, which splitString agrees with."""
+    font = pdfmetrics.getFont(fonts.register()["regular"])
+    fast, reference = _canvas(), _canvas()
+    line = "Le (vrai) \\ prix\r\u00a0: 12 € « été » "
+    expected = _show_split(reference, font, 12, line, "-33", {"subset": None})
+    assert _show(fast, font, 12, line, 0.4, {"subset": None}) == expected
+    escapes = _first_subset_escapes(font, fast._doc)
+    assert escapes is not None and escapes.encoding is not None
+    assert _show(fast, font, 12, line, 0.4, {"subset": None}) == expected

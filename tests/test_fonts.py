@@ -7,6 +7,8 @@ import io
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -83,3 +85,28 @@ def test_a_changed_font_file_is_not_served_the_old_parse(cache: Path, tmp_path: 
     changed = tmp_path / filename
     changed.write_bytes((fonts.FONT_DIR / filename).read_bytes() + b"\0\0\0\0")
     assert fonts._prepared_face(changed) is None
+
+
+@pytest.mark.parametrize(("name", "filename"), FACES)
+def test_every_glyph_of_a_face_is_subset_as_reportlab_subsets_it(name: str, filename: str) -> None:
+    """Every code the face maps, 255 to a subset (as reportlab fills them): every glyph, composite
+    outlines and the glyphs they use, glyphs that draw nothing."""
+    face = _parsed(name, filename).face
+    codes = sorted(face.charToGlyph)
+    for start in range(0, len(codes), 255):
+        subset = [0, *codes[start:start + 255]]
+        assert fonts.subset_program(face, subset) == face.makeSubset(subset)
+
+
+@given(data=st.data())
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_any_subset_is_made_as_reportlab_makes_it(data: st.DataObject) -> None:
+    """Any list of codes, in any order: codes the face lacks, repeated codes (a subset reportlab
+    has not filled keeps the space's code in its free places), one code alone, a full subset."""
+    face = pdfmetrics.getFont(fonts.register()[data.draw(st.sampled_from(sorted(fonts.FACES)))]).face
+    known = sorted(face.charToGlyph)
+    code = st.one_of(st.sampled_from(known), st.integers(0, 0x10FFFF), st.just(32))
+    subset = data.draw(st.lists(code, min_size=0, max_size=255))
+    subset = [0, *subset]
+    assert fonts.subset_program(face, subset) == face.makeSubset(subset)
+

@@ -6,13 +6,16 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
+import pytest
 from conftest import FIRST, REPO
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NumberObject, read_object
 from reportlab.pdfbase.pdfdoc import PDFStream
 from reportlab.pdfbase.pdfdoc import format as reportlab_format
 
-from archivist import pdfwrite
+from archivist import fonts, pdfa, pdfwrite
 from archivist.article import read_article
 from archivist.build import inputs_digest
 from archivist.pdfa import make_pdfa
@@ -61,3 +64,68 @@ def test_every_object_of_an_article_is_written_as_reportlab_formats_it() -> None
         assert ours == theirs, type(obj).__name__
         kinds.add(type(obj).__name__)
     assert {"PDFPage", "PDFPages", "PDFTrueTypeFont", "PDFDictionary"} <= kinds
+
+
+def _objects(document) -> list[tuple[str, bytes]]:
+    """Every object registered with ``document``, in number order, by name and as written."""
+    document.Reference(document.Pages)
+    written = []
+    number = 0
+    while number + 1 in document.numberToId:
+        number += 1
+        name = document.numberToId[number]
+        obj = document.idToObject[name]
+        body = pdfwrite.stream_bytes(obj, document) if isinstance(obj, PDFStream) \
+            else pdfwrite._top_level(obj, document)
+        written.append((name, body))
+    return written
+
+
+@pytest.mark.parametrize("stem", [FIRST, "title-only"])
+def test_the_font_objects_are_the_ones_reportlab_adds(stem: str, tmp_path) -> None:
+    """Each subset's font, descriptor, ToUnicode map and program: the same objects, names,
+    numbers and bytes as reportlab's TTFont.addObjects gives, subsets past the first included."""
+    article = read_article(REPO / "seeds" / f"{FIRST}.txt")
+    record = read_record(REPO / "metadata" / f"{FIRST}.yaml", article.date)
+    if stem != FIRST:  # characters enough for a second subset of the regular face
+        text = "".join(chr(code) for code in sorted(fonts.coverage("regular")) if chr(code).isalpha())
+        path = tmp_path / "title-only.txt"
+        path.write_text(" ".join(text[i:i + 9] for i in range(0, len(text), 9)) + "\n", encoding="utf-8")
+        article = read_article(path)
+    created = datetime(2021, 7, 1, tzinfo=UTC)
+    theirs, ours = typeset(article, record, created).document, typeset(article, record, created).document
+    for font in theirs.delayedFonts:
+        font.addObjects(theirs)
+    for font in ours.delayedFonts:
+        pdfa._add_font(ours, font)
+    written = _objects(ours)
+    assert written == _objects(theirs)
+    names = [name for name, _ in written]
+    assert "fontFile" in " ".join(names)
+    assert any(name.endswith("+1") for name in names) == (stem != FIRST), names
+
+
+def _text_string_byte_by_byte(text: str) -> bytes:
+    """A text string written one byte at a time (ISO 32000-1, 7.3.4.2 and 7.9.2.2): PDFDocEncoding
+    where it says the text exactly, bytes below 0x20 in octal, the two parentheses and the
+    backslash escaped; else UTF-16BE with its byte order mark, in hexadecimal."""
+    try:
+        data = text.encode("pdfdoc")
+    except UnicodeEncodeError:
+        data = None
+    if data is None or any((byte < 0x18 and byte not in (9, 10, 13)) or byte in (0x7F, 0x9F, 0xAD)
+                           for byte in data):
+        return b"<feff" + text.encode("utf-16-be").hex().encode("ascii") + b">"
+    written = [b"\\%03o" % byte if byte < 0x20 else b"\\" + bytes([byte]) if byte in b"\\()"
+               else bytes([byte]) for byte in data]
+    return b"(" + b"".join(written) + b")"
+
+
+@given(text=st.text(st.one_of(st.characters(max_codepoint=0xFF), st.sampled_from("()\\\r\n\t€œ’—•中"))))
+@settings(max_examples=400, deadline=None)
+def test_a_text_string_is_escaped_as_byte_by_byte(text: str) -> None:
+    """The escapes found by one scan are those a byte-by-byte writer gives, and pypdf reads the
+    text back."""
+    written = pdfa.text_string(text)
+    assert written == _text_string_byte_by_byte(text)
+    assert str(read_object(io.BytesIO(written), None)) == text

@@ -8,16 +8,27 @@ this stage adds its objects and a catalog of its own, and ``pdfwrite`` serialise
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from datetime import datetime
 from functools import cache
 from importlib.resources import files
 
-from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFDocument, PDFName, PDFStream
+from reportlab.pdfbase.pdfdoc import (
+    PDFArray,
+    PDFDictionary,
+    PDFDocument,
+    PDFName,
+    PDFStream,
+    PDFTrueTypeFont,
+    PDFZCompress,
+)
+from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, SUBSETN, makeToUnicodeCMap
 
 from . import __version__
 from .dublincore import DOCINFO, ONLY_ITEM, X_DEFAULT, LangAlt
 from .embedded import EmbeddedFile
+from .fonts import subset_program
 from .layout import Typeset
 from .pdfwrite import flate, serialise
 from .profile import Profile
@@ -64,7 +75,16 @@ def text_string(text: str) -> bytes:
         data = None
     if data is None or _UNDEFINED_IN_PDFDOC.intersection(data):
         return b"<feff" + text.encode("utf-16-be").hex().encode("ascii") + b">"
-    return b"(" + b"".join(_LITERAL[byte] for byte in data) + b")"
+    return b"(" + _ESCAPED.sub(_escape, data) + b")"
+
+
+# What ``_LITERAL`` writes otherwise than as the byte itself: found by one scan of the string.
+_ESCAPED = re.compile(b"[%s]" % re.escape(bytes(byte for byte, written in _LITERAL.items()
+                                                 if written != bytes([byte]))))
+
+
+def _escape(match: re.Match[bytes]) -> bytes:
+    return _LITERAL[match.group()[0]]
 
 
 def pdf_date(instant: datetime) -> str:
@@ -82,7 +102,7 @@ def make_pdfa(
     """The PDF/A file; ``inputs_digest`` makes /ID and InstanceID."""
     document = typeset.document
     for font in document.delayedFonts:  # the font subsets become objects now the pages are drawn
-        font.addObjects(document)
+        _add_font(document, font)
     key = record.identifier or record.path.stem
     provenance = Provenance(
         created=created,
@@ -112,6 +132,51 @@ def make_pdfa(
         entries = {key[1:]: text_string(text) for key, text in _info(record, provenance).items()}
         info = document.Reference(PDFDictionary(entries))
     return serialise(document, profile.pdf_version, root, info, inputs_digest[:16])
+
+
+def _add_font(document: PDFDocument, font) -> None:
+    """The objects of each subset of a TrueType font the pages drew: the objects and names
+    reportlab's ``TTFont.addObjects`` gives them (tests hold the files equal), with the font
+    program from ``fonts.subset_program``, which reads what every subset shares once per face."""
+    state = font.state[document]
+    state.frozen = 1  # no character gets a code any more
+    face = font.face
+    widths, default_width = face.charWidths, face.defaultWidth
+    fonts = document.idToObject["BasicFonts"].dict
+    for number, codes in enumerate(state.subsets):
+        name = font.getSubsetInternalName(number, document)[1:]
+        base_font = b"".join((SUBSETN(number), b"+", face.name, face.subfontNameX)).decode("pdfdoc")
+        pdf_font = PDFTrueTypeFont()
+        pdf_font.__Comment__ = f"Font {font.fontName} subset {number}"
+        pdf_font.Name, pdf_font.BaseFont = name, base_font
+        pdf_font.FirstChar, pdf_font.LastChar = 0, len(codes) - 1
+        advances = [widths.get(code, default_width) for code in codes]
+        # written here when they are all integers (the shipped faces' are), as pdfwrite writes them
+        pdf_font.Widths = b"[%s]" % b" ".join(map(b"%d".__mod__, advances)) \
+            if all(type(advance) is int for advance in advances) else PDFArray(advances)
+        to_unicode = PDFStream(content=makeToUnicodeCMap(base_font, codes))
+        program = PDFStream(content=subset_program(face, codes))
+        program.dictionary["Length1"] = len(program.content)
+        if document.compression:
+            to_unicode.filters = program.filters = [PDFZCompress]
+        pdf_font.ToUnicode = document.Reference(to_unicode, "toUnicodeCMap:" + base_font)
+        program_ref = document.Reference(program, f"fontFile:{face.filename}({base_font})")
+        pdf_font.FontDescriptor = document.Reference(PDFDictionary({
+            "Type": "/FontDescriptor",
+            "Ascent": face.ascent,
+            "CapHeight": face.capHeight,
+            "Descent": face.descent,
+            "Flags": face.flags & ~FF_NONSYMBOLIC | FF_SYMBOLIC,
+            "FontBBox": PDFArray(face.bbox),
+            "FontName": PDFName(base_font),
+            "ItalicAngle": face.italicAngle,
+            "StemV": face.stemV,
+            "FontFile2": program_ref,
+            "MissingWidth": default_width,
+        }), "fontDescriptor:" + base_font)
+        document.Reference(pdf_font, name)
+        fonts[name] = pdf_font
+    del font.state[document]
 
 
 def _tag(document: PDFDocument, typeset: Typeset, profile: Profile):

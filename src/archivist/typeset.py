@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+from codecs import charmap_build, charmap_encode
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -234,28 +235,32 @@ def _show_known(canvas: Canvas, names: dict[str, str], face: str, size: float, s
     every character has its code in the face's first subset; None otherwise (past 256 codes).
 
     Characters new to the document are given their codes first, in the order they first occur,
-    which is the order line after line would give them: one look-up for the chunk, not one a line."""
+    which is the order line after line would give them: one look-up for the chunk, not one a line.
+    While the codes are below 0x80 the chunk's lines are encoded and escaped at once."""
     chars = "".join(shown)
     if face == "lining" or not chars:
         return None
     font = pdfmetrics.getFont(names[face])
     doc = canvas._doc
     escapes = _first_subset_escapes(font, doc)
-    if escapes is None or not escapes.chars.issuperset(chars):
-        escapes = _give_codes(font, doc, chars, escapes.chars if escapes is not None else ())
+    written = _escaped_lines(escapes, chars, shown) if escapes is not None else None
+    if written is None:
         if escapes is None or not escapes.chars.issuperset(chars):
-            return None
+            escapes = _give_codes(font, doc, chars, escapes.chars if escapes is not None else ())
+            if escapes is None or not escapes.chars.issuperset(chars):
+                return None
+        written = _escaped_lines(escapes, chars, shown) or [_escaped(escapes, line) for line in shown]
     ops: list[str] = []
     selected = False
-    for number, (chars, stretch) in enumerate(zip(shown, stretches, strict=True)):
+    for number, (line, stretch) in enumerate(zip(written, stretches, strict=True)):
         if number:
             ops.append("T*")
-        if not chars:
+        if not line:
             continue
         if not selected:
             ops.append(f"{font.getSubsetInternalName(0, doc)} {size:g} Tf")
             selected = True
-        ops.append(_showing(escapes, chars, f"{-stretch * 1000 / size:.0f}" if stretch else None))
+        ops.append(_operator(line, f"{-stretch * 1000 / size:.0f}" if stretch else None))
     return ops
 
 
@@ -310,32 +315,74 @@ def _give_codes(font, doc, chars: str, known: Collection[str]) -> _Escapes | Non
 
     reportlab gives codes in the order characters first occur: giving it only the new ones,
     in that order, assigns each the code the whole text would have."""
-    font.splitString("".join(dict.fromkeys(char for char in chars.replace(NO_BREAK_SPACE, " ")
-                                           if char not in known)), doc)
+    drawn = chars.replace(NO_BREAK_SPACE, " ")
+    font.splitString("".join(sorted(set(drawn).difference(known), key=drawn.index)), doc)
     return _first_subset_escapes(font, doc)
 
 
 def _showing(escapes: _Escapes, chars: str, adjust: str | None) -> str:
     """The Tj (or, with spaces to widen by ``adjust``, TJ) that shows ``chars``, each of which
     has its code in the first subset."""
-    shown = chars.translate(escapes)
-    if adjust is None or " " not in chars:
+    return _operator(_escaped(escapes, chars), adjust)
+
+
+def _escaped(escapes: _Escapes, chars: str) -> str:
+    """``chars``, each of which has its code in the first subset, as written inside a literal
+    string (a no-break space as ``_NBSP_MARK``)."""
+    if escapes.encoding is not None:  # every code below 0x80: one byte a character, then escaped
+        return _escape_codes(charmap_encode(chars, "strict", escapes.encoding)[0])
+    return chars.translate(escapes)
+
+
+def _escaped_lines(escapes: _Escapes, chars: str, shown: list[str]) -> list[str] | None:
+    """``_escaped`` of each line, the lines (``chars`` joined) encoded at once; None when a
+    character has no code yet, or the subset has codes from 0x80 on."""
+    if escapes.encoding is None or _LINE_END in chars:
+        return None
+    try:
+        data = charmap_encode(_LINE_END.join(shown), "strict", escapes.encoding)[0]
+    except UnicodeEncodeError:
+        return None
+    return _escape_codes(data).split(_LINE_END_CODE)
+
+
+def _escape_codes(data: bytes) -> str:
+    """Code bytes below 0x80 (and the two marks) as written inside a literal string: ``_LITERAL``'s
+    escapes, which for these bytes are the three delimiters and CR."""
+    return data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") \
+        .replace(b"\r", b"\\r").decode("latin-1")
+
+
+def _operator(shown: str, adjust: str | None) -> str:
+    """The Tj, or with spaces to widen by ``adjust`` the TJ, of a line as ``_escaped`` writes it:
+    a space in it is U+0020's code, which is 32 (splitString keeps it so)."""
+    if adjust is None or " " not in shown:
         return f"({shown.replace(_NBSP_MARK, ' ')}) Tj"
     closing = shown.endswith(" ")  # no stretch after a line's closing space
     pieces = (shown[:-1] if closing else shown).replace(" ", f" ) {adjust} (")
     return f"[({pieces}{' )' if closing else ')'}] TJ".replace(_NBSP_MARK, " ")
 
 
-# What a no-break space is escaped to until the pieces between stretched spaces are cut:
-# a private-use character that no escape produces, drawn as the space it stands for.
-_NBSP_MARK = "\ue000"
+# What a no-break space is escaped to until the pieces between stretched spaces are cut: a
+# character no escape produces (they are ASCII), drawn as the space it stands for.
+_NBSP_MARK = "\x80"
+# What joins a chunk's lines to encode them at once, and the byte it is encoded to: a character
+# no face draws (the typesetter refuses such characters), whose byte, like the no-break space's,
+# is past the codes the encoding is used for.
+_LINE_END, _LINE_END_CODE = "\uffff", "\x81"
 
 
 class _Escapes(dict):
     """A font's characters of the first subset (code point -> as written inside a literal string),
-    and the same characters as a set."""
+    and the same characters as a set.
 
-    __slots__ = ("assigned", "chars")
+    While every code given is below 0x80, ``encoding`` maps each character to its code byte,
+    and a no-break space to 0x80 (``_NBSP_MARK``), for ``codecs.charmap_encode``: six times
+    faster than ``str.translate`` through the dictionary, which looks each character up as an
+    integer; the bytes are then escaped as a literal string needs. ``table`` is the decoding
+    table it is built from (code -> character)."""
+
+    __slots__ = ("assigned", "chars", "encoding", "table")
 
 
 _ESCAPES: WeakKeyDictionary = WeakKeyDictionary()  # reportlab's per-document font state -> _Escapes
@@ -352,17 +399,27 @@ def _first_subset_escapes(font, doc) -> _Escapes | None:
     if escapes is None:
         escapes = _ESCAPES[font_state] = _Escapes()
         escapes.assigned, escapes.chars = 0, set()
+        escapes.table = ["\x00", *"\ufffe" * 0xFF]  # what charmap_build takes: code 0 is U+0000
+        escapes.table[ord(_LINE_END_CODE)] = _LINE_END
     assignments = font_state.assignments
     if escapes.assigned != len(assignments):
         # Codes are only ever added, in order: the entries past those already seen are the new ones.
+        table = escapes.table
         for code, number in islice(assignments.items(), escapes.assigned, None):
             if number < 0x100:
                 escapes[code] = _LITERAL[number]
                 escapes.chars.add(chr(code))
+                # past 0x7F, beyond the BMP, or one of the two characters charmap_build and the
+                # joined lines keep for themselves: no encoding, the escapes alone
+                table[number] = chr(code) if number < 0x80 and code < 0xFFFE else ""
         if assignments.get(32) == 32:  # splitString draws a no-break space with the space's code
             escapes[0xA0] = _NBSP_MARK
             escapes.chars.add(NO_BREAK_SPACE)
+            if table[0x80] == "\ufffe":
+                table[0x80] = NO_BREAK_SPACE
         escapes.assigned = len(assignments)
+        simple = table[0x80] in ("\ufffe", NO_BREAK_SPACE) and table[0x81] == _LINE_END and "" not in table
+        escapes.encoding = charmap_build("".join(table)) if simple else None
     return escapes
 
 
