@@ -110,20 +110,20 @@ def main(argv: list[str] | None = None) -> int:
             costs[system] = (fixed, (whole - fixed) / (args.count - 1))
     print(f"Instructions (millions), corpus seed {args.seed}: one article, then each further one "
           f"(from a run of {args.count})")
-    print(f"{'system':<16}{'one article':>12}{'each further':>14}{'per article at ' + str(args.count):>20}"
-          f"{'per article at 60':>20}")
+    sizes = list(dict.fromkeys((args.count, 60)))
+    print(f"{'system':<16}{'one article':>12}{'each further':>14}"
+          + "".join(f"{'per article at ' + str(n):>20}" for n in sizes))
     for system, (fixed, marginal) in costs.items():
-        at = [(fixed + marginal * (n - 1)) / n / 1e6 for n in (args.count, 60)]
-        print(f"{system:<16}{fixed / 1e6:>12.0f}{marginal / 1e6:>14.1f}{at[0]:>20.1f}{at[1]:>20.1f}")
+        at = [(fixed + marginal * (n - 1)) / n / 1e6 for n in sizes]
+        print(f"{system:<16}{fixed / 1e6:>12.0f}{marginal / 1e6:>14.1f}" + "".join(f"{a:>20.1f}" for a in at))
     if "archivist" in costs:
         fixed, marginal = costs["archivist"]
         for peer in (system for system in systems if system != "archivist"):
             peer_fixed, peer_marginal = costs[peer]
-            ratios = [(fixed + marginal * (n - 1)) / (peer_fixed + peer_marginal * (n - 1))
-                      for n in (args.count, 60)]
+            ratios = [f"at {n} {(fixed + marginal * (n - 1)) / (peer_fixed + peer_marginal * (n - 1)):.2f}×"
+                      for n in sizes]
             print(f"archivist ÷ {peer}: one article {fixed / peer_fixed:.2f}×, each further "
-                  f"{marginal / peer_marginal:.2f}×, at {args.count} {ratios[0]:.2f}×, "
-                  f"at 60 {ratios[1]:.2f}×")
+                  f"{marginal / peer_marginal:.2f}×, " + ", ".join(ratios))
     return 0
 
 
