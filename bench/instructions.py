@@ -10,9 +10,15 @@ at N and at 60 articles. An instruction of Python's interpreter takes longer on 
 one of compiled code, so these ratios understate the time ratios of `run.py`; what they give
 is a before/after that holds on any machine, at any load.
 
+With ``--held-out DIR`` (a folder of ``seeds/`` and ``metadata/``, such as the project's own:
+real articles the generated corpus knows nothing of), it also runs the N articles followed by
+DIR's and reports what each of DIR's articles adds: the cost of a real article in a process
+already warm from others, whose words it has not seen.
+
 Run by hand (valgrind is a Debian package; it runs programs about fifty times slower):
     bench/.venv/bin/python bench/instructions.py                      # 10 articles
     bench/.venv/bin/python bench/instructions.py --count 20 --systems archivist,typst
+    bench/.venv/bin/python bench/instructions.py --count 20 --held-out .   # and the project's seeds
 """
 
 from __future__ import annotations
@@ -76,10 +82,14 @@ def instructions(system: str, corpus: Path, scratch: Path, src: Path, counted: b
 
 def subset(source: Path, stems: list[str], target: Path) -> Path:
     for folder, suffix in (("seeds", ".txt"), ("metadata", ".yaml")):
-        (target / folder).mkdir(parents=True)
+        (target / folder).mkdir(parents=True, exist_ok=True)
         for stem in stems:
             shutil.copy(source / folder / f"{stem}{suffix}", target / folder / f"{stem}{suffix}")
     return target
+
+
+def stems_of(corpus: Path) -> list[str]:
+    return sorted(path.stem for path in (corpus / "seeds").glob("*.txt"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--src", type=Path, default=REPO / "src",
                         help="archivist's source tree (default: the working tree's src/), "
                         "e.g. an older commit's from 'git archive'")
+    parser.add_argument("--held-out", type=Path, metavar="DIR",
+                        help="also report what each article of DIR/seeds (records in DIR/metadata) "
+                        "adds to the run of the N articles")
     args = parser.parse_args(argv)
     if shutil.which("valgrind") is None:
         parser.error("valgrind is not installed (apt-get install valgrind)")
@@ -100,14 +113,20 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="archivist-instructions-") as scratch_name:
         scratch = Path(scratch_name)
         corpus_mod.write_corpus(args.count, args.seed, scratch / "all")
-        stems = sorted(path.stem for path in (scratch / "all" / "seeds").glob("*.txt"))
+        stems = stems_of(scratch / "all")
         one = subset(scratch / "all", stems[:1], scratch / "one")
-        costs = {}
+        held_out = stems_of(args.held_out) if args.held_out else []
+        if held_out:
+            subset(args.held_out, held_out, subset(scratch / "all", stems, scratch / "with"))
+        costs, added = {}, {}
         for system in systems:
             instructions(system, one, scratch, args.src, counted=False)  # no run pays compilation
             fixed = instructions(system, one, scratch, args.src)
             whole = instructions(system, scratch / "all", scratch, args.src)
             costs[system] = (fixed, (whole - fixed) / (args.count - 1))
+            if held_out:
+                more = instructions(system, scratch / "with", scratch, args.src)
+                added[system] = (more - whole) / len(held_out)
     print(f"Instructions (millions), corpus seed {args.seed}: one article, then each further one "
           f"(from a run of {args.count})")
     sizes = list(dict.fromkeys((args.count, 60)))
@@ -116,6 +135,12 @@ def main(argv: list[str] | None = None) -> int:
     for system, (fixed, marginal) in costs.items():
         at = [(fixed + marginal * (n - 1)) / n / 1e6 for n in sizes]
         print(f"{system:<16}{fixed / 1e6:>12.0f}{marginal / 1e6:>14.1f}" + "".join(f"{a:>20.1f}" for a in at))
+    if held_out:
+        print(f"Each of the {len(held_out)} held-out article(s) of {args.held_out}, after the {args.count}: "
+              + ", ".join(f"{system} {cost / 1e6:.1f}" for system, cost in added.items())
+              + ("; archivist ÷ " + ", ".join(f"{peer} {added['archivist'] / added[peer]:.2f}×"
+                                              for peer in added if peer != "archivist")
+                 if "archivist" in added else ""))
     if "archivist" in costs:
         fixed, marginal = costs["archivist"]
         for peer in (system for system in systems if system != "archivist"):
