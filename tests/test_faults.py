@@ -93,10 +93,10 @@ def test_permission_denied_on_the_rename_keeps_the_previous_copy(
     before = file_digests(archived.archive)
     real = os.replace
 
-    def refuse(source: object, target: object) -> None:
-        if str(archived.archive) in str(target):
+    def refuse(source: object, target: object, **folders: int) -> None:
+        if "dst_dir_fd" in folders or str(archived.archive) in str(target):  # into the archive
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
-        real(source, target)
+        real(source, target, **folders)
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", SECOND_EPOCH)
     monkeypatch.setattr(os, "replace", refuse)

@@ -184,6 +184,7 @@ def _staging_lock(staging: Path) -> Iterator[None]:
             fd = os.open(staging / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except FileNotFoundError:  # the first writer beside this archive makes the folder
             staging.mkdir(exist_ok=True)
+            _fsync_dir(staging.parent)  # with its intents, it must outlive a power cut
             fd = os.open(staging / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError as error:
         raise StorageError(
@@ -358,7 +359,7 @@ def archive_write_all(archive: Path, files: list[tuple[Path, bytes]], *, journal
             folder = folders.get(target.parent)
             if folder is None:
                 folder = folders[target.parent] = _open_folder(target.parent)
-            os.replace(part, target)
+            os.replace(part, target.name, dst_dir_fd=folder)
             renamed += 1
             os.fsync(folder)
     except OSError as error:
@@ -377,13 +378,16 @@ def archive_write_all(archive: Path, files: list[tuple[Path, bytes]], *, journal
 
 
 def _open_folder(folder: Path) -> int:
-    """The folder a file is renamed into, open for its fsync; made (with the folders above it)
-    when it is not there yet. Never through a symbolic link: ``_inside`` found none there."""
+    """The folder a file is renamed into, open for the rename and its fsync; made when it is
+    not there yet, its parent fsynced so that the new folder outlives a power cut with what
+    is renamed into it. Never through a symbolic link: ``_inside`` found none there, and the
+    rename goes into the folder opened, whatever its path leads to since."""
     flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
         return os.open(folder, flags)
     except FileNotFoundError:
         folder.mkdir(parents=True, exist_ok=True)
+        _fsync_dir(folder.parent)
         return os.open(folder, flags)
 
 
