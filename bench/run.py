@@ -31,6 +31,7 @@ import os
 import platform
 import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -335,23 +336,24 @@ def warm_cpu_rounds(results: list[Result], work: Path, rounds: int) -> None:
     alone in a slow minute would look slow. Alternating puts every system in the same
     minutes, and the ratio within one round cancels the drift they share.
     """
-    running = [r for r in results if not r.failed and r.warm_pass]
+    systems = [r for r in results if not r.failed and r.warm_pass]
     for i in range(rounds):
-        order = running[i % len(running):] + running[:i % len(running)] if running else []
+        rotated = systems[i % len(systems):] + systems[:i % len(systems)] if systems else []
+        order = [r for r in rotated if r.warm_pass]  # a system whose pass failed sits out the rest
         log(f"warm CPU, round {i + 1}/{rounds}: {', '.join(r.name for r in order)}")
         for result in order:
             assert result.warm_pass is not None
             out = work / f"{result.name}-warm-cpu-{i + 1}"
             out.mkdir()
             proc = result.warm_pass(out)
-            if proc.rc:
-                result.failed = f"warm CPU round {i + 1}: {proc.why()}"
+            if proc.rc:  # its other figures stand; its warm CPU is that of the rounds before
+                result.notes.append(f"warm CPU pass of round {i + 1} failed ({proc.why()}): "
+                                    "no further rounds")
                 result.warm_pass = None
                 continue
             data = proc.json()
             result.warm_cpu.append(float(data["cpu_seconds"]) / len(data["articles"]))
             result.rss(proc.rss_kib)
-        running = [r for r in running if r.warm_pass]
 
 
 def same_round_ratio(a: Result, b: Result) -> float | None:
@@ -359,7 +361,7 @@ def same_round_ratio(a: Result, b: Result) -> float | None:
     pairs = list(zip(a.warm_cpu, b.warm_cpu, strict=False))
     if not pairs or a.failed or b.failed or not all(y for _, y in pairs):
         return None
-    return percentile([x / y for x, y in pairs], 50)
+    return statistics.median(x / y for x, y in pairs)
 
 
 def validate(results: list[Result]) -> None:
@@ -457,7 +459,7 @@ def metrics(r: Result) -> dict[str, float | None]:
         "pg_n": rate(r.pages, r.wall_n) if ok else None,
         "cpu_ms": r.cpu_1 * 1000 / r.articles if ok and r.cpu_1 and r.articles else None,
         "wcpu_min": min(cpu) if ok and cpu else None,
-        "wcpu_med": percentile(cpu, 50) if ok and cpu else None,
+        "wcpu_med": statistics.median(cpu) if ok and cpu else None,
         "warm_med": percentile(ms, 50) if ok and ms else None,
         "warm_p95": percentile(ms, 95) if ok and ms else None,
         "cold_med": percentile(cold, 50) if ok and cold else None,
@@ -480,17 +482,24 @@ def round_table(results: list[Result]) -> list[str]:
         "",
         "CPU ms per article of each system's warm pass over the whole corpus. Each round "
         "runs every system once; round k starts with the k-th system of these columns "
-        "and goes on in column order, wrapping round.",
+        "and goes on in column order, wrapping round; a system whose pass failed sits out "
+        "the later rounds (—).",
         "",
         "| round | " + " | ".join(r.name for r in shown)
         + "".join(f" | archivist ÷ {p.name}" for p in peers) + " |",
         "|---|" + "--:|" * (len(shown) + len(peers)),
     ]
-    # A system whose pass failed is not shown: the others ran every round.
-    for i in range(min(len(r.warm_cpu) for r in shown)):
-        cells = [f"{r.warm_cpu[i] * 1000:.2f}" for r in shown]
-        if arch:
-            cells += [f"{arch.warm_cpu[i] / p.warm_cpu[i]:.2f}×" for p in peers]
+
+    def ms(result: Result, i: int) -> str:
+        return f"{result.warm_cpu[i] * 1000:.2f}" if i < len(result.warm_cpu) else "—"
+
+    def ratio(peer: Result, i: int) -> str:
+        assert arch is not None
+        both = i < min(len(arch.warm_cpu), len(peer.warm_cpu))
+        return f"{arch.warm_cpu[i] / peer.warm_cpu[i]:.2f}×" if both else "—"
+
+    for i in range(max(len(r.warm_cpu) for r in shown)):
+        cells = [ms(r, i) for r in shown] + [ratio(p, i) for p in peers]
         lines.append(f"| {i + 1} | " + " | ".join(cells) + " |")
     return lines
 

@@ -149,7 +149,7 @@ def store(paths: Paths, article: Article, record: Record, profile: Profile, pdf:
     stem = article.path.stem
     name = archived_as(paths, stem, record)
     target, sidecar = paths.pdf(name), paths.oai_dc(name)
-    sha256 = archive_write_all(paths.archive, [(sidecar, xml), (target, pdf)])[-1]  # the PDF's, as journaled
+    _, sha256 = archive_write_all(paths.archive, [(sidecar, xml), (target, pdf)])  # as journaled
     document = catalog.document_for(article, record, target.relative_to(paths.archive).as_posix(),
                                     pages, sha256, profile)
     return Built(stem, target, sha256, pages, len(pdf), (sidecar, target), document)

@@ -264,13 +264,12 @@ class _Paragraph:
         result = []
         add = result.append
         text, start, end, kinds, measure = self.text, self.start, self.end, self.kind, self.measure
-        width_end, width_start, hyphen = self.width_end, self.width_start, self.hyphen
         previous = 0
         last = len(path) - 1
         for index, (b, ragged) in enumerate(path):
             shown = text[start[previous]:end[b]]
             kind = kinds[b]
-            width = width_end[b] - width_start[previous] + (hyphen if kind == _HYPHEN else 0.0)  # line_width
+            width = self.line_width(previous, b)
             spaces = shown.count(" ")
             # Line's fields in order (text, hyphenated, joined, natural_width, spaces, justify,
             # ends_with_hyphen): a frozen dataclass is made three times faster without keywords.
