@@ -292,6 +292,24 @@ def test_message_names_file_place_and_fix(case: Case) -> None:
     assert bool(located) == case.place
 
 
+def test_a_year_folder_linked_to_itself_is_refused_by_name(workspace: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """A year folder that is a symbolic link to itself has no real path: the write is refused
+    as unsafe, with its name, and the catalog takes the folder as holding nothing."""
+    year = workspace / "archive" / "2021"
+    shutil.rmtree(year)
+    year.symlink_to("2021")
+    write_inputs(workspace, STEM, Case("link-loop", 6))
+    assert main(build(STEM)) == 6
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert err.splitlines()[0] == (
+        f"archivist: archive/2021/{STEM}.xml: goes through a loop of symbolic links in the archive "
+        "archive/ (make the archive's folders real folders inside it)")
+    assert os.readlink(year) == "2021"
+    assert {p.name for p in (workspace / ".archive.staging").iterdir()} - {FACTS_FILE} == {"lock"}
+
+
 def test_traceback_only_with_verbose(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_inputs(workspace, STEM, Case("bad", 4, record=edited("creator:", "creater:")))
     assert main(["build", "-v", "--seeds", "seeds", "--metadata", "metadata", "--archive", "archive",

@@ -11,6 +11,7 @@ for the first (busy timeout) instead of failing, and every update is one transac
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import json
@@ -299,7 +300,15 @@ def _held_pdfs(archive: Path, relpaths: Iterable[str]) -> set[str]:
     for year in sorted({relpath.partition("/")[0] for relpath in relpaths}):
         if not _YEAR_FOLDER.fullmatch(year):
             continue
-        with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(archive / year) as files:
+        try:
+            listing = os.scandir(archive / year)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError as error:
+            if error.errno != errno.ELOOP:
+                raise
+            continue  # a symbolic link in a loop, which holds nothing
+        with listing as files:
             held.update(f"{year}/{file.name}" for file in files
                         if file.name.endswith(".pdf") and file.is_file())
     return held

@@ -398,7 +398,13 @@ def _inside(archive: Path, root: Path, path: Path) -> Path:
     A symbolic link in the archive (a year folder pointing at /etc, say) would
     otherwise carry a write outside it.
     """
-    parent, top = real_path_below(archive, root, path.parent), str(root)
+    try:
+        parent, top = real_path_below(archive, root, path.parent), str(root)
+    except (RuntimeError, OSError) as error:  # RuntimeError: a loop, before Python 3.13
+        if isinstance(error, OSError) and error.errno != errno.ELOOP:
+            raise
+        raise UnsafePathError(f"goes through a loop of symbolic links in the archive {archive}/",
+                              path=path, hint="make the archive's folders real folders inside it") from None
     if (parent != top and not parent.startswith(top + "/")) or path.name in ("", ".", ".."):
         raise UnsafePathError(
             f"leads outside the archive {archive}/ through a symbolic link or '..'",
