@@ -170,6 +170,11 @@ def _edit_xmp(old: bytes, new: bytes):
     return change
 
 
+def _mislabel_xmp(writer: PdfWriter) -> None:
+    stream = writer._root_object["/Metadata"].get_object()
+    stream[NameObject("/Type")] = NameObject("/Metadatx")
+
+
 def _remove_word(writer: PdfWriter) -> None:
     """Delete the body's first word from page 1's content stream, through the font's ToUnicode map."""
     page = writer.pages[0]
@@ -194,6 +199,8 @@ def _remove_word(writer: PdfWriter) -> None:
      "XMP dc:title is [x-default] 'Abdelouafi Laftit"),
     (_edit_xmp(b"<rdf:li>2021-07</rdf:li>", b"<rdf:li>2021-07-01</rdf:li>"),
      "XMP dc:date is '2021-07-01', the record says '2021-07'"),
+    (_mislabel_xmp, "the catalog's /Metadata stream is /Type /Metadatx /Subtype /XML, "
+                    "not /Type /Metadata /Subtype /XML"),
     (_remove_word, "paragraph 1, word 1: the structure reads 'ministre de l’Intérieur, Abdelouafi' "
                    "where the article has 'Le ministre de l’Intérieur,'"),
 ])

@@ -123,6 +123,7 @@ def _prove(reader: PdfReader, article: Article, record: Record, profile: Profile
     problems: list[str] = []
     pages = 0
     try:
+        problems += _check_metadata_stream(reader)
         problems += _check_claim(xmp, profile)
         problems += _check_dublin_core(xmp, record)
         problems += _check_info(reader, xmp) if profile.part != 4 else _check_no_info(reader)
@@ -151,6 +152,17 @@ def _xmp_tree(reader: PdfReader) -> ET.Element:
     if stream is None:
         raise ValueError("no /Metadata stream on the catalog")
     return ET.fromstring(stream.get_object().get_data())
+
+
+def _check_metadata_stream(reader: PdfReader) -> list[str]:
+    """The XMP stream says what it is (ISO 32000-1, 14.3.2; PDF/A's 6.7.2 and 6.6.2.1 ask for
+    it): a reader looks for the document's metadata by these two names."""
+    stream = reader.trailer["/Root"]["/Metadata"].get_object()
+    kind = (stream.get("/Type"), stream.get("/Subtype"))
+    if kind == ("/Metadata", "/XML"):
+        return []
+    return [f"the catalog's /Metadata stream is /Type {kind[0]} /Subtype {kind[1]}, "
+            "not /Type /Metadata /Subtype /XML"]
 
 
 def _property(xmp: ET.Element, prefix: str, name: str) -> ET.Element | str | None:
