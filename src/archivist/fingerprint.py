@@ -11,10 +11,8 @@ import functools
 import hashlib
 import os
 import sys
-from collections.abc import Iterable
 from importlib import metadata
 from importlib.resources import files
-from importlib.resources.abc import Traversable
 
 from . import __version__
 
@@ -35,26 +33,26 @@ def _installed() -> dict[str, str]:
         "Python": ".".join(map(str, sys.version_info[:2])),
     }
     parts.update({f"{name} version": version for name, version in _dependencies().items()})
-    parts["Flate output"] = _flate_output((package / "data" / "fonts").iterdir())
+    shipped = []
     for folder in ("fonts", "icc"):
         for entry in sorted((package / "data" / folder).iterdir(), key=lambda e: e.name):
             if not entry.name.endswith(".txt"):  # the licences: not part of any PDF
+                shipped.append(entry.read_bytes())
                 parts[f"{folder[:-1] if folder == 'fonts' else 'ICC profile'} {entry.name}"] = (
-                    hashlib.sha256(entry.read_bytes()).hexdigest()[:16])
+                    hashlib.sha256(shipped[-1]).hexdigest()[:16])
+    parts["Flate output"] = _flate_output(shipped)
     return parts
 
 
-def _flate_output(fonts: Iterable[Traversable]) -> str:
-    """What libdeflate makes of the shipped fonts at every level: its version alone does not
-    say, since the ``deflate`` package may be built against the system's libdeflate."""
+def _flate_output(samples: list[bytes]) -> str:
+    """What libdeflate makes of the first 16 KB of each sample at every level: its version alone
+    does not say, since the ``deflate`` package may be built against the system's libdeflate."""
     import deflate
 
     digest = hashlib.sha256()
-    for font in sorted(fonts, key=lambda entry: entry.name):
-        if font.name.endswith(".ttf"):
-            data = font.read_bytes()[:16384]
-            for level in range(1, 13):
-                digest.update(deflate.zlib_compress(data, level))
+    for sample in samples:
+        for level in range(1, 13):
+            digest.update(deflate.zlib_compress(sample[:16384], level))
     return digest.hexdigest()[:16]
 
 

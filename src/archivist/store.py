@@ -223,11 +223,17 @@ def _abandoned(path: Path) -> bool:
     except FileNotFoundError:
         return False
     try:
+        return _unheld(fd)
+    finally:
+        os.close(fd)
+
+
+def _unheld(fd: int) -> bool:
+    """``_abandoned`` for a staging file already open."""
+    try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return False
-    finally:
-        os.close(fd)
     return True
 
 
@@ -291,13 +297,8 @@ def _settled_bytes(path: Path) -> tuple[bool, bytes]:
     except FileNotFoundError:
         return False, b""
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            settled = True
-        except BlockingIOError:
-            settled = False
-        chunks = []
-        with contextlib.suppress(OSError):
+        settled, chunks = _unheld(fd), []
+        with contextlib.suppress(OSError):  # unreadable: no bytes
             while chunk := os.read(fd, 1 << 16):
                 chunks.append(chunk)
             return settled, b"".join(chunks)
