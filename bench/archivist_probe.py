@@ -5,8 +5,9 @@ not bench/.venv; run.py starts it as a subprocess and reads one JSON object
 from stdout.  It times ``build_one`` (read, validate, typeset, PDF/A, check,
 store), the same per-article work the CLI does, minus the CLI's start-up.
 
-* ``warm``: one process, two untimed articles first, then every article; also
-  the CPU time (user + system, all threads) of that pass over the corpus.
+* ``warm``: one process, two untimed articles first (or, with ``--warm-from``, every
+  article of another corpus), then every article; also the CPU time (user + system, all
+  threads) of that pass over the corpus.
 * ``one``: a fresh process building one article, import included (cold).
 * ``probe``: exits 0 when the API this script relies on is importable.
 """
@@ -35,15 +36,17 @@ def _paths(corpus: Path, archive: Path) -> Any:
     return paths_type(corpus / "seeds", corpus / "metadata", archive)
 
 
-def warm(corpus: Path, archive: Path, scratch: Path) -> dict[str, object]:
+def warm(corpus: Path, archive: Path, scratch: Path, warm_from: Path | None = None) -> dict[str, object]:
     """Time ``build_one`` per article in one warmed-up process."""
-    paths_type, build_one, profile = _api()
+    _, build_one, profile = _api()
     paths = _paths(corpus, archive)
     stems = paths.stems()
-    by_size = sorted(stems, key=lambda s: paths.article(s).stat().st_size)
-    # Warm up on the two shortest articles (untimed, into a scratch archive).
-    warm_paths = paths_type(paths.seeds, paths.metadata, scratch)
-    for stem in by_size[:2]:
+    # Warm up (untimed, into a scratch archive) on another corpus's articles, whose words
+    # the timed ones need not share, or else on this corpus's two shortest.
+    warm_paths = _paths(warm_from or corpus, scratch)
+    warm_stems = warm_paths.stems() if warm_from else sorted(
+        stems, key=lambda s: paths.article(s).stat().st_size)[:2]
+    for stem in warm_stems:
         build_one(warm_paths, stem, profile)
     results = []
     cpu_start = time.process_time()
@@ -74,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument("--corpus", type=Path, required=True)
     w.add_argument("--archive", type=Path, required=True)
     w.add_argument("--scratch", type=Path, required=True)
+    w.add_argument("--warm-from", type=Path, help="warm up on this corpus's articles")
     o = sub.add_parser("one")
     o.add_argument("--corpus", type=Path, required=True)
     o.add_argument("--archive", type=Path, required=True)
@@ -85,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         _api()
         result: dict[str, object] = {"version": getattr(archivist, "__version__", "?")}
     elif args.command == "warm":
-        result = warm(args.corpus, args.archive, args.scratch)
+        result = warm(args.corpus, args.archive, args.scratch, args.warm_from)
     else:
         result = one(args.corpus, args.archive, args.stem)
     json.dump(result, sys.stdout)

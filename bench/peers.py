@@ -379,14 +379,22 @@ def _render_job(job: tuple[Path, Path]) -> dict[str, object]:
             "rss_kib": max_rss_kib()}
 
 
-def run_batch(engine_name: str, corpus: Path, out: Path, jobs: int, geometry: Geometry) -> dict[str, object]:
-    """Typeset the corpus; with ``jobs == 1`` everything stays in this process."""
+def run_batch(engine_name: str, corpus: Path, out: Path, jobs: int, geometry: Geometry,
+              warm_from: Path | None = None) -> dict[str, object]:
+    """Typeset the corpus; with ``jobs == 1`` everything stays in this process, which
+    first typesets ``warm_from``'s articles untimed, when given."""
     out.mkdir(parents=True, exist_ok=True)
     work = corpus_jobs(corpus)
     start = time.perf_counter()
     cpu_seconds = None
     if jobs == 1:
         _init_worker(engine_name, str(out), geometry)
+        if warm_from:
+            for seed, meta in corpus_jobs(warm_from):
+                assert _ENGINE is not None
+                target = out / ".warm-up.pdf"
+                _ENGINE.render(load_article(seed, meta), target)
+                target.unlink()
         cpu_start = time.process_time()
         results = [_render_job(job) for job in work]
         cpu_seconds = time.process_time() - cpu_start
@@ -428,6 +436,8 @@ def main(argv: list[str] | None = None) -> int:
     batch.add_argument("--corpus", type=Path, required=True)
     batch.add_argument("--out", type=Path, required=True)
     batch.add_argument("-j", "--jobs", type=int, default=1)
+    batch.add_argument("--warm-from", type=Path,
+                       help="with -j 1, typeset this corpus's articles first, untimed")
     one = sub.add_parser("one", help="typeset one article in a fresh process")
     one.add_argument("--engine", choices=sorted(ENGINES), required=True)
     one.add_argument("--seed", type=Path, required=True)
@@ -440,7 +450,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("versions", help="print the peers' versions")
     args = parser.parse_args(argv)
     if args.command == "batch":
-        result = run_batch(args.engine, args.corpus, args.out, args.jobs, args.geometry)
+        result = run_batch(args.engine, args.corpus, args.out, args.jobs, args.geometry,
+                           args.warm_from)
     elif args.command == "one":
         result = run_one(args.engine, args.seed, args.meta, args.out, args.geometry)
     else:

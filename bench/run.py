@@ -49,6 +49,11 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 ARCHIVIST_PYTHON = HERE / ".venv-archivist" / "bin" / "python"
 PEERS = ("typst", "typst-a2a-ua1", "weasyprint")
+#: The series of warm CPU passes: the generated corpus, and held-out real articles (in a
+#: process first warmed on generated ones, so that it has seen none of their words).
+CORPUS, HELD_OUT = "corpus", "held-out"
+#: Generated articles a held-out pass warms up on: imports, fonts, dictionaries, caches.
+HELD_OUT_WARM_UP = 10
 # What each system's PDFs claim, as veraPDF flavours: a sample PDF passes when it passes all.
 # archivist runs with its default profile, PDF/A-2a + PDF/UA-1.
 FLAVOURS = {"archivist": ("2a", "ua1"), "typst": ("2u",), "typst-a2a-ua1": ("2a", "ua1"),
@@ -151,10 +156,11 @@ class Result:
     cpu_1: float | None = None
     warm: list[float] = field(default_factory=list)
     cold: list[float] = field(default_factory=list)
-    #: Runs one warm pass over the corpus, writing into the given folder (None: cannot).
-    warm_pass: Callable[[Path], Proc] | None = None
-    #: CPU seconds per article of each warm pass, one per round, in round order.
-    warm_cpu: list[float] = field(default_factory=list)
+    #: Runs one warm pass over a series' articles (CORPUS, HELD_OUT), writing into the given
+    #: folder; a series whose pass cannot run, or failed once, is not here.
+    passes: dict[str, Callable[[Path], Proc]] = field(default_factory=dict)
+    #: CPU seconds per article of each warm pass of a series, one per round, in round order.
+    cpu: dict[str, list[float]] = field(default_factory=dict)
     rss_kib: int = 0
     notes: list[str] = field(default_factory=list)
     failed: str | None = None
@@ -189,17 +195,23 @@ def cold_sample(stems: list[str], n: int) -> list[str]:
 # --- the peers ---------------------------------------------------------------
 
 def run_peer(name: str, corpus: Path, work: Path, jobs: int, sample: list[str],
-             geometry: peers_mod.Geometry) -> Result:
+             geometry: peers_mod.Geometry, held_out: tuple[Path, Path] | None) -> Result:
     """Throughput at 1 and ``jobs`` processes, warm and cold timings for a peer, laying out
-    ``geometry`` (archivist's own)."""
+    ``geometry`` (archivist's own); ``held_out``: the real articles and the corpus a process
+    warms up on before them."""
     result = Result(name)
     peers = [sys.executable, str(HERE / "peers.py")]
     shape = ["--geometry", geometry.arg()]
     cold_dir = work / f"{name}-cold"
     cold_dir.mkdir()
-    result.warm_pass = lambda out: measured(
-        [*peers, "batch", "--engine", name, "--corpus", str(corpus), "--out", str(out),
-         "-j", "1", *shape], cpus=1)
+
+    def warm_pass(articles: Path, warm_from: list[str]) -> Callable[[Path], Proc]:
+        return lambda out: measured(
+            [*peers, "batch", "--engine", name, "--corpus", str(articles), "--out", str(out),
+             "-j", "1", *shape, *warm_from], cpus=1)
+    result.passes[CORPUS] = warm_pass(corpus, [])
+    if held_out:
+        result.passes[HELD_OUT] = warm_pass(held_out[0], ["--warm-from", str(held_out[1])])
 
     def one(stem: str) -> Proc:
         return measured([*peers, "one", "--engine", name,
@@ -260,8 +272,9 @@ def find_archivist(cli: str | None, python: str | None) -> Archivist:
 
 
 def run_archivist(arch: Archivist, corpus: Path, work: Path, jobs: int,
-                  sample: list[str]) -> Result:
-    """CLI throughput at 1 and ``jobs`` workers; API (or CLI) per-article times."""
+                  sample: list[str], held_out: tuple[Path, Path] | None) -> Result:
+    """CLI throughput at 1 and ``jobs`` workers; API (or CLI) per-article times;
+    ``held_out`` as for ``run_peer``."""
     result = Result("archivist")
     seeds, metadata = str(corpus / "seeds"), str(corpus / "metadata")
     ready = measured([*arch.cli, "build", "--help"], env=arch.env)
@@ -305,9 +318,14 @@ def run_archivist(arch: Archivist, corpus: Path, work: Path, jobs: int,
             return result
         result.warm = [float(a["seconds"]) for a in proc.json()["articles"]]
         result.rss(proc.rss_kib)
-        result.warm_pass = lambda out: measured(
-            [*probe, "warm", "--corpus", str(corpus), "--archive", str(out / "archive"),
-             "--scratch", str(out / "warm-up")], env=arch.env, cpus=1)
+
+        def warm_pass(articles: Path, warm_from: list[str]) -> Callable[[Path], Proc]:
+            return lambda out: measured(
+                [*probe, "warm", "--corpus", str(articles), "--archive", str(out / "archive"),
+                 "--scratch", str(out / "warm-up"), *warm_from], env=arch.env, cpus=1)
+        result.passes[CORPUS] = warm_pass(corpus, [])
+        if held_out:
+            result.passes[HELD_OUT] = warm_pass(held_out[0], ["--warm-from", str(held_out[1])])
 
         def cold_cmd(stem: str, archive: Path) -> list[str]:
             return [*probe, "one", "--corpus", str(corpus), "--archive", str(archive),
@@ -329,36 +347,37 @@ def run_archivist(arch: Archivist, corpus: Path, work: Path, jobs: int,
     return result
 
 
-def warm_cpu_rounds(results: list[Result], work: Path, rounds: int) -> None:
-    """Each round runs every system's warm pass once, the order rotating from round to round.
+def warm_cpu_rounds(results: list[Result], work: Path, rounds: int, series: str = CORPUS) -> None:
+    """Each round runs every system's warm pass of ``series`` once, the order rotating from
+    round to round.
 
     The machine's speed drifts by tens of per cent within minutes: a system measured
     alone in a slow minute would look slow. Alternating puts every system in the same
     minutes, and the ratio within one round cancels the drift they share.
     """
-    systems = [r for r in results if not r.failed and r.warm_pass]
+    systems = [r for r in results if not r.failed and series in r.passes]
     for i in range(rounds):
         rotated = systems[i % len(systems):] + systems[:i % len(systems)] if systems else []
-        order = [r for r in rotated if r.warm_pass]  # a system whose pass failed sits out the rest
-        log(f"warm CPU, round {i + 1}/{rounds}: {', '.join(r.name for r in order)}")
+        order = [r for r in rotated if series in r.passes]  # one whose pass failed sits out the rest
+        log(f"warm CPU, {series}, round {i + 1}/{rounds}: {', '.join(r.name for r in order)}")
         for result in order:
-            assert result.warm_pass is not None
-            out = work / f"{result.name}-warm-cpu-{i + 1}"
+            out = work / f"{result.name}-warm-cpu-{series}-{i + 1}"
             out.mkdir()
-            proc = result.warm_pass(out)
+            proc = result.passes[series](out)
             if proc.rc:  # its other figures stand; its warm CPU is that of the rounds before
-                result.notes.append(f"warm CPU pass of round {i + 1} failed ({proc.why()}): "
-                                    "no further rounds")
-                result.warm_pass = None
+                result.notes.append(f"warm CPU pass ({series}) of round {i + 1} failed "
+                                    f"({proc.why()}): no further rounds")
+                del result.passes[series]
                 continue
             data = proc.json()
-            result.warm_cpu.append(float(data["cpu_seconds"]) / len(data["articles"]))
+            result.cpu.setdefault(series, []).append(
+                float(data["cpu_seconds"]) / len(data["articles"]))
             result.rss(proc.rss_kib)
 
 
-def same_round_ratio(a: Result, b: Result) -> float | None:
+def same_round_ratio(a: Result, b: Result, series: str = CORPUS) -> float | None:
     """Median over rounds of a's warm CPU ÷ b's in that round: the drift-proof ratio."""
-    pairs = list(zip(a.warm_cpu, b.warm_cpu, strict=False))
+    pairs = list(zip(a.cpu.get(series, []), b.cpu.get(series, []), strict=False))
     if not pairs or a.failed or b.failed or not all(y for _, y in pairs):
         return None
     return statistics.median(x / y for x, y in pairs)
@@ -451,7 +470,7 @@ def metrics(r: Result) -> dict[str, float | None]:
     ok = r.failed is None
     ms = [s * 1000 for s in r.warm]
     cold = [s * 1000 for s in r.cold]
-    cpu = [s * 1000 for s in r.warm_cpu]
+    cpu = [s * 1000 for s in r.cpu.get(CORPUS, [])]
     return {
         "art_1": rate(r.articles, r.wall_1) if ok else None,
         "pg_1": rate(r.pages, r.wall_1) if ok else None,
@@ -469,21 +488,23 @@ def metrics(r: Result) -> dict[str, float | None]:
     }
 
 
-def round_table(results: list[Result]) -> list[str]:
-    """Markdown lines: each round's warm CPU ms per article, and archivist ÷ each peer in it."""
-    shown = [r for r in results if r.warm_cpu and not r.failed]
+def round_table(results: list[Result], series: str, heading: str, what: str) -> list[str]:
+    """Markdown lines: each round's warm CPU ms per article of ``series``, archivist ÷ each
+    peer in it, and the medians over the rounds."""
+    shown = [r for r in results if r.cpu.get(series) and not r.failed]
     if not shown:
         return []
     arch = next((r for r in shown if r.name == "archivist"), None)
     peers = [r for r in shown if r.name != "archivist"] if arch else []
     lines = [
         "",
-        "## Warm CPU per round",
+        f"## {heading}",
         "",
-        "CPU ms per article of each system's warm pass over the whole corpus. Each round "
+        f"CPU ms per article of each system's warm pass over {what}. Each round "
         "runs every system once; round k starts with the k-th system of these columns "
         "and goes on in column order, wrapping round; a system whose pass failed sits out "
-        "the later rounds (—).",
+        "the later rounds (—). Last row: the median of each column (for the ratios, the "
+        "same-round ratio).",
         "",
         "| round | " + " | ".join(r.name for r in shown)
         + "".join(f" | archivist ÷ {p.name}" for p in peers) + " |",
@@ -491,16 +512,22 @@ def round_table(results: list[Result]) -> list[str]:
     ]
 
     def ms(result: Result, i: int) -> str:
-        return f"{result.warm_cpu[i] * 1000:.2f}" if i < len(result.warm_cpu) else "—"
+        cpu = result.cpu[series]
+        return f"{cpu[i] * 1000:.2f}" if i < len(cpu) else "—"
 
     def ratio(peer: Result, i: int) -> str:
         assert arch is not None
-        both = i < min(len(arch.warm_cpu), len(peer.warm_cpu))
-        return f"{arch.warm_cpu[i] / peer.warm_cpu[i]:.2f}×" if both else "—"
+        a, b = arch.cpu[series], peer.cpu[series]
+        return f"{a[i] / b[i]:.2f}×" if i < min(len(a), len(b)) else "—"
 
-    for i in range(max(len(r.warm_cpu) for r in shown)):
+    for i in range(max(len(r.cpu[series]) for r in shown)):
         cells = [ms(r, i) for r in shown] + [ratio(p, i) for p in peers]
         lines.append(f"| {i + 1} | " + " | ".join(cells) + " |")
+    medians = [f"{statistics.median(r.cpu[series]) * 1000:.2f}" for r in shown]
+    assert arch is not None or not peers
+    same = [same_round_ratio(arch, p, series) for p in peers] if arch else []
+    cells = medians + ["—" if x is None else f"**{x:.2f}×**" for x in same]
+    lines.append("| median | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -568,7 +595,15 @@ def report(results: list[Result], info: dict[str, str], options: dict[str, objec
                     same = same_round_ratio(arch_result, r)
                     cells.append("—" if same is None else f"{same:.2f}×")
             lines.append(f"| {r.name} | " + " | ".join(cells) + " |")
-    lines += round_table(results)
+    lines += round_table(results, CORPUS, "Warm CPU per round", "the whole corpus")
+    held = options["held_out"]
+    if held:
+        articles = "the real article" if held == 1 else f"the {held} real articles"
+        lines += round_table(
+            results, HELD_OUT, "Held-out real articles: warm CPU per round",
+            f"{articles} of {options['held_out_dir']} `seeds/` and `metadata/` (none in the "
+            f"generated corpus), in a process first warmed up, untimed, on {HELD_OUT_WARM_UP} "
+            "generated articles whose words they need not share")
     notes = [f"- {r.name}: **not measured** — {r.failed}" for r in results if r.failed]
     busiest = max(float(x) for k, v in info.items() if k.startswith("load average")
                   for x in v.split(", ")[:1])
@@ -641,6 +676,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small corpus, small sample")
     parser.add_argument("--warm-rounds", type=int, help="rounds of alternated warm CPU "
                         "passes (default 5, 3 quick; 0 skips them)")
+    parser.add_argument("--held-out", type=Path, default=REPO, metavar="DIR",
+                        help="real articles (DIR/seeds, DIR/metadata) for warm CPU passes of "
+                        "their own (default: the project's own)")
+    parser.add_argument("--held-out-rounds", type=int, help="rounds of those passes "
+                        "(default 9, 3 quick; 0 skips them)")
     parser.add_argument("--systems", default="archivist,typst,typst-a2a-ua1,weasyprint",
                         help="comma-separated subset to run")
     parser.add_argument("--archivist", help="archivist CLI command (default: python -m archivist)")
@@ -655,6 +695,11 @@ def main(argv: list[str] | None = None) -> int:
     count = args.count or (24 if args.quick else 200)
     cold = args.cold or (3 if args.quick else 10)
     rounds = args.warm_rounds if args.warm_rounds is not None else (3 if args.quick else 5)
+    held_rounds = (args.held_out_rounds if args.held_out_rounds is not None
+                   else (3 if args.quick else 9))
+    held_count = len(list((args.held_out / "seeds").glob("*.txt"))) if held_rounds else 0
+    if held_rounds and not held_count:
+        parser.error(f"--held-out {args.held_out}: no seeds/*.txt there")
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     unknown = set(systems) - {"archivist", *PEERS}
     if unknown:
@@ -675,21 +720,27 @@ def main(argv: list[str] | None = None) -> int:
         log(f"corpus: {count} articles, {words} words in {corpus}")
         stems = sorted(a.stem for a in articles)
         sample = cold_sample(stems, cold)
+        held_out = None
+        if held_count:
+            warm_up = work / "held-out-warm-up"
+            corpus_mod.write_corpus(HELD_OUT_WARM_UP, args.seed, warm_up)
+            held_out = (args.held_out.resolve(), warm_up)
         arch = find_archivist(args.archivist, args.project_python)
         geometry = peers_mod.archivist_geometry(arch.python, arch.env)
         log(f"body geometry, archivist's, for every system: {geometry}")
         results = []
         for name in systems:
             if name == "archivist":
-                result = run_archivist(arch, corpus, work, args.jobs, sample)
+                result = run_archivist(arch, corpus, work, args.jobs, sample, held_out)
             else:
-                result = run_peer(name, corpus, work, args.jobs, sample, geometry)
+                result = run_peer(name, corpus, work, args.jobs, sample, geometry, held_out)
             if result.failed:
                 log(f"{name}: FAILED {result.failed}")
             elif result.articles != count:
                 result.failed = f"wrote {result.articles} PDFs for {count} articles"
             results.append(result)
         warm_cpu_rounds(results, work, rounds)
+        warm_cpu_rounds(results, work, held_rounds, HELD_OUT)
         if not args.no_validate:
             validate(results)
         info = machine(arch)
@@ -701,9 +752,13 @@ def main(argv: list[str] | None = None) -> int:
     flags = (" --quick" if args.quick else "") + (" --no-validate" if args.no_validate else "")
     rerun = (f"bash bench/setup.sh && bench/.venv/bin/python bench/run.py{flags} "
              f"--count {count} --seed {args.seed} --jobs {args.jobs} --cold {cold} "
-             f"--warm-rounds {rounds} --systems {','.join(systems)}")
+             f"--warm-rounds {rounds} --held-out-rounds {held_rounds} "
+             + ("" if args.held_out.resolve() == REPO else f"--held-out {args.held_out} ")
+             + f"--systems {','.join(systems)}")
     options = {"count": count, "seed": args.seed, "jobs": args.jobs, "cold": cold,
-               "warm_rounds": rounds}
+               "warm_rounds": rounds, "held_out": held_count,
+               "held_out_dir": "the project's own" if args.held_out.resolve() == REPO
+               else f"`{args.held_out.name}`'s"}
     text = report(results, info, options, rerun)
     args.out.write_text(text, encoding="utf-8")
     log(f"wrote {args.out}")
