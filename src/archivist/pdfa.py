@@ -30,7 +30,7 @@ from .dublincore import DOCINFO, ONLY_ITEM, X_DEFAULT, LangAlt
 from .embedded import EmbeddedFile
 from .fonts import subset_program
 from .layout import Typeset
-from .pdfwrite import flate, serialise
+from .pdfwrite import flate, reuse, serialise
 from .profile import Profile
 from .record import Record
 from .xmp import Provenance, build_xmp, keywords, x_default
@@ -111,6 +111,7 @@ def make_pdfa(
         document_id=f"uuid:{uuid.uuid5(uuid.NAMESPACE_URL, key)}",
         instance_id=f"uuid:{uuid.UUID(bytes=inputs_digest[:16], version=4)}",
     )
+    _page_tree(document)
     # reportlab's own catalog would add /PageMode and /Outlines; this one holds what PDF/A asks.
     metadata = PDFStream(PDFDictionary({"Type": "/Metadata", "Subtype": "/XML"}),
                          build_xmp(record, profile, provenance))  # unfiltered, as PDF/A-1 demands
@@ -118,7 +119,7 @@ def make_pdfa(
         "Type": "/Catalog",
         "Pages": document.Reference(document.Pages),
         "Metadata": document.Reference(metadata),
-        "OutputIntents": PDFArray([document.Reference(_output_intent(document))]),
+        "OutputIntents": PDFArray([_output_intent(document)]),  # direct: an object less to parse
         "Lang": text_string(record.language),
         "MarkInfo": PDFDictionary({"Marked": TRUE}),
         "ViewerPreferences": PDFDictionary({"DisplayDocTitle": TRUE}),
@@ -136,19 +137,24 @@ def make_pdfa(
 
 def _add_font(document: PDFDocument, font) -> None:
     """The objects of each subset of a TrueType font the pages drew: the objects and names
-    reportlab's ``TTFont.addObjects`` gives them (tests hold the files equal), with the font
-    program from ``fonts.subset_program``, which reads what every subset shares once per face."""
+    reportlab's ``TTFont.addObjects`` gives them, less what the standard leaves optional (tests
+    hold the rest equal), with the font program from ``fonts.subset_program``, which reads what
+    every subset shares once per face."""
     state = font.state[document]
     state.frozen = 1  # no character gets a code any more
     face = font.face
     widths, default_width = face.charWidths, face.defaultWidth
     fonts = document.idToObject["BasicFonts"].dict
     for number, codes in enumerate(state.subsets):
+        if number == 0 and state.assignments.get(32) != 32:
+            # The space was not kept at code 32 (the typesetter frees it in the faces it never
+            # justifies): past the codes given, reportlab's list holds only padding, unused.
+            codes = codes[:state.nextCode]
         name = font.getSubsetInternalName(number, document)[1:]
         base_font = b"".join((SUBSETN(number), b"+", face.name, face.subfontNameX)).decode("pdfdoc")
         pdf_font = PDFTrueTypeFont()
         pdf_font.__Comment__ = f"Font {font.fontName} subset {number}"
-        pdf_font.Name, pdf_font.BaseFont = name, base_font
+        pdf_font.BaseFont = base_font  # no /Name: required in PDF 1.0 only (ISO 32000-1, table 111)
         pdf_font.FirstChar, pdf_font.LastChar = 0, len(codes) - 1
         advances = [widths.get(code, default_width) for code in codes]
         # written here when they are all integers (the shipped faces' are), as pdfwrite writes them
@@ -171,8 +177,7 @@ def _add_font(document: PDFDocument, font) -> None:
             "FontName": PDFName(base_font),
             "ItalicAngle": face.italicAngle,
             "StemV": face.stemV,
-            "FontFile2": program_ref,
-            "MissingWidth": default_width,
+            "FontFile2": program_ref,  # no /MissingWidth: /Widths covers every code of the subset
         }), "fontDescriptor:" + base_font)
         document.Reference(pdf_font, name)
         fonts[name] = pdf_font
@@ -225,26 +230,47 @@ def _tag(document: PDFDocument, typeset: Typeset, profile: Profile):
         # reportlab writes only the page entries it knows; StructParents is added to its list.
         page.__NoDefault__ = [*page.__NoDefault__, "StructParents"]
         page.StructParents = index
-        if page.XObjects or page.ExtGState or page._shadingUsed or page._colorsUsed:
-            raise ValueError("a page draws images, shadings or transparency: its resources need more "
-                             "than fonts")  # the typesetter draws text and rules only
-        page.Resources = PDFDictionary({"Font": document.Reference(document.idToObject["BasicFonts"])})
-        page.Rotate = page.Trans = None  # the default, and an empty transition: nothing to say
         numbers += [index, PDFArray(refs)]
     tree_root["K"] = document_ref
-    tree_root["ParentTree"] = document.Reference(PDFDictionary({"Nums": PDFArray(numbers)}))
+    # direct, as the catalog's output intent: an object less for a reader to find and parse
+    tree_root["ParentTree"] = PDFDictionary({"Nums": PDFArray(numbers)})
     tree_root["ParentTreeNextKey"] = len(pages)
     return tree_ref
 
 
+def _page_tree(document: PDFDocument) -> None:
+    """Every page has the same size: the page tree says it once, for its pages to inherit (ISO
+    32000-1, 7.7.3.4). Their resources, the fonts, are one dictionary every page refers to:
+    PDF/A wants them on each page (ISO 19005-2, 6.2.2), not inherited. It takes the number of
+    the fonts dictionary reportlab registered first, which nothing refers to any more."""
+    tree = document.Pages
+    pages = tree.pages
+    resources = PDFDictionary({"Font": PDFDictionary(document.idToObject["BasicFonts"].dict)})
+    reuse(document, "BasicFonts", resources)
+    resources_ref = document.Reference(resources)
+    for page in pages:
+        if page.XObjects or page.ExtGState or page._shadingUsed or page._colorsUsed:
+            raise ValueError("a page draws images, shadings or transparency: its resources need more "
+                             "than fonts")  # the typesetter draws text and rules only
+        if (page.pagewidth, page.pageheight) != (pages[0].pagewidth, pages[0].pageheight) or page.MediaBox:
+            raise ValueError("the pages differ in size: each needs a MediaBox of its own")
+        # reportlab writes only the page entries it knows: the inherited one leaves its list
+        page.__NoDefault__ = [key for key in page.__NoDefault__ if key != "MediaBox"]
+        page.Resources = resources_ref
+        page.Rotate = page.Trans = None  # the default, and an empty transition: nothing to say
+    tree.__NoDefault__ = [*tree.__NoDefault__, "MediaBox"]
+    tree.MediaBox = PDFArray([0, 0, pages[0].pagewidth, pages[0].pageheight])
+
+
 def _output_intent(document: PDFDocument) -> PDFDictionary:
+    """The output intent, with its ICC profile (PDF/A-2, 6.2.3). No /RegistryName, optional
+    (ISO 32000-1, table 365): the condition is described by the embedded profile and /Info."""
     icc = PDFStream(PDFDictionary({"N": 3, "Filter": "/FlateDecode"}), _compressed_srgb_profile())
     return PDFDictionary({
         "Type": "/OutputIntent",
         "S": "/GTS_PDFA1",
         "OutputConditionIdentifier": text_string(ICC_NAME),
         "Info": text_string(ICC_NAME),
-        "RegistryName": text_string("http://www.color.org"),
         "DestOutputProfile": document.Reference(icc),
     })
 

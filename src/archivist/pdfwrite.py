@@ -129,6 +129,15 @@ def serialise(document: PDFDocument, version: str, root: PDFObjectReference,
     return _with_streams(out, offsets, in_stream, trailer, document)
 
 
+def reuse(document: PDFDocument, name: str, obj: PDFObject) -> None:
+    """Write ``obj``, not yet registered, as the object registered as ``name``, which nothing
+    written refers to any more: under its number, so that the numbers stay contiguous."""
+    if hasattr(obj, "__InternalName__"):
+        raise ValueError(f"{obj!r} is registered already")
+    document.idToObject[name] = obj
+    obj.__InternalName__ = name
+
+
 def _id(file_id: bytes) -> bytes:
     text = file_id.hex().encode("ascii")
     return b"[<%s> <%s>]" % (text, text)

@@ -106,6 +106,8 @@ def typeset(article: Article, record: Record, created: datetime) -> Typeset:
 
     canvas = Canvas(io.BytesIO(), pagesize=A4, invariant=1, pageCompression=1, lang=language,
                     initialFontName=names["regular"], initialFontSize=10, initialLeading=12)
+    for face in _NEVER_JUSTIFIED:
+        _free_space_code(pdfmetrics.getFont(names[face]), canvas._doc)
     marks: list[list[Mark]] = [[] for _ in blocks]
     for number, chunks in enumerate(pages):
         ops: list[str] = []
@@ -123,6 +125,27 @@ def typeset(article: Article, record: Record, created: datetime) -> Typeset:
         canvas.showPage()
     elements = tuple(Element(block.role, tuple(ms)) for block, ms in zip(blocks, marks, strict=True))
     return Typeset(canvas._doc, elements, len(pages))  # written out by the PDF/A stage
+
+
+# The faces no justified line is drawn in (the lining face draws figures only): the space keeps
+# no code of its own there, so their subsets hold the codes they draw and no more.
+_NEVER_JUSTIFIED = tuple(face for face in ("regular", "italic", "lining")
+                        if face not in {"regular" if style.face == "lining" else style.face
+                                        for style in (TITLE, DATELINE, BODY) if style.justify})
+
+
+def _free_space_code(font, doc) -> None:
+    """Start the font's codes in ``doc`` without code 32 kept for the space.
+
+    reportlab keeps code 32 for U+0020 in every subset so that word spacing (Tw), which
+    applies to the single byte 32 alone, can widen the spaces; a font whose lines are never
+    justified has no use for it. Kept, the space's code 32 makes the first subset 33 codes
+    long whatever the font draws, and its /Widths 33 numbers (a font drawing four figures
+    would carry 28 of padding); freed, the space takes the next code when it is first drawn."""
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    state = font.state[doc] = TTFont.State(font._asciiReadable, font)
+    del state.assignments[32]
 
 
 def _block(role: str, style: Style, text: str, names: dict[str, str], hyphenate,
