@@ -61,6 +61,7 @@ def producer() -> str:
 # Byte values PDFDocEncoding leaves undefined (ISO 32000-1, table D.2), which reportlab's
 # codec would pass through as if they were the Latin-1 characters.
 _UNDEFINED_IN_PDFDOC = (frozenset(range(0x18)) - {0x09, 0x0A, 0x0D}) | {0x7F, 0x9F, 0xAD}
+_UNDEFINED_BYTES = bytes(sorted(_UNDEFINED_IN_PDFDOC))  # to find them with one bytes.translate
 _LITERAL = {byte: bytes([byte]) for byte in range(0x100)}
 _LITERAL.update({byte: b"\\%03o" % byte for byte in range(0x20)})
 _LITERAL.update({ord("\\"): b"\\\\", ord("("): b"\\(", ord(")"): b"\\)"})
@@ -73,7 +74,7 @@ def text_string(text: str) -> bytes:
         data = text.encode("pdfdoc")  # reportlab registers the codec
     except UnicodeEncodeError:
         data = None
-    if data is None or _UNDEFINED_IN_PDFDOC.intersection(data):
+    if data is None or len(data.translate(None, _UNDEFINED_BYTES)) != len(data):
         return b"<feff" + text.encode("utf-16-be").hex().encode("ascii") + b">"
     return b"(" + _ESCAPED.sub(_escape, data) + b")"
 
