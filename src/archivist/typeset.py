@@ -403,9 +403,10 @@ class _Escapes(dict):
     and a no-break space to 0x80 (``_NBSP_MARK``), for ``codecs.charmap_encode``: six times
     faster than ``str.translate`` through the dictionary, which looks each character up as an
     integer; the bytes are then escaped as a literal string needs. ``table`` is the decoding
-    table it is built from (code -> character)."""
+    table it is built from (code -> character); ``plain`` is false once it holds an entry no
+    encoding can hold."""
 
-    __slots__ = ("assigned", "chars", "encoding", "table")
+    __slots__ = ("assigned", "chars", "encoding", "plain", "table")
 
 
 _ESCAPES: WeakKeyDictionary = WeakKeyDictionary()  # reportlab's per-document font state -> _Escapes
@@ -421,7 +422,7 @@ def _first_subset_escapes(font, doc) -> _Escapes | None:
     escapes = _ESCAPES.get(font_state)
     if escapes is None:
         escapes = _ESCAPES[font_state] = _Escapes()
-        escapes.assigned, escapes.chars = 0, set()
+        escapes.assigned, escapes.chars, escapes.plain = 0, set(), True
         escapes.table = ["\x00", *"\ufffe" * 0xFF]  # what charmap_build takes: code 0 is U+0000
         escapes.table[ord(_LINE_END_CODE)] = _LINE_END
     assignments = font_state.assignments
@@ -434,14 +435,18 @@ def _first_subset_escapes(font, doc) -> _Escapes | None:
                 escapes.chars.add(chr(code))
                 # past 0x7F, beyond the BMP, or one of the two characters charmap_build and the
                 # joined lines keep for themselves: no encoding, the escapes alone
-                table[number] = chr(code) if number < 0x80 and code < 0xFFFE else ""
+                if number < 0x80 and code < 0xFFFE:
+                    table[number] = chr(code)
+                else:
+                    table[number] = ""
+                    escapes.plain = False  # an entry of the table no encoding can hold
         if assignments.get(32) == 32:  # splitString draws a no-break space with the space's code
             escapes[0xA0] = _NBSP_MARK
             escapes.chars.add(NO_BREAK_SPACE)
             if table[0x80] == "\ufffe":
                 table[0x80] = NO_BREAK_SPACE
         escapes.assigned = len(assignments)
-        simple = table[0x80] in ("\ufffe", NO_BREAK_SPACE) and table[0x81] == _LINE_END and "" not in table
+        simple = escapes.plain and table[0x80] in ("\ufffe", NO_BREAK_SPACE) and table[0x81] == _LINE_END
         escapes.encoding = charmap_build("".join(table)) if simple else None
     return escapes
 
