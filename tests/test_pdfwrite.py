@@ -152,6 +152,60 @@ def test_a_subset_has_a_width_for_each_code_drawn_and_no_more() -> None:
     assert {int(font["/LastChar"]) for font in fonts_seen.values()} != {32}
 
 
+def _object_stream_bodies(pdf: bytes) -> list[bytes]:
+    """The bodies of the objects in a file's object stream, as written (ISO 32000-1, 7.5.7)."""
+    import re
+    import zlib
+
+    found = re.search(rb"/Type /ObjStm /N (\d+) /First (\d+) /Filter /FlateDecode /Length (\d+) >>\nstream\n", pdf)
+    count, first, length = map(int, found.groups())
+    data = zlib.decompress(pdf[found.end():found.end() + length])
+    offsets = [int(value) for value in data[:first].split()[1::2]] + [len(data) - first + 1]
+    return [data[first + start:first + end - 1] for start, end in zip(offsets, offsets[1:])]
+
+
+def _as_reportlab(value: object) -> object:
+    """A value pypdf read, made again of reportlab's objects: a reference names its number."""
+    from pypdf.generic import NameObject
+    from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFObjectReference
+
+    if isinstance(value, IndirectObject):
+        return PDFObjectReference(str(value.idnum))
+    if isinstance(value, DictionaryObject):
+        return PDFDictionary({key[1:]: _as_reportlab(item) for key, item in value.items()})
+    if isinstance(value, ArrayObject):
+        return PDFArray([_as_reportlab(item) for item in value])
+    if isinstance(value, NameObject):
+        return str(value)
+    return int(value)
+
+
+@pytest.mark.parametrize("profile", ["2a+ua1", "4f+ua2"])
+def test_structure_elements_are_written_as_pdfwrite_writes_their_dictionaries(profile: str) -> None:
+    """The PDF/A stage writes the structure elements' bytes itself: they are what pdfwrite makes
+    of the same dictionary, read back."""
+    from archivist.profile import Profile
+
+    chosen = Profile.parse(profile)
+    article = read_article(REPO / "seeds" / f"{FIRST}.txt")
+    record = read_record(REPO / "metadata" / f"{FIRST}.yaml", article.date)
+    created = datetime(2021, 7, 1, tzinfo=UTC)
+    pdf = make_pdfa(typeset(article, record, created), record, chosen, created,
+                    inputs_digest(article, record, chosen))
+
+    class Numbers:  # what pdfwrite asks of a document to write a reference
+        idToObjectNumberAndVersion = {str(number): (number, 0) for number in range(1000)}
+
+    elements = 0
+    for body in _object_stream_bodies(pdf):
+        value = read_object(io.BytesIO(body), PdfReader(io.BytesIO(pdf)))
+        if isinstance(value, DictionaryObject) and "/S" in value:
+            assert pdfwrite.pdf_bytes(_as_reportlab(value), Numbers()) == body
+            assert ("/NS" in value) == (chosen.pdf_version == "2.0")
+            elements += 1
+    assert elements == 1 + len(article.paragraphs) + 2  # Document, H1, the dateline, a P each
+
+
 def _text_string_byte_by_byte(text: str) -> bytes:
     """A text string written one byte at a time (ISO 32000-1, 7.3.4.2 and 7.9.2.2): PDFDocEncoding
     where it says the text exactly, bytes below 0x20 in octal, the two parentheses and the

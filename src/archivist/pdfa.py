@@ -11,7 +11,7 @@ import hashlib
 import re
 import uuid
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 from reportlab.pdfbase.pdfdoc import (
@@ -19,6 +19,7 @@ from reportlab.pdfbase.pdfdoc import (
     PDFDictionary,
     PDFDocument,
     PDFName,
+    PDFObjectReference,
     PDFStream,
     PDFTrueTypeFont,
     PDFZCompress,
@@ -86,6 +87,13 @@ _ESCAPED = re.compile(b"[%s]" % re.escape(bytes(byte for byte, written in _LITER
 
 def _escape(match: re.Match[bytes]) -> bytes:
     return _LITERAL[match.group()[0]]
+
+
+@lru_cache(maxsize=256)
+def _name(text: str) -> str:
+    """reportlab's PDFName, which escapes character by character, once for each of the few names
+    an article repeats (roles, subset font names)."""
+    return PDFName(text)
 
 
 def pdf_date(instant: datetime) -> str:
@@ -175,7 +183,7 @@ def _add_font(document: PDFDocument, font) -> None:
             "Descent": face.descent,
             "Flags": face.flags & ~FF_NONSYMBOLIC | FF_SYMBOLIC,
             "FontBBox": PDFArray(face.bbox),
-            "FontName": PDFName(base_font),
+            "FontName": _name(base_font),
             "ItalicAngle": face.italicAngle,
             "StemV": face.stemV,
             "FontFile2": program_ref,  # no /MissingWidth: /Widths covers every code of the subset
@@ -189,54 +197,67 @@ def _tag(document: PDFDocument, typeset: Typeset, profile: Profile):
     """The logical structure: Document > H1, P..., each element listing its marked content.
 
     PDF/UA-2 and Well-Tagged PDF want the elements in the PDF 2.0 structure namespace.
+
+    An element is written here, as the bytes ``pdfwrite`` would make of its dictionary (tests
+    hold them equal), once its number is known: an article has one or more per paragraph.
     """
     pages = document.Pages.pages
-    page_refs = [document.Reference(page) for page in pages]
+    number_of = document.idToObjectNumberAndVersion
+    page_numbers = [number_of[document.Reference(page).name][0] for page in pages]
     tree_root = PDFDictionary({"Type": "/StructTreeRoot"})
     tree_ref = document.Reference(tree_root)
-    namespace = None
+    in_namespace = b""
     if profile.pdf_version == "2.0":
         namespace = document.Reference(PDFDictionary({
             "Type": "/Namespace", "NS": text_string("http://iso.org/pdf2/ssn")}))
         tree_root["Namespaces"] = PDFArray([namespace])
+        in_namespace = b"/NS %d 0 R" % number_of[namespace.name][0]
 
-    def element(role: str, parent) -> tuple[PDFDictionary, object]:
-        # /Type /StructElem is optional (ISO 32000-1, table 323): a dozen bytes per element.
-        node = PDFDictionary({"S": PDFName(role), "P": parent})
-        if namespace is not None:
-            node["NS"] = namespace
-        return node, document.Reference(node)
+    def element(index: int) -> tuple[str, int]:
+        """A structure element's name and number, its bytes to come."""
+        name = f"StructElem{index}"
+        document.Reference(b"", name)
+        return name, number_of[name][0]
 
-    document_node, document_ref = element("Document", tree_ref)
+    # /Type /StructElem is optional (ISO 32000-1, table 323): a dozen bytes per element.
+    document_name, document_number = element(0)
+    head = b"/P %d 0 R%s" % (document_number, in_namespace)
     kids = []
-    parents: list[list] = [[] for _ in pages]
-    for item in typeset.elements:
-        node, ref = element(item.role, document_ref)
+    parents: list[list[int]] = [[] for _ in pages]
+    for index, item in enumerate(typeset.elements, 1):
+        name, number = element(index)
         home = item.marks[0].page
-        node["Pg"] = page_refs[home]
         content = []
         for mark in item.marks:
             if mark.page == home:
-                content.append(mark.mcid)
+                content.append(b"%d" % mark.mcid)
             else:  # optional /Type /MCR: poppler needs it
-                content.append(PDFDictionary({"Type": "/MCR", "Pg": page_refs[mark.page], "MCID": mark.mcid}))
+                content.append(b"<</Type /MCR/Pg %d 0 R/MCID %d>>" % (page_numbers[mark.page], mark.mcid))
             on_page = parents[mark.page]
             assert mark.mcid == len(on_page), "MCIDs are numbered 0, 1, ... on each page"
-            on_page.append(ref)
-        node["K"] = content[0] if len(content) == 1 else PDFArray(content)
-        kids.append(ref)
-    document_node["K"] = PDFArray(kids)
+            on_page.append(number)
+        shown = content[0] if len(content) == 1 else b"[%s]" % b" ".join(content)
+        document.idToObject[name] = b"<</S %s%s/Pg %d 0 R/K %s>>" % (
+            _name(item.role).encode("latin-1"), head, page_numbers[home], shown)
+        kids.append(number)
+    document.idToObject[document_name] = b"<</S /Document/P %d 0 R%s/K %s>>" % (
+        number_of[tree_ref.name][0], in_namespace, _references(kids))
     numbers = []
     for index, (page, refs) in enumerate(zip(pages, parents, strict=True)):
         # reportlab writes only the page entries it knows; StructParents is added to its list.
         page.__NoDefault__ = [*page.__NoDefault__, "StructParents"]
         page.StructParents = index
-        numbers += [index, PDFArray(refs)]
-    tree_root["K"] = document_ref
+        numbers.append(b"%d %s" % (index, _references(refs)))
+    tree_root["K"] = PDFObjectReference(document_name)
     # direct, as the catalog's output intent: an object less for a reader to find and parse
-    tree_root["ParentTree"] = PDFDictionary({"Nums": PDFArray(numbers)})
+    tree_root["ParentTree"] = PDFDictionary({"Nums": b"[%s]" % b" ".join(numbers)})
     tree_root["ParentTreeNextKey"] = len(pages)
     return tree_ref
+
+
+def _references(numbers: list[int]) -> bytes:
+    """An array of references to the objects so numbered, as ``pdfwrite`` writes it."""
+    return b"[%s]" % b" ".join([b"%d 0 R" % number for number in numbers])
 
 
 def _page_tree(document: PDFDocument) -> None:
