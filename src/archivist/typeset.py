@@ -108,6 +108,8 @@ def typeset(article: Article, record: Record, created: datetime) -> Typeset:
                     initialFontName=names["regular"], initialFontSize=10, initialLeading=12)
     for face in _NEVER_JUSTIFIED:
         _free_space_code(pdfmetrics.getFont(names[face]), canvas._doc)
+    footers = [footer_text(label, number + 1, len(pages)) for number in range(len(pages))]
+    _give_codes_in_order(canvas, names, blocks, pages, footers)
     marks: list[list[Mark]] = [[] for _ in blocks]
     for number, chunks in enumerate(pages):
         ops: list[str] = []
@@ -120,7 +122,7 @@ def typeset(article: Article, record: Record, created: datetime) -> Typeset:
         if number == 0:
             ops += _rule(pages[0][1].top - len(blocks[1].lines) * DATELINE.leading
                          - DATELINE.space_after - RULE_BEFORE)
-        ops += _footer(canvas, names, footer_text(label, number + 1, len(pages)))
+        ops += _footer(canvas, names, footers[number])
         canvas.addLiteral("\n".join(ops))
         canvas.showPage()
     elements = tuple(Element(block.role, tuple(ms)) for block, ms in zip(blocks, marks, strict=True))
@@ -237,7 +239,7 @@ def _draw_chunk(canvas: Canvas, block: _Block, chunk: _Chunk, names: dict[str, s
     if style.gray:  # black is the initial fill colour
         ops.insert(1, f"{gray} {gray} {gray} rg")
     lines = block.lines[chunk.first:chunk.first + chunk.count]
-    shown = [line.text + (SOFT_HYPHEN if line.hyphenated else "" if line.joined else " ") for line in lines]
+    shown = _shown(lines)
     stretches = [(MEASURE - line.natural_width) / line.spaces if line.justify and line.spaces else 0.0
                  for line in lines]
     drawn = _show_known(canvas, names, style.face, style.size, shown, stretches)
@@ -250,6 +252,38 @@ def _draw_chunk(canvas: Canvas, block: _Block, chunk: _Chunk, names: dict[str, s
             ops += _show_face(canvas, names, style.face, style.size, chars, stretch, state)
     ops.append("ET")
     return ops
+
+
+def _shown(lines: tuple[Line, ...]) -> list[str]:
+    """What each line draws: its text, then the hyphen it takes or the space that ends it."""
+    return [line.text + (SOFT_HYPHEN if line.hyphenated else "" if line.joined else " ") for line in lines]
+
+
+def _give_codes_in_order(canvas: Canvas, names: dict[str, str], blocks: list[_Block],
+                         pages: list[list[_Chunk]], footers: list[str]) -> None:
+    """Give each face's characters their codes before anything is drawn, in the order drawing
+    meets them: chunk after chunk, each page's footer after its chunks, the lining face's figures
+    apart (``_show_face``). reportlab gives codes in the order characters are first drawn, so
+    these are the codes drawing would give, found in one pass for each face instead of one
+    for each chunk with characters new to it."""
+    texts: dict[str, list[str]] = {"regular": [], "italic": [], "lining": []}
+
+    def draw(face: str, line: str) -> None:
+        if face != "lining":
+            texts[face].append(line)
+            return
+        for run in _FIGURE_RUNS.findall(line):
+            texts["lining" if run[0].isdigit() else "regular"].append(run)
+
+    for number, chunks in enumerate(pages):
+        for chunk in chunks:
+            block = blocks[chunk.block]
+            for line in _shown(block.lines[chunk.first:chunk.first + chunk.count]):
+                draw(block.style.face, line)
+        draw("lining", footers[number])
+    for face, parts in texts.items():
+        if parts:
+            _give_codes(pdfmetrics.getFont(names[face]), canvas._doc, "".join(parts), ())
 
 
 def _show_known(canvas: Canvas, names: dict[str, str], face: str, size: float, shown: list[str],
