@@ -5,13 +5,22 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
+from itertools import pairwise
+from types import SimpleNamespace
 
 import pytest
 from conftest import FIRST, REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
-from pypdf.generic import ArrayObject, ContentStream, DictionaryObject, IndirectObject, NumberObject, read_object
+from pypdf.generic import (
+    ArrayObject,
+    ContentStream,
+    DictionaryObject,
+    IndirectObject,
+    NumberObject,
+    read_object,
+)
 from reportlab.pdfbase.pdfdoc import PDFStream, PDFTrueTypeFont
 from reportlab.pdfbase.pdfdoc import format as reportlab_format
 
@@ -157,11 +166,12 @@ def _object_stream_bodies(pdf: bytes) -> list[bytes]:
     import re
     import zlib
 
-    found = re.search(rb"/Type /ObjStm /N (\d+) /First (\d+) /Filter /FlateDecode /Length (\d+) >>\nstream\n", pdf)
-    count, first, length = map(int, found.groups())
+    found = re.search(rb"/Type /ObjStm /N \d+ /First (\d+) /Filter /FlateDecode /Length (\d+) >>\nstream\n",
+                      pdf)
+    first, length = map(int, found.groups())
     data = zlib.decompress(pdf[found.end():found.end() + length])
     offsets = [int(value) for value in data[:first].split()[1::2]] + [len(data) - first + 1]
-    return [data[first + start:first + end - 1] for start, end in zip(offsets, offsets[1:])]
+    return [data[first + start:first + end - 1] for start, end in pairwise(offsets)]
 
 
 def _as_reportlab(value: object) -> object:
@@ -193,14 +203,14 @@ def test_structure_elements_are_written_as_pdfwrite_writes_their_dictionaries(pr
     pdf = make_pdfa(typeset(article, record, created), record, chosen, created,
                     inputs_digest(article, record, chosen))
 
-    class Numbers:  # what pdfwrite asks of a document to write a reference
-        idToObjectNumberAndVersion = {str(number): (number, 0) for number in range(1000)}
+    # what pdfwrite asks of a document to write a reference
+    numbers = SimpleNamespace(idToObjectNumberAndVersion={str(number): (number, 0) for number in range(1000)})
 
     elements = 0
     for body in _object_stream_bodies(pdf):
         value = read_object(io.BytesIO(body), PdfReader(io.BytesIO(pdf)))
         if isinstance(value, DictionaryObject) and "/S" in value:
-            assert pdfwrite.pdf_bytes(_as_reportlab(value), Numbers()) == body
+            assert pdfwrite.pdf_bytes(_as_reportlab(value), numbers) == body
             assert ("/NS" in value) == (chosen.pdf_version == "2.0")
             elements += 1
     assert elements == 1 + len(article.paragraphs) + 2  # Document, H1, the dateline, a P each
