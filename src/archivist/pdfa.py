@@ -24,7 +24,7 @@ from reportlab.pdfbase.pdfdoc import (
     PDFTrueTypeFont,
     PDFZCompress,
 )
-from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, SUBSETN, makeToUnicodeCMap
+from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, SUBSETN
 
 from . import __version__
 from .dublincore import DOCINFO, ONLY_ITEM, X_DEFAULT, LangAlt
@@ -169,7 +169,7 @@ def _add_font(document: PDFDocument, font) -> None:
         # written here when they are all integers (the shipped faces' are), as pdfwrite writes them
         pdf_font.Widths = b"[%s]" % b" ".join(map(b"%d".__mod__, advances)) \
             if all(type(advance) is int for advance in advances) else PDFArray(advances)
-        to_unicode = PDFStream(content=makeToUnicodeCMap(base_font, codes))
+        to_unicode = PDFStream(content=_to_unicode_cmap(base_font, codes))
         program = PDFStream(content=subset_program(face, codes))
         program.dictionary["Length1"] = len(program.content)
         if document.compression:
@@ -191,6 +191,28 @@ def _add_font(document: PDFDocument, font) -> None:
         document.Reference(pdf_font, name)
         fonts[name] = pdf_font
     del font.state[document]
+
+
+def _to_unicode_cmap(font_name: str, codes: list[int]) -> str:
+    """reportlab's ``makeToUnicodeCMap`` (tests hold the two equal): code ``n`` is ``codes[n]``,
+    the mapping lines made from a table of each code's part rather than formatted one by one."""
+    lines = "\n".join([_CMAP_CODES[code] + (_HEX4.get(char) or _hex4(char)) for code, char in enumerate(codes)])
+    return (f"/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo\n"
+            f"<< /Registry ({font_name})\n/Ordering ({font_name})\n/Supplement 0\n>> def\n"
+            f"/CMapName /{font_name} def\n/CMapType 2 def\n1 begincodespacerange\n"
+            f"<00> <{len(codes) - 1:02X}>\nendcodespacerange\n{len(codes)} beginbfchar\n{lines}\n"
+            "endbfchar\nendcmap\nCMapName currentdict /CMap defineresource pop\nend\nend")
+
+
+_CMAP_CODES = [f"<{code:02X}> " for code in range(0x100)]
+_HEX4: dict[int, str] = {}  # a character's UTF-16 code as the map writes it
+
+
+def _hex4(char: int) -> str:
+    if len(_HEX4) > 0x10000:
+        _HEX4.clear()
+    written = _HEX4[char] = f"<{char:04X}>"
+    return written
 
 
 def _tag(document: PDFDocument, typeset: Typeset, profile: Profile):
