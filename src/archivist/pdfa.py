@@ -196,7 +196,8 @@ def _add_font(document: PDFDocument, font) -> None:
 def _to_unicode_cmap(font_name: str, codes: list[int]) -> str:
     """reportlab's ``makeToUnicodeCMap`` (tests hold the two equal): code ``n`` is ``codes[n]``,
     the mapping lines made from a table of each code's part rather than formatted one by one."""
-    lines = "\n".join([_CMAP_CODES[code] + (_HEX4.get(char) or _hex4(char)) for code, char in enumerate(codes)])
+    lines = "\n".join([_CMAP_CODES[code] + (_HEX4.get(char) or _hex4(char))
+                       for code, char in enumerate(codes)])
     return (f"/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo\n"
             f"<< /Registry ({font_name})\n/Ordering ({font_name})\n/Supplement 0\n>> def\n"
             f"/CMapName /{font_name} def\n/CMapType 2 def\n1 begincodespacerange\n"
