@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import unicodedata
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from reportlab.pdfbase import pdfmetrics
@@ -132,3 +133,39 @@ def test_a_short_text_is_encoded_to_bytes() -> None:
     escapes = _first_subset_escapes(font, fast._doc)
     assert escapes is not None and escapes.encoding is not None
     assert _show(fast, font, 12, line, 0.4, {"subset": None}) == expected
+
+
+@pytest.mark.parametrize("paragraphs", [
+    None,  # the project's own article
+    ["Titre 2024 « cité » ; l’été ! 3 € — ŒUVRE¹ ²³", "x" * 40 + " 1998–2003 " + "Ωμέγα Ψ ж",
+     " ".join(_DRAWN[:400])],  # figures, no-break spaces, and more characters than one subset holds
+])
+def test_codes_given_before_drawing_are_the_codes_drawing_gives(paragraphs, tmp_path, monkeypatch) -> None:
+    """Every face's characters get their codes in one pass before drawing: the file is the one
+    drawing alone, giving each chunk's new characters their codes as it meets them, writes."""
+    from datetime import UTC, datetime
+
+    from conftest import FIRST, REPO
+
+    from archivist import typeset as typeset_module
+    from archivist.article import read_article
+    from archivist.build import inputs_digest
+    from archivist.pdfa import make_pdfa
+    from archivist.profile import DEFAULT_PROFILE
+    from archivist.record import read_record
+
+    path = REPO / "seeds" / f"{FIRST}.txt"
+    if paragraphs is not None:
+        path = tmp_path / "drawn.txt"
+        path.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    article = read_article(path)
+    record = read_record(REPO / "metadata" / f"{FIRST}.yaml", article.date)
+    created = datetime(2021, 7, 1, tzinfo=UTC)
+
+    def pdf() -> bytes:
+        return make_pdfa(typeset_module.typeset(article, record, created), record, DEFAULT_PROFILE, created,
+                         inputs_digest(article, record, DEFAULT_PROFILE))
+
+    given_first = pdf()
+    monkeypatch.setattr(typeset_module, "_give_codes_in_order", lambda *args: None)
+    assert given_first == pdf()

@@ -11,7 +11,7 @@ import hashlib
 import re
 import uuid
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 from reportlab.pdfbase.pdfdoc import (
@@ -19,18 +19,19 @@ from reportlab.pdfbase.pdfdoc import (
     PDFDictionary,
     PDFDocument,
     PDFName,
+    PDFObjectReference,
     PDFStream,
     PDFTrueTypeFont,
     PDFZCompress,
 )
-from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, SUBSETN, makeToUnicodeCMap
+from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, SUBSETN
 
 from . import __version__
 from .dublincore import DOCINFO, ONLY_ITEM, X_DEFAULT, LangAlt
 from .embedded import EmbeddedFile
 from .fonts import subset_program
 from .layout import Typeset
-from .pdfwrite import flate, serialise
+from .pdfwrite import flate, reuse, serialise
 from .profile import Profile
 from .record import Record
 from .xmp import Provenance, build_xmp, keywords, x_default
@@ -61,6 +62,7 @@ def producer() -> str:
 # Byte values PDFDocEncoding leaves undefined (ISO 32000-1, table D.2), which reportlab's
 # codec would pass through as if they were the Latin-1 characters.
 _UNDEFINED_IN_PDFDOC = (frozenset(range(0x18)) - {0x09, 0x0A, 0x0D}) | {0x7F, 0x9F, 0xAD}
+_UNDEFINED_BYTES = bytes(sorted(_UNDEFINED_IN_PDFDOC))  # to find them with one bytes.translate
 _LITERAL = {byte: bytes([byte]) for byte in range(0x100)}
 _LITERAL.update({byte: b"\\%03o" % byte for byte in range(0x20)})
 _LITERAL.update({ord("\\"): b"\\\\", ord("("): b"\\(", ord(")"): b"\\)"})
@@ -73,7 +75,7 @@ def text_string(text: str) -> bytes:
         data = text.encode("pdfdoc")  # reportlab registers the codec
     except UnicodeEncodeError:
         data = None
-    if data is None or _UNDEFINED_IN_PDFDOC.intersection(data):
+    if data is None or len(data.translate(None, _UNDEFINED_BYTES)) != len(data):
         return b"<feff" + text.encode("utf-16-be").hex().encode("ascii") + b">"
     return b"(" + _ESCAPED.sub(_escape, data) + b")"
 
@@ -85,6 +87,13 @@ _ESCAPED = re.compile(b"[%s]" % re.escape(bytes(byte for byte, written in _LITER
 
 def _escape(match: re.Match[bytes]) -> bytes:
     return _LITERAL[match.group()[0]]
+
+
+@lru_cache(maxsize=256)
+def _name(text: str) -> str:
+    """reportlab's PDFName, which escapes character by character, once for each of the few names
+    an article repeats (roles, subset font names)."""
+    return PDFName(text)
 
 
 def pdf_date(instant: datetime) -> str:
@@ -111,6 +120,7 @@ def make_pdfa(
         document_id=f"uuid:{uuid.uuid5(uuid.NAMESPACE_URL, key)}",
         instance_id=f"uuid:{uuid.UUID(bytes=inputs_digest[:16], version=4)}",
     )
+    _page_tree(document)
     # reportlab's own catalog would add /PageMode and /Outlines; this one holds what PDF/A asks.
     metadata = PDFStream(PDFDictionary({"Type": "/Metadata", "Subtype": "/XML"}),
                          build_xmp(record, profile, provenance))  # unfiltered, as PDF/A-1 demands
@@ -118,7 +128,7 @@ def make_pdfa(
         "Type": "/Catalog",
         "Pages": document.Reference(document.Pages),
         "Metadata": document.Reference(metadata),
-        "OutputIntents": PDFArray([document.Reference(_output_intent(document))]),
+        "OutputIntents": PDFArray([_output_intent(document)]),  # direct: an object less to parse
         "Lang": text_string(record.language),
         "MarkInfo": PDFDictionary({"Marked": TRUE}),
         "ViewerPreferences": PDFDictionary({"DisplayDocTitle": TRUE}),
@@ -136,25 +146,30 @@ def make_pdfa(
 
 def _add_font(document: PDFDocument, font) -> None:
     """The objects of each subset of a TrueType font the pages drew: the objects and names
-    reportlab's ``TTFont.addObjects`` gives them (tests hold the files equal), with the font
-    program from ``fonts.subset_program``, which reads what every subset shares once per face."""
+    reportlab's ``TTFont.addObjects`` gives them, less what the standard leaves optional (tests
+    hold the rest equal), with the font program from ``fonts.subset_program``, which reads what
+    every subset shares once per face."""
     state = font.state[document]
     state.frozen = 1  # no character gets a code any more
     face = font.face
     widths, default_width = face.charWidths, face.defaultWidth
     fonts = document.idToObject["BasicFonts"].dict
     for number, codes in enumerate(state.subsets):
+        if number == 0 and state.assignments.get(32) != 32:
+            # The space was not kept at code 32 (the typesetter frees it in the faces it never
+            # justifies): past the codes given, reportlab's list holds only padding, unused.
+            codes = codes[:state.nextCode]
         name = font.getSubsetInternalName(number, document)[1:]
         base_font = b"".join((SUBSETN(number), b"+", face.name, face.subfontNameX)).decode("pdfdoc")
         pdf_font = PDFTrueTypeFont()
         pdf_font.__Comment__ = f"Font {font.fontName} subset {number}"
-        pdf_font.Name, pdf_font.BaseFont = name, base_font
+        pdf_font.BaseFont = base_font  # no /Name: required in PDF 1.0 only (ISO 32000-1, table 111)
         pdf_font.FirstChar, pdf_font.LastChar = 0, len(codes) - 1
         advances = [widths.get(code, default_width) for code in codes]
         # written here when they are all integers (the shipped faces' are), as pdfwrite writes them
         pdf_font.Widths = b"[%s]" % b" ".join(map(b"%d".__mod__, advances)) \
             if all(type(advance) is int for advance in advances) else PDFArray(advances)
-        to_unicode = PDFStream(content=makeToUnicodeCMap(base_font, codes))
+        to_unicode = PDFStream(content=_to_unicode_cmap(base_font, codes))
         program = PDFStream(content=subset_program(face, codes))
         program.dictionary["Length1"] = len(program.content)
         if document.compression:
@@ -168,83 +183,139 @@ def _add_font(document: PDFDocument, font) -> None:
             "Descent": face.descent,
             "Flags": face.flags & ~FF_NONSYMBOLIC | FF_SYMBOLIC,
             "FontBBox": PDFArray(face.bbox),
-            "FontName": PDFName(base_font),
+            "FontName": _name(base_font),
             "ItalicAngle": face.italicAngle,
             "StemV": face.stemV,
-            "FontFile2": program_ref,
-            "MissingWidth": default_width,
+            "FontFile2": program_ref,  # no /MissingWidth: /Widths covers every code of the subset
         }), "fontDescriptor:" + base_font)
         document.Reference(pdf_font, name)
         fonts[name] = pdf_font
     del font.state[document]
 
 
+def _to_unicode_cmap(font_name: str, codes: list[int]) -> str:
+    """reportlab's ``makeToUnicodeCMap`` (tests hold the two equal): code ``n`` is ``codes[n]``,
+    the mapping lines made from a table of each code's part rather than formatted one by one."""
+    lines = "\n".join([_CMAP_CODES[code] + (_HEX4.get(char) or _hex4(char))
+                       for code, char in enumerate(codes)])
+    return (f"/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo\n"
+            f"<< /Registry ({font_name})\n/Ordering ({font_name})\n/Supplement 0\n>> def\n"
+            f"/CMapName /{font_name} def\n/CMapType 2 def\n1 begincodespacerange\n"
+            f"<00> <{len(codes) - 1:02X}>\nendcodespacerange\n{len(codes)} beginbfchar\n{lines}\n"
+            "endbfchar\nendcmap\nCMapName currentdict /CMap defineresource pop\nend\nend")
+
+
+_CMAP_CODES = [f"<{code:02X}> " for code in range(0x100)]
+_HEX4: dict[int, str] = {}  # a character's UTF-16 code as the map writes it
+
+
+def _hex4(char: int) -> str:
+    if len(_HEX4) > 0x10000:
+        _HEX4.clear()
+    written = _HEX4[char] = f"<{char:04X}>"
+    return written
+
+
 def _tag(document: PDFDocument, typeset: Typeset, profile: Profile):
     """The logical structure: Document > H1, P..., each element listing its marked content.
 
     PDF/UA-2 and Well-Tagged PDF want the elements in the PDF 2.0 structure namespace.
+
+    An element is written here, as the bytes ``pdfwrite`` would make of its dictionary (tests
+    hold them equal), once its number is known: an article has one or more per paragraph.
     """
     pages = document.Pages.pages
-    page_refs = [document.Reference(page) for page in pages]
+    number_of = document.idToObjectNumberAndVersion
+    page_numbers = [number_of[document.Reference(page).name][0] for page in pages]
     tree_root = PDFDictionary({"Type": "/StructTreeRoot"})
     tree_ref = document.Reference(tree_root)
-    namespace = None
+    in_namespace = b""
     if profile.pdf_version == "2.0":
         namespace = document.Reference(PDFDictionary({
             "Type": "/Namespace", "NS": text_string("http://iso.org/pdf2/ssn")}))
         tree_root["Namespaces"] = PDFArray([namespace])
+        in_namespace = b"/NS %d 0 R" % number_of[namespace.name][0]
 
-    def element(role: str, parent) -> tuple[PDFDictionary, object]:
-        # /Type /StructElem is optional (ISO 32000-1, table 323): a dozen bytes per element.
-        node = PDFDictionary({"S": PDFName(role), "P": parent})
-        if namespace is not None:
-            node["NS"] = namespace
-        return node, document.Reference(node)
+    def element(index: int) -> tuple[str, int]:
+        """A structure element's name and number, its bytes to come."""
+        name = f"StructElem{index}"
+        document.Reference(b"", name)
+        return name, number_of[name][0]
 
-    document_node, document_ref = element("Document", tree_ref)
+    # /Type /StructElem is optional (ISO 32000-1, table 323): a dozen bytes per element.
+    document_name, document_number = element(0)
+    head = b"/P %d 0 R%s" % (document_number, in_namespace)
     kids = []
-    parents: list[list] = [[] for _ in pages]
-    for item in typeset.elements:
-        node, ref = element(item.role, document_ref)
+    parents: list[list[int]] = [[] for _ in pages]
+    for index, item in enumerate(typeset.elements, 1):
+        name, number = element(index)
         home = item.marks[0].page
-        node["Pg"] = page_refs[home]
         content = []
         for mark in item.marks:
             if mark.page == home:
-                content.append(mark.mcid)
+                content.append(b"%d" % mark.mcid)
             else:  # optional /Type /MCR: poppler needs it
-                content.append(PDFDictionary({"Type": "/MCR", "Pg": page_refs[mark.page], "MCID": mark.mcid}))
+                content.append(b"<</Type /MCR/Pg %d 0 R/MCID %d>>" % (page_numbers[mark.page], mark.mcid))
             on_page = parents[mark.page]
             assert mark.mcid == len(on_page), "MCIDs are numbered 0, 1, ... on each page"
-            on_page.append(ref)
-        node["K"] = content[0] if len(content) == 1 else PDFArray(content)
-        kids.append(ref)
-    document_node["K"] = PDFArray(kids)
+            on_page.append(number)
+        shown = content[0] if len(content) == 1 else b"[%s]" % b" ".join(content)
+        document.idToObject[name] = b"<</S %s%s/Pg %d 0 R/K %s>>" % (
+            _name(item.role).encode("latin-1"), head, page_numbers[home], shown)
+        kids.append(number)
+    document.idToObject[document_name] = b"<</S /Document/P %d 0 R%s/K %s>>" % (
+        number_of[tree_ref.name][0], in_namespace, _references(kids))
     numbers = []
     for index, (page, refs) in enumerate(zip(pages, parents, strict=True)):
         # reportlab writes only the page entries it knows; StructParents is added to its list.
         page.__NoDefault__ = [*page.__NoDefault__, "StructParents"]
         page.StructParents = index
-        if page.XObjects or page.ExtGState or page._shadingUsed or page._colorsUsed:
-            raise ValueError("a page draws images, shadings or transparency: its resources need more "
-                             "than fonts")  # the typesetter draws text and rules only
-        page.Resources = PDFDictionary({"Font": document.Reference(document.idToObject["BasicFonts"])})
-        page.Rotate = page.Trans = None  # the default, and an empty transition: nothing to say
-        numbers += [index, PDFArray(refs)]
-    tree_root["K"] = document_ref
-    tree_root["ParentTree"] = document.Reference(PDFDictionary({"Nums": PDFArray(numbers)}))
+        numbers.append(b"%d %s" % (index, _references(refs)))
+    tree_root["K"] = PDFObjectReference(document_name)
+    # direct, as the catalog's output intent: an object less for a reader to find and parse
+    tree_root["ParentTree"] = PDFDictionary({"Nums": b"[%s]" % b" ".join(numbers)})
     tree_root["ParentTreeNextKey"] = len(pages)
     return tree_ref
 
 
+def _references(numbers: list[int]) -> bytes:
+    """An array of references to the objects so numbered, as ``pdfwrite`` writes it."""
+    return b"[%s]" % b" ".join([b"%d 0 R" % number for number in numbers])
+
+
+def _page_tree(document: PDFDocument) -> None:
+    """Every page has the same size: the page tree says it once, for its pages to inherit (ISO
+    32000-1, 7.7.3.4). Their resources, the fonts, are one dictionary every page refers to:
+    PDF/A wants them on each page (ISO 19005-2, 6.2.2), not inherited. It takes the number of
+    the fonts dictionary reportlab registered first, which nothing refers to any more."""
+    tree = document.Pages
+    pages = tree.pages
+    resources = PDFDictionary({"Font": PDFDictionary(document.idToObject["BasicFonts"].dict)})
+    reuse(document, "BasicFonts", resources)
+    resources_ref = document.Reference(resources)
+    for page in pages:
+        if page.XObjects or page.ExtGState or page._shadingUsed or page._colorsUsed:
+            raise ValueError("a page draws images, shadings or transparency: its resources need more "
+                             "than fonts")  # the typesetter draws text and rules only
+        if (page.pagewidth, page.pageheight) != (pages[0].pagewidth, pages[0].pageheight) or page.MediaBox:
+            raise ValueError("the pages differ in size: each needs a MediaBox of its own")
+        # reportlab writes only the page entries it knows: the inherited one leaves its list
+        page.__NoDefault__ = [key for key in page.__NoDefault__ if key != "MediaBox"]
+        page.Resources = resources_ref
+        page.Rotate = page.Trans = None  # the default, and an empty transition: nothing to say
+    tree.__NoDefault__ = [*tree.__NoDefault__, "MediaBox"]
+    tree.MediaBox = PDFArray([0, 0, pages[0].pagewidth, pages[0].pageheight])
+
+
 def _output_intent(document: PDFDocument) -> PDFDictionary:
+    """The output intent, with its ICC profile (PDF/A-2, 6.2.3). No /RegistryName, optional
+    (ISO 32000-1, table 365): the condition is described by the embedded profile and /Info."""
     icc = PDFStream(PDFDictionary({"N": 3, "Filter": "/FlateDecode"}), _compressed_srgb_profile())
     return PDFDictionary({
         "Type": "/OutputIntent",
         "S": "/GTS_PDFA1",
         "OutputConditionIdentifier": text_string(ICC_NAME),
         "Info": text_string(ICC_NAME),
-        "RegistryName": text_string("http://www.color.org"),
         "DestOutputProfile": document.Reference(icc),
     })
 

@@ -11,6 +11,8 @@ classic table.
 
 from __future__ import annotations
 
+from struct import pack
+
 import deflate
 from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase.pdfdoc import (
@@ -31,6 +33,11 @@ from reportlab.pdfbase.pdfdoc import (
 COMPRESSION_LEVEL = 6
 # A PDF/A header: the version, then a comment of bytes above 127 (ISO 19005-2, 6.1.2).
 BINARY_COMMENT = b"%\xe2\xe3\xcf\xd3\n"
+
+
+# A cross-reference stream's row (type, offset or stream, index) as struct packs it, by the
+# width of its middle field.
+_ROW_FORMATS = {1: "BBH", 2: "BHH", 4: "BLH"}
 
 
 def flate(data: bytes) -> bytes:
@@ -64,8 +71,23 @@ def pdf_bytes(value: object, document: PDFDocument) -> bytes:
 
 
 def _dictionary(entries: dict, document: PDFDocument) -> bytes:
-    return b"<<" + b"".join([b"/%s %s" % (key.encode("latin-1"), pdf_bytes(value, document))
-                             for key, value in entries.items()]) + b">>"
+    """``pdf_bytes`` of a dictionary, the commonest kinds of value (names, references, integers)
+    written in the loop itself."""
+    numbers = document.idToObjectNumberAndVersion
+    parts = [b"<<"]
+    for key, value in entries.items():
+        kind = type(value)
+        if kind is PDFObjectReference:
+            written = b"%d 0 R" % numbers[value.name][0]
+        elif kind is str and value[:1] == "/":
+            written = value.encode("latin-1")
+        elif kind is int:
+            written = b"%d" % value
+        else:
+            written = pdf_bytes(value, document)
+        parts.append(b"/%s %s" % (key.encode("latin-1"), written))
+    parts.append(b">>")
+    return b"".join(parts)
 
 
 def _top_level(obj: PDFObject, document: PDFDocument) -> bytes:
@@ -129,6 +151,15 @@ def serialise(document: PDFDocument, version: str, root: PDFObjectReference,
     return _with_streams(out, offsets, in_stream, trailer, document)
 
 
+def reuse(document: PDFDocument, name: str, obj: PDFObject) -> None:
+    """Write ``obj``, not yet registered, as the object registered as ``name``, which nothing
+    written refers to any more: under its number, so that the numbers stay contiguous."""
+    if hasattr(obj, "__InternalName__"):
+        raise ValueError(f"{obj!r} is registered already")
+    document.idToObject[name] = obj
+    obj.__InternalName__ = name
+
+
 def _id(file_id: bytes) -> bytes:
     text = file_id.hex().encode("ascii")
     return b"[<%s> <%s>]" % (text, text)
@@ -163,11 +194,13 @@ def _with_streams(out: bytearray, offsets: dict[int, int], in_stream: list[tuple
     out += data + b"\nendstream\nendobj\n"
     places[xref_number] = (1, len(out), 0)
     width = max(1, (len(out).bit_length() + 7) // 8)
-    rows = [b"\x00" + bytes(width) + b"\xff\xff"]  # object 0, the head of the free list
-    for number in range(1, xref_number + 1):
-        kind, field, index = places[number]
-        rows.append(bytes([kind]) + field.to_bytes(width, "big") + index.to_bytes(2, "big"))
-    data = flate(b"".join(rows))
+    if width in _ROW_FORMATS:  # the rows packed at once
+        rows = [value for number in range(1, xref_number + 1) for value in places[number]]
+        table = pack(f">{_ROW_FORMATS[width] * xref_number}", *rows)
+    else:
+        table = b"".join([bytes([kind]) + field.to_bytes(width, "big") + index.to_bytes(2, "big")
+                          for kind, field, index in (places[number] for number in range(1, xref_number + 1))])
+    data = flate(b"\x00" + bytes(width) + b"\xff\xff" + table)  # object 0, the head of the free list
     trailer.update({"Type": "/XRef", "Size": xref_number + 1, "W": b"[1 %d 2]" % width,
                     "Filter": "/FlateDecode", "Length": len(data)})
     start = len(out)

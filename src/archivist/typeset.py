@@ -106,6 +106,10 @@ def typeset(article: Article, record: Record, created: datetime) -> Typeset:
 
     canvas = Canvas(io.BytesIO(), pagesize=A4, invariant=1, pageCompression=1, lang=language,
                     initialFontName=names["regular"], initialFontSize=10, initialLeading=12)
+    for face in _NEVER_JUSTIFIED:
+        _free_space_code(pdfmetrics.getFont(names[face]), canvas._doc)
+    footers = [footer_text(label, number + 1, len(pages)) for number in range(len(pages))]
+    _give_codes_in_order(canvas, names, blocks, pages, footers)
     marks: list[list[Mark]] = [[] for _ in blocks]
     for number, chunks in enumerate(pages):
         ops: list[str] = []
@@ -118,11 +122,32 @@ def typeset(article: Article, record: Record, created: datetime) -> Typeset:
         if number == 0:
             ops += _rule(pages[0][1].top - len(blocks[1].lines) * DATELINE.leading
                          - DATELINE.space_after - RULE_BEFORE)
-        ops += _footer(canvas, names, footer_text(label, number + 1, len(pages)))
+        ops += _footer(canvas, names, footers[number])
         canvas.addLiteral("\n".join(ops))
         canvas.showPage()
     elements = tuple(Element(block.role, tuple(ms)) for block, ms in zip(blocks, marks, strict=True))
     return Typeset(canvas._doc, elements, len(pages))  # written out by the PDF/A stage
+
+
+# The faces no justified line is drawn in (the lining face draws figures only): the space keeps
+# no code of its own there, so their subsets hold the codes they draw and no more.
+_NEVER_JUSTIFIED = tuple(face for face in ("regular", "italic", "lining")
+                        if face not in {"regular" if style.face == "lining" else style.face
+                                        for style in (TITLE, DATELINE, BODY) if style.justify})
+
+
+def _free_space_code(font, doc) -> None:
+    """Start the font's codes in ``doc`` without code 32 kept for the space.
+
+    reportlab keeps code 32 for U+0020 in every subset so that word spacing (Tw), which
+    applies to the single byte 32 alone, can widen the spaces; a font whose lines are never
+    justified has no use for it. Kept, the space's code 32 makes the first subset 33 codes
+    long whatever the font draws, and its /Widths 33 numbers (a font drawing four figures
+    would carry 28 of padding); freed, the space takes the next code when it is first drawn."""
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    state = font.state[doc] = TTFont.State(font._asciiReadable, font)
+    del state.assignments[32]
 
 
 def _block(role: str, style: Style, text: str, names: dict[str, str], hyphenate,
@@ -214,7 +239,7 @@ def _draw_chunk(canvas: Canvas, block: _Block, chunk: _Chunk, names: dict[str, s
     if style.gray:  # black is the initial fill colour
         ops.insert(1, f"{gray} {gray} {gray} rg")
     lines = block.lines[chunk.first:chunk.first + chunk.count]
-    shown = [line.text + (SOFT_HYPHEN if line.hyphenated else "" if line.joined else " ") for line in lines]
+    shown = _shown(lines)
     stretches = [(MEASURE - line.natural_width) / line.spaces if line.justify and line.spaces else 0.0
                  for line in lines]
     drawn = _show_known(canvas, names, style.face, style.size, shown, stretches)
@@ -227,6 +252,38 @@ def _draw_chunk(canvas: Canvas, block: _Block, chunk: _Chunk, names: dict[str, s
             ops += _show_face(canvas, names, style.face, style.size, chars, stretch, state)
     ops.append("ET")
     return ops
+
+
+def _shown(lines: tuple[Line, ...]) -> list[str]:
+    """What each line draws: its text, then the hyphen it takes or the space that ends it."""
+    return [line.text + (SOFT_HYPHEN if line.hyphenated else "" if line.joined else " ") for line in lines]
+
+
+def _give_codes_in_order(canvas: Canvas, names: dict[str, str], blocks: list[_Block],
+                         pages: list[list[_Chunk]], footers: list[str]) -> None:
+    """Give each face's characters their codes before anything is drawn, in the order drawing
+    meets them: chunk after chunk, each page's footer after its chunks, the lining face's figures
+    apart (``_show_face``). reportlab gives codes in the order characters are first drawn, so
+    these are the codes drawing would give, found in one pass for each face instead of one
+    for each chunk with characters new to it."""
+    texts: dict[str, list[str]] = {"regular": [], "italic": [], "lining": []}
+
+    def draw(face: str, line: str) -> None:
+        if face != "lining":
+            texts[face].append(line)
+            return
+        for run in _FIGURE_RUNS.findall(line):
+            texts["lining" if run[0].isdigit() else "regular"].append(run)
+
+    for number, chunks in enumerate(pages):
+        for chunk in chunks:
+            block = blocks[chunk.block]
+            for line in _shown(block.lines[chunk.first:chunk.first + chunk.count]):
+                draw(block.style.face, line)
+        draw("lining", footers[number])
+    for face, parts in texts.items():
+        if parts:
+            _give_codes(pdfmetrics.getFont(names[face]), canvas._doc, "".join(parts), ())
 
 
 def _show_known(canvas: Canvas, names: dict[str, str], face: str, size: float, shown: list[str],
@@ -380,9 +437,10 @@ class _Escapes(dict):
     and a no-break space to 0x80 (``_NBSP_MARK``), for ``codecs.charmap_encode``: six times
     faster than ``str.translate`` through the dictionary, which looks each character up as an
     integer; the bytes are then escaped as a literal string needs. ``table`` is the decoding
-    table it is built from (code -> character)."""
+    table it is built from (code -> character); ``plain`` is false once it holds an entry no
+    encoding can hold."""
 
-    __slots__ = ("assigned", "chars", "encoding", "table")
+    __slots__ = ("assigned", "chars", "encoding", "plain", "table")
 
 
 _ESCAPES: WeakKeyDictionary = WeakKeyDictionary()  # reportlab's per-document font state -> _Escapes
@@ -398,7 +456,7 @@ def _first_subset_escapes(font, doc) -> _Escapes | None:
     escapes = _ESCAPES.get(font_state)
     if escapes is None:
         escapes = _ESCAPES[font_state] = _Escapes()
-        escapes.assigned, escapes.chars = 0, set()
+        escapes.assigned, escapes.chars, escapes.plain = 0, set(), True
         escapes.table = ["\x00", *"\ufffe" * 0xFF]  # what charmap_build takes: code 0 is U+0000
         escapes.table[ord(_LINE_END_CODE)] = _LINE_END
     assignments = font_state.assignments
@@ -411,14 +469,18 @@ def _first_subset_escapes(font, doc) -> _Escapes | None:
                 escapes.chars.add(chr(code))
                 # past 0x7F, beyond the BMP, or one of the two characters charmap_build and the
                 # joined lines keep for themselves: no encoding, the escapes alone
-                table[number] = chr(code) if number < 0x80 and code < 0xFFFE else ""
+                if number < 0x80 and code < 0xFFFE:
+                    table[number] = chr(code)
+                else:
+                    table[number] = ""
+                    escapes.plain = False  # an entry of the table no encoding can hold
         if assignments.get(32) == 32:  # splitString draws a no-break space with the space's code
             escapes[0xA0] = _NBSP_MARK
             escapes.chars.add(NO_BREAK_SPACE)
             if table[0x80] == "\ufffe":
                 table[0x80] = NO_BREAK_SPACE
         escapes.assigned = len(assignments)
-        simple = table[0x80] in ("\ufffe", NO_BREAK_SPACE) and table[0x81] == _LINE_END and "" not in table
+        simple = escapes.plain and table[0x80] in ("\ufffe", NO_BREAK_SPACE) and table[0x81] == _LINE_END
         escapes.encoding = charmap_build("".join(table)) if simple else None
     return escapes
 

@@ -36,7 +36,9 @@ def xmp_date(instant: datetime) -> str:
 
 def _text(value: str) -> str:
     # XML parsers turn a raw CR into LF: a character reference keeps it exact.
-    return escape(value).replace("\r", "&#13;")
+    if "&" in value or "<" in value or ">" in value or "\r" in value:  # seldom: four scans in C
+        return escape(value).replace("\r", "&#13;")
+    return value
 
 
 def x_default(value: LangAlt, language: str) -> str:
@@ -59,11 +61,12 @@ def _dc_property(name: str, value: Value, language: str) -> str:
     if value.rdf is None:
         ((_, text),) = value
         return f"<{tag}>{_text(text)}</{tag}>"
-    items = list(value)
     if isinstance(value, LangAlt):
-        items.insert(0, Item("x-default", x_default(value, language)))
-    lis = "".join(f"<rdf:li xml:lang={quoteattr(lang)}>{_text(text)}</rdf:li>" if lang
-                  else f"<rdf:li>{_text(text)}</rdf:li>" for lang, text in items)
+        items = [Item("x-default", x_default(value, language)), *value]
+        lis = "".join([f"<rdf:li xml:lang={quoteattr(lang)}>{_text(text)}</rdf:li>" if lang
+                       else f"<rdf:li>{_text(text)}</rdf:li>" for lang, text in items])
+    else:  # an array: no language
+        lis = "".join([f"<rdf:li>{_text(text)}</rdf:li>" for _, text in value])
     return f"<{tag}><rdf:{value.rdf}>{lis}</rdf:{value.rdf}></{tag}>"
 
 
