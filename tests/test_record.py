@@ -76,9 +76,14 @@ def test_aliases_are_refused_before_expansion() -> None:
         parse(bomb)
 
 
-def test_placeholders_from_archivist_new_block_the_build() -> None:
-    with pytest.raises(RecordError, match="still says 'FILL IN'"):
-        parse(MINIMAL + "creator: FILL IN\n")
+@pytest.mark.parametrize("value", [
+    "FILL IN", '"to FILL IN"', "FILL\n  IN", '"\\x46ILL IN"', '"FILL\\u0020IN"', '"F\\\n  ILL IN"',
+    ">\n  FILL\n  IN\n", "[FILL IN]", "{fr: FILL IN}",
+], ids=["plain", "quoted", "folded-plain", "escaped-letter", "escaped-space", "escaped-line-break",
+        "folded-block", "in-a-list", "in-a-mapping"])
+def test_placeholders_from_archivist_new_block_the_build(value: str) -> None:
+    with pytest.raises(RecordError, match="still says 'FILL IN' in 'creator'"):
+        parse(MINIMAL + f"creator: {value}\n")
 
 
 def test_a_record_value_is_refused_for_exactly_the_characters_xml_1_0_leaves_out() -> None:

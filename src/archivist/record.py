@@ -26,6 +26,7 @@ from .w3cdate import check_w3c_date, dates_agree
 MAX_RECORD_BYTES = 1 << 20
 MAX_DEPTH = 8  # a record needs 3: the mapping, a list or language mapping, a string
 PLACEHOLDER = "FILL IN"  # what `archivist new` writes where a person must decide
+_PLACEHOLDER_WORD = PLACEHOLDER.split()[0].encode()
 PDF_FORMAT = "application/pdf"  # dc:format of a record that gives none
 _MIME = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*", re.IGNORECASE)
 # What XML 1.0's Char production (#x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] |
@@ -298,7 +299,10 @@ def compose_record(raw: bytes, path: Path) -> yaml.MappingNode:
 
 def parse_record(raw: bytes, path: Path, article_date: str | None = None) -> Record:
     root = compose_record(raw, path)
-    _refuse_placeholders(root, path)
+    # A value says FILL IN only where the text spells FILL, or has an escape (a backslash)
+    # that could: folding lines puts a space or a line feed between words, never letters.
+    if _PLACEHOLDER_WORD in raw or b"\\" in raw:
+        _refuse_placeholders(root, path)
     values: dict[str, Value] = {}
     lines: dict[str, int] = {}
     for key_node, value_node in root.value:
