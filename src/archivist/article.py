@@ -21,8 +21,8 @@ _CONTROLS = re.compile("[" + "".join(
 # The same characters in the UTF-8 bytes, for a first look at C speed (the pattern above
 # takes re a step per character): those below U+0080 are single bytes (CR too, which the
 # reader turns into a line end), the C1 controls U+0080-U+009F the pairs C2 80 to C2 9F.
-_CONTROL_BYTES = bytes(code for code in range(0x80)
-                       if unicodedata.category(chr(code)) == "Cc" and chr(code) not in _ALLOWED_CONTROLS + "\r")
+_CONTROL_BYTES = bytes(code for code in range(0x80) if unicodedata.category(chr(code)) == "Cc"
+                       and chr(code) not in _ALLOWED_CONTROLS + "\r")
 _C1_CONTROL_BYTES = re.compile(rb"\xc2[\x80-\x9f]")
 # A long book is 2 MB of text. The bound keeps a build's memory bounded (about fifty
 # times the text, for the layout and the checker's reading of every page) and a

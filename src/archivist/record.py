@@ -114,25 +114,32 @@ class _Limits:
         self.depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
-        event = self.peek_event()
-        where = {"path": self.path, "line": event.start_mark.line + 1,
-                 "column": event.start_mark.column + 1}
-        if isinstance(event, yaml.AliasEvent):
-            raise RecordError("YAML aliases (*name) are not allowed in a record",
-                              hint="write the value out in full", **where)
-        tag = getattr(event, "tag", None)
-        if tag not in (None, "!") and tag not in _PLAIN_TAGS:
-            raise RecordError(f"YAML tag {tag!r} is not allowed in a record",
-                              hint="records hold plain strings, lists and mappings", **where)
+        refusal = _refusal(self.peek_event(), self.depth + 1, self.path)
+        if refusal is not None:
+            raise refusal
         self.depth += 1
         try:
-            if self.depth > MAX_DEPTH:
-                raise RecordError(f"values are nested more than {MAX_DEPTH} levels deep",
-                                  hint="a record holds strings, lists of strings, or "
-                                  "mappings of language to text", **where)
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
+
+
+def _refusal(event: yaml.Event, depth: int, path: Path) -> RecordError | None:
+    """Why the node that ``event`` starts, ``depth`` levels down (the record itself is at 1),
+    has no place in a record: an alias, a tag other than a plain one, or too deep a nesting."""
+    where = {"path": path, "line": event.start_mark.line + 1, "column": event.start_mark.column + 1}
+    if isinstance(event, yaml.AliasEvent):
+        return RecordError("YAML aliases (*name) are not allowed in a record",
+                           hint="write the value out in full", **where)
+    tag = getattr(event, "tag", None)
+    if tag not in (None, "!") and tag not in _PLAIN_TAGS:
+        return RecordError(f"YAML tag {tag!r} is not allowed in a record",
+                           hint="records hold plain strings, lists and mappings", **where)
+    if depth > MAX_DEPTH:
+        return RecordError(f"values are nested more than {MAX_DEPTH} levels deep",
+                           hint="a record holds strings, lists of strings, or "
+                           "mappings of language to text", **where)
+    return None
 
 
 class _RecordLoader(_Limits, yaml.SafeLoader):
@@ -160,7 +167,9 @@ def _plain_tag(value: str) -> str:
     """The tag PyYAML's resolver gives a plain scalar: the few a record repeats are remembered."""
     if _IMPLICIT_FIRST is not None and value[:1] not in _IMPLICIT_FIRST:
         return _STR_TAG
-    return _remembered_tag(value) if len(value) <= 64 else _RESOLVER.resolve(yaml.ScalarNode, value, (True, True))
+    if len(value) <= 64:
+        return _remembered_tag(value)
+    return _RESOLVER.resolve(yaml.ScalarNode, value, (True, True))
 
 
 @functools.lru_cache(maxsize=256)
@@ -176,8 +185,8 @@ def _compose_libyaml(text: str, path: Path) -> yaml.Node | None:
     depth), so a hostile record is refused at the same place with the same words.
     Anything else out of the ordinary (a repeated anchor, a second document) raises a
     YAMLError for ``compose_record`` to read the record again with PyYAML, whose words
-    the messages keep. About half the cost of PyYAML's composer on libyaml's parser, whose
-    calls per node (peek, check, resolve, descend) are most of a record's reading.
+    the messages keep. Two fifths less work than PyYAML's composer on libyaml's parser, whose
+    calls per node (peek, check, resolve, descend) were most of a record's reading.
     """
     parser = CParser(text)
     try:
@@ -198,21 +207,11 @@ def _compose_libyaml(text: str, path: Path) -> yaml.Node | None:
                 if not open_nodes:
                     break
                 continue
+            tag = event.tag if kind is not yaml.AliasEvent else None
+            if kind is yaml.AliasEvent or (tag is not None and tag != "!" and tag not in _PLAIN_TAGS) \
+                    or len(open_nodes) >= MAX_DEPTH:
+                raise _refusal(event, len(open_nodes) + 1, path)  # not None: one of the three
             mark = event.start_mark
-            if kind is yaml.AliasEvent:
-                raise RecordError("YAML aliases (*name) are not allowed in a record",
-                                  hint="write the value out in full", path=path, line=mark.line + 1,
-                                  column=mark.column + 1)
-            tag = event.tag
-            if tag not in (None, "!") and tag not in _PLAIN_TAGS:
-                raise RecordError(f"YAML tag {tag!r} is not allowed in a record",
-                                  hint="records hold plain strings, lists and mappings", path=path,
-                                  line=mark.line + 1, column=mark.column + 1)
-            if len(open_nodes) >= MAX_DEPTH:
-                raise RecordError(f"values are nested more than {MAX_DEPTH} levels deep",
-                                  hint="a record holds strings, lists of strings, or "
-                                  "mappings of language to text", path=path, line=mark.line + 1,
-                                  column=mark.column + 1)
             anchor = event.anchor
             if anchor is not None:
                 if anchor in anchors:
@@ -275,7 +274,7 @@ def compose_record(raw: bytes, path: Path) -> yaml.MappingNode:
                           path=path, hint="save the record as UTF-8") from None
     try:
         try:
-            root = _compose_libyaml(text, path) if CParser is not None else _compose(_RecordLoader, text, path)
+            root = _compose_libyaml(text, path) if CParser else _compose(_RecordLoader, text, path)
         except yaml.YAMLError:  # a record libyaml refuses is read again by PyYAML, whose words
             root = _compose(_RecordLoader, text, path)  # (or acceptance) the messages keep
     except yaml.MarkedYAMLError as error:
