@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 from typing import ClassVar, NamedTuple
 
 DC_NAMESPACE = "http://purl.org/dc/elements/1.1/"
@@ -34,9 +36,10 @@ class Item(NamedTuple):
 def _settle(value: object, items: tuple[Item, ...]) -> None:
     """Keep a value's items and texts, made once when the record is read: a build walks
     each value a dozen times (oai_dc, XMP, their checks, the catalog, every
-    ``Record.language``), and a tuple is walked without making an item again."""
+    ``Record.language``), and a tuple is walked without making an item again.
+    (``Item._make`` makes each from a pair without a call of Python code.)"""
     object.__setattr__(value, "items", items)
-    object.__setattr__(value, "texts", tuple(text for _, text in items))
+    object.__setattr__(value, "texts", tuple(map(itemgetter(1), items)))
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ class _Array:
     items: tuple[Item, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "items", tuple(Item(None, text) for text in self.texts))
+        object.__setattr__(self, "items", tuple(map(Item._make, zip(repeat(None), self.texts))))
 
     def __iter__(self) -> Iterator[Item]:
         return iter(self.items)
@@ -91,7 +94,7 @@ class LangAlt:
     texts: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        _settle(self, tuple(Item(language, text) for language, text in self.alternatives))
+        _settle(self, tuple(map(Item._make, self.alternatives)))
 
     def __iter__(self) -> Iterator[Item]:
         return iter(self.items)
