@@ -37,7 +37,7 @@ def _settle(value: object, items: tuple[Item, ...]) -> None:
     """Keep a value's items and texts, made once when the record is read: a build walks
     each value a dozen times (oai_dc, XMP, their checks, the catalog, every
     ``Record.language``), and a tuple is walked without making an item again.
-    (``Item._make`` makes each from a pair without a call of Python code.)"""
+    (``Item._make`` makes an item of a pair without calling Python code, as ``Item()`` does.)"""
     object.__setattr__(value, "items", items)
     object.__setattr__(value, "texts", tuple(map(itemgetter(1), items)))
 
