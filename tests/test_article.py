@@ -118,3 +118,14 @@ def test_every_control_but_line_feed_and_tab_is_refused_where_it_stands() -> Non
         assert f"control character U+{code:04X}" in str(caught.value)
         assert (caught.value.line, caught.value.column) == (2, 5)
     assert parse_article(b"Un\tdeux.\nTrois.\r\n", P).paragraphs == ("Un deux.", "Trois.")
+
+
+def test_a_line_taken_whole_is_the_line_its_white_space_squeezed_gives() -> None:
+    """Paragraphs skip splitting a printable line with single spaces: for every character of
+    Unicode, alone, between letters, doubled and at either end, that is what splitting gives."""
+    from archivist.article import _squeezed
+
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        for line in (char, f"a{char}b", f"a{char}{char}b", f"{char}ab", f"ab{char}"):
+            assert _squeezed(line) == " ".join(line.split()), hex(code)

@@ -76,9 +76,14 @@ def test_aliases_are_refused_before_expansion() -> None:
         parse(bomb)
 
 
-def test_placeholders_from_archivist_new_block_the_build() -> None:
-    with pytest.raises(RecordError, match="still says 'FILL IN'"):
-        parse(MINIMAL + "creator: FILL IN\n")
+@pytest.mark.parametrize("value", [
+    "FILL IN", '"to FILL IN"', "FILL\n  IN", '"\\x46ILL IN"', '"FILL\\u0020IN"', '"F\\\n  ILL IN"',
+    ">\n  FILL\n  IN\n", "[FILL IN]", "{fr: FILL IN}",
+], ids=["plain", "quoted", "folded-plain", "escaped-letter", "escaped-space", "escaped-line-break",
+        "folded-block", "in-a-list", "in-a-mapping"])
+def test_placeholders_from_archivist_new_block_the_build(value: str) -> None:
+    with pytest.raises(RecordError, match="still says 'FILL IN' in 'creator'"):
+        parse(MINIMAL + f"creator: {value}\n")
 
 
 def test_a_record_value_is_refused_for_exactly_the_characters_xml_1_0_leaves_out() -> None:
@@ -116,7 +121,88 @@ def _shape(node) -> object:
 def test_libyaml_and_pyyaml_compose_a_record_alike(text: str) -> None:
     """Records are read through libyaml for speed: every node, tag and place is what PyYAML's
     own parser composes from the same text."""
-    from archivist.record import _compose, _FastRecordLoader, _RecordLoader
+    from archivist.record import _compose, _compose_libyaml, _RecordLoader
 
     path = Path("2021-07-x.yaml")
-    assert _shape(_compose(_FastRecordLoader, text, path)) == _shape(_compose(_RecordLoader, text, path))
+    assert _shape(_compose_libyaml(text, path)) == _shape(_compose(_RecordLoader, text, path))
+
+
+def _full_shape(node) -> object:
+    """A composed node as plain data, to the letter: kind, tag, value, style and both marks."""
+    import yaml
+
+    inner = node.value
+    if isinstance(node, yaml.MappingNode):
+        inner = [(_full_shape(key), _full_shape(value)) for key, value in inner]
+    elif isinstance(node, yaml.SequenceNode):
+        inner = [_full_shape(item) for item in inner]
+    style = node.style if isinstance(node, yaml.ScalarNode) else node.flow_style
+    return (type(node).__name__, node.tag, inner, style, (node.start_mark.line, node.start_mark.column),
+            (node.end_mark.line, node.end_mark.column))
+
+
+def _outcome(compose, text: str) -> object:
+    """What composing ``text`` gives: the node graph, or the refusal with its place."""
+    import yaml
+
+    try:
+        node = compose(text)
+    except RecordError as error:
+        return "refused", str(error), error.line, error.column
+    except yaml.YAMLError:
+        return "read again by PyYAML"
+    return None if node is None else _full_shape(node)
+
+
+HOSTILE_AND_ODD = [
+    "", "# a comment alone\n", "just a scalar", "- a\n- b\n", "---\ntitle: x\n...\n", "title: x\n---\nb: y\n",
+    "a: &x b\nc: &x d\n", "a: &x b\n", "a: &x b\nc: *x\n", "a: *nowhere\n", "a: &x [b, *x]\n",
+    "a: !!str b\n", "a: ! b\n", "a: !!int 3\n", "a: !custom b\n", "!!map {a: b}\n", "a: !!seq [b]\n",
+    "a: !!python/object:os.system x\n", "a: " + "[" * 7 + "b" + "]" * 7 + "\n",
+    "a: " + "[" * 8 + "b" + "]" * 8 + "\n", "a: " + "[" * 9 + "*x" + "]" * 9 + "\n",
+    "- - - - - - - - - x\n", "a: [b\n", "a: b: c\n", "\ta: b\n", "a: 'b\n", "a:\nb: ~\nc: null\nd: ''\n",
+    "<<: {a: b}\n=: v\n", "a: |\n  kept\n   indented\nb: >-\n  folded\n  text\n", "? [a, b]\n: c\n",
+    "{a: b, c: [d, {e: f}]}\n", "%YAML 1.1\n---\na: b\n", "a: 1\nb: 1.5\nc: yes\nd: 2021-07-16\ne: 0x1F\n",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE_AND_ODD)
+def test_records_are_composed_from_libyaml_events_as_pyyaml_s_composer_did(text: str) -> None:
+    """Node for node (tags, styles, places) what PyYAML's composer builds on libyaml's parser,
+    refused at the same place with the same words, or handed to PyYAML's own reading."""
+    import yaml
+    from yaml.cyaml import CParser
+
+    from archivist.record import _compose_libyaml, _Limits
+
+    class ComposerOnLibyaml(_Limits, yaml.composer.Composer, CParser, yaml.resolver.Resolver):
+        def __init__(self, text: str, path: Path) -> None:
+            CParser.__init__(self, text)
+            yaml.composer.Composer.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            self.path, self.depth = path, 0
+
+    def reference(text: str):
+        loader = ComposerOnLibyaml(text, P)
+        try:
+            return loader.get_single_node()
+        finally:
+            loader.dispose()
+
+    assert _outcome(lambda t: _compose_libyaml(t, P), text) == _outcome(reference, text)
+
+
+@pytest.mark.parametrize("text", HOSTILE_AND_ODD)
+def test_a_record_reads_the_same_without_libyaml(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through libyaml or through PyYAML alone, a record is accepted or refused alike."""
+    from archivist import record
+
+    def outcome() -> object:
+        try:
+            return _shape(record.compose_record(text.encode(), P))
+        except RecordError as error:
+            return str(error), error.line, error.column
+
+    fast = outcome()
+    monkeypatch.setattr(record, "CParser", None)
+    assert fast == outcome()

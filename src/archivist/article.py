@@ -18,6 +18,12 @@ _ALLOWED_CONTROLS = "\n\t"
 _CONTROLS = re.compile("[" + "".join(
     re.escape(chr(code)) for code in range(0x100)
     if unicodedata.category(chr(code)) == "Cc" and chr(code) not in _ALLOWED_CONTROLS) + "]")
+# The same characters in the UTF-8 bytes, for a first look at C speed (the pattern above
+# takes re a step per character): those below U+0080 are single bytes (CR too, which the
+# reader turns into a line end), the C1 controls U+0080-U+009F the pairs C2 80 to C2 9F.
+_CONTROL_BYTES = bytes(code for code in range(0x80) if unicodedata.category(chr(code)) == "Cc"
+                       and chr(code) not in _ALLOWED_CONTROLS + "\r")
+_C1_CONTROL_BYTES = re.compile(rb"\xc2[\x80-\x9f]")
 # A long book is 2 MB of text. The bound keeps a build's memory bounded (about fifty
 # times the text, for the layout and the checker's reading of every page) and a
 # mistaken file (a disk image named .txt) from being read at all.
@@ -70,7 +76,8 @@ def read_article(path: Path) -> Article:
 def parse_article(raw: bytes, path: Path) -> Article:
     text = _decode(raw, path)
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    _refuse_controls(text, path)
+    if len(raw.translate(None, _CONTROL_BYTES)) != len(raw) or _C1_CONTROL_BYTES.search(raw):
+        _refuse_controls(text, path)  # found in the bytes: the text says where
     date = None
     offset = 0
     header = _HEADER.match(text)
@@ -85,7 +92,7 @@ def parse_article(raw: bytes, path: Path) -> Article:
             )
         offset = header.end()
     body = text[offset:]
-    paragraphs = tuple(" ".join(line.split()) for line in body.split("\n") if line.strip())
+    paragraphs = tuple(paragraph for paragraph in map(_squeezed, body.split("\n")) if paragraph)
     _refuse_costly_shapes(text, paragraphs, path)
     if not any(_visible(char) for paragraph in paragraphs for char in paragraph):
         raise ArticleError(
@@ -94,6 +101,18 @@ def parse_article(raw: bytes, path: Path) -> Article:
             path=path, hint="write the article's text after the header",
         )
     return Article(path, raw, date, paragraphs, offset)
+
+
+def _squeezed(line: str) -> str:
+    """The line with each run of white space as one space, and none at either end.
+
+    A line that is printable (so that its only white space is U+0020) with no space at
+    either end and no two in a row is already so, and is taken whole: splitting and
+    joining it again costs a string per word.
+    """
+    if line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " ":
+        return line
+    return " ".join(line.split())
 
 
 def _refuse_costly_shapes(text: str, paragraphs: tuple[str, ...], path: Path) -> None:

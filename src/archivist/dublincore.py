@@ -10,7 +10,9 @@ XMP writer, the oai_dc writer and the checker all walk them with one loop.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 from typing import ClassVar, NamedTuple
 
 DC_NAMESPACE = "http://purl.org/dc/elements/1.1/"
@@ -31,23 +33,41 @@ class Item(NamedTuple):
     text: str
 
 
+def _settle(value: object, items: tuple[Item, ...]) -> None:
+    """Keep a value's items and texts, made once when the record is read: a build walks
+    each value a dozen times (oai_dc, XMP, their checks, the catalog, every
+    ``Record.language``), and a tuple is walked without making an item again.
+    (``Item._make`` makes an item of a pair without calling Python code, as ``Item()`` does.)"""
+    object.__setattr__(value, "items", items)
+    object.__setattr__(value, "texts", tuple(map(itemgetter(1), items)))
+
+
 @dataclass(frozen=True)
 class Text:
     """A simple value: one text."""
 
     text: str
     rdf: ClassVar[str | None] = None  # the RDF container XMP writes it in
+    items: tuple[Item, ...] = field(init=False, repr=False, compare=False)
+    texts: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _settle(self, (Item(None, self.text),))
 
     def __iter__(self) -> Iterator[Item]:
-        yield Item(None, self.text)
+        return iter(self.items)
 
 
 @dataclass(frozen=True)
 class _Array:
     texts: tuple[str, ...]
+    items: tuple[Item, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "items", tuple(map(Item._make, zip(repeat(None), self.texts))))
 
     def __iter__(self) -> Iterator[Item]:
-        return (Item(None, text) for text in self.texts)
+        return iter(self.items)
 
 
 @dataclass(frozen=True)
@@ -70,9 +90,14 @@ class LangAlt:
 
     alternatives: tuple[tuple[str, str], ...]
     rdf: ClassVar[str | None] = "Alt"
+    items: tuple[Item, ...] = field(init=False, repr=False, compare=False)
+    texts: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _settle(self, tuple(map(Item._make, self.alternatives)))
 
     def __iter__(self) -> Iterator[Item]:
-        return (Item(language, text) for language, text in self.alternatives)
+        return iter(self.items)
 
     def text_in(self, language: str) -> str:
         """The text in ``language`` (tags compared without case), else the first."""

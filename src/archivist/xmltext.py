@@ -7,14 +7,20 @@ the same, byte for byte, so a rebuild stays identical.
 
 from __future__ import annotations
 
-_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-_ATTRIBUTE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;",
-                            "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+# Each replaced in turn, '&' first, which is what a simultaneous replacement gives: the
+# entities written contain no other character replaced after them. str.replace finds a
+# character at memchr's speed; str.translate with a table looks each character up, about
+# ten times as long on a record's text.
+_TEXT = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+_ATTRIBUTE = (*_TEXT, ("\n", "&#10;"), ("\r", "&#13;"), ("\t", "&#9;"))
 
 
 def escape(text: str) -> str:
     """``text`` as XML character data: &, < and > as entities."""
-    return text.translate(_TEXT)
+    for char, entity in _TEXT:
+        if char in text:
+            text = text.replace(char, entity)
+    return text
 
 
 def quoteattr(text: str) -> str:
@@ -23,7 +29,10 @@ def quoteattr(text: str) -> str:
     Double quotes unless the value holds one; then single quotes, unless it holds both,
     when its double quotes become &quot;.
     """
-    value = text.translate(_ATTRIBUTE)
+    value = text
+    for char, entity in _ATTRIBUTE:
+        if char in value:
+            value = value.replace(char, entity)
     if '"' not in value:
         return f'"{value}"'
     if "'" not in value:
