@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import FIRST, REPO
 
-from archivist.dublincore import Bag, LangAlt, Seq
+from archivist.dublincore import Bag, LangAlt, Seq, Text
 from archivist.errors import RecordError
 from archivist.record import parse_record, read_record
 
@@ -206,3 +206,26 @@ def test_a_record_reads_the_same_without_libyaml(text: str, monkeypatch: pytest.
     fast = outcome()
     monkeypatch.setattr(record, "CParser", None)
     assert fast == outcome()
+
+
+@pytest.mark.parametrize("libyaml", [True, False], ids=["libyaml", "pyyaml"])
+@pytest.mark.parametrize("written", ["~", "null", "Null", "NULL", ""])
+def test_a_yaml_null_is_an_empty_value_not_the_text_null(written: str, libyaml: bool,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """YAML 1.1 reads a plain ~ or null as no value: archiving "~" as the coverage would be
+    a value nobody wrote. Refused alike whichever parser reads the record."""
+    from archivist import record
+
+    if not libyaml:
+        monkeypatch.setattr(record, "CParser", None)
+    elif record.CParser is None:
+        pytest.skip("this PyYAML has no libyaml")
+    with pytest.raises(RecordError) as caught:
+        parse(MINIMAL + f"coverage: {written}\n")
+    assert "'coverage' is empty" in str(caught.value)
+    assert caught.value.line == 4
+
+
+@pytest.mark.parametrize("written", ['"~"', "'null'"])
+def test_a_quoted_null_is_text(written: str) -> None:
+    assert parse(MINIMAL + f"coverage: {written}\n").values["coverage"] == Text(written[1:-1])

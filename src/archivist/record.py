@@ -359,7 +359,7 @@ def _scalar(key: str, node: yaml.Node, path: Path, what: str) -> str:
     if not isinstance(node, yaml.ScalarNode):
         raise RecordError(f"{key!r} must be {what}, not a {_kind(node)}", path=path, line=_line(node),
                           hint=_SHAPES[what].format(key=key))
-    if node.tag == "tag:yaml.org,2002:null" and node.style is None:
+    if node.tag == "tag:yaml.org,2002:null" and not node.style:  # plain: None, or '' from libyaml
         raise RecordError(f"{key!r} is empty", path=path, line=_line(node),
                           hint="give it a value or remove the key")
     value = node.value
