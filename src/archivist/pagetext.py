@@ -319,7 +319,13 @@ def _font_table(font: object, budget: ContentBudget) -> str | list[str]:
     key = (font.idnum, font.generation) if isinstance(font, IndirectObject) else None
     if key is not None and key in budget.fonts:
         return budget.fonts[key]
-    table = code_table(_to_unicode(font.get_object(), budget))
+    font = font.get_object()
+    stream = font.get("/ToUnicode")
+    cmap = b"" if stream is None else stream.get_object().get_data()
+    budget.spend(len(cmap))
+    table = _in_order(cmap)
+    if table is None:
+        table = code_table(_to_unicode(cmap))
     if key is not None:
         budget.fonts[key] = table
     return table
@@ -339,17 +345,40 @@ def _one_byte_characters(entries: list[tuple[bytes, bytes]]) -> Iterator[tuple[i
     return zip(codes, text, strict=True)
 
 
-def _to_unicode(font: DictionaryObject, budget: ContentBudget) -> dict[int, str]:
-    """One-byte codes to text, from the bfchar and bfrange entries of the font's ToUnicode CMap.
+_SEQUENCE = bytes(range(256))
+# A bfchar block of one-byte codes, each mapped to one UTF-16 unit, and nothing else.
+_ONE_TO_ONE = re.compile(rb"\s*+(?:<[0-9A-Fa-f]{2}>\s*+<[0-9A-Fa-f]{4}>\s*+)*+")
+
+
+def _in_order(cmap: bytes) -> str | None:
+    """The code table (``code_table``) of a CMap whose one bfchar block maps the codes 0, 1, 2...
+    in order, each to one character, and that has no bfrange: the map a subset font is given.
+    Read in a few calls in C; None for any other map, which ``_to_unicode`` reads entry by entry.
+    """
+    start = cmap.find(b"beginbfchar")
+    if start < 0 or cmap.find(b"bfrange") >= 0:
+        return None
+    end = cmap.find(b"endbfchar", start + 11)
+    if end < 0 or cmap.find(b"beginbfchar", end) >= 0 or not _ONE_TO_ONE.fullmatch(cmap, start + 11, end):
+        return None
+    entries = bytes.fromhex(cmap[start + 11:end].translate(None, b"<> \t\n\r\f\v").decode("ascii"))
+    count = len(entries) // 3  # a code and a UTF-16 unit each
+    if entries[0::3] != _SEQUENCE[:count]:
+        return None
+    units = bytearray(2 * count)
+    units[0::2], units[1::2] = entries[1::3], entries[2::3]
+    text = units.decode("utf-16-be", "surrogatepass")
+    if "\ufffe" in text or _SURROGATE.search(text):
+        return None
+    return text + _UNMAPPED[count:]
+
+
+def _to_unicode(cmap: bytes) -> dict[int, str]:
+    """One-byte codes to text, from the bfchar and bfrange entries of a ToUnicode CMap.
 
     Only codes 0-255 are kept (archivist's fonts are simple fonts), and at most
     MAX_TO_UNICODE_CODES entries are looked at in all, so a crafted CMap costs bounded work.
     """
-    stream = font.get("/ToUnicode")
-    if stream is None:
-        return {}
-    cmap = stream.get_object().get_data()
-    budget.spend(len(cmap))
     mapping: dict[int, str] = {}
     seen = 0
 

@@ -1,0 +1,134 @@
+"""The checker's shorter ways of reading a PDF still catch what the longer ways caught.
+
+Each damage is made to a real PDF/A of the project's article, with pypdf, and the check
+of the damaged copy must name it; the undamaged copy, written the same way, must pass.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from conftest import FIRST, REPO
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from pypdf import PdfReader, PdfWriter
+
+from archivist.build import Paths, attachments_for, creation_instant, inputs_digest, load_inputs
+from archivist.check import prove_pdf
+from archivist.pagetext import _in_order, _to_unicode, code_table
+from archivist.pdfa import make_pdfa
+from archivist.profile import DEFAULT_PROFILE, Profile
+from archivist.typeset import typeset
+
+
+@dataclass(frozen=True)
+class Built:
+    pdf: bytes
+    profile: Profile
+
+    def problems(self, pdf: bytes | None = None) -> list[str]:
+        article, record = load_inputs(Paths(REPO / "seeds", REPO / "metadata", REPO / "archive"), FIRST)
+        attachments = attachments_for(article, record) if self.profile.allows_attachments else ()
+        return prove_pdf(self.pdf if pdf is None else pdf, article, record, self.profile, attachments).problems
+
+
+@pytest.fixture(scope="module")
+def built() -> Built:
+    """The article's PDF/A in the default profile, made in memory from the checkout's files."""
+    article, record = load_inputs(Paths(REPO / "seeds", REPO / "metadata", REPO / "archive"), FIRST)
+    created = creation_instant(record)
+    pdf = make_pdfa(typeset(article, record, created), record, DEFAULT_PROFILE, created,
+                    inputs_digest(article, record, DEFAULT_PROFILE), ())
+    return Built(pdf, DEFAULT_PROFILE)
+
+
+def rewritten(pdf: bytes, change: Callable[[PdfWriter], None]) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    change(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def edit_to_unicode(edit: Callable[[bytes], bytes]) -> Callable[[PdfWriter], None]:
+    """A change to the ToUnicode map of page 1's first font (the title's)."""
+    def change(writer: PdfWriter) -> None:
+        fonts = writer.pages[0]["/Resources"]["/Font"]
+        stream = fonts[sorted(fonts)[0]].get_object()["/ToUnicode"].get_object()
+        data = stream.get_data()
+        changed = edit(data)
+        assert changed != data
+        stream.set_data(changed)
+    return change
+
+
+def entries(cmap: bytes) -> list[bytes]:
+    return re.findall(rb"<[0-9A-F]{2}> <[0-9A-F]{4}>", cmap)
+
+
+def test_the_copies_are_written_so_that_an_undamaged_one_passes(built: Built) -> None:
+    assert built.problems() == []
+    assert built.problems(rewritten(built.pdf, lambda writer: None)) == []
+
+
+def test_a_map_in_code_order_with_a_letter_changed_is_read_as_it_says(built: Built) -> None:
+    """The writer's maps are read in bulk (codes 0, 1, 2... in order): a changed target is seen."""
+    def swap_a(data: bytes) -> bytes:
+        assert _in_order(data) is not None  # the form the bulk reading takes
+        return data.replace(b"> <0041>", b"> <0042>")  # 'A' drawn, 'B' read
+    problems = built.problems(rewritten(built.pdf, edit_to_unicode(swap_a)))
+    assert any("page 1 does not start with the title" in p for p in problems), problems
+    assert any("the structure does not open with the title as H1" in p for p in problems), problems
+
+
+def test_a_map_out_of_code_order_reads_the_same_and_its_damage_is_seen(built: Built) -> None:
+    """Entries listed in another order map the same codes: read entry by entry, the file passes;
+    with two targets exchanged as well, the text no longer reads as the article."""
+    def reverse(data: bytes) -> bytes:
+        found = entries(data)
+        reordered = data.replace(b"\n".join(found), b"\n".join(reversed(found)))
+        assert _in_order(reordered) is None  # read entry by entry
+        return reordered
+
+    def reverse_and_exchange(data: bytes) -> bytes:
+        found = entries(reverse(data))
+        first, second = found[1], found[2]
+        exchanged = [first[:5] + second[5:], second[:5] + first[5:]]
+        return reverse(data).replace(first + b"\n" + second, b"\n".join(exchanged))
+
+    assert built.problems(rewritten(built.pdf, edit_to_unicode(reverse))) == []
+    problems = built.problems(rewritten(built.pdf, edit_to_unicode(reverse_and_exchange)))
+    assert problems and all("page" in p or "structure" in p or "paragraph" in p for p in problems), problems
+
+
+_ENTRY = st.tuples(st.integers(0, 300), st.sampled_from([0x41, 0xE9, 0x2019, 0xD800, 0xFFFE, 0x20, 0x1F600]))
+
+
+def _cmap(pairs: list[tuple[int, int]], code_digits: int, extra: bytes) -> bytes:
+    lines = []
+    for code, target in pairs:
+        unit = chr(target).encode("utf-16-be", "surrogatepass").hex().upper().encode()
+        lines.append(b"<%0*X> <%s>" % (code_digits, code, unit))
+    return (b"begincmap\n%d beginbfchar\n" % len(lines) + b"\n".join(lines) + b"\nendbfchar\n" + extra
+            + b"endcmap\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(pairs=st.lists(_ENTRY, max_size=40), in_order=st.booleans(), code_digits=st.sampled_from([2, 2, 4]),
+       extra=st.sampled_from([b"", b"1 beginbfrange\n<00> <05> <0061>\nendbfrange\n",
+                              b"1 beginbfchar\n<01> <0062>\nendbfchar\n", b"% comment\n"]))
+@example(pairs=[(0, 0x41), (1, 0xE9), (2, 0x2019)], in_order=True, code_digits=2, extra=b"")
+def test_the_bulk_reading_of_a_map_gives_what_reading_each_entry_gives(
+        pairs: list[tuple[int, int]], in_order: bool, code_digits: int, extra: bytes) -> None:
+    if in_order:
+        pairs = [(code, target) for code, (_, target) in enumerate(pairs)]
+    cmap = _cmap(pairs, code_digits, extra)
+    table = _in_order(cmap)
+    assert table is None or table == code_table(_to_unicode(cmap))
+    simple = all(target < 0x10000 and target not in (0xD800, 0xFFFE) for _, target in pairs)
+    if in_order and code_digits == 2 and not extra and simple and len(pairs) <= 256:
+        assert table is not None
