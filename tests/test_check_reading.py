@@ -132,3 +132,20 @@ def test_the_bulk_reading_of_a_map_gives_what_reading_each_entry_gives(
     simple = all(target < 0x10000 and target not in (0xD800, 0xFFFE) for _, target in pairs)
     if in_order and code_digits == 2 and not extra and simple and len(pairs) <= 256:
         assert table is not None
+
+
+def test_a_cross_reference_entry_that_points_elsewhere_is_reported(built: Built) -> None:
+    """The file is read as its cross-reference tables say, without repair: an update whose
+    table sends the catalog to bytes that are not the catalog is damage, and is named."""
+    reader = PdfReader(io.BytesIO(built.pdf))
+    root, info = reader.trailer.raw_get("/Root").idnum, reader.trailer.raw_get("/Info").idnum
+    previous = int(re.findall(rb"startxref\s+(\d+)", built.pdf)[-1])
+    ids = b"".join(b"<%s>" % value.get_original_bytes().hex().encode() for value in reader.trailer["/ID"])
+    data = built.pdf + b"\n"
+    xref = len(data)
+    wrong = built.pdf.index(b" obj", built.pdf.index(b"stream")) + 20  # inside another object
+    data += (b"xref\n%d 1\n%010d 00000 n \ntrailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [%s] /Prev %d >>\n"
+             b"startxref\n%d\n%%%%EOF\n" % (root, wrong, int(reader.trailer["/Size"]), root, info, ids,
+                                           previous, xref))
+    problems = built.problems(data)
+    assert len(problems) == 1 and problems[0].startswith("cannot be read"), problems

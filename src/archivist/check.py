@@ -62,7 +62,10 @@ def prove_pdf(data: bytes, article: Article, record: Record, profile: Profile,
     """``check_pdf``'s problems and the page count, from one parse of ``data``."""
     with bounded(), _collector_paused():
         try:
-            reader = PdfReader(io.BytesIO(data), strict=False)
+            # Strict: the file is read as its cross-reference tables say, and what does not
+            # read so is damage to report, not to repair (pypdf's lenient mode would also read
+            # every object's header once more on opening, to drop the entries it cannot find).
+            reader = PdfReader(io.BytesIO(data), strict=True)
         except Exception as error:
             return Proof([f"cannot be read as PDF with XMP metadata: it {explain(error)}"], 0)
         try:
