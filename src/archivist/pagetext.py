@@ -134,6 +134,7 @@ def read_page(page: PageObject, budget: ContentBudget) -> PageContent:
     content = b"" if contents is None else contents.get_data()
     budget.spend(len(content))
     tables: dict[str, str | list[str]] = {}
+    chosen: dict[bytes, str | list[str]] = {}  # the table each Tf's operands choose
     font: str | list[str] = _UNMAPPED
     lines: list[str] = []
     line: list[str] = []
@@ -163,12 +164,15 @@ def read_page(page: PageObject, budget: ContentBudget) -> PageContent:
                 lines.append("".join(line))
                 line = []
         elif operator == b"Tf":
+            if span in chosen:  # the same font and size again: the operands are read once
+                font = chosen[span]
+                continue
             operands = _OPERAND.findall(span)
             if len(operands) >= 2:
                 name = operands[-2].decode("latin-1")
                 if name not in tables:
                     tables[name] = _font_table(fonts.get(name), budget)
-                font = tables[name]
+                font = chosen[span] = tables[name]
         elif operator == b"BDC" or operator == b"BMC":
             if owner is None:
                 operands = _OPERAND.findall(span)
