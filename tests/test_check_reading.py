@@ -149,3 +149,20 @@ def test_a_cross_reference_entry_that_points_elsewhere_is_reported(built: Built)
                                            previous, xref))
     problems = built.problems(data)
     assert len(problems) == 1 and problems[0].startswith("cannot be read"), problems
+
+
+def test_each_font_change_on_a_page_is_read_even_when_its_operands_come_again(built: Built) -> None:
+    """A Tf seen before chooses its font by look-up: the body's last line set in the italic's
+    subset instead (whose codes draw other letters) is read with that font, and caught."""
+    def change(writer: PdfWriter) -> None:
+        page = writer.pages[0]
+        stream = page["/Contents"].get_object()
+        data = stream.get_data()
+        body = b"/F1+0 12 Tf"
+        assert data.count(body) > 2 and b"/F2+0" in data
+        at = data.rindex(body)
+        stream.set_data(data[:at] + b"/F2+0 12 Tf" + data[at + len(body):])
+
+    problems = built.problems(rewritten(built.pdf, change))
+    assert any(p.startswith("page text differs from the article") for p in problems), problems
+    assert any(p.startswith("paragraph ") for p in problems), problems
