@@ -84,6 +84,8 @@ _MAYBE_WIDE_GAP = re.compile(rb"-0*(?:[2-9]\d\d|[1-9]\d{3,})")
 # A TJ gap, whole, that may be wide enough to be a space: split out of what a span holds
 # besides its strings; ``_shown`` makes the exact test.
 _WIDE_GAP = re.compile(rb"(-(?=0*(?:[2-9]\d\d|[1-9]\d{3,}))\d+\.?\d*)")
+# What goes between two strings of a justified line's TJ: the one gap, as a number.
+_SPACED = re.compile(rb"\)\s*+([-+]?(?:\d+\.?\d*|\.\d+))\s*+\(")
 _RUNS_ON = re.compile(rb"\\[0-7\r]")  # an escape that may go on into the bytes after it
 _ESCAPE = re.compile(rb"(\\(?:[0-7]{1,3}|\r\n|.))", re.S)  # split() keeps each escape
 _UNESCAPED = {  # every escape a literal string can hold (PDF 32000-1, 7.3.4.2) -> its byte(s)
@@ -240,6 +242,9 @@ def _shown(span: bytes, font: str | list[str]) -> tuple[str, str]:
     if span.find(b"<") < 0 and not _MAYBE_WIDE_GAP.search(span):  # one run of literal strings
         text = _decode(_literal_bytes(literals), font)
         return text, text
+    shown = _shown_spaced(span, literals, font)
+    if shown is not None:
+        return shown
     # What the span holds besides its strings, each string left as one '(': a '(' is never
     # anything but the start of a string, so the gaps can be found between them.
     skeleton = _LITERAL_BODY.sub(b"(", span)
@@ -253,6 +258,32 @@ def _shown(span: bytes, font: str | list[str]) -> tuple[str, str]:
         if gap is None or float(gap) < -200:
             runs.append(_decode(_literal_bytes(literals[taken:taken + held]), font))
             taken, held = taken + held, 0
+    return "".join(runs), " ".join(runs)
+
+
+def _shown_spaced(span: bytes, literals: list[bytes], font: str | list[str]) -> tuple[str, str] | None:
+    """``_shown`` for the TJ of a justified line: strings with one and the same gap between
+    each two, '[(a) -250 (b) -250 (c)]'. Told by rebuilding the span from its strings and
+    the first gap (equal, it has that form), and read a string at a time with no regular
+    expression; None for a span of any other form, which ``_shown`` reads.
+    """
+    if len(literals) < 2:
+        return None
+    first = span.find(b"(")
+    head = span[:first]
+    after = first + 1 + len(literals[0])  # the ')' that closes the first string
+    gap = _SPACED.match(span, after)
+    if gap is None or head.find(b"<") >= 0 or head.find(b"/") >= 0 or _MAYBE_WIDE_GAP.search(head):
+        return None
+    rebuilt = span[:first + 1] + span[after:gap.end()].join(literals)
+    tail = span[len(rebuilt):]
+    if (not span.startswith(rebuilt) or tail[:1] != b")" or tail.find(b"(") >= 0 or tail.find(b"<") >= 0
+            or tail.find(b"/") >= 0 or _MAYBE_WIDE_GAP.search(tail)):
+        return None
+    if float(gap[1]) >= -200:  # no wider than a space: one run
+        text = _decode(_literal_bytes(literals), font)
+        return text, text
+    runs = [_decode(body if body.find(b"\\") < 0 else _literal_bytes([body]), font) for body in literals]
     return "".join(runs), " ".join(runs)
 
 
