@@ -16,6 +16,7 @@ from conftest import FIRST, REPO
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject, TextStringObject
 
 from archivist.build import Paths, attachments_for, creation_instant, inputs_digest, load_inputs
 from archivist.check import prove_pdf
@@ -33,7 +34,8 @@ class Built:
     def problems(self, pdf: bytes | None = None) -> list[str]:
         article, record = load_inputs(Paths(REPO / "seeds", REPO / "metadata", REPO / "archive"), FIRST)
         attachments = attachments_for(article, record) if self.profile.allows_attachments else ()
-        return prove_pdf(self.pdf if pdf is None else pdf, article, record, self.profile, attachments).problems
+        data = self.pdf if pdf is None else pdf
+        return prove_pdf(data, article, record, self.profile, attachments).problems
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +142,8 @@ def test_a_cross_reference_entry_that_points_elsewhere_is_reported(built: Built)
     reader = PdfReader(io.BytesIO(built.pdf))
     root, info = reader.trailer.raw_get("/Root").idnum, reader.trailer.raw_get("/Info").idnum
     previous = int(re.findall(rb"startxref\s+(\d+)", built.pdf)[-1])
-    ids = b"".join(b"<%s>" % value.get_original_bytes().hex().encode() for value in reader.trailer["/ID"])
+    ids = b"".join(b"<%s>" % value.get_original_bytes().hex().encode()
+                   for value in reader.trailer["/ID"])
     data = built.pdf + b"\n"
     xref = len(data)
     wrong = built.pdf.index(b" obj", built.pdf.index(b"stream")) + 20  # inside another object
@@ -166,3 +169,50 @@ def test_each_font_change_on_a_page_is_read_even_when_its_operands_come_again(bu
     problems = built.problems(rewritten(built.pdf, change))
     assert any(p.startswith("page text differs from the article") for p in problems), problems
     assert any(p.startswith("paragraph ") for p in problems), problems
+
+
+@pytest.fixture(scope="module")
+def built_3a() -> Built:
+    """The article's PDF/A-3a, which embeds the article and its record."""
+    profile = Profile.parse("3a")
+    article, record = load_inputs(Paths(REPO / "seeds", REPO / "metadata", REPO / "archive"), FIRST)
+    created = creation_instant(record)
+    pdf = make_pdfa(typeset(article, record, created), record, profile, created,
+                    inputs_digest(article, record, profile), attachments_for(article, record))
+    return Built(pdf, profile)
+
+
+def set_mod_date(value: str | None) -> Callable[[PdfWriter], None]:
+    """/ModDate of the first embedded file's /Params set to ``value``, or taken out."""
+    def change(writer: PdfWriter) -> None:
+        names = writer.root_object["/Names"]["/EmbeddedFiles"]["/Names"]
+        params = names[1].get_object()["/EF"]["/F"].get_object()["/Params"].get_object()
+        if value is None:
+            del params["/ModDate"]
+        else:
+            params[NameObject("/ModDate")] = TextStringObject(value)
+    return change
+
+
+UNREAD_DATE = "cannot be checked: it is damaged: ValueError: Can not convert date"
+
+
+@pytest.mark.parametrize(("date", "expected"), [
+    ("D:20210701000000+00'00'", None),  # as written
+    ("D:2021", None),  # the shortest date PDF allows, read by pypdf
+    ("D:20210701120000-05'30'", None),
+    (None, "has no /Params /ModDate"),
+    ("D:20210231000000+00'00'", UNREAD_DATE),  # 31 February
+    ("D:20210701240000+00'00'", UNREAD_DATE),
+    ("D:20210701000000+24'00'", UNREAD_DATE),
+    ("yesterday", UNREAD_DATE),
+])
+def test_an_embedded_file_s_date_is_read_as_pypdf_reads_it(built_3a: Built, date: str | None,
+                                                           expected: str | None) -> None:
+    """The full form of /ModDate is told a date without pypdf's failing tries; each other
+    form, and each date that is none, is still pypdf's to read or refuse."""
+    problems = built_3a.problems(rewritten(built_3a.pdf, set_mod_date(date)))
+    if expected is None:
+        assert problems == []
+    else:
+        assert any(expected in p for p in problems), problems

@@ -52,7 +52,8 @@ def test_a_text_operator_reads_the_same_whichever_way(span: bytes, font: int) ->
     assert _shown(operands, _FONTS[font]) == _shown_token_by_token(operands, _FONTS[font])
 
 
-_SEPARATOR = st.tuples(st.sampled_from([b"", b" ", b"\n"]), st.sampled_from(_GAPS), st.sampled_from([b"", b" "]))
+_SEPARATOR = st.tuples(st.sampled_from([b"", b" ", b"\n"]), st.sampled_from(_GAPS),
+                       st.sampled_from([b"", b" "]))
 _JUSTIFIED = st.tuples(
     st.sampled_from([b"", b"\n", b" [", b"[", b"[-300 ", b"[5 ", b"[/N ", b"[<41> "]),
     st.lists(_BODY, min_size=1, max_size=8), _SEPARATOR,

@@ -17,7 +17,7 @@ from itertools import repeat
 from operator import itemgetter
 
 from pypdf import PageObject
-from pypdf.generic import DictionaryObject, IndirectObject
+from pypdf.generic import IndirectObject
 
 from .pdfread import MAX_TO_UNICODE_CODES, ContentBudget, limit_error
 
