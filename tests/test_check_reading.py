@@ -147,9 +147,10 @@ def test_a_cross_reference_entry_that_points_elsewhere_is_reported(built: Built)
     data = built.pdf + b"\n"
     xref = len(data)
     wrong = built.pdf.index(b" obj", built.pdf.index(b"stream")) + 20  # inside another object
-    data += (b"xref\n%d 1\n%010d 00000 n \ntrailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [%s] /Prev %d >>\n"
-             b"startxref\n%d\n%%%%EOF\n" % (root, wrong, int(reader.trailer["/Size"]), root, info, ids,
-                                           previous, xref))
+    data += (b"xref\n%d 1\n%010d 00000 n \n" % (root, wrong)
+             + b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [%s] /Prev %d >>\n" % (
+                 int(reader.trailer["/Size"]), root, info, ids, previous)
+             + b"startxref\n%d\n%%%%EOF\n" % xref)
     problems = built.problems(data)
     assert len(problems) == 1 and problems[0].startswith("cannot be read"), problems
 
