@@ -217,3 +217,10 @@ def test_an_embedded_file_s_date_is_read_as_pypdf_reads_it(built_3a: Built, date
         assert problems == []
     else:
         assert any(expected in p for p in problems), problems
+
+
+def test_a_wrong_startxref_is_reported(built: Built) -> None:
+    """Read strictly, a file whose startxref points at no cross-reference table is damage."""
+    start = built.pdf.rindex(b"startxref")
+    problems = built.problems(built.pdf[:start] + b"startxref\n123\n%%EOF\n")
+    assert len(problems) == 1 and problems[0].startswith("cannot be read"), problems
