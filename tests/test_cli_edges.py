@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -72,11 +73,14 @@ def test_a_search_longer_than_the_cap_is_refused_at_once(built: Paths) -> None:
 
 
 def test_pypdf_never_prints_bare_lines(built: Paths) -> None:
-    """A PDF whose cross-reference offsets are wrong: pypdf repairs it and logs; archivist speaks alone."""
+    """A PDF whose trailer names an /Info object the file does not define: pypdf logs it before
+    it refuses the file; archivist speaks alone."""
     pdf = built.pdf(FIRST)
     data = pdf.read_bytes()
-    start = data.rindex(b"startxref")
-    pdf.write_bytes(data[:start] + b"startxref\n123\n%%EOF\n")
+    start = data.rindex(b"/Info ")
+    damaged = data[:start] + re.sub(rb"^/Info \d+ 0 R", b"/Info 99 0 R", data[start:], count=1)
+    assert len(damaged) == len(data) and damaged != data
+    pdf.write_bytes(damaged)
     result = archivist("check", *folder_args(built))
     assert result.stderr.strip(), "the damage is reported"
     assert all(line.startswith(("archivist: ", "checked ")) for line in result.stderr.splitlines()), \

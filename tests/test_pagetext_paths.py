@@ -50,3 +50,24 @@ def as_read(span: bytes) -> bytes:
 def test_a_text_operator_reads_the_same_whichever_way(span: bytes, font: int) -> None:
     operands = as_read(span)
     assert _shown(operands, _FONTS[font]) == _shown_token_by_token(operands, _FONTS[font])
+
+
+_SEPARATOR = st.tuples(st.sampled_from([b"", b" ", b"\n"]), st.sampled_from(_GAPS),
+                       st.sampled_from([b"", b" "]))
+_JUSTIFIED = st.tuples(
+    st.sampled_from([b"", b"\n", b" [", b"[", b"[-300 ", b"[5 ", b"[/N ", b"[<41> "]),
+    st.lists(_BODY, min_size=1, max_size=8), _SEPARATOR,
+    st.sampled_from([b")]", b")] ", b") -300]", b")", b"", b") (x)]", b") <41>]", b"\\"]),
+).map(lambda parts: parts[0] + b"(" + (b")" + b"".join(parts[2]) + b"(").join(parts[1]) + parts[3])
+
+
+@settings(max_examples=600, deadline=None)
+@given(span=_JUSTIFIED, font=st.sampled_from(range(len(_FONTS))))
+@example(span=b"\n[(Le ) -203 (ministre ) -203 (a)] ", font=0)
+@example(span=b"[(Le ) -200.0 (ministre)]", font=0)
+@example(span=rb"[(a\1) -300 (2) -300 (\\\r)]", font=1)
+def test_a_justified_line_reads_the_same_whichever_way(span: bytes, font: int) -> None:
+    """The TJ of a justified line, strings with one gap between each two, read by the rebuilt-span
+    shortcut as the plain way reads it (and spans that only look like one, read the same too)."""
+    operands = as_read(span)
+    assert _shown(operands, _FONTS[font]) == _shown_token_by_token(operands, _FONTS[font])

@@ -17,7 +17,7 @@ from itertools import repeat
 from operator import itemgetter
 
 from pypdf import PageObject
-from pypdf.generic import DictionaryObject, IndirectObject
+from pypdf.generic import IndirectObject
 
 from .pdfread import MAX_TO_UNICODE_CODES, ContentBudget, limit_error
 
@@ -84,6 +84,8 @@ _MAYBE_WIDE_GAP = re.compile(rb"-0*(?:[2-9]\d\d|[1-9]\d{3,})")
 # A TJ gap, whole, that may be wide enough to be a space: split out of what a span holds
 # besides its strings; ``_shown`` makes the exact test.
 _WIDE_GAP = re.compile(rb"(-(?=0*(?:[2-9]\d\d|[1-9]\d{3,}))\d+\.?\d*)")
+# What goes between two strings of a justified line's TJ: the one gap, as a number.
+_SPACED = re.compile(rb"\)\s*+([-+]?(?:\d+\.?\d*|\.\d+))\s*+\(")
 _RUNS_ON = re.compile(rb"\\[0-7\r]")  # an escape that may go on into the bytes after it
 _ESCAPE = re.compile(rb"(\\(?:[0-7]{1,3}|\r\n|.))", re.S)  # split() keeps each escape
 _UNESCAPED = {  # every escape a literal string can hold (PDF 32000-1, 7.3.4.2) -> its byte(s)
@@ -134,6 +136,7 @@ def read_page(page: PageObject, budget: ContentBudget) -> PageContent:
     content = b"" if contents is None else contents.get_data()
     budget.spend(len(content))
     tables: dict[str, str | list[str]] = {}
+    chosen: dict[bytes, str | list[str]] = {}  # the table each Tf's operands choose
     font: str | list[str] = _UNMAPPED
     lines: list[str] = []
     line: list[str] = []
@@ -163,12 +166,15 @@ def read_page(page: PageObject, budget: ContentBudget) -> PageContent:
                 lines.append("".join(line))
                 line = []
         elif operator == b"Tf":
+            if span in chosen:  # the same font and size again: the operands are read once
+                font = chosen[span]
+                continue
             operands = _OPERAND.findall(span)
             if len(operands) >= 2:
                 name = operands[-2].decode("latin-1")
                 if name not in tables:
                     tables[name] = _font_table(fonts.get(name), budget)
-                font = tables[name]
+                font = chosen[span] = tables[name]
         elif operator == b"BDC" or operator == b"BMC":
             if owner is None:
                 operands = _OPERAND.findall(span)
@@ -236,6 +242,9 @@ def _shown(span: bytes, font: str | list[str]) -> tuple[str, str]:
     if span.find(b"<") < 0 and not _MAYBE_WIDE_GAP.search(span):  # one run of literal strings
         text = _decode(_literal_bytes(literals), font)
         return text, text
+    shown = _shown_spaced(span, literals, font)
+    if shown is not None:
+        return shown
     # What the span holds besides its strings, each string left as one '(': a '(' is never
     # anything but the start of a string, so the gaps can be found between them.
     skeleton = _LITERAL_BODY.sub(b"(", span)
@@ -249,6 +258,32 @@ def _shown(span: bytes, font: str | list[str]) -> tuple[str, str]:
         if gap is None or float(gap) < -200:
             runs.append(_decode(_literal_bytes(literals[taken:taken + held]), font))
             taken, held = taken + held, 0
+    return "".join(runs), " ".join(runs)
+
+
+def _shown_spaced(span: bytes, literals: list[bytes], font: str | list[str]) -> tuple[str, str] | None:
+    """``_shown`` for the TJ of a justified line: strings with one and the same gap between
+    each two, '[(a) -250 (b) -250 (c)]'. Told by rebuilding the span from its strings and
+    the first gap (equal, it has that form), and read a string at a time with no regular
+    expression; None for a span of any other form, which ``_shown`` reads.
+    """
+    if len(literals) < 2:
+        return None
+    first = span.find(b"(")
+    head = span[:first]
+    after = first + 1 + len(literals[0])  # the ')' that closes the first string
+    gap = _SPACED.match(span, after)
+    if gap is None or head.find(b"<") >= 0 or head.find(b"/") >= 0 or _MAYBE_WIDE_GAP.search(head):
+        return None
+    rebuilt = span[:first + 1] + span[after:gap.end()].join(literals)
+    tail = span[len(rebuilt):]
+    if (not span.startswith(rebuilt) or tail[:1] != b")" or tail.find(b"(") >= 0 or tail.find(b"<") >= 0
+            or tail.find(b"/") >= 0 or _MAYBE_WIDE_GAP.search(tail)):
+        return None
+    if float(gap[1]) >= -200:  # no wider than a space: one run
+        text = _decode(_literal_bytes(literals), font)
+        return text, text
+    runs = [_decode(body if body.find(b"\\") < 0 else _literal_bytes([body]), font) for body in literals]
     return "".join(runs), " ".join(runs)
 
 
@@ -319,7 +354,13 @@ def _font_table(font: object, budget: ContentBudget) -> str | list[str]:
     key = (font.idnum, font.generation) if isinstance(font, IndirectObject) else None
     if key is not None and key in budget.fonts:
         return budget.fonts[key]
-    table = code_table(_to_unicode(font.get_object(), budget))
+    font = font.get_object()
+    stream = font.get("/ToUnicode")
+    cmap = b"" if stream is None else stream.get_object().get_data()
+    budget.spend(len(cmap))
+    table = _in_order(cmap)
+    if table is None:
+        table = code_table(_to_unicode(cmap))
     if key is not None:
         budget.fonts[key] = table
     return table
@@ -339,17 +380,40 @@ def _one_byte_characters(entries: list[tuple[bytes, bytes]]) -> Iterator[tuple[i
     return zip(codes, text, strict=True)
 
 
-def _to_unicode(font: DictionaryObject, budget: ContentBudget) -> dict[int, str]:
-    """One-byte codes to text, from the bfchar and bfrange entries of the font's ToUnicode CMap.
+_SEQUENCE = bytes(range(256))
+# A bfchar block of one-byte codes, each mapped to one UTF-16 unit, and nothing else.
+_ONE_TO_ONE = re.compile(rb"\s*+(?:<[0-9A-Fa-f]{2}>\s*+<[0-9A-Fa-f]{4}>\s*+)*+")
+
+
+def _in_order(cmap: bytes) -> str | None:
+    """The code table (``code_table``) of a CMap whose one bfchar block maps the codes 0, 1, 2...
+    in order, each to one character, and that has no bfrange: the map a subset font is given.
+    Read in a few calls in C; None for any other map, which ``_to_unicode`` reads entry by entry.
+    """
+    start = cmap.find(b"beginbfchar")
+    if start < 0 or cmap.find(b"bfrange") >= 0:
+        return None
+    end = cmap.find(b"endbfchar", start + 11)
+    if end < 0 or cmap.find(b"beginbfchar", end) >= 0 or not _ONE_TO_ONE.fullmatch(cmap, start + 11, end):
+        return None
+    entries = bytes.fromhex(cmap[start + 11:end].translate(None, b"<> \t\n\r\f\v").decode("ascii"))
+    count = len(entries) // 3  # a code and a UTF-16 unit each
+    if entries[0::3] != _SEQUENCE[:count]:
+        return None
+    units = bytearray(2 * count)
+    units[0::2], units[1::2] = entries[1::3], entries[2::3]
+    text = units.decode("utf-16-be", "surrogatepass")
+    if "\ufffe" in text or _SURROGATE.search(text):
+        return None
+    return text + _UNMAPPED[count:]
+
+
+def _to_unicode(cmap: bytes) -> dict[int, str]:
+    """One-byte codes to text, from the bfchar and bfrange entries of a ToUnicode CMap.
 
     Only codes 0-255 are kept (archivist's fonts are simple fonts), and at most
     MAX_TO_UNICODE_CODES entries are looked at in all, so a crafted CMap costs bounded work.
     """
-    stream = font.get("/ToUnicode")
-    if stream is None:
-        return {}
-    cmap = stream.get_object().get_data()
-    budget.spend(len(cmap))
     mapping: dict[int, str] = {}
     seen = 0
 
