@@ -99,16 +99,21 @@ def test_a_record_value_is_refused_for_exactly_the_characters_xml_1_0_leaves_out
     assert refused == {code for code in range(0x110000) if not allowed(code)}
 
 
-def _shape(node) -> object:
-    """A composed node as plain data: its kind, tag, value and place."""
+def _shape(node, full: bool = False) -> object:
+    """A composed node as plain data: its kind, tag, value and place; ``full``, to the letter,
+    with its style and end too (which PyYAML's parser and libyaml's may write differently)."""
     import yaml
 
     inner = node.value
     if isinstance(node, yaml.MappingNode):
-        inner = [(_shape(key), _shape(value)) for key, value in inner]
+        inner = [(_shape(key, full), _shape(value, full)) for key, value in inner]
     elif isinstance(node, yaml.SequenceNode):
-        inner = [_shape(item) for item in inner]
-    return type(node).__name__, node.tag, inner, node.start_mark.line, node.start_mark.column
+        inner = [_shape(item, full) for item in inner]
+    shape = (type(node).__name__, node.tag, inner, node.start_mark.line, node.start_mark.column)
+    if not full:
+        return shape
+    style = node.style if isinstance(node, yaml.ScalarNode) else node.flow_style
+    return (*shape, style, node.end_mark.line, node.end_mark.column)
 
 
 @pytest.mark.parametrize("text", [
@@ -127,20 +132,6 @@ def test_libyaml_and_pyyaml_compose_a_record_alike(text: str) -> None:
     assert _shape(_compose_libyaml(text, path)) == _shape(_compose(_RecordLoader, text, path))
 
 
-def _full_shape(node) -> object:
-    """A composed node as plain data, to the letter: kind, tag, value, style and both marks."""
-    import yaml
-
-    inner = node.value
-    if isinstance(node, yaml.MappingNode):
-        inner = [(_full_shape(key), _full_shape(value)) for key, value in inner]
-    elif isinstance(node, yaml.SequenceNode):
-        inner = [_full_shape(item) for item in inner]
-    style = node.style if isinstance(node, yaml.ScalarNode) else node.flow_style
-    return (type(node).__name__, node.tag, inner, style, (node.start_mark.line, node.start_mark.column),
-            (node.end_mark.line, node.end_mark.column))
-
-
 def _outcome(compose, text: str) -> object:
     """What composing ``text`` gives: the node graph, or the refusal with its place."""
     import yaml
@@ -151,7 +142,7 @@ def _outcome(compose, text: str) -> object:
         return "refused", str(error), error.line, error.column
     except yaml.YAMLError:
         return "read again by PyYAML"
-    return None if node is None else _full_shape(node)
+    return None if node is None else _shape(node, full=True)
 
 
 HOSTILE_AND_ODD = [
