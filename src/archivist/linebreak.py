@@ -121,14 +121,16 @@ def hyphenator(language: str) -> Callable[[str], Sequence[int]] | None:
     """
     import pyphen
 
+    from .hyphenation import points
+
     name = pyphen.language_fallback(language.replace("-", "_")) if language else None
-    if not name:
+    find = points(name, left=2, right=3) if name else None
+    if find is None:
         return None
-    dictionary = pyphen.Pyphen(lang=name, left=2, right=3)
 
     @lru_cache(maxsize=65536)
     def positions(word: str) -> tuple[int, ...]:
-        return tuple(dictionary.positions(word))
+        return tuple(find(word))
 
     return positions
 
