@@ -29,6 +29,7 @@ quote = '$(subst ','\'',$(1))'
 VENV      := .venv
 ARCHIVIST := $(VENV)/bin/archivist
 INSTALLED := $(VENV)/.installed
+PREPARED  := $(VENV)/.prepared
 TEST_DEPS := $(VENV)/.installed-test
 CLUSTER   := $(VENV)/.installed-cluster
 
@@ -65,7 +66,7 @@ PLAN_FREE := clean distclean test lint verapdf bench bench-typography install-cl
 ifneq ($(if $(MAKECMDGOALS),$(filter-out $(PLAN_FREE),$(MAKECMDGOALS)),all),)
 ifeq ($(DRY_RUN),)
 include $(PLAN)
-$(PLAN): $(wildcard $(SEEDS) $(METADATA)) $(CODE_STAMP) | $(INSTALLED)
+$(PLAN): $(wildcard $(SEEDS) $(METADATA)) $(CODE_STAMP) | $(PREPARED)
 	@$(ARCHIVIST) plan $(FOLDERS) --out $(call quote,$@)
 ifneq ($(PLAN_INPUTS),$(SEEDS) $(METADATA))
 $(PLAN): .made-for-other-folders
@@ -99,7 +100,7 @@ all: $(PDFS)
 
 # A stale PDF is only noted here; the recipe of `all` builds every noted one in one process.
 ifneq ($(PDFS),)
-$(PDFS): $(CODE_STAMP) $(wildcard $(PROFILE_FILE)) | $(INSTALLED) $(if $(SCHEDULER),$(CLUSTER))
+$(PDFS): $(CODE_STAMP) $(wildcard $(PROFILE_FILE)) | $(PREPARED) $(if $(SCHEDULER),$(CLUSTER))
 	$(eval STALE += $(basename $(notdir $(filter $(SEEDS)/%.txt,$^))))
 endif
 
@@ -114,6 +115,11 @@ $(INSTALLED): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+# What is prepared once per venv (hyphenation patterns, font tables), prepared again when the
+# code that makes and reads those files changes: an older venv's files would go unread.
+$(PREPARED): $(INSTALLED) src/archivist/hyphenation.py src/archivist/fonts.py src/archivist/prepared.py
 	$(VENV)/bin/python -m archivist.hyphenation >/dev/null
 	$(VENV)/bin/python -m archivist.fonts >/dev/null
 	@touch $@
@@ -144,7 +150,7 @@ verify: | $(INSTALLED)
 verapdf:
 	@tools/verapdf/verapdf --fetch-only
 
-test: $(TEST_DEPS)
+test: $(TEST_DEPS) | $(PREPARED)
 	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 # ruff, then the import contract in pyproject.toml: the checker shares no code with the writer,
