@@ -373,11 +373,16 @@ def _one_byte_characters(entries: list[tuple[bytes, bytes]]) -> Iterator[tuple[i
     if not all(len(code) == 2 and len(target) == 4 for code, target in entries):
         return None
     codes = bytes.fromhex(b"".join(map(itemgetter(0), entries)).decode("ascii"))
-    text = bytes.fromhex(b"".join(map(itemgetter(1), entries)).decode("ascii")).decode(
-        "utf-16-be", "surrogatepass")
-    if len(text) != len(codes) or _SURROGATE.search(text):
-        return None
-    return zip(codes, text, strict=True)
+    text = _unit_characters(bytes.fromhex(b"".join(map(itemgetter(1), entries)).decode("ascii")))
+    return None if text is None else zip(codes, text, strict=True)
+
+
+def _unit_characters(units: bytes) -> str | None:
+    """UTF-16BE units as one character each; None when any is a surrogate, paired with the
+    next into one character (which would shift every later code's) or alone: the entry by
+    entry reading decides those."""
+    text = units.decode("utf-16-be", "surrogatepass")
+    return None if 2 * len(text) != len(units) or _SURROGATE.search(text) else text
 
 
 _SEQUENCE = bytes(range(256))
@@ -402,8 +407,8 @@ def _in_order(cmap: bytes) -> str | None:
         return None
     units = bytearray(2 * count)
     units[0::2], units[1::2] = entries[1::3], entries[2::3]
-    text = units.decode("utf-16-be", "surrogatepass")
-    if "\ufffe" in text or _SURROGATE.search(text):
+    text = _unit_characters(bytes(units))
+    if text is None or "\ufffe" in text:
         return None
     return text + _UNMAPPED[count:]
 
