@@ -226,3 +226,22 @@ def test_a_wrong_startxref_is_reported(built: Built) -> None:
     start = built.pdf.rindex(b"startxref")
     problems = built.problems(built.pdf[:start] + b"startxref\n123\n%%EOF\n")
     assert len(problems) == 1 and problems[0].startswith("cannot be read"), problems
+
+
+def test_an_entry_that_points_at_another_object_s_header_is_reported(built: Built) -> None:
+    """pypdf, even strict, looks for an object elsewhere when its entry points at another
+    object's header, and reads it: the checker compares each entry with what it points at."""
+    reader = PdfReader(io.BytesIO(built.pdf))
+    (entries,) = reader.xref.values()
+    moved, other = sorted(entries)[:2]
+    previous = int(re.findall(rb"startxref\s+(\d+)", built.pdf)[-1])
+    ids = b"".join(b"<%s>" % value.get_original_bytes().hex().encode() for value in reader.trailer["/ID"])
+    data = built.pdf + b"\n"
+    xref = len(data)
+    data += (b"xref\n%d 1\n%010d 00000 n \n" % (moved, entries[other])
+             + b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [%s] /Prev %d >>\n" % (
+                 int(reader.trailer["/Size"]), reader.trailer.raw_get("/Root").idnum,
+                 reader.trailer.raw_get("/Info").idnum, ids, previous)
+             + b"startxref\n%d\n%%%%EOF\n" % xref)
+    problems = built.problems(data)
+    assert f"the cross-reference table places object {moved} where no such object starts" in problems

@@ -62,14 +62,15 @@ def prove_pdf(data: bytes, article: Article, record: Record, profile: Profile,
     """``check_pdf``'s problems and the page count, from one parse of ``data``."""
     with bounded(), _collector_paused():
         try:
-            # Strict: the file is read as its cross-reference tables say, and what does not
-            # read so is damage to report, not to repair (pypdf's lenient mode would also read
-            # every object's header once more on opening, to drop the entries it cannot find).
+            # Strict: what pypdf cannot read is damage to report, not to repair (its lenient
+            # mode would also read every object's header once more on opening, to drop the
+            # entries it cannot find). Even strict, pypdf looks elsewhere for an object whose
+            # entry points at another's header: ``_check_offsets`` reports that.
             reader = PdfReader(io.BytesIO(data), strict=True)
         except Exception as error:
             return Proof([f"cannot be read as PDF with XMP metadata: it {explain(error)}"], 0)
         try:
-            return _prove(reader, article, record, profile, attachments)
+            return _prove(reader, data, article, record, profile, attachments)
         finally:
             # The parsed objects and the reader refer to one another: closed, the reader lets
             # them go now, by reference counting, instead of leaving a cycle of thousands of
@@ -114,7 +115,7 @@ class _CollectorPause:
 _collector_paused = _CollectorPause()
 
 
-def _prove(reader: PdfReader, article: Article, record: Record, profile: Profile,
+def _prove(reader: PdfReader, data: bytes, article: Article, record: Record, profile: Profile,
            attachments: tuple[EmbeddedFile, ...] | None) -> Proof:
     """``prove_pdf`` with the file open: apart, so that the reader is closed on every return."""
     try:
@@ -126,6 +127,7 @@ def _prove(reader: PdfReader, article: Article, record: Record, profile: Profile
     problems: list[str] = []
     pages = 0
     try:
+        problems += _check_offsets(reader, data)
         problems += _check_metadata_stream(reader)
         problems += _check_claim(xmp, profile)
         problems += _check_dublin_core(xmp, record)
@@ -148,6 +150,20 @@ def _prove(reader: PdfReader, article: Article, record: Record, profile: Profile
 
 
 # -- XMP ---------------------------------------------------------------------------------
+
+
+_OBJECT_HEADER = re.compile(rb"(\d+)[\0\t\n\f\r ]+(\d+)[\0\t\n\f\r ]+obj\b")
+
+
+def _check_offsets(reader: PdfReader, data: bytes) -> list[str]:
+    """Each object the cross-reference tables place in the file starts where they say."""
+    wrong = [num for gen, entries in reader.xref.items() for num, offset in entries.items()
+             if not ((found := _OBJECT_HEADER.match(data, offset))
+                     and (int(found[1]), int(found[2])) == (num, gen))]
+    if not wrong:
+        return []
+    return [f"the cross-reference table places {'objects' if len(wrong) > 1 else 'object'} "
+            f"{', '.join(map(str, sorted(wrong)))} where no such object starts"]
 
 
 def _xmp_tree(reader: PdfReader) -> ET.Element:
