@@ -9,17 +9,12 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime
 
 from pypdf import PdfReader
-from pypdf.generic import DictionaryObject, IndirectObject
-from pypdf.generic import EmbeddedFile as EmbeddedFileEntry
+from pypdf.generic import IndirectObject
 
 from .pdfread import MAX_EMBEDDED_BYTES, MAX_EMBEDDED_FILES, MIB, PdfLimit, explain, limit_error, limit_in
 
-# A PDF date of all fourteen digits and an offset within a day, as archivist writes /ModDate:
-# one pypdf reads with its last format, after trying six that fail.
-_FULL_DATE = re.compile(r"D:(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)[+-](?:[01]\d|2[0-3])'[0-5]\d'")
 _MIME = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*", re.IGNORECASE)
 
 
@@ -78,29 +73,8 @@ def read_embedded(reader: PdfReader) -> tuple[list[EmbeddedFile], list[str]]:
             problems.append(f"{where} holds {len(data)} bytes but /Params /Size says {entry.size}")
         if entry.checksum is not None and entry.checksum.original_bytes != hashlib.md5(data).digest():
             problems.append(f"{where} does not match its /Params /CheckSum")
-        if not _dated(entry):
+        if entry.modification_date is None:
             problems.append(f"{where} has no /Params /ModDate")
         found.append(EmbeddedFile(name, data, mime, str(entry.associated_file_relationship),
                                   str(entry.description or "")))
     return found, problems
-
-
-def _dated(entry: EmbeddedFileEntry) -> bool:
-    """Whether the file's /Params give a /ModDate that pypdf reads as a date; a /ModDate it
-    cannot read raises, as pypdf raises it.
-
-    A date of the full form is a date exactly when its fields make one (pypdf's reading of
-    it, datetime.strptime, asks no more), and is told so without pypdf's six failing tries;
-    any other form is pypdf's to read.
-    """
-    streams = entry.pdf_object["/EF"]
-    stream = streams["/UF" if "/UF" in streams else "/F"].get_object()
-    text = stream.get("/Params", DictionaryObject()).get_object().get("/ModDate")
-    found = _FULL_DATE.fullmatch(text) if isinstance(text, str) else None
-    if found:
-        try:
-            datetime(*map(int, found.groups()))
-            return True
-        except ValueError:
-            pass
-    return entry.modification_date is not None
