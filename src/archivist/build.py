@@ -148,8 +148,7 @@ def store(paths: Paths, article: Article, record: Record, profile: Profile, pdf:
     """
     stem = article.path.stem
     name = archived_as(paths, stem, record)
-    target = paths.pdf(name)
-    sidecar = target.with_suffix(".xml")  # paths.oai_dc(name), without checking the name again
+    target, sidecar = paths.pdf(name), paths.oai_dc(name)
     _, sha256 = archive_write_all(paths.archive, [(sidecar, xml), (target, pdf)])  # as journaled
     document = catalog.document_for(article, record, target.relative_to(paths.archive).as_posix(),
                                     pages, sha256, profile)
