@@ -155,8 +155,8 @@ except ImportError:  # a PyYAML built without libyaml
 _RESOLVER = yaml.resolver.Resolver()  # stateless for scalars: archivist adds no path resolvers
 # The first characters of a plain scalar for which PyYAML tries an implicit tag (null, bool,
 # int, ...); any other plain scalar is a string, unless some resolver looks at every scalar.
-_IMPLICIT_FIRST = yaml.resolver.Resolver.yaml_implicit_resolvers
-_IMPLICIT_FIRST = frozenset(_IMPLICIT_FIRST) if None not in _IMPLICIT_FIRST else None
+_IMPLICIT_FIRST = (frozenset(yaml.resolver.Resolver.yaml_implicit_resolvers)
+                   if None not in yaml.resolver.Resolver.yaml_implicit_resolvers else None)
 _SCALAR, _SEQUENCE_START, _MAPPING_START = yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent
 _SEQUENCE_TAG = yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG
 _MAPPING_TAG = yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG
@@ -174,6 +174,7 @@ def _plain_tag(value: str) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _remembered_tag(value: str) -> str:
+    """The resolver's tag for a short plain scalar: a record's few such values come again."""
     return _RESOLVER.resolve(yaml.ScalarNode, value, (True, True))
 
 

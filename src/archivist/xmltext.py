@@ -15,12 +15,16 @@ _TEXT = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
 _ATTRIBUTE = (*_TEXT, ("\n", "&#10;"), ("\r", "&#13;"), ("\t", "&#9;"))
 
 
-def escape(text: str) -> str:
-    """``text`` as XML character data: &, < and > as entities."""
-    for char, entity in _TEXT:
+def _replaced(text: str, entities: tuple[tuple[str, str], ...]) -> str:
+    for char, entity in entities:
         if char in text:
             text = text.replace(char, entity)
     return text
+
+
+def escape(text: str) -> str:
+    """``text`` as XML character data: &, < and > as entities."""
+    return _replaced(text, _TEXT)
 
 
 def quoteattr(text: str) -> str:
@@ -29,10 +33,7 @@ def quoteattr(text: str) -> str:
     Double quotes unless the value holds one; then single quotes, unless it holds both,
     when its double quotes become &quot;.
     """
-    value = text
-    for char, entity in _ATTRIBUTE:
-        if char in value:
-            value = value.replace(char, entity)
+    value = _replaced(text, _ATTRIBUTE)
     if '"' not in value:
         return f'"{value}"'
     if "'" not in value:
