@@ -149,7 +149,7 @@ def _prove(reader: PdfReader, data: bytes, article: Article, record: Record, pro
     return Proof(problems, pages)
 
 
-# -- XMP ---------------------------------------------------------------------------------
+# -- the file's layout --------------------------------------------------------------------
 
 
 _OBJECT_HEADER = re.compile(rb"(\d+)[\0\t\n\f\r ]+(\d+)[\0\t\n\f\r ]+obj\b")
@@ -164,6 +164,9 @@ def _check_offsets(reader: PdfReader, data: bytes) -> list[str]:
         return []
     return [f"the cross-reference table places {'objects' if len(wrong) > 1 else 'object'} "
             f"{', '.join(map(str, sorted(wrong)))} where no such object starts"]
+
+
+# -- XMP ---------------------------------------------------------------------------------
 
 
 def _xmp_tree(reader: PdfReader) -> ET.Element:

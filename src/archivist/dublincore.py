@@ -33,7 +33,7 @@ class Item(NamedTuple):
     text: str
 
 
-def _settle(value: object, items: tuple[Item, ...]) -> None:
+def _keep_items(value: object, items: tuple[Item, ...]) -> None:
     """Keep a value's items and texts, made once when the record is read: a build walks
     each value a dozen times (oai_dc, XMP, their checks, the catalog, every
     ``Record.language``), and a tuple is walked without making an item again.
@@ -52,7 +52,7 @@ class Text:
     texts: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        _settle(self, (Item(None, self.text),))
+        _keep_items(self, (Item(None, self.text),))
 
     def __iter__(self) -> Iterator[Item]:
         return iter(self.items)
@@ -94,7 +94,7 @@ class LangAlt:
     texts: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        _settle(self, tuple(map(Item._make, self.alternatives)))
+        _keep_items(self, tuple(map(Item._make, self.alternatives)))
 
     def __iter__(self) -> Iterator[Item]:
         return iter(self.items)

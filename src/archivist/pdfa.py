@@ -196,7 +196,7 @@ def _add_font(document: PDFDocument, font) -> None:
 def _to_unicode_cmap(font_name: str, codes: list[int]) -> str:
     """reportlab's ``makeToUnicodeCMap`` (tests hold the two equal): code ``n`` is ``codes[n]``,
     the mapping lines made from a table of each code's part rather than formatted one by one."""
-    lines = "\n".join([_CMAP_CODES[code] + (_HEX4.get(char) or _hex4(char))
+    lines = "\n".join([_CMAP_CODES[code] + (_HEX4.get(char) or _HEX4.setdefault(char, f"<{char:04X}>"))
                        for code, char in enumerate(codes)])
     return (f"/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo\n"
             f"<< /Registry ({font_name})\n/Ordering ({font_name})\n/Supplement 0\n>> def\n"
@@ -206,14 +206,8 @@ def _to_unicode_cmap(font_name: str, codes: list[int]) -> str:
 
 
 _CMAP_CODES = [f"<{code:02X}> " for code in range(0x100)]
-_HEX4: dict[int, str] = {}  # a character's UTF-16 code as the map writes it
-
-
-def _hex4(char: int) -> str:
-    if len(_HEX4) > 0x10000:
-        _HEX4.clear()
-    written = _HEX4[char] = f"<{char:04X}>"
-    return written
+# A character's UTF-16 code as the map writes it: no more entries than the faces have glyphs.
+_HEX4: dict[int, str] = {}
 
 
 def _tag(document: PDFDocument, typeset: Typeset, profile: Profile):

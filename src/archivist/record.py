@@ -127,19 +127,19 @@ class _Limits:
 def _refusal(event: yaml.Event, depth: int, path: Path) -> RecordError | None:
     """Why the node that ``event`` starts, ``depth`` levels down (the record itself is at 1),
     has no place in a record: an alias, a tag other than a plain one, or too deep a nesting."""
-    where = {"path": path, "line": event.start_mark.line + 1, "column": event.start_mark.column + 1}
-    if isinstance(event, yaml.AliasEvent):
-        return RecordError("YAML aliases (*name) are not allowed in a record",
-                           hint="write the value out in full", **where)
     tag = getattr(event, "tag", None)
-    if tag not in (None, "!") and tag not in _PLAIN_TAGS:
-        return RecordError(f"YAML tag {tag!r} is not allowed in a record",
-                           hint="records hold plain strings, lists and mappings", **where)
-    if depth > MAX_DEPTH:
-        return RecordError(f"values are nested more than {MAX_DEPTH} levels deep",
-                           hint="a record holds strings, lists of strings, or "
-                           "mappings of language to text", **where)
-    return None
+    if type(event) is yaml.AliasEvent:
+        message, hint = "YAML aliases (*name) are not allowed in a record", "write the value out in full"
+    elif tag not in (None, "!") and tag not in _PLAIN_TAGS:
+        message, hint = (f"YAML tag {tag!r} is not allowed in a record",
+                         "records hold plain strings, lists and mappings")
+    elif depth > MAX_DEPTH:
+        message, hint = (f"values are nested more than {MAX_DEPTH} levels deep",
+                         "a record holds strings, lists of strings, or mappings of language to text")
+    else:
+        return None
+    return RecordError(message, path=path, line=event.start_mark.line + 1,
+                       column=event.start_mark.column + 1, hint=hint)
 
 
 class _RecordLoader(_Limits, yaml.SafeLoader):
@@ -157,7 +157,6 @@ _RESOLVER = yaml.resolver.Resolver()  # stateless for scalars: archivist adds no
 # int, ...); any other plain scalar is a string, unless some resolver looks at every scalar.
 _IMPLICIT_FIRST = (frozenset(yaml.resolver.Resolver.yaml_implicit_resolvers)
                    if None not in yaml.resolver.Resolver.yaml_implicit_resolvers else None)
-_SCALAR, _SEQUENCE_START, _MAPPING_START = yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent
 _SEQUENCE_TAG = yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG
 _MAPPING_TAG = yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG
 _STR_TAG = yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG
@@ -208,10 +207,11 @@ def _compose_libyaml(text: str, path: Path) -> yaml.Node | None:
                 if not open_nodes:
                     break
                 continue
-            tag = event.tag if kind is not yaml.AliasEvent else None
-            if kind is yaml.AliasEvent or (tag is not None and tag != "!" and tag not in _PLAIN_TAGS) \
-                    or len(open_nodes) >= MAX_DEPTH:
-                raise _refusal(event, len(open_nodes) + 1, path)  # not None: one of the three
+            refusal = _refusal(event, len(open_nodes) + 1, path)
+            if refusal is not None:
+                raise refusal
+            tag = event.tag
+            plain = tag is None or tag == "!"
             mark = event.start_mark
             anchor = event.anchor
             if anchor is not None:
@@ -219,16 +219,16 @@ def _compose_libyaml(text: str, path: Path) -> yaml.Node | None:
                     raise yaml.composer.ComposerError(f"found duplicate anchor {anchor!r}")
                 anchors.add(anchor)
             node: yaml.Node
-            if kind is _SCALAR:
-                if tag is None or tag == "!":
+            if kind is yaml.ScalarEvent:
+                if plain:
                     tag = _plain_tag(event.value) if event.implicit[0] else _STR_TAG
                 node = yaml.ScalarNode(tag, event.value, mark, event.end_mark, style=event.style)
-            elif kind is _SEQUENCE_START:
-                node = yaml.SequenceNode(_SEQUENCE_TAG if tag is None or tag == "!" else tag, [], mark,
-                                         None, flow_style=event.flow_style)
-            elif kind is _MAPPING_START:
-                node = yaml.MappingNode(_MAPPING_TAG if tag is None or tag == "!" else tag, [], mark,
-                                        None, flow_style=event.flow_style)
+            elif kind is yaml.SequenceStartEvent:
+                node = yaml.SequenceNode(_SEQUENCE_TAG if plain else tag, [], mark, None,
+                                         flow_style=event.flow_style)
+            elif kind is yaml.MappingStartEvent:
+                node = yaml.MappingNode(_MAPPING_TAG if plain else tag, [], mark, None,
+                                        flow_style=event.flow_style)
             else:
                 raise yaml.composer.ComposerError(f"unexpected {kind.__name__}")
             if open_nodes:
@@ -240,7 +240,7 @@ def _compose_libyaml(text: str, path: Path) -> yaml.Node | None:
                 else:
                     parent.value.append((keys[-1], node))
                     keys[-1] = None
-            if kind is _SCALAR:
+            if kind is yaml.ScalarEvent:
                 if not open_nodes:
                     break
             else:
