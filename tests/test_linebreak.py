@@ -266,3 +266,42 @@ def test_a_token_s_breaks_do_not_depend_on_the_characters_met_before(token):
     unknown = linebreak._inner_breaks(token, hyphenate)
     assert linebreak._inner_breaks(token, hyphenate) == unknown
     assert linebreak._inner_breaks(token, None) == [b for b in unknown if b[1] != linebreak._HYPHEN]
+
+
+SEED_WORDS = sorted(set(" ".join(seed_paragraphs()).split()) | {
+    "anticonstitutionnellement", "intergouvernementales", "maroco-italienne", "<https://www.gnu.org/>"})
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(words=st.lists(st.sampled_from(SEED_WORDS), min_size=1, max_size=120),
+       measure=st.floats(30, 150), whole_word=st.frozensets(st.integers(0, 8), max_size=3))
+def test_breaking_without_hyphenation_first_never_changes_the_lines(font, words, measure, whole_word):
+    """A paragraph that sets without hyphenating any word is not hyphenated: the lines must be
+    those the search with every hyphenation point finds."""
+    from archivist import linebreak
+
+    text = " ".join(words)
+    hyphenate = hyphenator("fr")
+    arguments = dict(measure=measure * mm, font_name=font, size=SIZE, hyphenate=hyphenate,
+                     whole_word_lines=whole_word)
+    lines = break_lines(text, **arguments)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(linebreak, "FIRST_PASS_MAX_LENGTH", -1)  # always the search with hyphenation
+        assert break_lines(text, **arguments) == lines
+
+
+def test_a_paragraph_that_sets_without_hyphens_asks_for_no_hyphenation(font):
+    asked: list[str] = []
+    french = hyphenator("fr")
+
+    def hyphenate(word: str):
+        asked.append(word)
+        return french(word)
+
+    paragraph = seed_paragraphs()[1]
+    lines = break_lines(paragraph, measure=MEASURE, font_name=font, size=SIZE, hyphenate=hyphenate)
+    assert joined(lines) == paragraph and not any(line.hyphenated for line in lines)
+    assert asked == []
+    narrow = break_lines(paragraph, measure=35 * mm, font_name=font, size=SIZE, hyphenate=hyphenate)
+    assert any(line.hyphenated for line in narrow)  # a measure that needs hyphens still gets them
+    assert asked

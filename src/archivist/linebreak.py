@@ -54,6 +54,10 @@ SHORT_LAST_LINE_DEMERITS = 10000
 ADJACENT_FITNESS_DEMERITS = 3000
 RAGGED_DEMERITS = 10**8  # a line that could not be justified within MAX_SPACE
 MAX_HYPHENATED_RUN = 2
+# A paragraph longer than this is broken with hyphenation at once: one that long hardly ever
+# sets without a line too loose (bench corpus: one in eight beyond 800 characters, one in two
+# below), so first trying without would mostly be work thrown away.
+FIRST_PASS_MAX_LENGTH = 800
 
 # Token outlines longer than this are not given to uniseg, whose pure-Python rules cost about
 # a hundred microseconds a character: only the URL rules and emergency cuts break them.
@@ -104,12 +108,20 @@ def break_lines(text: str, *, measure: float, font_name: str, size: float,
         raise ValueError(f"the measure must be positive, not {measure!r}")
     if not text:
         return []
+    if not justify:
+        paragraph = _Paragraph(text, measure, font_name, size, hyphenate)
+        return paragraph.lines(_balanced(paragraph, stats), justify)
+    whole_word = frozenset(whole_word_lines)
+    if hyphenate is not None and len(text) <= FIRST_PASS_MAX_LENGTH:
+        # Breaks without hyphenation first: when the best of them costs less than a single
+        # hyphen's penalty, no way of breaking with a hyphen can cost less (each line costs at
+        # least nothing), and the words need not be hyphenated at all.
+        paragraph = _Paragraph(text, measure, font_name, size, None)
+        best = _total_fit(paragraph, whole_word, max_space, stats, ragged=False)
+        if best is not None and best[_DEMERITS] < HYPHEN_PENALTY ** 2:
+            return paragraph.lines(_path(best), justify)
     paragraph = _Paragraph(text, measure, font_name, size, hyphenate)
-    if justify:
-        path = _total_fit(paragraph, frozenset(whole_word_lines), max_space, stats)
-    else:
-        path = _balanced(paragraph, stats)
-    return paragraph.lines(path, justify)
+    return paragraph.lines(_path(_total_fit(paragraph, whole_word, max_space, stats)), justify)
 
 
 @lru_cache(maxsize=32)
@@ -176,8 +188,10 @@ class _Metrics:
                 widest = max(widest, piece + self.hyphen)
                 breaks.append((offset, width, kind, penalty))
                 previous = offset
-            piece = self.width(token[previous:]) if breaks else self.width(token)
-            known = self.tokens[token] = (width + piece, max(widest, piece + self.hyphen), tuple(breaks))
+            piece = self.width(token[previous:])
+            # The token's width is measured whole, not summed from its pieces: the same to the
+            # last bit whichever breaks it has (with hyphenation or without).
+            known = self.tokens[token] = (self.width(token), max(widest, piece + self.hyphen), tuple(breaks))
         return known
 
 
@@ -457,8 +471,9 @@ def _demerits(node: _Node) -> float:
 
 
 def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
-               stats: dict[str, int] | None) -> list[tuple[int, bool]]:
-    """The breaks of least total demerits, justified lines only where they stay within max_space."""
+               stats: dict[str, int] | None, ragged: bool = True) -> _Node | None:
+    """The last node of the breaks of least total demerits, justified lines only where they
+    stay within max_space; None, when ``ragged`` is false, as soon as a line must be ragged."""
     measure = p.measure
     limit = measure + 1e-9
     short_width = SHORT_LAST_LINE * measure
@@ -577,6 +592,8 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
             active.extend(best.values())
             live = len(active)
         elif head >= live:  # nothing reaches b: end a ragged line before it, from the last node
+            if not ragged:
+                return None
             assert last_dropped is not None
             node = _ragged_node(p, last_dropped, b, whole_word)
             if node[_INDEX] == b and final:  # the last line is overfull: nothing narrower exists
@@ -597,7 +614,7 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
         raise AssertionError("the paragraph's end is always reached")
     if stats is not None:
         stats.update(evaluations=evaluations, max_active=max_active, breakpoints=count)
-    return _path(min(best.values(), key=_demerits))
+    return min(best.values(), key=_demerits)
 
 
 def _ragged_node(p: _Paragraph, a: _Node, b: int, whole_word: frozenset[int]) -> _Node:
