@@ -162,7 +162,7 @@ class _Metrics:
     def __init__(self, font_name: str, size: float, hyphenate: Callable[[str], Sequence[int]] | None):
         self.font_name, self.size, self.hyphenate = font_name, size, hyphenate
         self.string_width = getFont(font_name).stringWidth  # what stringWidth() looks up each call
-        self.widths: dict[str, float] = {}
+        self.widths = _widths(font_name, size)  # shared with the same font's other hyphenation
         self.tokens: dict[str, tuple[float, float, tuple[tuple[int, float, int, int], ...]]] = {}
         self.space = self.width(" ")
         self.hyphen = self.width(HYPHEN)
@@ -193,6 +193,11 @@ class _Metrics:
             # last bit whichever breaks it has (with hyphenation or without).
             known = self.tokens[token] = (self.width(token), max(widest, piece + self.hyphen), tuple(breaks))
         return known
+
+
+@lru_cache(maxsize=16)
+def _widths(font_name: str, size: float) -> dict[str, float]:
+    return {}
 
 
 @lru_cache(maxsize=16)
