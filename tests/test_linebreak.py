@@ -273,7 +273,7 @@ SEED_WORDS = sorted(set(" ".join(seed_paragraphs()).split()) | {
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(words=st.lists(st.sampled_from(SEED_WORDS), min_size=1, max_size=120),
+@given(words=st.lists(st.sampled_from(SEED_WORDS) | WORDS, min_size=1, max_size=120),
        measure=st.floats(30, 150), whole_word=st.frozensets(st.integers(0, 8), max_size=3))
 def test_breaking_without_hyphenation_first_never_changes_the_lines(font, words, measure, whole_word):
     """A paragraph that sets without hyphenating any word is not hyphenated: the lines must be

@@ -7,7 +7,10 @@ a word come from Unicode's line-breaking rules (UAX #14, through ``uniseg``), fr
 usual rules for URLs and addresses (after ``/`` and ``@``, before ``.``, ``?``, ``&`` and
 ``#``), and from the hyphenation the caller passes; a hyphen is only drawn at a
 hyphenation point, never where the text has none. A line that cannot be justified within
-the maximum is set ragged instead of stretched.
+the maximum is set ragged instead of stretched. A short paragraph is first broken without
+hyphenation, and kept so when that costs less than one hyphen's penalty: no breaks with a
+hyphen could cost less, so the lines are those of the full search, found without
+hyphenating a word.
 
 The work is linear in the paragraph's length: only breaks less than a line back are ever
 compared, and a token wider than the measure is cut into pieces a line can hold.
