@@ -679,7 +679,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="real articles (DIR/seeds, DIR/metadata) for warm CPU passes of "
                         "their own (default: the project's own)")
     parser.add_argument("--held-out-rounds", type=int, help="rounds of those passes "
-                        "(default 9, 3 quick; 0 skips them)")
+                        "(default 15, 3 quick; 0 skips them)")
     parser.add_argument("--systems", default="archivist,typst,typst-a2a-ua1,weasyprint",
                         help="comma-separated subset to run")
     parser.add_argument("--archivist", help="archivist CLI command (default: python -m archivist)")
@@ -695,7 +695,7 @@ def main(argv: list[str] | None = None) -> int:
     cold = args.cold or (3 if args.quick else 10)
     rounds = args.warm_rounds if args.warm_rounds is not None else (3 if args.quick else 5)
     held_rounds = (args.held_out_rounds if args.held_out_rounds is not None
-                   else (3 if args.quick else 9))
+                   else (3 if args.quick else 15))
     held_count = len(list((args.held_out / "seeds").glob("*.txt"))) if held_rounds else 0
     if held_rounds and not held_count:
         parser.error(f"--held-out {args.held_out}: no seeds/*.txt there")
