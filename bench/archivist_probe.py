@@ -6,10 +6,9 @@ from stdout.  It times ``build_one`` (read, validate, typeset, PDF/A, check,
 store), the same per-article work the CLI does, minus the CLI's start-up.
 
 * ``warm``: one process, two untimed articles first (or, with ``--warm-from``, every
-  article of another corpus), then every article; also the CPU time (user + system, all
-  threads) of that pass over the corpus. The untimed articles go into the same archive, as
-  a peer's warm-up goes into its output folder: the archive's own making (its staging
-  folder) is paid before the timed articles, once per archive as in a real build.
+  article of another corpus) into a scratch archive, then every article; also the CPU time
+  (user + system, all threads) of that pass over the corpus. The archive's folder and its
+  staging folder are made before the clock starts, as a peer's output folder is.
 * ``one``: a fresh process building one article, import included (cold).
 * ``probe``: exits 0 when the API this script relies on is importable.
 """
@@ -38,18 +37,28 @@ def _paths(corpus: Path, archive: Path) -> Any:
     return paths_type(corpus / "seeds", corpus / "metadata", archive)
 
 
-def warm(corpus: Path, archive: Path, warm_from: Path | None = None) -> dict[str, object]:
+def _make_archive(archive: Path) -> None:
+    """The archive's folder and its staging folder (made by its first lock), untimed."""
+    from archivist.store import archive_lock
+
+    archive.mkdir(parents=True, exist_ok=True)
+    with archive_lock(archive):
+        pass
+
+
+def warm(corpus: Path, archive: Path, scratch: Path, warm_from: Path | None = None) -> dict[str, object]:
     """Time ``build_one`` per article in one warmed-up process."""
     _, build_one, profile = _api()
     paths = _paths(corpus, archive)
     stems = paths.stems()
-    # Warm up (untimed) on another corpus's articles, whose words the timed ones need not
-    # share, or else on this corpus's two shortest.
-    warm_paths = _paths(warm_from or corpus, archive)
+    # Warm up (untimed, into a scratch archive) on another corpus's articles, whose words
+    # the timed ones need not share, or else on this corpus's two shortest.
+    warm_paths = _paths(warm_from or corpus, scratch)
     warm_stems = warm_paths.stems() if warm_from else sorted(
         stems, key=lambda s: paths.article(s).stat().st_size)[:2]
     for stem in warm_stems:
         build_one(warm_paths, stem, profile)
+    _make_archive(archive)
     results = []
     cpu_start = time.process_time()
     for stem in stems:
@@ -78,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     w = sub.add_parser("warm")
     w.add_argument("--corpus", type=Path, required=True)
     w.add_argument("--archive", type=Path, required=True)
+    w.add_argument("--scratch", type=Path, required=True)
     w.add_argument("--warm-from", type=Path, help="warm up on this corpus's articles")
     o = sub.add_parser("one")
     o.add_argument("--corpus", type=Path, required=True)
@@ -90,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         _api()
         result: dict[str, object] = {"version": getattr(archivist, "__version__", "?")}
     elif args.command == "warm":
-        result = warm(args.corpus, args.archive, args.warm_from)
+        result = warm(args.corpus, args.archive, args.scratch, args.warm_from)
     else:
         result = one(args.corpus, args.archive, args.stem)
     json.dump(result, sys.stdout)

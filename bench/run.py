@@ -311,7 +311,8 @@ def run_archivist(arch: Archivist, corpus: Path, work: Path, jobs: int,
     if measured([*probe, "probe"], env=arch.env).rc == 0:
         log("archivist: warm, build_one per article in one process")
         proc = measured([*probe, "warm", "--corpus", str(corpus),
-                         "--archive", str(work / "archivist-warm")], env=arch.env, cpus=1)
+                         "--archive", str(work / "archivist-warm"),
+                         "--scratch", str(work / "archivist-warm-up")], env=arch.env, cpus=1)
         if proc.rc:
             result.failed = f"warm: {proc.why()}"
             return result
@@ -321,7 +322,7 @@ def run_archivist(arch: Archivist, corpus: Path, work: Path, jobs: int,
         def warm_pass(articles: Path, warm_from: list[str]) -> Callable[[Path], Proc]:
             return lambda out: measured(
                 [*probe, "warm", "--corpus", str(articles), "--archive", str(out / "archive"),
-                 *warm_from], env=arch.env, cpus=1)
+                 "--scratch", str(out / "warm-up"), *warm_from], env=arch.env, cpus=1)
         result.passes[CORPUS] = warm_pass(corpus, [])
         if held_out:
             result.passes[HELD_OUT] = warm_pass(held_out[0], ["--warm-from", str(held_out[1])])

@@ -6,7 +6,7 @@ from itertools import groupby, pairwise
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -270,19 +270,37 @@ def test_a_token_s_breaks_do_not_depend_on_the_characters_met_before(token):
 
 SEED_WORDS = sorted(set(" ".join(seed_paragraphs()).split()) | {
     "anticonstitutionnellement", "intergouvernementales", "maroco-italienne", "<https://www.gnu.org/>"})
+# Words joined as the text may join them: a break inside the token that is not hyphenation's.
+COMPOUNDS = st.tuples(st.sampled_from(SEED_WORDS), st.sampled_from("-—/"),
+                      st.sampled_from(SEED_WORDS)).map("".join)
+
+
+def before_last_letter(word: str) -> tuple[int, ...]:
+    """A caller's hyphenation that allows a hyphen before one letter, narrower than the hyphen."""
+    return (len(word) - 1,)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(words=st.lists(st.sampled_from(SEED_WORDS) | WORDS, min_size=1, max_size=120),
-       measure=st.floats(30, 150), whole_word=st.frozensets(st.integers(0, 8), max_size=3))
-def test_breaking_without_hyphenation_first_never_changes_the_lines(font, words, measure, whole_word):
+@given(text=st.lists(st.sampled_from(SEED_WORDS) | COMPOUNDS | WORDS, min_size=8, max_size=110).map(" ".join),
+       measure=st.floats(30, 150), max_space=st.floats(1.8, 3.5),
+       whole_word=st.frozensets(st.integers(0, 8), max_size=3), french=st.booleans())
+@example(text="question communiqué. criminalité Lamorgese-Laftit nombreux cette l’approche est "
+              "l’étranger, souligne Laftit, des davantage, égard, optique, résidant Départements "
+              "contre Nasser roi à posent étrangères,",
+         measure=215.487 / mm, max_space=MAX_SPACE, whole_word=frozenset(), french=True)
+@example(text="sont a des permanent sur anticonstitutionnellement", measure=115.0 / mm,
+         max_space=MAX_SPACE, whole_word=frozenset(), french=True)
+@example(text="de Laftit des sécuritaire vendredi points", measure=139.96 / mm,
+         max_space=MAX_SPACE, whole_word=frozenset(), french=False)
+def test_breaking_without_hyphenation_first_never_changes_the_lines(font, text, measure, max_space,
+                                                                    whole_word, french):
     """A paragraph that sets without hyphenating any word is not hyphenated: the lines must be
-    those the search with every hyphenation point finds."""
+    those the search with every hyphenation point chooses, to the last bit of their widths."""
     from archivist import linebreak
 
-    text = " ".join(words)
-    hyphenate = hyphenator("fr")
-    arguments = dict(measure=measure * mm, font_name=font, size=SIZE, hyphenate=hyphenate,
+    assume(len(text) <= linebreak.FIRST_PASS_MAX_LENGTH)
+    arguments = dict(measure=measure * mm, font_name=font, size=SIZE, max_space=max_space,
+                     hyphenate=hyphenator("fr") if french else before_last_letter,
                      whole_word_lines=whole_word)
     lines = break_lines(text, **arguments)
     with pytest.MonkeyPatch.context() as patch:
@@ -298,7 +316,10 @@ def test_a_paragraph_that_sets_without_hyphens_asks_for_no_hyphenation(font):
         asked.append(word)
         return french(word)
 
+    from archivist import linebreak
+
     paragraph = seed_paragraphs()[1]
+    assert len(paragraph) <= linebreak.FIRST_PASS_MAX_LENGTH  # else it is not tried without
     lines = break_lines(paragraph, measure=MEASURE, font_name=font, size=SIZE, hyphenate=hyphenate)
     assert joined(lines) == paragraph and not any(line.hyphenated for line in lines)
     assert asked == []

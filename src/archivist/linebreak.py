@@ -8,9 +8,9 @@ usual rules for URLs and addresses (after ``/`` and ``@``, before ``.``, ``?``, 
 ``#``), and from the hyphenation the caller passes; a hyphen is only drawn at a
 hyphenation point, never where the text has none. A line that cannot be justified within
 the maximum is set ragged instead of stretched. A short paragraph is first broken without
-hyphenation, and kept so when that costs less than one hyphen's penalty: no breaks with a
-hyphen could cost less, so the lines are those of the full search, found without
-hyphenating a word.
+hyphenation, and kept so when that costs less than one hyphen's penalty squared: no breaks
+with a hyphen could cost less, so the lines are those the search with hyphenation would
+choose, found without hyphenating a word.
 
 The work is linear in the paragraph's length: only breaks less than a line back are ever
 compared, and a token wider than the measure is cut into pieces a line can hold.
@@ -105,7 +105,8 @@ def break_lines(text: str, *, measure: float, font_name: str, size: float,
     on the last line when that can be avoided. ``whole_word_lines``: numbers (from 0) of
     lines that must end between two words, with no hyphen (the last line of a page). ``max_space``:
     the widest word space of a justified line, in the font's spaces. ``stats``, when given,
-    receives counts of the work done (``evaluations``, ``max_active``, ``breakpoints``).
+    receives counts of the work done (``evaluations``, ``max_active``, ``breakpoints``) by
+    the search whose lines are returned.
     """
     if not measure > 0:
         raise ValueError(f"the measure must be positive, not {measure!r}")
@@ -116,11 +117,15 @@ def break_lines(text: str, *, measure: float, font_name: str, size: float,
         return paragraph.lines(_balanced(paragraph, stats), justify)
     whole_word = frozenset(whole_word_lines)
     if hyphenate is not None and len(text) <= FIRST_PASS_MAX_LENGTH:
-        # Breaks without hyphenation first: when the best of them costs less than a single
-        # hyphen's penalty, no way of breaking with a hyphen can cost less (each line costs at
-        # least nothing), and the words need not be hyphenated at all.
+        # Breaks without hyphenation first. A line ending at a hyphenation point costs at least
+        # HYPHEN_PENALTY squared and no demerit is negative, so when the best breaks without
+        # one cost less, every node with a hyphen costs more than any node on their way: the
+        # search with hyphenation points keeps and chooses the same nodes (the widths of the
+        # other breaks do not depend on the hyphenation points, and ties go by key), and the
+        # words need not be hyphenated at all. A ragged line (RAGGED_DEMERITS, far more) ends
+        # the first pass at once.
         paragraph = _Paragraph(text, measure, font_name, size, None)
-        best = _total_fit(paragraph, whole_word, max_space, stats, ragged=False)
+        best = _total_fit(paragraph, whole_word, max_space, stats, allow_ragged=False)
         if best is not None and best[_DEMERITS] < HYPHEN_PENALTY ** 2:
             return paragraph.lines(_path(best), justify)
     paragraph = _Paragraph(text, measure, font_name, size, hyphenate)
@@ -165,7 +170,7 @@ class _Metrics:
     def __init__(self, font_name: str, size: float, hyphenate: Callable[[str], Sequence[int]] | None):
         self.font_name, self.size, self.hyphenate = font_name, size, hyphenate
         self.string_width = getFont(font_name).stringWidth  # what stringWidth() looks up each call
-        self.widths = _widths(font_name, size)  # shared with the same font's other hyphenation
+        self.widths = _shared_widths(font_name, size)
         self.tokens: dict[str, tuple[float, float, tuple[tuple[int, float, int, int], ...]]] = {}
         self.space = self.width(" ")
         self.hyphen = self.width(HYPHEN)
@@ -185,10 +190,18 @@ class _Metrics:
                 self.tokens.clear()
             breaks = []
             previous, width, widest = 0, 0.0, 0.0
+            # A break that exists with or without hyphenation (UAX #14, URL, source hyphen) is
+            # placed by summing the segments between such breaks only, as the metrics without
+            # hyphenation do: its width is then the same to the last bit in both.
+            segment_start, base = 0, 0.0
             for offset, kind, penalty in _inner_breaks(token, self.hyphenate):
                 piece = self.width(token[previous:offset])
-                width += piece
                 widest = max(widest, piece + self.hyphen)
+                if kind == _HYPHEN:
+                    width += piece
+                else:
+                    base += self.width(token[segment_start:offset])
+                    segment_start, width = offset, base
                 breaks.append((offset, width, kind, penalty))
                 previous = offset
             piece = self.width(token[previous:])
@@ -199,7 +212,9 @@ class _Metrics:
 
 
 @lru_cache(maxsize=16)
-def _widths(font_name: str, size: float) -> dict[str, float]:
+def _shared_widths(font_name: str, size: float) -> dict[str, float]:
+    """One font's widths of strings, for its metrics with and without hyphenation: a paragraph
+    broken both ways measures its words once."""
     return {}
 
 
@@ -251,35 +266,37 @@ class _Paragraph:
                 seen_word = True
             token_width, widest, breaks = known(token) or metrics.token(token)
             if widest > room:
-                width = self._cut_token(token, position, width, spaces, breaks, rows)
+                self._cut_token(token, position, width, spaces, breaks, rows)
             else:
                 for offset, upto, kind, penalty in breaks:
                     at = position + offset
                     upto += width
                     add((at, at, upto, upto, spaces, spaces, kind, penalty))
-                width += token_width
+            width += token_width  # as when uncut: the same to the last bit in every paragraph
             position += len(token)
         add((len(text), len(text), width, width, spaces, spaces, _END, 0))
         return rows
 
     def _cut_token(self, token: str, position: int, width: float, spaces: int,
-                   breaks: tuple[tuple[int, float, int, int], ...], rows: list) -> float:
-        """Add a token's breaks, cutting every piece wider than a line where it must."""
+                   breaks: tuple[tuple[int, float, int, int], ...], rows: list) -> None:
+        """Add a token's breaks, and cuts in every piece wider than a line where it must.
+
+        The token's own breaks stand where they stand uncut, to the last bit: a token cut
+        only when it has fewer breaks (no hyphenation) is measured alike either way."""
         room = self.measure - self.hyphen
-        previous = 0
-        for offset, _, kind, penalty in (*breaks, (len(token), 0.0, -1, 0)):
+        previous, before = 0, 0.0
+        for offset, upto, kind, penalty in (*breaks, (len(token), 0.0, -1, 0)):
             piece = token[previous:offset]
+            reached = width + before
             for cut in _emergency_cuts(piece, room, self.width):
-                width += self.width(piece[:cut])
+                reached += self.width(piece[:cut])
                 piece = piece[cut:]
                 at = position + offset - len(piece)
-                rows.append((at, at, width, width, spaces, spaces, _JOIN, EMERGENCY_PENALTY))
-            width += self.width(piece)
+                rows.append((at, at, reached, reached, spaces, spaces, _JOIN, EMERGENCY_PENALTY))
             if kind >= 0:
                 at = position + offset
-                rows.append((at, at, width, width, spaces, spaces, kind, penalty))
-            previous = offset
-        return width
+                rows.append((at, at, upto + width, upto + width, spaces, spaces, kind, penalty))
+            previous, before = offset, upto
 
     def line_width(self, a: int, b: int) -> float:
         return self.width_end[b] - self.width_start[a] + (self.hyphen if self.kind[b] == _HYPHEN else 0.0)
@@ -479,9 +496,9 @@ def _demerits(node: _Node) -> float:
 
 
 def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
-               stats: dict[str, int] | None, ragged: bool = True) -> _Node | None:
+               stats: dict[str, int] | None, allow_ragged: bool = True) -> _Node | None:
     """The last node of the breaks of least total demerits, justified lines only where they
-    stay within max_space; None, when ``ragged`` is false, as soon as a line must be ragged."""
+    stay within max_space; without ``allow_ragged``, None as soon as a line must be ragged."""
     measure = p.measure
     limit = measure + 1e-9
     short_width = SHORT_LAST_LINE * measure
@@ -549,9 +566,13 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
             if a[0] != shared_start:
                 width = end_width - a[7] + added
                 spaces = end_spaces - a[8]
-                if width - spaces * shrink > limit:  # too long even shrunk: never again
-                    last_dropped = a
-                    head = i = i + 1
+                if width - spaces * shrink > limit:
+                    if width - added - spaces * shrink > limit:  # too long even shrunk: never again
+                        last_dropped = a
+                        head = i = i + 1
+                        continue
+                    i += 1  # too long only for the hyphen drawn here: not for a later break
+                    shared_start = -1
                     continue
                 if width <= measure:
                     if final:
@@ -597,10 +618,12 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
         if best:
             if final:
                 break
-            active.extend(best.values())
+            # In the order of their keys, not of their making: a node that could never win (a
+            # hyphen's, when the breaks without are kept) must not decide a tie between two others.
+            active.extend(best.values() if len(best) == 1 else [best[key] for key in sorted(best)])
             live = len(active)
         elif head >= live:  # nothing reaches b: end a ragged line before it, from the last node
-            if not ragged:
+            if not allow_ragged:
                 return None
             assert last_dropped is not None
             node = _ragged_node(p, last_dropped, b, whole_word)
@@ -622,7 +645,7 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
         raise AssertionError("the paragraph's end is always reached")
     if stats is not None:
         stats.update(evaluations=evaluations, max_active=max_active, breakpoints=count)
-    return min(best.values(), key=_demerits)
+    return min([best[key] for key in sorted(best)], key=_demerits)
 
 
 def _ragged_node(p: _Paragraph, a: _Node, b: int, whole_word: frozenset[int]) -> _Node:
