@@ -121,9 +121,9 @@ def break_lines(text: str, *, measure: float, font_name: str, size: float,
         # HYPHEN_PENALTY squared and no demerit is negative, so when the best breaks without
         # one cost less, every node with a hyphen costs more than any node on their way: the
         # search with hyphenation points keeps and chooses the same nodes (the widths of the
-        # other breaks do not depend on the hyphenation points, and ties go by key), and the
-        # words need not be hyphenated at all. A ragged line (RAGGED_DEMERITS, far more) ends
-        # the first pass at once.
+        # other breaks do not depend on the hyphenation points, and ties go by the order the
+        # nodes were made in), and the words need not be hyphenated at all. A ragged line
+        # (RAGGED_DEMERITS, far more) ends the first pass at once.
         paragraph = _Paragraph(text, measure, font_name, size, None)
         best = _total_fit(paragraph, whole_word, max_space, stats, allow_ragged=False)
         if best is not None and best[_DEMERITS] < HYPHEN_PENALTY ** 2:
@@ -611,6 +611,12 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
             key = fitness * 4 + run
             known = best.get(key)
             if known is None or total < known[1]:
+                if known is not None:
+                    # Moved to the end, where a node made now goes: the order of the nodes kept
+                    # is the order of their making, whatever they displaced (a node that could
+                    # never win, such as a hyphen's when the breaks without are kept, must not
+                    # decide a tie between two others by the place it took first).
+                    del best[key]
                 best[key] = (b, total, a[2] + 1, fitness, run, a, False, start_width, start_spaces)
         evaluations += i - first + loose
         if stats is not None:
@@ -618,9 +624,7 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
         if best:
             if final:
                 break
-            # In the order of their keys, not of their making: a node that could never win (a
-            # hyphen's, when the breaks without are kept) must not decide a tie between two others.
-            active.extend(best.values() if len(best) == 1 else [best[key] for key in sorted(best)])
+            active.extend(best.values())
             live = len(active)
         elif head >= live:  # nothing reaches b: end a ragged line before it, from the last node
             if not allow_ragged:
@@ -645,7 +649,7 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
         raise AssertionError("the paragraph's end is always reached")
     if stats is not None:
         stats.update(evaluations=evaluations, max_active=max_active, breakpoints=count)
-    return min([best[key] for key in sorted(best)], key=_demerits)
+    return min(best.values(), key=_demerits)
 
 
 def _ragged_node(p: _Paragraph, a: _Node, b: int, whole_word: frozenset[int]) -> _Node:
