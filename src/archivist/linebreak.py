@@ -58,7 +58,7 @@ ADJACENT_FITNESS_DEMERITS = 3000
 RAGGED_DEMERITS = 10**8  # a line that could not be justified within MAX_SPACE
 MAX_HYPHENATED_RUN = 2
 # A paragraph longer than this is broken with hyphenation at once: one that long hardly ever
-# sets without a line too loose (bench corpus: one in eight beyond 800 characters, one in two
+# sets without a line too loose (bench corpus: one in eight beyond 800 characters, two in five
 # below), so first trying without would mostly be work thrown away.
 FIRST_PASS_MAX_LENGTH = 800
 
