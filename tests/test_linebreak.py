@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from archivist import fonts
+from archivist import fonts, linebreak
 from archivist.linebreak import MAX_SPACE, MIN_SPACE, break_lines, hyphenator
 
 SEED = Path(__file__).parent.parent / "seeds" / "2021-07-laftit-lamorgese-rabat.txt"
@@ -258,8 +258,6 @@ def test_break_opportunities_inside_a_token_are_exactly_uniseg_s(token):
                      min_size=1, max_size=16))
 def test_a_token_s_breaks_do_not_depend_on_the_characters_met_before(token):
     """Characters known not to break spare a token the UAX #14 look-up: the breaks stay the same."""
-    from archivist import linebreak
-
     hyphenate = hyphenator("fr")
     linebreak._UNBREAKABLE.clear()
     linebreak._token_breaks.cache_clear()  # else a token met in an earlier example skips the look-up
@@ -296,8 +294,6 @@ def test_breaking_without_hyphenation_first_never_changes_the_lines(font, text, 
                                                                     whole_word, french):
     """A paragraph that sets without hyphenating any word is not hyphenated: the lines must be
     those the search with every hyphenation point chooses, to the last bit of their widths."""
-    from archivist import linebreak
-
     assume(len(text) <= linebreak.FIRST_PASS_MAX_LENGTH)
     arguments = dict(measure=measure * mm, font_name=font, size=SIZE, max_space=max_space,
                      hyphenate=hyphenator("fr") if french else before_last_letter,
@@ -315,8 +311,6 @@ def test_a_paragraph_that_sets_without_hyphens_asks_for_no_hyphenation(font):
     def hyphenate(word: str):
         asked.append(word)
         return french(word)
-
-    from archivist import linebreak
 
     paragraph = seed_paragraphs()[1]
     assert len(paragraph) <= linebreak.FIRST_PASS_MAX_LENGTH  # else it is not tried without
