@@ -269,11 +269,8 @@ def _give_codes_in_order(canvas: Canvas, names: dict[str, str], blocks: list[_Bl
     texts: dict[str, list[str]] = {"regular": [], "italic": [], "lining": []}
 
     def draw(face: str, line: str) -> None:
-        if face != "lining":
-            texts[face].append(line)
-            return
-        for run in _FIGURE_RUNS.findall(line):
-            texts["lining" if run[0].isdigit() else "regular"].append(run)
+        for drawn_in, run in _face_runs(face, line):
+            texts[drawn_in].append(run)
 
     for number, chunks in enumerate(pages):
         for chunk in chunks:
@@ -323,17 +320,21 @@ def _show_known(canvas: Canvas, names: dict[str, str], face: str, size: float, s
 
 def _show_face(canvas: Canvas, names: dict[str, str], face: str, size: float, chars: str, stretch: float,
                state: dict) -> list[str]:
-    """``_show`` in a face; the lining face draws only the figures, the regular face the rest.
-
-    The two faces differ only in their figures, so each keeps to the glyphs it alone has: the
-    lining subset holds ten glyphs at most, not a second copy of the title's letters."""
-    if face != "lining":
-        return _show(canvas, pdfmetrics.getFont(names[face]), size, chars, stretch, state)
+    """``_show`` in a face, each run of the characters in the face ``_face_runs`` gives it."""
     ops: list[str] = []
-    for run in _FIGURE_RUNS.findall(chars):
-        font = pdfmetrics.getFont(names["lining" if run[0].isdigit() else "regular"])
-        ops += _show(canvas, font, size, run, stretch, state)
+    for drawn_in, run in _face_runs(face, chars):
+        ops += _show(canvas, pdfmetrics.getFont(names[drawn_in]), size, run, stretch, state)
     return ops
+
+
+def _face_runs(face: str, text: str) -> list[tuple[str, str]]:
+    """The runs of ``text`` and the face each is drawn in: the lining face draws only the
+    figures, the regular face the rest. The two faces differ only in their figures, so each
+    keeps to the glyphs it alone has: the lining subset holds ten glyphs at most, not a
+    second copy of the title's letters."""
+    if face != "lining":
+        return [(face, text)]
+    return [("lining" if run[0].isdigit() else "regular", run) for run in _FIGURE_RUNS.findall(text)]
 
 
 _FIGURE_RUNS = re.compile(r"\d+|\D+")
