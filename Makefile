@@ -17,7 +17,9 @@ ARCHIVE  ?= archive
 # Another is refused unless CHANGE_PROFILE=yes, which rebuilds the whole archive in it.
 PROFILE  ?=
 JOBS     ?= $(shell nproc 2>/dev/null || echo 1)
-PYTHON   ?= python3
+# The Python the venv is made with; empty: tools/find-python's choice (the system's own python3
+# when it will do, as it runs archivist faster than a plain build from source).
+PYTHON   ?=
 SCHEDULER ?=
 
 # Each names one folder. An empty or two-word value would make a recipe act on the wrong
@@ -112,7 +114,7 @@ $(CODE_STAMP): $(CODE)
 	@mkdir -p $(@D) && touch $@
 
 $(INSTALLED): requirements.lock pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	python=$(if $(PYTHON),$(call quote,$(PYTHON)),"$$(tools/find-python)") && "$$python" -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@

@@ -439,8 +439,10 @@ def machine(arch: Archivist) -> dict[str, str]:
     peers = measured([sys.executable, str(HERE / "peers.py"), "versions"])
     if peers.rc == 0:
         info["peers"] = ", ".join(f"{k} {v}" for k, v in peers.json().items())
-    script = ("import json, platform\nfrom importlib.metadata import version\n"
-              "v = {'python': platform.python_version()}\n"
+    # Which interpreter, without its path: the system's (tools/find-python's first choice) or another.
+    script = ("import json, platform, sys\nfrom importlib.metadata import version\n"
+              "v = {'python': platform.python_version() + (' (the system\\'s)' if "
+              "sys._base_executable.startswith('/usr/bin/') else ' (not the system\\'s)')}\n"
               "for n in ('reportlab', 'pypdf', 'pyphen', 'PyYAML'):\n"
               "    try: v[n] = version(n)\n"
               "    except Exception: pass\n"

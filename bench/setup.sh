@@ -6,7 +6,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 venv="$here/.venv"
-python="${PYTHON:-python3}"
+python="${PYTHON:-$("$here/../tools/find-python")}"  # the interpreter make uses
 
 # Debian packages WeasyPrint needs at run time (it dlopen()s them).
 debs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1)
