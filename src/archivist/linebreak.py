@@ -188,6 +188,12 @@ class _Metrics:
         if known is None:
             if len(self.tokens) > self.LIMIT:
                 self.tokens.clear()
+            if self.hyphenate is None and _UNBREAKABLE.issuperset(token) and not _URL_HINT.search(token):
+                # The usual word without hyphenation, as the loop below would measure it: no
+                # break, one piece, the whole token (most new words of an article's first pass).
+                width = self.width(token)
+                known = self.tokens[token] = (width, width + self.hyphen, ())
+                return known
             breaks = []
             previous, width, widest = 0, 0.0, 0.0
             # A break that exists with or without hyphenation (UAX #14, URL, source hyphen) is
