@@ -17,9 +17,6 @@ ARCHIVE  ?= archive
 # Another is refused unless CHANGE_PROFILE=yes, which rebuilds the whole archive in it.
 PROFILE  ?=
 JOBS     ?= $(shell nproc 2>/dev/null || echo 1)
-# The Python the venv is made with; empty: tools/find-python's choice (the system's own python3
-# when it will do, as it runs archivist faster than a plain build from source).
-PYTHON   ?=
 SCHEDULER ?=
 
 # Each names one folder. An empty or two-word value would make a recipe act on the wrong
@@ -113,8 +110,11 @@ $(METADATA)/%.yaml: ;
 $(CODE_STAMP): $(CODE)
 	@mkdir -p $(@D) && touch $@
 
+# The venv is made (afresh) with the interpreter tools/find-python names: PYTHON= (a path or a
+# command name) when given, else the system's python3 when it will do, else python3.
 $(INSTALLED): requirements.lock pyproject.toml
-	python=$(if $(PYTHON),$(call quote,$(PYTHON)),"$$(tools/find-python)") && "$$python" -m venv $(VENV)
+	@python="$$(tools/find-python)" && echo "making $(VENV) with $$python" && \
+	"$$python" -m venv --clear $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@

@@ -417,6 +417,12 @@ def validate(results: list[Result]) -> None:
 
 # --- report ------------------------------------------------------------------
 
+def python_label(version: str, base_prefix: str) -> str:
+    """An interpreter's version and whether it is the operating system's (tools/find-python's
+    first choice), without its path: timings compare only on the same kind of build."""
+    return f"{version} ({'the system' if base_prefix == '/usr' else 'not the system'}'s)"
+
+
 def machine(arch: Archivist) -> dict[str, str]:
     """CPU, cores, memory, OS, interpreters and package versions."""
     cpu = platform.processor() or platform.machine()
@@ -433,16 +439,14 @@ def machine(arch: Archivist) -> dict[str, str]:
         "cores": f"{os.cpu_count()} logical ({psutil.cpu_count(logical=False)} physical)",
         "RAM": f"{psutil.virtual_memory().total / 2**30:.1f} GiB",
         "OS": platform.platform(),
-        "Python (bench/.venv)": platform.python_version(),
+        "Python (bench/.venv)": python_label(platform.python_version(), sys.base_prefix),
         "load average at the end (1, 5, 15 min)": ", ".join(f"{x:.2f}" for x in load),
     }
     peers = measured([sys.executable, str(HERE / "peers.py"), "versions"])
     if peers.rc == 0:
         info["peers"] = ", ".join(f"{k} {v}" for k, v in peers.json().items())
-    # Which interpreter, without its path: the system's (tools/find-python's first choice) or another.
     script = ("import json, platform, sys\nfrom importlib.metadata import version\n"
-              "v = {'python': platform.python_version() + (' (the system\\'s)' if "
-              "sys._base_executable.startswith('/usr/bin/') else ' (not the system\\'s)')}\n"
+              "v = {'python': [platform.python_version(), sys.base_prefix]}\n"
               "for n in ('reportlab', 'pypdf', 'pyphen', 'PyYAML'):\n"
               "    try: v[n] = version(n)\n"
               "    except Exception: pass\n"
@@ -450,7 +454,9 @@ def machine(arch: Archivist) -> dict[str, str]:
               "except Exception: pass\nprint(json.dumps(v))")
     project = measured([arch.python, "-c", script], env=arch.env)
     if project.rc == 0:
-        info["archivist side"] = ", ".join(f"{k} {v}" for k, v in project.json().items())
+        versions = project.json()
+        versions["python"] = python_label(*versions["python"])
+        info["archivist side"] = ", ".join(f"{k} {v}" for k, v in versions.items())
     commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True, check=False)
     info["archivist commit"] = commit.stdout.strip() or "none yet (uncommitted tree)"

@@ -6,7 +6,6 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 venv="$here/.venv"
-python="${PYTHON:-$("$here/../tools/find-python")}"  # the interpreter make uses
 
 # Debian packages WeasyPrint needs at run time (it dlopen()s them).
 debs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1)
@@ -23,6 +22,7 @@ if ((${#missing[@]})); then
 fi
 
 if [ ! -x "$venv/bin/python" ]; then
+    python="$("$here/../tools/find-python")"  # the interpreter make uses
     "$python" -m venv "$venv"
 fi
 # Reinstall only when the pins changed since the last successful install.
@@ -38,6 +38,7 @@ fi
 # whenever it is installed: a start-up no user's install pays.
 arch="$here/.venv-archivist"
 if [ ! -x "$arch/bin/python" ]; then
+    python="$("$here/../tools/find-python")"
     "$python" -m venv "$arch"
 fi
 stamp="$arch/.requirements.sha256"

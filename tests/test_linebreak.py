@@ -320,3 +320,13 @@ def test_a_paragraph_that_sets_without_hyphens_asks_for_no_hyphenation(font):
     narrow = break_lines(paragraph, measure=35 * mm, font_name=font, size=SIZE, hyphenate=hyphenate)
     assert any(line.hyphenated for line in narrow)  # a measure that needs hyphens still gets them
     assert asked
+
+
+@settings(max_examples=300, deadline=None)
+@given(token=st.sampled_from(SEED_WORDS) | COMPOUNDS | WORDS)
+def test_a_word_is_measured_alike_with_and_without_a_hyphenation(font, token):
+    """Without hyphenation a usual word is measured at once, not searched for breaks: what it
+    gives must be what the search gives with a hyphenation that finds no point, to the last bit."""
+    linebreak._Metrics(font, SIZE, None).token(token)  # its characters met: next time the short way
+    assert linebreak._Metrics(font, SIZE, None).token(token) == \
+        linebreak._Metrics(font, SIZE, lambda word: ()).token(token)

@@ -189,10 +189,11 @@ class _Metrics:
             if len(self.tokens) > self.LIMIT:
                 self.tokens.clear()
             if self.hyphenate is None and _UNBREAKABLE.issuperset(token) and not _URL_HINT.search(token):
-                # The usual word without hyphenation, as the loop below would measure it: no
-                # break, one piece, the whole token (most new words of an article's first pass).
+                # The usual word without hyphenation (as _inner_breaks tells it), as the loop
+                # below measures it: no break, one piece, the whole token. Most new words of an
+                # article's first pass.
                 width = self.width(token)
-                known = self.tokens[token] = (width, width + self.hyphen, ())
+                known = self.tokens[token] = (width, max(0.0, width + self.hyphen), ())
                 return known
             breaks = []
             previous, width, widest = 0, 0.0, 0.0
