@@ -21,6 +21,7 @@ from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from archivist.build import Paths
+from archivist.store import FACTS_FILE, JOURNAL
 from archivist.verapdf import VeraPDFUnavailable, verapdf_version
 
 REPO = Path(__file__).resolve().parents[1]
@@ -117,6 +118,14 @@ def make_command(work: Path, *args: str | Path) -> list[str]:
     """The project's make, run from the checkout with its WORK folder (stamps, lists) under ``work``."""
     require_tool("make")
     return ["make", "--no-print-directory", "-C", str(REPO), f"WORK={work / '.build'}", *map(str, args)]
+
+
+def left_in_staging(staging: Path) -> set[str]:
+    """What a staging folder holds besides the records' facts (a cache kept for the next run) and
+    its journal once empty (every intent in it applied or found void): the lock, when nothing
+    was left behind."""
+    return {p.name for p in staging.iterdir()
+            if p.name != FACTS_FILE and not (p.name == JOURNAL and p.stat().st_size == 0)}
 
 
 def file_digests(root: Path, *, leave_out: Collection[str] = (), mtimes: bool = False) -> dict:

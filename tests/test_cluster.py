@@ -21,10 +21,17 @@ from pathlib import Path
 
 import distributed
 import pytest
-from conftest import FIRST, REPO, archivist, first_article_workspace, folder_args, make_command
+from conftest import (
+    FIRST,
+    REPO,
+    archivist,
+    first_article_workspace,
+    folder_args,
+    left_in_staging,
+    make_command,
+)
 
 from archivist.build import Paths
-from archivist.store import FACTS_FILE
 
 DEADLINE = 90.0  # seconds for a process of the cluster to come up, or a build to finish
 CORPUS = REPO / "bench" / "corpus.py"
@@ -305,7 +312,7 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(cluster: Cluster
     assert len(catalogued(paths.archive)) == count
     assert archivist("verify", "--archive", paths.archive).returncode == 0
     staging = paths.archive.parent / f".{paths.archive.name}.staging"
-    assert {p.name for p in staging.iterdir()} - {FACTS_FILE} == {"lock"}  # no staged part left
+    assert left_in_staging(staging) == {"lock"}  # no staged part left
 
     # And every byte as a local build makes it.
     local = beside(paths, "local")

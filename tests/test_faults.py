@@ -6,6 +6,7 @@ and a manifest that ``archivist verify`` accepts once the fault is gone.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import hashlib
@@ -16,12 +17,13 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FIRST, file_digests, folder_args, make_command
+from conftest import FIRST, file_digests, folder_args, left_in_staging, make_command
 
 from archivist import manifest, store
 from archivist.archive import PROFILE_NAME
@@ -32,9 +34,8 @@ SECOND_EPOCH = "1625184000"  # 2021-07-02: the rebuild's bytes differ from the f
 
 
 def staged(paths: Paths) -> list[str]:
-    """What the staging folder beside the archive holds besides its lock and the records' facts."""
-    return sorted(p.name for p in store.staging_dir(paths.archive).iterdir()
-                  if p.name not in (store.LOCK_NAME, store.FACTS_FILE))
+    """What the staging folder beside the archive holds that a finished writer leaves behind."""
+    return sorted(left_in_staging(store.staging_dir(paths.archive)) - {store.LOCK_NAME})
 
 
 def build(paths: Paths, *stems: str) -> int:
@@ -144,8 +145,10 @@ def test_a_full_disk_while_updating_the_manifest_is_caught_up_later(
     after = file_digests(archived.archive)
     assert after[manifest.MANIFEST_NAME] == before[manifest.MANIFEST_NAME]
     assert after[f"2021/{FIRST}.pdf"] != before[f"2021/{FIRST}.pdf"]
-    # one intent for the article's two files, the PDF and its oai_dc record
-    assert len([name for name in staged(archived) if name.endswith(store.INTENT)]) == 1
+    # one intent, a record of the journal, for the article's two files: the PDF and its oai_dc record
+    assert staged(archived) == [store.JOURNAL]
+    assert sorted(intent.relpath for intent in store.intents(archived.archive)) == [
+        f"2021/{FIRST}.pdf", f"2021/{FIRST}.xml"]
     monkeypatch.undo()
     report = manifest.verify(archived.archive)
     assert report.problems == []
@@ -168,11 +171,22 @@ def test_leftovers_of_dead_writers_are_swept_and_live_ones_kept(archived: Paths)
     assert not live.exists()
 
 
-def test_intents_apply_only_when_their_bytes_were_stored(archived: Paths) -> None:
-    """A writer killed after its rename is caught up; one killed before it changes nothing."""
+def refused(fd: int, start: int) -> bool:
+    raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))  # as a file system without range locks
+
+
+@pytest.mark.parametrize("without", ["", "_OFD", "_record_held"],
+                         ids=["journal", "no range locks here", "none on this file system"])
+def test_intents_apply_only_when_their_bytes_were_stored(archived: Paths, monkeypatch: pytest.MonkeyPatch,
+                                                        without: str) -> None:
+    """A writer killed after its rename is caught up; one killed before it changes nothing.
+    Where there are no locks on byte ranges, each write's intent is a file of its own."""
+    if without:
+        monkeypatch.setattr(store, without, False if without == "_OFD" else refused)
     pdf = archived.pdf(FIRST)
     new = pdf.read_bytes() + b"%% a later version\n"
     store.archive_write(archived.archive, pdf, new)  # renamed, then "killed" before record()
+    assert [name.endswith(store.INTENT) for name in staged(archived)] == [bool(without)]
     assert manifest.verify(archived.archive).problems == []
     assert manifest.read_manifest(archived.archive).entries[f"2021/{FIRST}.pdf"] == hashlib.sha256(
         new).hexdigest()
@@ -181,6 +195,124 @@ def test_intents_apply_only_when_their_bytes_were_stored(archived: Paths) -> Non
     os.close(fd)
     assert manifest.verify(archived.archive).problems == []
     assert not intent.exists()
+    assert staged(archived) == []
+
+
+@contextlib.contextmanager
+def write_in_flight(archive: Path, path: Path, data: bytes) -> Iterator[None]:
+    """A writer that has renamed ``data`` in at ``path`` and not finished yet, until the block ends."""
+    renamed, finish = threading.Event(), threading.Event()
+    real_replace = os.replace
+
+    def slow_replace(*args: object, **kwargs: object) -> None:
+        real_replace(*args, **kwargs)
+        renamed.set()
+        finish.wait(60)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "replace", slow_replace)
+        writer = threading.Thread(target=store.archive_write, args=(archive, path, data))
+        writer.start()
+        assert renamed.wait(60)
+    try:
+        yield
+    finally:
+        finish.set()
+        writer.join()
+
+
+@pytest.mark.parametrize("cut", [b"", b"0" * 64 + b" 2021/x.pdf\n", b"0123abc"],
+                         ids=["whole journal", "after a line cut short", "in a line cut short"])
+def test_a_write_in_flight_is_allowed_its_bytes_and_listed_once_done(archived: Paths, cut: bytes) -> None:
+    """A writer between its rename and its end holds its record (wherever a crash left the
+    journal's last record): verify takes the new bytes for a write in flight, not damage, and
+    the manifest lists them once the writer is done."""
+    (store.staging_dir(archived.archive) / store.JOURNAL).write_bytes(cut)
+    pdf, relpath = archived.pdf(FIRST), f"2021/{FIRST}.pdf"
+    new = pdf.read_bytes() + b"%% a later version\n"
+    with write_in_flight(archived.archive, pdf, new):
+        with store.archive_lock(archived.archive):
+            held = [not i.settled for i in store.intents(archived.archive) if i.relpath == relpath]
+        assert held == [True]
+        assert manifest.verify(archived.archive).problems == []
+        assert manifest.read_manifest(archived.archive).entries[relpath] != hashlib.sha256(new).hexdigest()
+    assert manifest.verify(archived.archive).problems == []
+    assert manifest.read_manifest(archived.archive).entries[relpath] == hashlib.sha256(new).hexdigest()
+    assert staged(archived) == []
+
+
+def test_a_record_settling_while_the_manifest_is_updated_is_kept_for_the_next(archived: Paths) -> None:
+    """Intents are read, the manifest written, then the applied ones forgotten: a writer that
+    finishes in between has its record kept, not forgotten unapplied, and the settled records
+    forgotten meanwhile are not read (nor their files hashed) again."""
+    pdf, xml = archived.pdf(FIRST), archived.pdf(FIRST).with_suffix(".xml")
+    store.archive_write(archived.archive, xml, xml.read_bytes() + b"\n")  # done: settled
+    new = pdf.read_bytes() + b"%% a later version\n"
+    with write_in_flight(archived.archive, pdf, new), store.archive_lock(archived.archive):
+        settled = [intent for intent in store.intents(archived.archive) if intent.settled]
+        assert [intent.relpath for intent in settled] == [f"2021/{FIRST}.xml"]
+    with store.archive_lock(archived.archive):  # the writer has finished since
+        store.forget_intents(archived.archive, settled)
+        left = [(intent.relpath, intent.settled) for intent in store.intents(archived.archive)]
+        assert left == [(f"2021/{FIRST}.pdf", True)]
+    manifest.add_files(archived.archive, ())
+    assert manifest.read_manifest(archived.archive).entries[f"2021/{FIRST}.pdf"] == hashlib.sha256(
+        new).hexdigest()
+    assert staged(archived) == []
+
+
+@pytest.mark.parametrize("cut", [b"0123abc", b"0" * 64 + b" 2021/x.pdf\n", b"\n"],
+                         ids=["in a line", "after a line", "an empty line"])
+def test_a_record_cut_short_by_a_crash_does_not_hide_the_next(archived: Paths, cut: bytes) -> None:
+    """A writer killed while appending its record leaves part of it: the next record is still
+    read whole, and applied."""
+    (store.staging_dir(archived.archive) / store.JOURNAL).write_bytes(cut)
+    pdf = archived.pdf(FIRST)
+    new = pdf.read_bytes() + b"%% a later version\n"
+    store.archive_write(archived.archive, pdf, new)  # renamed, then "killed" before the manifest
+    assert manifest.verify(archived.archive).problems == []
+    assert manifest.read_manifest(archived.archive).entries[f"2021/{FIRST}.pdf"] == hashlib.sha256(
+        new).hexdigest()
+    assert staged(archived) == []
+
+
+def test_a_journaled_write_makes_no_file_but_the_ones_it_stores(
+        archived: Paths, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its intent is a record of the journal the staging folder already has: no file of its own,
+    which would cost the file system an inode and the folder an fsync."""
+    made: list[str] = []
+    real_open = os.open
+
+    def recording_open(path: object, flags: int, *args: object, **kwargs: object) -> int:
+        if flags & os.O_CREAT and not os.path.exists(path):
+            made.append(Path(str(path)).suffix)
+        return real_open(path, flags, *args, **kwargs)
+
+    pdf = archived.pdf(FIRST)
+    monkeypatch.setattr(os, "open", recording_open)
+    store.archive_write_all(archived.archive, [(pdf.with_suffix(".xml"), b"<record/>\n"),
+                                               (pdf, pdf.read_bytes() + b"%%\n")])
+    monkeypatch.undo()
+    assert made == [store.PART, store.PART]
+
+
+def test_a_journal_that_is_not_a_file_is_named_and_never_waited_on(
+        archived: Paths, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A FIFO in the journal's place: verify reads no intent from it, without waiting for a
+    writer to open it; a build refuses to journal in it, naming it, and stores nothing."""
+    journal = store.staging_dir(archived.archive) / store.JOURNAL
+    journal.unlink()
+    os.mkfifo(journal)
+    before = file_digests(archived.archive)
+    assert manifest.verify(archived.archive).problems == []
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SECOND_EPOCH)
+    assert build(archived, FIRST) == 7
+    err = capsys.readouterr().err
+    assert f"{journal}: is not a regular file, so no write can be journaled in it (remove it" in err
+    assert file_digests(archived.archive) == before
+    journal.unlink()
+    assert build(archived, FIRST) == 0  # made again
+    assert not manifest.verify(archived.archive).problems
 
 
 def _hold_lock(archive: str, held: multiprocessing.synchronize.Event,

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIRST, file_digests, folder_args, make_command
+from conftest import FIRST, file_digests, folder_args, left_in_staging, make_command
 
 from archivist import manifest, store
 from archivist.build import Paths
@@ -132,8 +132,7 @@ def test_every_flipped_bit_is_detected(archive: Paths) -> None:
     print(f"bit flips detected: {detected} of {FLIPS} ({100 * detected / FLIPS:.1f} %)")
     assert detected == FLIPS
     assert not manifest.verify(archive.archive).problems
-    assert not [p for p in store.staging_dir(archive.archive).iterdir()
-                if p.name not in (store.LOCK_NAME, store.FACTS_FILE)]
+    assert left_in_staging(store.staging_dir(archive.archive)) == {store.LOCK_NAME}
 
 
 def test_flipped_bits_fail_the_command_line(archive: Paths) -> None:

@@ -24,7 +24,15 @@ from pathlib import Path
 from . import manifest
 from .errors import ArchiveReadError, ArchivistError, UsageError
 from .profile import DEFAULT_PROFILE, Profile
-from .store import FACTS_FILE, archive_lock, archive_write, intents, staging_dir, sweep_staging
+from .store import (
+    FACTS_FILE,
+    archive_lock,
+    archive_write,
+    forget_intents,
+    intents,
+    staging_dir,
+    sweep_staging,
+)
 
 PROFILE_NAME = "archivist-profile.txt"
 MAKE_FOLDER = "make"  # make's plan, stamps and lists for this archive, in the staging folder beside it
@@ -137,8 +145,7 @@ def _clean(archive: Path, dry_run: bool) -> Cleaned:
     made = sorted(p for p in work.iterdir() if p.is_file() and not p.is_symlink()) if work.is_dir() else []
     cleaned.removed += made
     if not dry_run:
-        for intent in pending:
-            intent.file.unlink(missing_ok=True)
+        forget_intents(archive, pending)
         sweep_staging(archive)
         (staging_dir(archive) / FACTS_FILE).unlink(missing_ok=True)  # a cache, like the staged parts
         for path in made:

@@ -22,7 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import FixityError, UnsafePathError
-from .store import archive_lock, archive_write, intents, real_path_below, staging_dir, sweep_staging
+from .store import (
+    archive_lock,
+    archive_write,
+    forget_intents,
+    intents,
+    real_path_below,
+    staging_dir,
+    sweep_staging,
+)
 
 MANIFEST_NAME = "manifest-sha256.txt"
 # The archive's files about itself, never listed: the manifest, the placeholder git
@@ -169,8 +177,7 @@ def add_files(archive: Path, files: Iterable[Path]) -> dict[str, str]:
                 entries.pop(relpath, None)
         if entries != manifest.entries:
             archive_write(archive, archive / MANIFEST_NAME, _render(entries), journal=False)
-        for file in dict.fromkeys(intent.file for intent in settled):  # one file may hold several
-            file.unlink(missing_ok=True)
+        forget_intents(archive, settled)
     return entries
 
 

@@ -16,7 +16,13 @@ previous copy or the new one, and a failed write leaves the previous copy alone.
 * Before the rename, a journaled write leaves an *intent* in the staging folder: the
   target's path and the SHA-256 of its new bytes. The manifest (``archivist.manifest``)
   applies intents when it is next updated, so a writer killed between storing a file
-  and recording it in the manifest can never leave the manifest silently wrong.
+  and recording it in the manifest can never leave the manifest silently wrong. The
+  intents are records appended to one file, ``journal``, made with the staging folder:
+  a write adds no file of its own, so it costs no inode and no fsync of the folder. A
+  writer holds an open-file-description lock (fcntl F_OFD_SETLK) on its record's bytes
+  until it is done; a record nobody holds a lock on is settled. Where such locks do not
+  exist (not Linux, or a file system that refuses them), each write leaves an intent file
+  of its own, flock()ed like a staging file, as older archivists did.
 
 Files written elsewhere (``archivist extract`` into a user's folder) use ``atomic_write``.
 The designs this replaced are in docs/design.md.
@@ -32,6 +38,7 @@ import os
 import re
 import secrets
 import stat
+import struct
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -51,6 +58,10 @@ TEMP_PREFIX = ".tmp-"
 STAGING_SUFFIX = ".staging"
 LOCK_NAME = "lock"
 PART, INTENT = ".part", ".intent"
+JOURNAL = "journal"  # the intents of journaled writes, a record each (archive_write_all)
+_RECORD_END = b"\n\n"  # a record: a line '<sha256> <relpath>' per file, then an empty line
+_OFD = hasattr(fcntl, "F_OFD_SETLK")  # locks on byte ranges, one open file description's own
+_NO_RANGE_LOCKS = {errno.EINVAL, errno.ENOLCK, errno.EOPNOTSUPP}  # what a file system without them says
 FACTS_FILE = "record-facts.json"  # what each record says, kept for the next run (identifiers.record_facts)
 _NAMING = "name articles with letters, digits, '.', '_' and '-', e.g. 000_303be9f2fa9e0920.txt"
 
@@ -179,6 +190,7 @@ def _staging_lock(staging: Path) -> Iterator[None]:
     if staging in _held:  # already held by an enclosing call in this process
         yield
         return
+    made = False
     try:
         try:
             fd = os.open(staging / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
@@ -186,6 +198,7 @@ def _staging_lock(staging: Path) -> Iterator[None]:
             staging.mkdir(exist_ok=True)
             _fsync_dir(staging.parent)  # with its intents, it must outlive a power cut
             fd = os.open(staging / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            made = True
     except OSError as error:
         raise StorageError(
             f"cannot create the archive's staging folder: {error.strerror}", path=staging,
@@ -194,6 +207,10 @@ def _staging_lock(staging: Path) -> Iterator[None]:
         ) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        if made and _OFD:  # the journal comes with the folder, so that no write has to make it
+            journal_fd = _open_journal(staging)
+            if journal_fd is not None:
+                os.close(journal_fd)
         _held[staging] = fd
         yield
     finally:
@@ -214,6 +231,72 @@ def _create_in(staging: Path, suffix: str, prefix: str = "") -> tuple[int, Path]
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     return fd, path
+
+
+def _open_journal(staging: Path) -> int | None:
+    """The staging folder's journal, open for appending; made, its name durable, when missing.
+    None where the file system refuses locks on byte ranges (a kernel before Linux 3.15, some
+    network or emulated file systems): each write then leaves an intent file of its own.
+    Call with the archive lock held: records are appended, and the journal made, under it."""
+    path = staging / JOURNAL
+    flags = os.O_RDWR | os.O_APPEND | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        try:
+            fd = os.open(path, flags)
+        except FileNotFoundError:
+            fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o644)
+            _fsync_dir(staging)  # a record is relied on once the renames that follow it are durable
+    except OSError as error:  # a link, a folder, a file that cannot be opened
+        raise StorageError(f"cannot be opened as the journal of writes: {error.strerror}", path=path,
+                           hint="remove it: archivist makes the journal again") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise StorageError("is not a regular file, so no write can be journaled in it", path=path,
+                           hint="remove it: archivist makes the journal again")
+    try:
+        if _range_locks(fd):
+            return fd
+    except OSError:
+        os.close(fd)
+        raise
+    os.close(fd)
+    return None
+
+
+def _append_record(fd: int, record: bytes) -> None:
+    """Append ``record`` to the journal open at ``fd``, locked for this description until it is
+    closed; with the archive lock held, so that no other record or truncation interleaves."""
+    size = os.fstat(fd).st_size
+    tail = os.pread(fd, 2, max(size - 2, 0)) if size else _RECORD_END
+    if tail != _RECORD_END:  # the last record was cut short by a crash: it is ended first, so
+        end = b"\n" if tail.endswith(b"\n") else _RECORD_END  # that it cannot run on into this one
+        write_all(fd, end)
+        size += len(end)
+    fcntl.fcntl(fd, fcntl.F_OFD_SETLK, _range_lock(fcntl.F_WRLCK, size, len(record)))
+    write_all(fd, record)
+
+
+def _range_lock(kind: int, start: int, length: int) -> bytes:
+    """A struct flock for ``fcntl``: l_type, l_whence, l_start, l_len, l_pid (0 for OFD locks)."""
+    return struct.pack("hhqqi4x", kind, os.SEEK_SET, start, length, 0)
+
+
+def _range_locks(fd: int) -> bool:
+    """Whether the file system of the file open at ``fd`` has locks on byte ranges."""
+    try:
+        _record_held(fd, 0)
+    except OSError as error:
+        if error.errno in _NO_RANGE_LOCKS:
+            return False
+        raise
+    return True
+
+
+def _record_held(fd: int, start: int) -> bool:
+    """Whether a writer still holds the record starting at ``start`` (its first byte is enough).
+    Raises OSError where the file system has no locks on byte ranges."""
+    found = fcntl.fcntl(fd, fcntl.F_OFD_GETLK, _range_lock(fcntl.F_WRLCK, start, 1))
+    return struct.unpack_from("h", found)[0] != fcntl.F_UNLCK
 
 
 def _abandoned(path: Path) -> bool:
@@ -255,38 +338,118 @@ def sweep_staging(archive: Path) -> int:
 class Intent:
     """A journaled write: ``relpath`` (relative to the archive) is to hold bytes of ``sha256``."""
 
-    file: Path  # the intent's own file in the staging folder
+    file: Path  # the intent's own file in the staging folder, or the journal
     relpath: str
     sha256: str
     settled: bool  # its writer has finished or died, so the rename happened or never will
+    record: tuple[int, int] = (-1, 0)  # in the journal: where its record starts, and its length
 
 
 def intents(archive: Path) -> list[Intent]:
-    """Every intent in the staging folder; call with the archive lock held.
+    """Every intent in the staging folder, the journal's first; call with the archive lock held.
 
-    An intent file holds one line per file its writer stores, ``<sha256> <relative path>``
-    (one written by an older archivist is named ``<sha256>.<random>.intent`` and holds the
+    An intent holds one line per file its writer stores, ``<sha256> <relative path>`` (an
+    intent file of an older archivist is named ``<sha256>.<random>.intent`` and holds the
     path alone). One that cannot be read back (its writer died while writing it) was written
     before any rename, so it is returned with an empty ``relpath``: nothing to apply, only
     to forget.
     """
     staging = staging_dir(archive)
-    found = []
+    found = _journal_intents(staging / JOURNAL)
     for file in sorted(staging.glob(f"*{INTENT}")) if staging.is_dir() else ():
         settled, raw = _settled_bytes(file)
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            text = ""
-        lines = text[:-1].split("\n") if text.endswith("\n") else []
-        entries = [line.split(" ", 1) for line in lines]
-        if lines and all(len(entry) == 2 and _SHA256.fullmatch(entry[0]) for entry in entries):
+        lines = _lines(raw)
+        named = file.name.split(".", 1)[0]
+        if entries := _entries(lines):
             found += [Intent(file, relpath, sha256, settled) for sha256, relpath in entries]
-        elif len(lines) == 1 and _SHA256.fullmatch(file.name.split(".", 1)[0]):
-            found.append(Intent(file, lines[0], file.name.split(".", 1)[0], settled))
+        elif len(lines) == 1 and _SHA256.fullmatch(named):
+            found.append(Intent(file, lines[0], named, settled))
         else:
             found.append(Intent(file, "", "", settled))
     return found
+
+
+def _journal_intents(journal: Path) -> list[Intent]:
+    """The intents of the journal's records, each settled unless its writer still holds it. A
+    record that cannot be read back (its writer died while appending it, before any rename)
+    is returned with an empty ``relpath``, as an unreadable intent file is."""
+    try:
+        fd = os.open(journal, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:  # none, or a link or such that no writer appends to
+        return []
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return []
+        data = _read_all(fd)
+        locks = bool(_OFD and data.strip(b"\n")) and _range_locks(fd)
+        found = []
+        start = 0
+        for chunk in data.split(_RECORD_END):
+            record = chunk.lstrip(b"\n")  # forgotten records, or a newline after one cut short
+            if record:
+                at = start + len(chunk) - len(record)
+                settled = not (locks and _record_held(fd, at))  # none held where none can be
+                place = (at, len(record))
+                entries = _entries(_lines(record + b"\n")) or [("", "")]
+                found += [Intent(journal, relpath, sha256, settled, place) for sha256, relpath in entries]
+            start += len(chunk) + len(_RECORD_END)
+        return found
+    finally:
+        os.close(fd)
+
+
+def _lines(raw: bytes) -> list[str]:
+    """The lines of an intent written whole (it ends with a newline); none if it is not text."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return []
+    return text[:-1].split("\n") if text.endswith("\n") else []
+
+
+def _entries(lines: list[str]) -> list[tuple[str, str]]:
+    """(sha256, relpath) of each line '<sha256> <relpath>'; none unless every line is one."""
+    entries = [line.split(" ", 1) for line in lines]
+    if lines and all(len(entry) == 2 and _SHA256.fullmatch(entry[0]) for entry in entries):
+        return [(sha256, relpath) for sha256, relpath in entries]
+    return []
+
+
+def forget_intents(archive: Path, settled: list[Intent]) -> None:
+    """Drop the ``settled`` intents, applied or found void; call with the archive lock held,
+    after the manifest that lists what they name is on disk.
+
+    An intent file goes. A record of the journal is overwritten with empty lines, in place,
+    so that the records still held keep their places; the journal is emptied once it holds
+    no record but these. A record held when the intents were read is never touched, even
+    if its writer has finished since: it has not been applied yet. A forgotten record that
+    comes back (a write not yet on disk at a power cut, or one refused) is only applied
+    again, to the same effect: an intent is applied only to a file holding the bytes it names.
+    """
+    records: dict[Path, set[tuple[int, int]]] = {}
+    for intent in settled:
+        if intent.record[0] >= 0:
+            records.setdefault(intent.file, set()).add(intent.record)
+        else:
+            intent.file.unlink(missing_ok=True)
+    for journal, forgotten in records.items():
+        with contextlib.suppress(OSError):
+            fd = os.open(journal, os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+            try:
+                if {intent.record for intent in _journal_intents(journal)} <= forgotten:
+                    os.ftruncate(fd, 0)
+                else:
+                    for at, length in forgotten:
+                        os.pwrite(fd, b"\n" * length, at)
+            finally:
+                os.close(fd)
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 1 << 16):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _settled_bytes(path: Path) -> tuple[bool, bytes]:
@@ -297,11 +460,9 @@ def _settled_bytes(path: Path) -> tuple[bool, bytes]:
     except FileNotFoundError:
         return False, b""
     try:
-        settled, chunks = _unheld(fd), []
+        settled = _unheld(fd)
         with contextlib.suppress(OSError):  # unreadable: no bytes
-            while chunk := os.read(fd, 1 << 16):
-                chunks.append(chunk)
-            return settled, b"".join(chunks)
+            return settled, _read_all(fd)
         return settled, b""
     finally:
         os.close(fd)
@@ -319,11 +480,11 @@ def archive_write_all(archive: Path, files: list[tuple[Path, bytes]], *, journal
     """Store each ``(path, data)`` inside ``archive``, in order: staged beside it, fsynced,
     renamed in, the folder fsynced after each rename so that they reach the disk in order.
 
-    With ``journal`` (every document file), one intent naming them all is made durable
-    before the first rename and left behind after it, for the manifest to apply; the
-    manifest's own writes pass ``journal=False``. One intent for an article's PDF and
-    oai_dc record costs two fsyncs fewer than one each. Returns the SHA-256 of each
-    file's bytes as the intent names them (none without ``journal``).
+    With ``journal`` (every document file), one intent naming them all, a record of the
+    journal, is made durable before the first rename and left behind after it, for the
+    manifest to apply; the manifest's own writes pass ``journal=False``. One intent for an
+    article's PDF and oai_dc record costs two fsyncs fewer than one each. Returns the
+    SHA-256 of each file's bytes as the intent names them (none without ``journal``).
 
     The archive's real path is found once per call, and the staged files are all made
     under one taking of the archive lock.
@@ -337,18 +498,24 @@ def archive_write_all(archive: Path, files: list[tuple[Path, bytes]], *, journal
     folders: dict[Path, int] = {}  # folder renamed into -> its descriptor, for its fsyncs
     renamed = 0
     target = targets[0]
+    below = len(str(root)) + 1  # each target is below the archive's real path
+    lines = "".join(f"{digest} {str(where)[below:]}\n" for where, digest in zip(targets, digests, strict=True)
+                    ) if journal else ""
     try:
         with _staging_lock(staging):
-            if journal:
+            journal_fd = _open_journal(staging) if journal and _OFD else None
+            if journal_fd is not None:
+                intent_fd = journal_fd
+                _append_record(intent_fd, lines.encode() + b"\n")
+            elif journal:
                 intent_fd, intent = _create_in(staging, INTENT)
             for _ in files:
                 parts.append(_create_in(staging, PART))
+        if intent is not None:
+            write_all(intent_fd, lines.encode())
         if journal:
-            below = len(str(root)) + 1  # each target is below the archive's real path
-            lines = [f"{digest} {str(where)[below:]}\n"
-                     for where, digest in zip(targets, digests, strict=True)]
-            write_all(intent_fd, "".join(lines).encode())
             os.fsync(intent_fd)
+        if intent is not None:
             _fsync_dir(staging)
         for index, (_, data) in enumerate(files):
             target = targets[index]  # the file an error names
@@ -366,13 +533,14 @@ def archive_write_all(archive: Path, files: list[tuple[Path, bytes]], *, journal
     except OSError as error:
         raise _storage_error(error, target) from None
     finally:
-        for fd in [fd for fd, _ in parts] + [intent_fd, *folders.values()]:  # closing releases the flocks
+        for fd in [fd for fd, _ in parts] + [intent_fd, *folders.values()]:  # closing releases the locks
             if fd >= 0:
                 os.close(fd)
         for _, part in parts[renamed:]:  # never renamed: the previous copies are untouched
             with contextlib.suppress(OSError):
                 part.unlink()
-        if not renamed and intent is not None:  # nothing stored: no intent to keep
+        if not renamed and intent is not None:  # nothing stored: no intent file to keep (a
+            # record of the journal stays, settled and void, until the manifest forgets it)
             with contextlib.suppress(OSError):
                 intent.unlink()
     return digests
