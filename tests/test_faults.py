@@ -221,8 +221,9 @@ def write_in_flight(archive: Path, path: Path, data: bytes) -> Iterator[None]:
         writer.join()
 
 
-@pytest.mark.parametrize("cut", [b"", b"0" * 64 + b" 2021/x.pdf\n", b"0123abc"],
-                         ids=["whole journal", "after a line cut short", "in a line cut short"])
+@pytest.mark.parametrize("cut", [b"", b"0" * 64 + b" 2021/x.pdf\n", b"0123abc", b"\n\n\n"],
+                         ids=["whole journal", "after a line cut short", "in a line cut short",
+                              "after a forgotten record"])
 def test_a_write_in_flight_is_allowed_its_bytes_and_listed_once_done(archived: Paths, cut: bytes) -> None:
     """A writer between its rename and its end holds its record (wherever a crash left the
     journal's last record): verify takes the new bytes for a write in flight, not damage, and
@@ -261,15 +262,23 @@ def test_a_record_settling_while_the_manifest_is_updated_is_kept_for_the_next(ar
     assert staged(archived) == []
 
 
-@pytest.mark.parametrize("cut", [b"0123abc", b"0" * 64 + b" 2021/x.pdf\n", b"\n"],
-                         ids=["in a line", "after a line", "an empty line"])
+@pytest.mark.parametrize("cut", [b"0123abc", b"0" * 64 + b" 2021/x.pdf\n", b"\n",
+                                 f"{'0' * 64} 2021/{FIRST}.p".encode()],
+                         ids=["in a line", "after a line", "an empty line", "inside a path"])
 def test_a_record_cut_short_by_a_crash_does_not_hide_the_next(archived: Paths, cut: bytes) -> None:
-    """A writer killed while appending its record leaves part of it: the next record is still
-    read whole, and applied."""
+    """A writer killed while appending its record leaves part of it: that part names no file
+    (not even one whose path it was cut inside), and the next record is still read whole, and
+    applied."""
     (store.staging_dir(archived.archive) / store.JOURNAL).write_bytes(cut)
     pdf = archived.pdf(FIRST)
     new = pdf.read_bytes() + b"%% a later version\n"
+    with store.archive_lock(archived.archive):
+        void = {intent.relpath for intent in store.intents(archived.archive)}
+    assert void == ({""} if cut.strip() else set())
     store.archive_write(archived.archive, pdf, new)  # renamed, then "killed" before the manifest
+    with store.archive_lock(archived.archive):
+        named = [intent.relpath for intent in store.intents(archived.archive) if intent.relpath]
+    assert named == [f"2021/{FIRST}.pdf"]
     assert manifest.verify(archived.archive).problems == []
     assert manifest.read_manifest(archived.archive).entries[f"2021/{FIRST}.pdf"] == hashlib.sha256(
         new).hexdigest()

@@ -60,6 +60,8 @@ LOCK_NAME = "lock"
 PART, INTENT = ".part", ".intent"
 JOURNAL = "journal"  # the intents of journaled writes, a record each (archive_write_all)
 _RECORD_END = b"\n\n"  # a record: a line '<sha256> <relpath>' per file, then an empty line
+_RECORD = re.compile(rb"[^\n]+(?:\n[^\n]+)*")  # a record's lines, between runs of empty ones
+_VOID_LINE = b"-\n"  # ends a record cut short by a crash: no intent has such a line, so it is void
 _OFD = hasattr(fcntl, "F_OFD_SETLK")  # locks on byte ranges, one open file description's own
 _NO_RANGE_LOCKS = {errno.EINVAL, errno.ENOLCK, errno.EOPNOTSUPP}  # what a file system without them says
 FACTS_FILE = "record-facts.json"  # what each record says, kept for the next run (identifiers.record_facts)
@@ -248,7 +250,8 @@ def _open_journal(staging: Path) -> int | None:
             _fsync_dir(staging)  # a record is relied on once the renames that follow it are durable
     except OSError as error:  # a link, a folder, a file that cannot be opened
         raise StorageError(f"cannot be opened as the journal of writes: {error.strerror}", path=path,
-                           hint="remove it: archivist makes the journal again") from None
+                           hint="check the staging folder's permissions; a link or a folder in the "
+                           "journal's place can go: archivist makes the journal again") from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise StorageError("is not a regular file, so no write can be journaled in it", path=path,
@@ -268,8 +271,9 @@ def _append_record(fd: int, record: bytes) -> None:
     closed; with the archive lock held, so that no other record or truncation interleaves."""
     size = os.fstat(fd).st_size
     tail = os.pread(fd, 2, max(size - 2, 0)) if size else _RECORD_END
-    if tail != _RECORD_END:  # the last record was cut short by a crash: it is ended first, so
-        end = b"\n" if tail.endswith(b"\n") else _RECORD_END  # that it cannot run on into this one
+    if tail != _RECORD_END:  # the last record was cut short by a crash: it is made void and
+        # ended first, so that it can neither name a path it was cut inside nor run on into this one
+        end = (b"" if tail.endswith(b"\n") else b"\n") + _VOID_LINE + b"\n"
         write_all(fd, end)
         size += len(end)
     fcntl.fcntl(fd, fcntl.F_OFD_SETLK, _range_lock(fcntl.F_WRLCK, size, len(record)))
@@ -381,19 +385,20 @@ def _journal_intents(journal: Path) -> list[Intent]:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return []
         data = _read_all(fd)
-        locks = bool(_OFD and data.strip(b"\n")) and _range_locks(fd)
+        records = list(_RECORD.finditer(data))  # forgotten ones are runs of empty lines: skipped
+        locks = bool(_OFD and records) and _range_locks(fd)
         found = []
-        start = 0
-        for chunk in data.split(_RECORD_END):
-            record = chunk.lstrip(b"\n")  # forgotten records, or a newline after one cut short
-            if record:
-                at = start + len(chunk) - len(record)
-                settled = not (locks and _record_held(fd, at))  # none held where none can be
-                place = (at, len(record))
-                entries = _entries(_lines(record + b"\n")) or [("", "")]
-                found += [Intent(journal, relpath, sha256, settled, place) for sha256, relpath in entries]
-            start += len(chunk) + len(_RECORD_END)
+        for record in records:
+            at, end = record.span()
+            settled = not (locks and _record_held(fd, at))  # none held where none can be
+            whole = data.startswith(_RECORD_END, end)  # else cut short by a crash: void
+            entries = (_entries(_lines(record[0] + b"\n")) if whole else []) or [("", "")]
+            found += [Intent(journal, relpath, sha256, settled, (at, end - at))
+                      for sha256, relpath in entries]
         return found
+    except OSError as error:
+        raise StorageError(f"cannot be read for the writes in flight: {error.strerror}", path=journal,
+                           hint="check the staging folder's file system") from None
     finally:
         os.close(fd)
 
@@ -436,11 +441,14 @@ def forget_intents(archive: Path, settled: list[Intent]) -> None:
         with contextlib.suppress(OSError):
             fd = os.open(journal, os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
             try:
-                if {intent.record for intent in _journal_intents(journal)} <= forgotten:
-                    os.ftruncate(fd, 0)
-                else:
-                    for at, length in forgotten:
-                        os.pwrite(fd, b"\n" * length, at)
+                kept = {intent.record for intent in _journal_intents(journal)} - forgotten
+                # Nothing is held past the last record kept: the journal ends after it.
+                end = max((at + length + len(_RECORD_END) for at, length in kept), default=0)
+                os.ftruncate(fd, end)
+                for at, length in forgotten:
+                    done = 0
+                    while at < end and done < length:
+                        done += os.pwrite(fd, b"\n" * (length - done), at + done)
             finally:
                 os.close(fd)
 
