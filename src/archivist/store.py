@@ -507,20 +507,20 @@ def archive_write_all(archive: Path, files: list[tuple[Path, bytes]], *, journal
     renamed = 0
     target = targets[0]
     below = len(str(root)) + 1  # each target is below the archive's real path
-    lines = "".join(f"{digest} {str(where)[below:]}\n" for where, digest in zip(targets, digests, strict=True)
-                    ) if journal else ""
+    lines = "".join(f"{digest} {str(where)[below:]}\n"
+                    for where, digest in zip(targets, digests, strict=True)).encode() if journal else b""
     try:
         with _staging_lock(staging):
             journal_fd = _open_journal(staging) if journal and _OFD else None
             if journal_fd is not None:
                 intent_fd = journal_fd
-                _append_record(intent_fd, lines.encode() + b"\n")
+                _append_record(journal_fd, lines + b"\n")
             elif journal:
                 intent_fd, intent = _create_in(staging, INTENT)
             for _ in files:
                 parts.append(_create_in(staging, PART))
         if intent is not None:
-            write_all(intent_fd, lines.encode())
+            write_all(intent_fd, lines)
         if journal:
             os.fsync(intent_fd)
         if intent is not None:
