@@ -252,14 +252,13 @@ def _open_journal(staging: Path) -> int | None:
         raise StorageError(f"cannot be opened as the journal of writes: {error.strerror}", path=path,
                            hint="check the staging folder's permissions; a link or a folder in the "
                            "journal's place can go: archivist makes the journal again") from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise StorageError("is not a regular file, so no write can be journaled in it", path=path,
-                           hint="remove it: archivist makes the journal again")
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise StorageError("is not a regular file, so no write can be journaled in it", path=path,
+                               hint="remove it: archivist makes the journal again")
         if _range_locks(fd):
             return fd
-    except OSError:
+    except BaseException:
         os.close(fd)
         raise
     os.close(fd)
