@@ -109,7 +109,7 @@ def _pdfs(paths: Paths) -> list[Path]:
 def test_the_corpus_is_what_it_claims(corpus: dict[Profile, Paths]) -> None:
     paths = corpus[Profile(2, "U")]
     assert len(PdfReader(paths.pdf("2021-07-twelve-pages")).pages) >= 12  # at the 66-character measure
-    # Two pages at that measure, and three faces (the lining one holds the figures alone).
+    # Two pages at that measure, and two font programs (the regular one draws the lining figures too).
     assert corpus[DEFAULT_PROFILE].pdf(FIRST).stat().st_size <= 24 * 1024
     assert len(_pdfs(paths)) == 5
 

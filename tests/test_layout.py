@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import statistics
 import subprocess
 from pathlib import Path
@@ -11,6 +12,7 @@ from conftest import FIRST, REPO, require_tool
 
 from archivist.article import parse_article
 from archivist.build import render
+from archivist.fonts import FONT_DIR
 from archivist.profile import DEFAULT_PROFILE
 from archivist.record import parse_record
 
@@ -83,8 +85,82 @@ def test_title_is_balanced_with_no_word_alone_on_its_last_line(tmp_path: Path) -
 
 
 def test_footer_and_title_figures_use_the_lining_face(tmp_path: Path) -> None:
-    pdf = build(tmp_path, "Le budget 2021 : 1 500 millions", seed_paragraphs()[:2])
+    """Figures of the title and the footer are EB Garamond's lining figures, running text's its
+    old-style ones; one embedded font program draws both, and a reader gets the digits back."""
+    pdf = build(tmp_path, "Le budget 2021 : 1 500 millions", ["En 2021, le budget passe à 1 500 millions."])
     fonts = subprocess.run([require_tool("pdffonts"), str(pdf)], capture_output=True, text=True,
                            check=True).stdout
-    assert "EBGaramond12-Lining" in fonts
+    assert [line.split()[0] for line in fonts.splitlines()[2:]] == [
+        "AAAAAA+EBGaramond12-Regular", "AAAAAA+EBGaramond12-Italic"]
     assert page_lines(pdf, 1)[0] == "Le budget 2021 : 1 500 millions"
+    assert page_lines(pdf, 1)[2] == "En 2021, le budget passe à 1 500 millions."
+    assert page_lines(pdf, 1)[-1].endswith("page 1 / 1")
+
+    drawn = _figures_drawn(pdf)  # where -> {digit: glyph outlines drawn for it}
+    lining, old_style = (_outlines(FONT_DIR / name, "0125") for name in ("EBGaramond12-Lining.ttf",
+                                                                          "EBGaramond12-Regular.ttf"))
+    assert lining != old_style
+    for digit in "0125":
+        assert drawn["title"][digit] == {lining[digit]}, digit
+        assert drawn["text"][digit] == {old_style[digit]}, digit
+    assert drawn["footer"]["1"] == {lining["1"]}
+
+
+def _outlines(font: Path | io.BytesIO, chars: str | None = None, codes: dict[int, str] | None = None
+              ) -> dict[str, tuple]:
+    """Each character's glyph outline (its points and contour ends) in a TrueType program, found
+    through the program's own cmap by character or, in a subset, by code."""
+    from fontTools.ttLib import TTFont
+
+    program = TTFont(font)
+    glyf = program["glyf"]
+    cmap = program.getBestCmap() if chars is not None else program["cmap"].getcmap(1, 0).cmap
+    wanted = {char: ord(char) for char in chars} if chars is not None else {v: k for k, v in codes.items()}
+
+    def outline(name: str) -> tuple:
+        glyph = glyf[name]
+        coordinates, ends, _ = glyph.getCoordinates(glyf)
+        return tuple(coordinates), tuple(ends), glyph.yMax
+
+    return {char: outline(cmap[code]) for char, code in wanted.items() if code in cmap}
+
+
+def _figures_drawn(pdf: Path) -> dict[str, dict[str, set[tuple]]]:
+    """The glyph outlines drawn for each digit in the title (the H1), the dateline, the running
+    text and the footer (an artifact), read from the content stream, ToUnicode maps and embedded
+    programs."""
+    import re
+
+    from pypdf import PdfReader
+    from pypdf.generic import ContentStream
+
+    reader = PdfReader(pdf)
+    page = reader.pages[0]
+    fonts = {name: font.get_object() for name, font in page["/Resources"]["/Font"].items()}
+    glyphs: dict[str, dict[int, tuple[str, tuple]]] = {}  # font -> code -> (text, outline)
+    for name, font in fonts.items():
+        cmap = font["/ToUnicode"].get_object().get_data()
+        text = {int(code, 16): chr(int(unit, 16))
+                for code, unit in re.findall(rb"<([0-9A-F]{2})> <([0-9A-F]{4})>", cmap)}
+        program = io.BytesIO(font["/FontDescriptor"]["/FontFile2"].get_object().get_data())
+        digits = {code: char for code, char in text.items() if char.isdigit()}
+        outlines = _outlines(program, codes={code: str(code) for code in digits})
+        glyphs[name] = {code: (char, outlines[str(code)]) for code, char in digits.items()}
+    drawn: dict[str, dict[str, set[tuple]]] = {"title": {}, "dateline": {}, "text": {}, "footer": {}}
+    where, font = None, None
+    for operands, operator in ContentStream(page.get_contents(), reader).operations:
+        if operator == b"BDC":
+            properties = operands[1]
+            where = "footer" if operands[0] == "/Artifact" else ("title", "dateline")[properties["/MCID"]] \
+                if properties["/MCID"] < 2 else "text"
+        elif operator == b"Tf":
+            font = operands[0]
+        elif operator in (b"Tj", b"TJ"):
+            for string in operands[0] if operator == b"TJ" else operands:
+                if isinstance(string, (int, float)):  # a TJ gap
+                    continue
+                for code in string.original_bytes if hasattr(string, "original_bytes") else bytes(string):
+                    if code in glyphs[font]:
+                        char, outline = glyphs[font][code]
+                        drawn[where].setdefault(char, set()).add(outline)
+    return drawn

@@ -35,6 +35,13 @@ FACES = {
 }
 CACHE_DIR = prepared.ROOT / "fonts"
 FORMAT = 1  # of what the file holds; raised if that changes
+# The lining face's figures are drawn from the regular face's font program, which has the same
+# glyphs (the lining face is the regular one with its cmap changed): the regular face maps these
+# code points of the Private Use Area, which it leaves free, to the lining figures, so that a PDF
+# embeds one program for both faces, not two. Drawn code point -> the figure it stands for;
+# the text a reader gets (ToUnicode) is the figure's.
+LINING_FIGURES = {0xE000 + ord(figure): ord(figure) for figure in "0123456789"}
+TO_LINING_FIGURES = {figure: chr(drawn) for drawn, figure in LINING_FIGURES.items()}  # for str.translate
 
 
 @cache
@@ -44,7 +51,18 @@ def register() -> dict[str, str]:
 
     for name, filename in FACES.values():
         pdfmetrics.registerFont(_font(name, FONT_DIR / filename))
+    _add_lining_figures(pdfmetrics.getFont(FACES["regular"][0]).face,
+                        pdfmetrics.getFont(FACES["lining"][0]).face)
     return {face: name for face, (name, _) in FACES.items()}
+
+
+def _add_lining_figures(regular: TTFontFace, lining: TTFontFace) -> None:
+    """Map ``LINING_FIGURES`` in the regular face to the lining face's glyphs for the figures."""
+    for drawn, figure in LINING_FIGURES.items():
+        if drawn in regular.charToGlyph:
+            raise ValueError(f"{regular.name!r} maps U+{drawn:04X}, kept for a lining figure")
+        regular.charToGlyph[drawn] = lining.charToGlyph[figure]
+        regular.charWidths[drawn] = lining.charWidths[figure]
 
 
 def _font(name: str, path: Path):
@@ -78,7 +96,7 @@ def coverage(face: str) -> frozenset[int]:
     from reportlab.pdfbase import pdfmetrics
 
     font = pdfmetrics.getFont(register()[face])
-    return frozenset(code for code, glyph in font.face.charToGlyph.items() if glyph)
+    return frozenset(code for code, glyph in font.face.charToGlyph.items() if glyph) - LINING_FIGURES.keys()
 
 
 def first_missing(text: str, face: str) -> int | None:

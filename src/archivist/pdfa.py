@@ -29,7 +29,7 @@ from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, SUBSETN
 from . import __version__
 from .dublincore import DOCINFO, ONLY_ITEM, X_DEFAULT, LangAlt
 from .embedded import EmbeddedFile
-from .fonts import subset_program
+from .fonts import LINING_FIGURES, subset_program
 from .layout import Typeset
 from .pdfwrite import flate, reuse, serialise
 from .profile import Profile
@@ -169,7 +169,9 @@ def _add_font(document: PDFDocument, font) -> None:
         # written here when they are all integers (the shipped faces' are), as pdfwrite writes them
         pdf_font.Widths = b"[%s]" % b" ".join(map(b"%d".__mod__, advances)) \
             if all(type(advance) is int for advance in advances) else PDFArray(advances)
-        to_unicode = PDFStream(content=_to_unicode_cmap(base_font, codes))
+        # what a reader gets: each figure the regular face draws as a lining one is that figure
+        to_unicode = PDFStream(content=_to_unicode_cmap(base_font, [LINING_FIGURES.get(code, code)
+                                                                    for code in codes]))
         program = PDFStream(content=subset_program(face, codes))
         program.dictionary["Length1"] = len(program.content)
         if document.compression:

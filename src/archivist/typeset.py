@@ -9,7 +9,6 @@ tree itself is written by ``pdfa`` from the ``Element`` list returned here.
 from __future__ import annotations
 
 import io
-import re
 import unicodedata
 from codecs import charmap_build, charmap_encode
 from collections.abc import Collection
@@ -61,6 +60,7 @@ class Style:
 
 # The title is set ragged and balanced, never hyphenated, in the face with lining figures
 # (a date or a sum in a title reads 1500, not I5oo); so is the footer, identifier and page number.
+# The lining face is measured as itself and drawn by the regular face's program (``_drawn_as``).
 TITLE = Style("lining", 22, 26, 8, 0.0, justify=False, hyphenate=False)
 DATELINE = Style("italic", 11.5, 14, 4, 0.25, justify=False, hyphenate=False)
 BODY = Style("regular", 12, 16, 6.5, 0.0, justify=True, hyphenate=True)
@@ -129,9 +129,9 @@ def typeset(article: Article, record: Record, created: datetime) -> Typeset:
     return Typeset(canvas._doc, elements, len(pages))  # written out by the PDF/A stage
 
 
-# The faces no justified line is drawn in (the lining face draws figures only): the space keeps
-# no code of its own there, so their subsets hold the codes they draw and no more.
-_NEVER_JUSTIFIED = tuple(face for face in ("regular", "italic", "lining")
+# The faces no justified line is drawn in: the space keeps no code of its own there, so their
+# subsets hold the codes they draw and no more.
+_NEVER_JUSTIFIED = tuple(face for face in ("regular", "italic")
                         if face not in {"regular" if style.face == "lining" else style.face
                                         for style in (TITLE, DATELINE, BODY) if style.justify})
 
@@ -262,15 +262,14 @@ def _shown(lines: tuple[Line, ...]) -> list[str]:
 def _give_codes_in_order(canvas: Canvas, names: dict[str, str], blocks: list[_Block],
                          pages: list[list[_Chunk]], footers: list[str]) -> None:
     """Give each face's characters their codes before anything is drawn, in the order drawing
-    meets them: chunk after chunk, each page's footer after its chunks, the lining face's figures
-    apart (``_show_face``). reportlab gives codes in the order characters are first drawn, so
-    these are the codes drawing would give, found in one pass for each face instead of one
-    for each chunk with characters new to it."""
-    texts: dict[str, list[str]] = {"regular": [], "italic": [], "lining": []}
+    meets them: chunk after chunk, each page's footer after its chunks. reportlab gives codes
+    in the order characters are first drawn, so these are the codes drawing would give, found
+    in one pass for each face instead of one for each chunk with characters new to it."""
+    texts: dict[str, list[str]] = {}
 
     def draw(face: str, line: str) -> None:
-        for drawn_in, run in _face_runs(face, line):
-            texts[drawn_in].append(run)
+        drawn_in, drawn = _drawn_as(face, line)
+        texts.setdefault(drawn_in, []).append(drawn)
 
     for number, chunks in enumerate(pages):
         for chunk in chunks:
@@ -279,8 +278,7 @@ def _give_codes_in_order(canvas: Canvas, names: dict[str, str], blocks: list[_Bl
                 draw(block.style.face, line)
         draw("lining", footers[number])
     for face, parts in texts.items():
-        if parts:
-            _give_codes(pdfmetrics.getFont(names[face]), canvas._doc, "".join(parts), ())
+        _give_codes(pdfmetrics.getFont(names[face]), canvas._doc, "".join(parts), ())
 
 
 def _show_known(canvas: Canvas, names: dict[str, str], face: str, size: float, shown: list[str],
@@ -291,8 +289,10 @@ def _show_known(canvas: Canvas, names: dict[str, str], face: str, size: float, s
     Characters new to the document are given their codes first, in the order they first occur,
     which is the order line after line would give them: one look-up for the chunk, not one a line.
     While the codes are below 0x80 the chunk's lines are encoded and escaped at once."""
+    if face == "lining":
+        face, shown = "regular", [_drawn_as(face, line)[1] for line in shown]
     chars = "".join(shown)
-    if face == "lining" or not chars:
+    if not chars:
         return None
     font = pdfmetrics.getFont(names[face])
     doc = canvas._doc
@@ -320,24 +320,18 @@ def _show_known(canvas: Canvas, names: dict[str, str], face: str, size: float, s
 
 def _show_face(canvas: Canvas, names: dict[str, str], face: str, size: float, chars: str, stretch: float,
                state: dict) -> list[str]:
-    """``_show`` in a face, each run of the characters in the face ``_face_runs`` gives it."""
-    ops: list[str] = []
-    for drawn_in, run in _face_runs(face, chars):
-        ops += _show(canvas, pdfmetrics.getFont(names[drawn_in]), size, run, stretch, state)
-    return ops
+    """``_show`` in a face, as ``_drawn_as`` draws it."""
+    drawn_in, drawn = _drawn_as(face, chars)
+    return _show(canvas, pdfmetrics.getFont(names[drawn_in]), size, drawn, stretch, state)
 
 
-def _face_runs(face: str, text: str) -> list[tuple[str, str]]:
-    """The runs of ``text`` and the face each is drawn in: the lining face draws only the
-    figures, the regular face the rest. The two faces differ only in their figures, so each
-    keeps to the glyphs it alone has: the lining subset holds ten glyphs at most, not a
-    second copy of the title's letters."""
+def _drawn_as(face: str, text: str) -> tuple[str, str]:
+    """The face whose program draws ``text`` in ``face``, and the characters it draws. The lining
+    face differs from the regular one only in its figures, which the regular face draws under
+    code points of its own (``fonts.LINING_FIGURES``): a PDF embeds one program for both."""
     if face != "lining":
-        return [(face, text)]
-    return [("lining" if run[0].isdigit() else "regular", run) for run in _FIGURE_RUNS.findall(text)]
-
-
-_FIGURE_RUNS = re.compile(r"\d+|\D+")
+        return face, text
+    return "regular", text.translate(fonts.TO_LINING_FIGURES)
 
 
 def _show(canvas: Canvas, font, size: float, chars: str, stretch: float, state: dict) -> list[str]:
