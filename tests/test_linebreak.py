@@ -330,3 +330,13 @@ def test_a_word_is_measured_alike_with_and_without_a_hyphenation(font, token):
     linebreak._Metrics(font, SIZE, None).token(token)  # its characters met: next time the short way
     assert linebreak._Metrics(font, SIZE, None).token(token) == \
         linebreak._Metrics(font, SIZE, lambda word: ()).token(token)
+
+
+@settings(max_examples=500, deadline=None)
+@given(token=st.text(alphabet=st.sampled_from("aZ09_-.:/@<>~%)(w "), max_size=14)
+       | st.sampled_from(["www.gnu.org", "<www.gnu.org>", "<https://gnu.org/>", "a@b", "a/b", "http://",
+                          ":/", "w.ww", "<www", "(www.x)", "x)/~", "a/@b", "é@b", "é/b"]))
+def test_a_token_is_taken_for_a_url_exactly_when_the_url_rules_find_one(token):
+    """Most words are told from URLs by their characters alone, without the search: the answer
+    must be the search's, whatever the token."""
+    assert linebreak._url_like(token) == (linebreak._URL_HINT.search(token) is not None)
