@@ -60,6 +60,27 @@ def test_lining_face_draws_cap_height_figures_and_the_rest_unchanged() -> None:
     assert abs(old_style["1"] - old_style["x"]) <= 0.06 * cap  # the default 1 is x-height: a small I
 
 
+def test_the_regular_face_borrows_lining_figures_only_from_its_own_derived_face() -> None:
+    """The regular face draws the lining figures by the lining face's glyph numbers: a face that is
+    not the regular one with its cmap changed is refused, never drawn with whatever glyphs
+    those numbers are; and the borrowed code points are never taken twice."""
+    import pytest
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    def face(filename: str):
+        return TTFont("unregistered", str(fonts.FONT_DIR / filename), asciiReadable=False).face
+
+    regular, lining = face("EBGaramond12-Regular.ttf"), face("EBGaramond12-Lining.ttf")
+    with pytest.raises(ValueError, match="not derived one from the other"):
+        fonts._add_lining_figures(regular, face("EBGaramond12-Italic.ttf"))
+    fonts._add_lining_figures(regular, lining)
+    for drawn, figure in fonts.LINING_FIGURES.items():
+        assert regular.charToGlyph[drawn] == lining.charToGlyph[figure] != regular.charToGlyph[figure]
+        assert regular.charWidths[drawn] == lining.charWidths[figure]
+    with pytest.raises(ValueError, match="maps U\\+E030 already"):
+        fonts._add_lining_figures(regular, lining)
+
+
 def _glyph_tops(path, chars: str) -> dict[str, int]:
     """yMax of each character's glyph, read from the font's own tables (glyf through cmap)."""
     from fontTools.ttLib import TTFont

@@ -57,12 +57,23 @@ def register() -> dict[str, str]:
 
 
 def _add_lining_figures(regular: TTFontFace, lining: TTFontFace) -> None:
-    """Map ``LINING_FIGURES`` in the regular face to the lining face's glyphs for the figures."""
+    """Map ``LINING_FIGURES`` in the regular face to the lining face's glyphs for the figures,
+    which must be the same glyphs in both (the same outline under the same number)."""
     for drawn, figure in LINING_FIGURES.items():
+        glyph = lining.charToGlyph[figure]
         if drawn in regular.charToGlyph:
-            raise ValueError(f"{regular.name!r} maps U+{drawn:04X}, kept for a lining figure")
-        regular.charToGlyph[drawn] = lining.charToGlyph[figure]
+            raise ValueError(f"the regular face maps U+{drawn:04X} already: it cannot keep it for "
+                             f"the lining {chr(figure)!r}")
+        if _outline(regular, glyph) != _outline(lining, glyph):
+            raise ValueError(f"the regular face cannot draw the lining face's {chr(figure)!r}: "
+                             "the two faces are not derived one from the other")
+        regular.charToGlyph[drawn] = glyph
         regular.charWidths[drawn] = lining.charWidths[figure]
+
+
+def _outline(face: TTFontFace, glyph: int) -> bytes:
+    start = face.table["glyf"]["offset"]
+    return face._ttf_data[start + face.glyphPos[glyph]:start + face.glyphPos[glyph + 1]]
 
 
 def _font(name: str, path: Path):
