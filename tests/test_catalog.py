@@ -6,6 +6,8 @@ import contextlib
 import hashlib
 import io
 import json
+import multiprocessing
+import multiprocessing.synchronize
 import sqlite3
 import subprocess
 import sys
@@ -24,6 +26,9 @@ from archivist.catalog import (
     body_from_pages,
     dehyphenate,
     list_documents,
+    put,
+    rebuild,
+    reconcile,
     search,
 )
 from archivist.cli import main
@@ -319,3 +324,43 @@ def test_catalog_without_rebuild_counts(shared: Paths) -> None:
     result = archivist("catalog", "--archive", shared.archive)
     assert result.returncode == 0
     assert result.stdout == f"{shared.archive / CATALOG_NAME}: 2 document(s)\n"
+
+
+def _catalog_writer(archive: Path, start: multiprocessing.synchronize.Barrier,
+                    outcomes: multiprocessing.Queue) -> None:
+    """What a build does to the catalog of an archive that has none yet: make it, repair it, add to it."""
+    try:
+        start.wait(timeout=60)
+        if not (archive / CATALOG_NAME).exists():
+            rebuild(archive)
+        reconcile(archive, {})
+        put(archive, [])
+        outcomes.put("ok")
+    except Exception as error:
+        outcomes.put(repr(error))
+
+
+def test_writers_that_start_at_once_on_a_new_archive_all_get_their_turn(tmp_path: Path) -> None:
+    """Builds, repairs and rebuilds write the catalog one at a time: three processes that start
+    together on an archive with no catalog yet all succeed (SQLite alone answered some of them
+    'database is locked' at once, its busy timeout notwithstanding)."""
+    context = multiprocessing.get_context("fork")
+    for attempt in range(25):
+        archive = tmp_path / f"archive-{attempt}"
+        archive.mkdir()
+        start, outcomes = context.Barrier(3), context.Queue()
+        writers = [context.Process(target=_catalog_writer, args=(archive, start, outcomes)) for _ in range(3)]
+        for writer in writers:
+            writer.start()
+        said = [outcomes.get(timeout=120) for _ in writers]
+        for writer in writers:
+            writer.join(timeout=120)
+        assert said == ["ok"] * 3, attempt
+        assert list_documents(archive, Filters()) == []
+
+
+def test_rebuilding_the_catalog_of_a_folder_that_does_not_exist_makes_nothing(tmp_path: Path) -> None:
+    result = archivist("catalog", "--rebuild", "--archive", tmp_path / "missing")
+    assert result.returncode != 0
+    assert "the archive folder does not exist" in result.stderr
+    assert list(tmp_path.iterdir()) == []

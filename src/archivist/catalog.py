@@ -4,8 +4,10 @@ The catalog is an index, not archival content. ``build`` updates it per batch of
 stored PDFs; ``rebuild`` makes it again from the PDFs alone (their XMP, their embedded
 source or their page text), so losing or corrupting it never loses anything.
 
-SQLite in WAL mode: readers never block the writer, a second writing process waits
-for the first (busy timeout) instead of failing, and every update is one transaction.
+SQLite in WAL mode: readers never block the writer, and every update is one transaction,
+made under the archive's lock: one writer at a time, whichever command it is. SQLite's own
+busy timeout does not cover every moment (two processes making the file at once, one
+switching it to WAL, got "database is locked" at once); a reader still waits on it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from .pagetext import page_text
 from .pdfread import ContentBudget, PdfLimit, bounded, explain, read_pdf
 from .profile import Profile
 from .record import Record
+from .store import archive_lock
 from .typography import hyphenation_language
 
 CATALOG_NAME = "catalog.sqlite"
@@ -104,6 +107,17 @@ def document_for(article: Article, record: Record, path: str, pages: int, sha256
 
 
 @contextlib.contextmanager
+def _writing(archive: Path) -> Iterator[None]:
+    """The archive's lock, for a writer of its catalog; refused, making nothing, when there is
+    no archive folder (the lock's folder is made beside it)."""
+    if not archive.is_dir():
+        raise StorageError("cannot open the catalog: the archive folder does not exist",
+                           path=archive / CATALOG_NAME, hint="give the folder of an archive")
+    with archive_lock(archive):
+        yield
+
+
+@contextlib.contextmanager
 def _connect(archive: Path, *, create: bool) -> Iterator[sqlite3.Connection]:
     """A connection in autocommit mode (transactions are explicit), closed on the way out."""
     path = archive / CATALOG_NAME
@@ -164,7 +178,7 @@ def _insert(connection: sqlite3.Connection, document: Document) -> None:
 
 def put(archive: Path, documents: Iterable[Document]) -> None:
     """Add or replace documents, in one transaction: one commit per batch, not per document."""
-    with _connect(archive, create=True) as connection:
+    with _writing(archive), _connect(archive, create=True) as connection:
         connection.execute("BEGIN IMMEDIATE")
         _ensure_schema(connection, archive / CATALOG_NAME)
         for document in documents:
@@ -276,18 +290,19 @@ def rebuild(archive: Path) -> tuple[int, list[ArchiveReadError]]:
         except Exception as error:  # one damaged file never stops the others
             failures.append(ArchiveReadError(f"cannot be read: it {explain(error)}", path=pdf))
     path = archive / CATALOG_NAME
-    if path.exists() and not _is_database(path):  # nothing in it can be kept
-        for name in (CATALOG_NAME, *(CATALOG_NAME + end for end in ("-wal", "-shm", "-journal"))):
-            (archive / name).unlink(missing_ok=True)
-    with _connect(archive, create=True) as connection:
-        connection.execute("BEGIN IMMEDIATE")
-        for statement in ("DROP TABLE IF EXISTS documents", "DROP TABLE IF EXISTS search",
-                          "PRAGMA user_version = 0"):
-            connection.execute(statement)
-        _ensure_schema(connection, path)
-        for document in documents:
-            _insert(connection, document)
-        connection.execute("COMMIT")
+    with _writing(archive):
+        if path.exists() and not _is_database(path):  # nothing in it can be kept
+            for name in (CATALOG_NAME, *(CATALOG_NAME + end for end in ("-wal", "-shm", "-journal"))):
+                (archive / name).unlink(missing_ok=True)
+        with _connect(archive, create=True) as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            for statement in ("DROP TABLE IF EXISTS documents", "DROP TABLE IF EXISTS search",
+                              "PRAGMA user_version = 0"):
+                connection.execute(statement)
+            _ensure_schema(connection, path)
+            for document in documents:
+                _insert(connection, document)
+            connection.execute("COMMIT")
     return len(documents), failures
 
 
@@ -328,9 +343,15 @@ def reconcile(archive: Path, listed: dict[str, str]) -> list[str]:
     """
     wanted = {relpath: digest for relpath, digest in listed.items()
               if relpath.endswith(".pdf") and relpath.count("/") == 1}
-    path = archive / CATALOG_NAME
-    if not wanted and not path.exists():
+    if not wanted and not (archive / CATALOG_NAME).exists():
         return []
+    with _writing(archive):
+        return _reconcile(archive, wanted)
+
+
+def _reconcile(archive: Path, wanted: dict[str, str]) -> list[str]:
+    """``reconcile`` under the archive's lock."""
+    path = archive / CATALOG_NAME
     if path.exists() and not _is_database(path):
         rebuild(archive)
         return [f"{path}: was not a database; rebuilt from the PDFs"]
