@@ -131,3 +131,25 @@ def test_clean_never_deletes_through_a_symbolic_link(built: Paths, tmp_path: Pat
     result = archivist("clean", "--archive", built.archive)
     assert result.returncode == 0, result.stderr
     assert victim.read_bytes() == b"not in the archive"
+
+
+def test_a_catalog_file_that_goes_while_clean_runs_does_not_stop_it(
+        workspace: Paths, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """SQLite removes the catalog's -wal and -shm files when its last reader closes, which may
+    be between clean seeing one and removing it: clean goes on with the rest."""
+    from archivist.cli import main
+
+    assert main(["build", "-j", "1", *folder_args(workspace)]) == 0
+    wal = workspace.archive / "catalog.sqlite-wal"
+    wal.write_bytes(b"")
+    real = Path.unlink
+
+    def a_reader_closes_first(path: Path, missing_ok: bool = False) -> None:
+        if path == wal:
+            real(path)  # the reader's SQLite, just before clean
+        real(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", a_reader_closes_first)
+    capsys.readouterr()
+    assert main(["clean", "--archive", str(workspace.archive)]) == 0
+    assert sorted(p.name for p in workspace.archive.rglob("*")) == []

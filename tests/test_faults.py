@@ -29,6 +29,7 @@ from archivist import manifest, store
 from archivist.archive import PROFILE_NAME
 from archivist.build import Paths
 from archivist.cli import main
+from archivist.errors import ExitCode
 
 SECOND_EPOCH = "1625184000"  # 2021-07-02: the rebuild's bytes differ from the first build's
 
@@ -493,3 +494,112 @@ def test_two_makes_at_once_never_corrupt_the_archive(workspace: Paths, tmp_path:
     verify = subprocess.run(make_command(tmp_path, "verify", f"ARCHIVE={workspace.archive}"),
                             capture_output=True, text=True)
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+_SECOND_BUILD = """
+import fcntl, os, sys
+from archivist.cli import main
+try:
+    lock = os.open(sys.argv[1], os.O_RDWR)
+except FileNotFoundError:  # no writer has made it yet
+    print("free", flush=True)
+else:
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print("held", flush=True)
+    else:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        print("free", flush=True)
+    os.close(lock)
+print("done", main(["build", "-j", "1", *sys.argv[2:]]), flush=True)
+"""
+
+
+def test_a_build_in_between_keeps_its_place_in_the_catalog(
+        workspace: Paths, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A second build that comes while the first has listed its files in the manifest but not yet
+    brought the catalog in line with that listing waits for it: run in between, it once had its
+    document dropped from the catalog by the first build's stale listing."""
+    from archivist import catalog
+
+    stems = copies(workspace, 2)
+    lock = store.staging_dir(workspace.archive) / store.LOCK_NAME
+    real = manifest.add_files
+    second: list[subprocess.Popen[str]] = []
+    said: list[str] = []
+
+    def listed_then_a_second_build(archive: Path, files: list[Path]) -> dict[str, str]:
+        listing = real(archive, files)
+        if not second and any(file.suffix == ".pdf" for file in files):  # the first build's register
+            second.append(subprocess.Popen([sys.executable, "-c", _SECOND_BUILD, str(lock),
+                                            *folder_args(workspace), stems[1]],
+                                           stdout=subprocess.PIPE, text=True))
+            said.append(second[0].stdout.readline().strip())
+            if said[0] == "free":  # the lock was let go between the two: let the second build run there
+                said.append(second[0].stdout.readline().strip())
+        return listing
+
+    monkeypatch.setattr(manifest, "add_files", listed_then_a_second_build)
+    assert build(workspace, stems[0]) == 0
+    out, _ = second[0].communicate(timeout=300)
+    said += out.split("\n")
+    assert "done 0" in said
+    listed = catalog.list_documents(workspace.archive, catalog.Filters())
+    assert sorted(document.stem for document in listed) == sorted(stems)
+    assert said[0] == "held"
+
+
+def test_two_builds_in_two_profiles_never_share_a_new_archive(
+        workspace: Paths, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The first build records a new archive's profile under the lock: a build in another profile
+    that comes meanwhile waits, finds that profile and is refused. Run in between, it once found
+    none, recorded its own and archived its article in it, and the archive held two profiles."""
+    from archivist import archive
+
+    stems = copies(workspace, 2)
+    lock = store.staging_dir(workspace.archive) / store.LOCK_NAME
+    real = archive.write_profile
+    second: list[subprocess.Popen[str]] = []
+
+    def recorded_while_a_second_build_comes(where: Path, profile: object) -> None:
+        command = [sys.executable, "-c", _SECOND_BUILD, str(lock), "--profile", "3u", *folder_args(workspace),
+                   stems[1]]
+        second.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True))
+        if second[0].stdout.readline().strip() != "held":  # free: let it run in between
+            second[0].wait(timeout=300)
+        real(where, profile)
+
+    monkeypatch.setattr(archive, "write_profile", recorded_while_a_second_build_comes)
+    assert build(workspace, stems[0]) == 0
+    out, _ = second[0].communicate(timeout=300)
+    assert second[0].returncode == 0 and f"done {ExitCode.WOULD_OVERWRITE.value}" in out
+    assert (workspace.archive / PROFILE_NAME).read_text() == "2a+ua1\n"
+    assert not workspace.pdf(stems[1]).exists()
+
+
+def test_a_build_while_the_catalog_is_rebuilt_keeps_its_place_in_it(
+        archived: Paths, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A rebuild of the catalog reads the PDFs under the lock: a build that comes meanwhile waits.
+    Run in between, it once had its document left out by the rebuild's older reading."""
+    from archivist import catalog
+
+    stems = copies(archived, 2)
+    lock = store.staging_dir(archived.archive) / store.LOCK_NAME
+    real = catalog.read_document
+    second: list[subprocess.Popen[str]] = []
+
+    def read_while_a_build_comes(where: Path, pdf: Path) -> catalog.Document:
+        if not second:
+            command = [sys.executable, "-c", _SECOND_BUILD, str(lock), *folder_args(archived), stems[1]]
+            second.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True))
+            if second[0].stdout.readline().strip() != "held":  # free: let it run in between
+                second[0].wait(timeout=300)
+        return real(where, pdf)
+
+    monkeypatch.setattr(catalog, "read_document", read_while_a_build_comes)
+    assert main(["catalog", "--rebuild", "--archive", str(archived.archive)]) == 0
+    out, _ = second[0].communicate(timeout=300)
+    assert second[0].returncode == 0 and "done 0" in out
+    listed = catalog.list_documents(archived.archive, catalog.Filters())
+    assert sorted(document.stem for document in listed) == sorted(stems)

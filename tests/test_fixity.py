@@ -154,3 +154,26 @@ def test_make_verify(archive: Paths) -> None:
     failed = subprocess.run(command, capture_output=True, text=True)
     assert failed.returncode != 0
     assert f"{FIRST}.xml: altered" in failed.stdout
+
+
+def test_a_write_settled_while_verify_hashes_is_not_taken_for_damage(
+        archive: Paths, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build stores a document while verify hashes the archive, and is done before verify looks
+    at what disagrees; its store is not yet in the manifest (builds list theirs per batch). The
+    file's new bytes are the build's, not damage."""
+    pdf = archive.archive / "2021" / f"{SECOND}.pdf"
+    new_bytes = b"%PDF-1.7 stored meanwhile\n"
+    real = manifest._files
+
+    def listed_then_stored(where: Path) -> object:
+        found = real(where)
+        if not stored:
+            stored.append(store.archive_write_all(archive.archive, [(pdf, new_bytes)]))
+        return found
+
+    stored: list[object] = []
+    monkeypatch.setattr(manifest, "_files", listed_then_stored)
+    report = manifest.verify(archive.archive)
+    assert stored and report.altered == [] and report.missing == [] and report.unexpected == []
+    assert manifest.read_manifest(archive.archive).entries[f"2021/{SECOND}.pdf"] == \
+        hashlib.sha256(new_bytes).hexdigest()

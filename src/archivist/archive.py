@@ -137,7 +137,10 @@ def _clean(archive: Path, dry_run: bool) -> Cleaned:
         if path.is_symlink() or not path.is_file() or (parent != root and root not in parent.parents):
             continue  # not a file archivist wrote: a link, a folder, or reached through a link
         if not dry_run:
-            path.unlink()
+            try:
+                path.unlink()
+            except FileNotFoundError:  # gone meanwhile: SQLite drops -wal and -shm as its last reader closes
+                continue
         cleaned.removed.append(path)
         if path.parent != archive:
             folders.add(path.parent)

@@ -193,18 +193,22 @@ def register(paths: Paths, batch: Sequence[Built], *,
             failures.append(unexpected(error, what, "updating it"))
         return None
 
-    def update_catalog() -> None:
+    files = [file for built in stored for file in built.files]
+    try:
+        # One hold of the lock for both: another build's update in between would leave this
+        # one's listing stale, and the catalog brought in line with it would lose a document.
         with archive_lock(paths.archive):
             if stored:
-                catalog.put(paths.archive, [built.document for built in stored])
-
-    attempt(update_catalog, paths.archive / catalog.CATALOG_NAME)
-    files = [file for built in stored for file in built.files]
-    listed = attempt(lambda: manifest.add_files(paths.archive, files), paths.archive / manifest.MANIFEST_NAME)
-    if last and isinstance(listed, dict) and not failures:
-        found = attempt(lambda: catalog.reconcile(paths.archive, listed),
+                attempt(lambda: catalog.put(paths.archive, [built.document for built in stored]),
                         paths.archive / catalog.CATALOG_NAME)
-        repairs = found if isinstance(found, list) else []
+            listed = attempt(lambda: manifest.add_files(paths.archive, files),
+                             paths.archive / manifest.MANIFEST_NAME)
+            if last and isinstance(listed, dict) and not failures:
+                found = attempt(lambda: catalog.reconcile(paths.archive, listed),
+                                paths.archive / catalog.CATALOG_NAME)
+                repairs = found if isinstance(found, list) else []
+    except ArchivistError as error:  # the lock itself could not be had
+        failures.append(error)
     return failures, repairs
 
 

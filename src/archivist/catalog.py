@@ -278,19 +278,21 @@ def search(archive: Path, text: str, filters: Filters) -> list[Document]:
 def rebuild(archive: Path) -> tuple[int, list[ArchiveReadError]]:
     """Make the catalog again from every PDF in the archive; the PDFs that cannot be read are returned.
 
-    Done in one transaction on the existing file: a process reading or writing it at the
-    same time sees the old catalog or the new one, never a mixture.
+    Done in one transaction on the existing file: a process reading the catalog at the
+    same time sees the old catalog or the new one, never a mixture. The PDFs are read under
+    the archive's lock too, so that no build stores one meanwhile that the new catalog
+    would leave out.
     """
     documents, failures = [], []
-    for pdf in sorted(archive.glob("*/*.pdf")):
-        try:
-            documents.append(read_document(archive, pdf))
-        except ArchiveReadError as error:
-            failures.append(error)
-        except Exception as error:  # one damaged file never stops the others
-            failures.append(ArchiveReadError(f"cannot be read: it {explain(error)}", path=pdf))
     path = archive / CATALOG_NAME
     with _writing(archive):
+        for pdf in sorted(archive.glob("*/*.pdf")):
+            try:
+                documents.append(read_document(archive, pdf))
+            except ArchiveReadError as error:
+                failures.append(error)
+            except Exception as error:  # one damaged file never stops the others
+                failures.append(ArchiveReadError(f"cannot be read: it {explain(error)}", path=pdf))
         if path.exists() and not _is_database(path):  # nothing in it can be kept
             for name in (CATALOG_NAME, *(CATALOG_NAME + end for end in ("-wal", "-shm", "-journal"))):
                 (archive / name).unlink(missing_ok=True)

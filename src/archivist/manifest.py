@@ -207,8 +207,9 @@ def verify(archive: Path) -> Report:
 
     Settled intents are applied first, under the lock. Hashing runs without the lock,
     so builds are not held up; a file that then disagrees is looked at again under the
-    lock, where a write still in flight (its intent held by a live writer) is allowed
-    its new bytes, so a concurrent build is never reported as damage. An archive with no
+    lock, once the intents settled meanwhile are applied, and a write still in flight (its
+    intent held by a live writer) is allowed its new bytes, so a concurrent build is never
+    reported as damage. An archive with no
     staging folder beside it has had no writer since it was copied: it is read as it is,
     so a read-only copy can be verified.
     """
@@ -225,6 +226,8 @@ def verify(archive: Path) -> Report:
     suspects = _disagreements(archive, manifest, on_disk)
     if suspects and in_use:
         with archive_lock(archive):
+            if not read_manifest(archive).damaged:  # writes that settled while files were hashed
+                add_files(archive, ())
             manifest = read_manifest(archive)
             on_disk, odd = _files(archive)
             in_flight: dict[str, set[str]] = {}
