@@ -11,6 +11,7 @@ import multiprocessing.synchronize
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -352,15 +353,59 @@ def test_writers_that_start_at_once_on_a_new_archive_all_get_their_turn(tmp_path
         writers = [context.Process(target=_catalog_writer, args=(archive, start, outcomes)) for _ in range(3)]
         for writer in writers:
             writer.start()
-        said = [outcomes.get(timeout=120) for _ in writers]
-        for writer in writers:
-            writer.join(timeout=120)
+        try:
+            said = [outcomes.get(timeout=120) for _ in writers]
+        finally:
+            for writer in writers:
+                writer.join(timeout=120)
+                writer.kill()
         assert said == ["ok"] * 3, attempt
         assert list_documents(archive, Filters()) == []
 
 
 def test_rebuilding_the_catalog_of_a_folder_that_does_not_exist_makes_nothing(tmp_path: Path) -> None:
     result = archivist("catalog", "--rebuild", "--archive", tmp_path / "missing")
-    assert result.returncode != 0
-    assert "the archive folder does not exist" in result.stderr
+    assert result.returncode == 2
+    assert result.stderr == (f"archivist: {tmp_path / 'missing'}: there is no archive folder here (name it "
+                             "with --archive (make: ARCHIVE=...), or build one with make)\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_writer_of_the_catalog_holds_the_archive_lock(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rebuild, put and reconcile each write the catalog while holding the archive's lock."""
+    from archivist import catalog, store
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    real = catalog._connect
+    held: list[bool] = []
+
+    @contextlib.contextmanager
+    def connect(where: Path, *, create: bool) -> Iterator[sqlite3.Connection]:
+        if create:
+            held.append(store.staging_dir(where) in store._held)
+        with real(where, create=create) as connection:
+            yield connection
+
+    monkeypatch.setattr(catalog, "_connect", connect)
+    rebuild(archive)
+    put(archive, [])
+    reconcile(archive, {"2021/gone.pdf": "0" * 64})
+    assert held == [True, True, True]
+
+
+def test_a_catalog_rebuilt_where_no_writer_can_work_takes_no_lock(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """An archive in a folder that cannot be written (a read-only mount, its catalog writable)
+    has no build at work, since each makes the staging folder there first: a rebuild takes no
+    lock and makes nothing beside the archive."""
+    from archivist import catalog
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    real = catalog.os.access
+    monkeypatch.setattr(catalog.os, "access", lambda path, mode: Path(path) != tmp_path and real(path, mode))
+    assert rebuild(archive) == (0, [])
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["archive"]
+    assert list_documents(archive, Filters()) == []

@@ -7,12 +7,14 @@ import statistics
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import FIRST, REPO, require_tool
 
 from archivist.article import parse_article
 from archivist.build import render
-from archivist.fonts import FONT_DIR
+from archivist.errors import GlyphError
+from archivist.fonts import FONT_DIR, LINING_FIGURES
 from archivist.profile import DEFAULT_PROFILE
 from archivist.record import parse_record
 
@@ -164,3 +166,20 @@ def _figures_drawn(pdf: Path) -> dict[str, dict[str, set[tuple]]]:
                         char, outline = glyphs[font][code]
                         drawn[where].setdefault(char, set()).add(outline)
     return drawn
+
+
+@pytest.mark.parametrize("where", ["article", "title", "identifier"])
+def test_a_code_point_kept_for_a_lining_figure_is_refused(tmp_path: Path, where: str) -> None:
+    """U+E031 is where the regular face draws the lining 1, read back as '1': in the text it
+    would come back as a digit the source never had, so it is refused as any undrawable one."""
+    borrowed = chr(next(drawn for drawn, figure in LINING_FIGURES.items() if figure == ord("1")))
+    record = {"title": "Le budget", "date": "2021-07", "language": "fr", "identifier": "urn:x:budget"}
+    text = "Le budget passe à mille millions."
+    if where == "article":
+        text += borrowed
+    else:
+        record[where] += borrowed
+    article = parse_article(f"date 2021-07\n{text}\n".encode(), tmp_path / "2021-07-x.txt")
+    parsed = parse_record(yaml.safe_dump(record, allow_unicode=True).encode(), tmp_path / "2021-07-x.yaml")
+    with pytest.raises(GlyphError, match="U\\+E031"):
+        render(article, parsed, DEFAULT_PROFILE)

@@ -8,12 +8,13 @@ said FAIL, and `archivist build STEM` stored a 2u PDF in the 3u archive, after w
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import pytest
 from conftest import FIRST, archivist, folder_args, make, require_tool
 
-from archivist import manifest
+from archivist import manifest, store
 from archivist.archive import PROFILE_NAME
 from archivist.build import Paths
 
@@ -56,8 +57,14 @@ def test_every_command_uses_it(archive_3u: Paths) -> None:
     assert b"<pdfaid:part>3</pdfaid:part>" in claim(archive_3u.pdf(FIRST))
 
 
+@pytest.mark.parametrize("copied", [False, True], ids=["in-use", "copied"])
 @pytest.mark.parametrize("command", ["build", "check", "validate"])
-def test_another_profile_is_refused(archive_3u: Paths, command: str) -> None:
+def test_another_profile_is_refused(archive_3u: Paths, command: str, copied: bool) -> None:
+    """Refused with nothing written, in the archive or beside it (a copied archive has no staging
+    folder: none is made for a refusal)."""
+    if copied:
+        shutil.rmtree(store.staging_dir(archive_3u.archive))
+    beside = sorted(archive_3u.archive.parent.iterdir())
     before = state(archive_3u.archive)
     result = archivist(command, *folder_args(archive_3u), "--profile", "2u")
     assert result.returncode == (14 if command == "build" else 2), result.stderr
@@ -66,6 +73,7 @@ def test_another_profile_is_refused(archive_3u: Paths, command: str) -> None:
         "and nothing was done (drop --profile to work in 3u; to rebuild the whole archive as 2u, run "
         "'archivist build --profile 2u --change-profile' (make: PROFILE=2u CHANGE_PROFILE=yes))\n")
     assert state(archive_3u.archive) == before
+    assert sorted(archive_3u.archive.parent.iterdir()) == beside
 
 
 def test_make_refuses_another_profile_even_with_nothing_stale(archive_3u: Paths) -> None:

@@ -136,14 +136,14 @@ def _clean(archive: Path, dry_run: bool) -> Cleaned:
         parent = path.parent.resolve()
         if path.is_symlink() or not path.is_file() or (parent != root and root not in parent.parents):
             continue  # not a file archivist wrote: a link, a folder, or reached through a link
+        if path.parent != archive:
+            folders.add(path.parent)
         if not dry_run:
             try:
                 path.unlink()
             except FileNotFoundError:  # gone meanwhile: SQLite drops -wal and -shm as its last reader closes
                 continue
         cleaned.removed.append(path)
-        if path.parent != archive:
-            folders.add(path.parent)
     work = staging_dir(archive) / MAKE_FOLDER
     made = sorted(p for p in work.iterdir() if p.is_file() and not p.is_symlink()) if work.is_dir() else []
     cleaned.removed += made

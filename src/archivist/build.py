@@ -209,6 +209,8 @@ def register(paths: Paths, batch: Sequence[Built], *,
                 repairs = found if isinstance(found, list) else []
     except ArchivistError as error:  # the lock itself could not be had
         failures.append(error)
+    except Exception as error:  # an OSError of the lock's (no locks on the file system)
+        failures.append(unexpected(error, paths.archive, "locking it"))
     return failures, repairs
 
 

@@ -36,7 +36,7 @@ from .pagetext import page_text
 from .pdfread import ContentBudget, PdfLimit, bounded, explain, read_pdf
 from .profile import Profile
 from .record import Record
-from .store import archive_lock
+from .store import archive_lock, staging_dir
 from .typography import hyphenation_language
 
 CATALOG_NAME = "catalog.sqlite"
@@ -108,11 +108,16 @@ def document_for(article: Article, record: Record, path: str, pages: int, sha256
 
 @contextlib.contextmanager
 def _writing(archive: Path) -> Iterator[None]:
-    """The archive's lock, for a writer of its catalog; refused, making nothing, when there is
-    no archive folder (the lock's folder is made beside it)."""
+    """The archive's lock, for a writer of its catalog. Refused, making nothing, when there is
+    no archive folder (the lock's folder is made beside it); not taken where that folder
+    cannot be made (an archive on a read-only mount with a writable catalog): no other
+    writer can be at work there, since each makes that folder first."""
     if not archive.is_dir():
-        raise StorageError("cannot open the catalog: the archive folder does not exist",
-                           path=archive / CATALOG_NAME, hint="give the folder of an archive")
+        raise UsageError("there is no archive folder here", path=archive,
+                         hint="name it with --archive (make: ARCHIVE=...), or build one with make")
+    if not staging_dir(archive).is_dir() and not os.access(archive.parent, os.W_OK | os.X_OK):
+        yield
+        return
     with archive_lock(archive):
         yield
 

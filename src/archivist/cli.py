@@ -334,16 +334,18 @@ def _build(args: argparse.Namespace) -> int:
         raise UsageError(f"--total {total} is less than the {len(stems)} articles to build")
     # The first build makes the folder an archive, recording its profile; a build in another
     # profile (--change-profile) rebuilds every article and records the profile it now holds.
-    # Under the lock: of two builds that start together in different profiles, the second
-    # finds the first's and is refused, instead of each finding none.
-    with archive_lock(paths.archive):
-        profile, recorded = profile_for(paths.archive, args.profile,
-                                        None if args.change_profile else WouldOverwrite)
-        if recorded != profile:
-            write_profile(paths.archive, profile)
-        if not (paths.archive / catalog.CATALOG_NAME).exists():  # made again from what is archived
-            for failure in catalog.rebuild(paths.archive)[1]:
-                print(f"archivist: {failure}", file=sys.stderr)
+    # A refusal writes nothing; what is to be written is decided again under the lock, so that
+    # of two builds that start together in two profiles the second finds the first's.
+    refusal = None if args.change_profile else WouldOverwrite
+    profile, recorded = profile_for(paths.archive, args.profile, refusal)
+    if recorded != profile or not (paths.archive / catalog.CATALOG_NAME).exists():
+        with archive_lock(paths.archive):
+            profile, recorded = profile_for(paths.archive, args.profile, refusal)
+            if recorded != profile:
+                write_profile(paths.archive, profile)
+            if not (paths.archive / catalog.CATALOG_NAME).exists():  # made again from what is archived
+                for failure in catalog.rebuild(paths.archive)[1]:
+                    print(f"archivist: {failure}", file=sys.stderr)
     progress = _Progress(len(stems))
     failures: list[ArchivistError] = []
     index_failures: list[ArchivistError] = []

@@ -58,22 +58,25 @@ def register() -> dict[str, str]:
 
 def _add_lining_figures(regular: TTFontFace, lining: TTFontFace) -> None:
     """Map ``LINING_FIGURES`` in the regular face to the lining face's glyphs for the figures,
-    which must be the same glyphs in both (the same outline under the same number)."""
+    which must be the same glyphs in both: the same outline and metrics under the same number."""
     for drawn, figure in LINING_FIGURES.items():
         glyph = lining.charToGlyph[figure]
         if drawn in regular.charToGlyph:
-            raise ValueError(f"the regular face maps U+{drawn:04X} already: it cannot keep it for "
-                             f"the lining {chr(figure)!r}")
-        if _outline(regular, glyph) != _outline(lining, glyph):
-            raise ValueError(f"the regular face cannot draw the lining face's {chr(figure)!r}: "
-                             "the two faces are not derived one from the other")
+            raise ValueError(f"the regular face maps U+{drawn:04X} already: it cannot keep it for the "
+                             f"lining {chr(figure)!r} (move fonts.LINING_FIGURES to code points it "
+                             "leaves free)")
+        if _glyph(regular, glyph) != _glyph(lining, glyph):
+            raise ValueError(f"the regular face cannot draw the lining face's {chr(figure)!r}: the two "
+                             "faces are not derived one from the other (make them with "
+                             "tools/assets/derive_fonts.sh)")
         regular.charToGlyph[drawn] = glyph
         regular.charWidths[drawn] = lining.charWidths[figure]
 
 
-def _outline(face: TTFontFace, glyph: int) -> bytes:
+def _glyph(face: TTFontFace, glyph: int) -> tuple[bytes, object]:
+    """A glyph's outline, as the font file holds it, and its advance and side bearing."""
     start = face.table["glyf"]["offset"]
-    return face._ttf_data[start + face.glyphPos[glyph]:start + face.glyphPos[glyph + 1]]
+    return face._ttf_data[start + face.glyphPos[glyph]:start + face.glyphPos[glyph + 1]], face.hmetrics[glyph]
 
 
 def _font(name: str, path: Path):

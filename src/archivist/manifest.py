@@ -209,9 +209,8 @@ def verify(archive: Path) -> Report:
     so builds are not held up; a file that then disagrees is looked at again under the
     lock, once the intents settled meanwhile are applied, and a write still in flight (its
     intent held by a live writer) is allowed its new bytes, so a concurrent build is never
-    reported as damage. An archive with no
-    staging folder beside it has had no writer since it was copied: it is read as it is,
-    so a read-only copy can be verified.
+    reported as damage. An archive with no staging folder beside it has had no writer
+    since it was copied: it is read as it is, so a read-only copy can be verified.
     """
     if not archive.is_dir():
         raise FixityError("there is no archive folder here", path=archive,

@@ -29,7 +29,7 @@ from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, SUBSETN
 from . import __version__
 from .dublincore import DOCINFO, ONLY_ITEM, X_DEFAULT, LangAlt
 from .embedded import EmbeddedFile
-from .fonts import LINING_FIGURES, subset_program
+from .fonts import FACES, LINING_FIGURES, subset_program
 from .layout import Typeset
 from .pdfwrite import flate, reuse, serialise
 from .profile import Profile
@@ -154,6 +154,7 @@ def _add_font(document: PDFDocument, font) -> None:
     face = font.face
     widths, default_width = face.charWidths, face.defaultWidth
     fonts = document.idToObject["BasicFonts"].dict
+    regular = FACES["regular"][0]
     for number, codes in enumerate(state.subsets):
         if number == 0 and state.assignments.get(32) != 32:
             # The space was not kept at code 32 (the typesetter frees it in the faces it never
@@ -170,8 +171,8 @@ def _add_font(document: PDFDocument, font) -> None:
         pdf_font.Widths = b"[%s]" % b" ".join(map(b"%d".__mod__, advances)) \
             if all(type(advance) is int for advance in advances) else PDFArray(advances)
         # what a reader gets: each figure the regular face draws as a lining one is that figure
-        to_unicode = PDFStream(content=_to_unicode_cmap(base_font, [LINING_FIGURES.get(code, code)
-                                                                    for code in codes]))
+        read_as = [LINING_FIGURES.get(code, code) for code in codes] if font.fontName == regular else codes
+        to_unicode = PDFStream(content=_to_unicode_cmap(base_font, read_as))
         program = PDFStream(content=subset_program(face, codes))
         program.dictionary["Length1"] = len(program.content)
         if document.compression:
