@@ -21,7 +21,7 @@ from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from archivist.build import Paths
-from archivist.store import FACTS_FILE, JOURNAL
+from archivist.store import BUILDING, FACTS_FILE, JOURNAL
 from archivist.verapdf import VeraPDFUnavailable, verapdf_version
 
 REPO = Path(__file__).resolve().parents[1]
@@ -121,11 +121,11 @@ def make_command(work: Path, *args: str | Path) -> list[str]:
 
 
 def left_in_staging(staging: Path) -> set[str]:
-    """What a staging folder holds besides the records' facts (a cache kept for the next run) and
-    its journal once empty (every intent in it applied or found void): the lock, when nothing
-    was left behind."""
+    """What a staging folder holds besides the records' facts (a cache kept for the next run), the
+    builds' mark (held while one is at work) and its journal once empty (every intent in it
+    applied or found void): the lock, when nothing was left behind."""
     return {p.name for p in staging.iterdir()
-            if p.name != FACTS_FILE and not (p.name == JOURNAL and p.stat().st_size == 0)}
+            if p.name not in (FACTS_FILE, BUILDING) and not (p.name == JOURNAL and p.stat().st_size == 0)}
 
 
 def file_digests(root: Path, *, leave_out: Collection[str] = (), mtimes: bool = False) -> dict:

@@ -8,6 +8,7 @@ project, never in the checkout, and assert that every file is still there.
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,57 @@ def test_a_catalog_file_that_goes_while_clean_runs_does_not_stop_it(
     capsys.readouterr()
     assert main(["clean", "--archive", str(workspace.archive)]) == 0
     assert sorted(p.name for p in workspace.archive.rglob("*")) == []
+
+
+def test_clean_refuses_while_a_build_is_at_work(workspace: Paths, capsys: pytest.CaptureFixture[str]) -> None:
+    """A build marks the archive for its whole run; clean then removes nothing and says why, and
+    cleans once the build is over (or dead: the kernel lets its mark go)."""
+    from archivist import store
+    from archivist.cli import main
+
+    assert main(["build", "-j", "1", *folder_args(workspace)]) == 0
+    before = sorted(workspace.archive.rglob("*"))
+    with store.building(workspace.archive):  # as a build at work in another process
+        refused = archivist("clean", "--archive", workspace.archive)
+        assert refused.returncode == 7
+        assert refused.stderr == (f"archivist: {workspace.archive}: a build is at work on this archive, so "
+                                  "nothing was removed (let it finish (or stop it), then clean again)\n")
+        assert sorted(workspace.archive.rglob("*")) == before
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(workspace.archive)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline() == "held\n"  # a build at work, then killed
+    assert archivist("clean", "--archive", workspace.archive).returncode == 7
+    holder.kill()
+    holder.wait(timeout=60)
+    assert archivist("clean", "--archive", workspace.archive).returncode == 0
+    assert sorted(workspace.archive.rglob("*")) == []
+
+
+_HOLDER = """
+import sys
+from pathlib import Path
+from archivist import store
+with store.building(Path(sys.argv[1])):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_a_build_marks_the_archive_for_its_whole_run(workspace: Paths, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """The mark is held from the first write to the last registration: a clean tried at each
+    is refused."""
+    from archivist import build, store
+    from archivist.cli import main
+
+    tried: list[int] = []
+    real = build.register
+
+    def register_and_try_a_clean(*args: object, **kwargs: object) -> object:
+        tried.append(archivist("clean", "--archive", workspace.archive).returncode)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(build, "register", register_and_try_a_clean)
+    assert main(["build", "-j", "2", *folder_args(workspace)]) == 0
+    assert tried == [7]
+    assert workspace.pdf(FIRST).is_file() and store.staging_dir(workspace.archive).is_dir()

@@ -30,6 +30,7 @@ from .store import (
     archive_write,
     forget_intents,
     intents,
+    no_build_at_work,
     staging_dir,
     sweep_staging,
 )
@@ -110,7 +111,9 @@ def clean(archive: Path, *, dry_run: bool = False) -> Cleaned:
             "made before archivist recorded its profile gets that file from its next build",
         )
     read_profile(archive)  # a marker that names no profile is not archivist's either
-    with contextlib.nullcontext() if dry_run else archive_lock(archive):
+    if dry_run:
+        return _clean(archive, dry_run)
+    with archive_lock(archive), no_build_at_work(archive):
         return _clean(archive, dry_run)
 
 

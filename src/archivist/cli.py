@@ -20,6 +20,7 @@ from .profile import ALL_PROFILES, DEFAULT_PROFILE, Profile
 
 if TYPE_CHECKING:  # the commands import what they need when they run: start-up stays short
     from .catalog import Document, Filters
+    from .paths import Paths
 
 EXIT_CODES = "exit codes:\n" + "".join(f"{code.value:>3}  {code.meaning}\n" for code in ExitCode)
 
@@ -314,11 +315,10 @@ def _imports_outside_the_collector() -> Iterator[None]:
 
 
 def _build(args: argparse.Namespace) -> int:
-    with _imports_outside_the_collector():
-        from . import catalog
-        from .archive import profile_for, write_profile
-        from .build import Built, build_many, register
-        from .store import archive_lock
+    with _imports_outside_the_collector():  # all a build needs, before the collector sets it aside
+        from . import build, catalog  # noqa: F401
+        from .archive import profile_for
+        from .store import building
 
     paths = _paths(args)
     paths.require_seeds()
@@ -338,6 +338,18 @@ def _build(args: argparse.Namespace) -> int:
     # of two builds that start together in two profiles the second finds the first's.
     refusal = None if args.change_profile else WouldOverwrite
     profile, recorded = profile_for(paths.archive, args.profile, refusal)
+    with building(paths.archive):  # clean refuses while it is at work
+        return _build_marked(args, paths, stems, total, refusal, profile, recorded)
+
+
+def _build_marked(args: argparse.Namespace, paths: Paths, stems: list[str], total: int,
+                  refusal: type[ArchivistError] | None, profile: Profile, recorded: Profile | None) -> int:
+    """``_build`` once the archive is marked as being built: its profile, catalog and articles."""
+    from . import catalog
+    from .archive import profile_for, write_profile
+    from .build import Built, build_many, register
+    from .store import archive_lock
+
     if recorded != profile or not (paths.archive / catalog.CATALOG_NAME).exists():
         with archive_lock(paths.archive):
             profile, recorded = profile_for(paths.archive, args.profile, refusal)

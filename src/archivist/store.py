@@ -57,6 +57,7 @@ DATED = re.compile(r"(?P<date>\d{4}(?:-\d{2}){0,2})(?:-[A-Za-z0-9][A-Za-z0-9._-]
 TEMP_PREFIX = ".tmp-"
 STAGING_SUFFIX = ".staging"
 LOCK_NAME = "lock"
+BUILDING = "building"  # held shared by every build at work, for its whole run: clean waits for none
 PART, INTENT = ".part", ".intent"
 JOURNAL = "journal"  # the intents of journaled writes, a record each (archive_write_all)
 _RECORD_END = b"\n\n"  # a record: a line '<sha256> <relpath>' per file, then an empty line
@@ -163,12 +164,16 @@ def _staging_beside(root: Path, archive: Path) -> Path:
 _held: dict[Path, int] = {}  # staging folder -> descriptor of the lock this process holds
 
 
+_building: list[int] = []  # descriptors of the build marks this process holds
+
+
 def _forget_locks_in_child() -> None:
     """A forked child (a pool worker) holds no lock: its inherited descriptor would keep the
     parent's flock alive after the parent let go, and the next taker would wait forever."""
-    for fd in _held.values():
+    for fd in [*_held.values(), *_building]:
         os.close(fd)
     _held.clear()
+    _building.clear()
 
 
 os.register_at_fork(after_in_child=_forget_locks_in_child)
@@ -218,6 +223,40 @@ def _staging_lock(staging: Path) -> Iterator[None]:
     finally:
         _held.pop(staging, None)
         os.close(fd)  # closing releases the flock
+
+
+@contextlib.contextmanager
+def building(archive: Path) -> Iterator[None]:
+    """Mark a build at work on ``archive`` for its whole run, through the many holds of the
+    archive's lock it takes: a shared flock on ``BUILDING`` in the staging folder, which builds
+    hold together and ``clean`` cannot take while one does. The kernel lets it go when the
+    build dies. Waits only for a clean under way."""
+    staging = staging_dir(archive)
+    with _staging_lock(staging):  # makes the staging folder when there is none
+        fd = os.open(staging / BUILDING, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    _building.append(fd)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        yield
+    finally:
+        _building.remove(fd)
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def no_build_at_work(archive: Path) -> Iterator[None]:
+    """Keep builds from starting on ``archive`` for the duration; refused at once, with nothing
+    done, while one is at work (``building``). Taken with the archive's lock held."""
+    fd = os.open(staging_dir(archive) / BUILDING, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StorageError("a build is at work on this archive, so nothing was removed", path=archive,
+                               hint="let it finish (or stop it), then clean again") from None
+        yield
+    finally:
+        os.close(fd)
 
 
 def create_staged(archive: Path, suffix: str, prefix: str = "") -> tuple[int, Path]:
