@@ -96,6 +96,7 @@ def archivist(*args: str | Path, cwd: Path | None = None, env: dict | None = Non
     return subprocess.run(
         [sys.executable, "-m", "archivist", *map(str, args)],
         cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True, check=check,
+        timeout=900,  # a command that would wait for ever fails the test instead
     )
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 from conftest import FIRST, file_digests, folder_args, left_in_staging, make_command
 
+from archivist import build as build_module
 from archivist import manifest, store
 from archivist.archive import PROFILE_NAME
 from archivist.build import Paths
@@ -603,3 +604,41 @@ def test_a_build_while_the_catalog_is_rebuilt_keeps_its_place_in_it(
     assert second[0].returncode == 0 and "done 0" in out
     listed = catalog.list_documents(archived.archive, catalog.Filters())
     assert sorted(document.stem for document in listed) == sorted(stems)
+
+
+_GO = multiprocessing.get_context("fork").Event()  # lets the pool's other articles be built
+_REAL_BUILD_ONE = build_module.build_one
+
+
+def _build_one_when_let(paths: Paths, stem: str, profile: object) -> object:
+    """build_one, for every article but the first only once the pool is being shut down."""
+    if stem != FIRST:
+        _GO.wait(timeout=300)
+    return _REAL_BUILD_ONE(paths, stem, profile)
+
+
+def test_a_pool_given_up_on_builds_no_more_articles(workspace: Paths,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build that stops taking outcomes (an error, an interruption) stops its pool: the
+    articles not started are neither built nor stored once its mark on the archive is gone.
+    Past the first article, each of the two workers has at most one at work and at most three
+    are queued for them (concurrent.futures queues workers + 1) when the pool is shut down:
+    six of the ten at most."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from archivist.profile import DEFAULT_PROFILE
+
+    real_shutdown = ProcessPoolExecutor.shutdown
+
+    def shutdown_letting_them_go(pool: ProcessPoolExecutor, *args: object, **kwargs: object) -> None:
+        _GO.set()
+        real_shutdown(pool, *args, **kwargs)
+
+    _GO.clear()
+    monkeypatch.setattr(ProcessPoolExecutor, "shutdown", shutdown_letting_them_go)
+    monkeypatch.setattr(build_module, "build_one", _build_one_when_let)
+    stems = copies(workspace, 10)
+    outcomes = build_module.build_many(workspace, stems, DEFAULT_PROFILE, 2)
+    assert next(outcomes).stem == FIRST
+    outcomes.close()
+    assert 1 <= len(list(workspace.archive.glob("*/*.pdf"))) <= 1 + 2 + 3

@@ -231,11 +231,15 @@ def build_many(paths: Paths, stems: Sequence[str], profile: Profile, jobs: int) 
 
     with ProcessPoolExecutor(max_workers=min(jobs, len(stems))) as pool:
         futures = {pool.submit(_safe, build_one, paths, stem, profile): stem for stem in stems}
-        for future in as_completed(futures):
-            try:
-                yield future.result()
-            except Exception as error:  # a worker that died, a result that cannot travel
-                yield unexpected(error, paths.article(futures[future]))
+        try:
+            for future in as_completed(futures):
+                try:
+                    yield future.result()
+                except Exception as error:  # a worker that died, a result that cannot travel
+                    yield unexpected(error, paths.article(futures[future]))
+        except GeneratorExit:  # given up on: the articles not started are not built (nor stored)
+            pool.shutdown(cancel_futures=True)
+            raise
 
 
 def admit(paths: Paths, stems: Sequence[str]) -> Generator[ArchivistError, None, list[str]]:

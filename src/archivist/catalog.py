@@ -110,12 +110,13 @@ def document_for(article: Article, record: Record, path: str, pages: int, sha256
 def _writing(archive: Path) -> Iterator[None]:
     """The archive's lock, for a writer of its catalog. Refused, making nothing, when there is
     no archive folder (the lock's folder is made beside it); not taken where that folder
-    cannot be made (an archive on a read-only mount with a writable catalog): no other
-    writer can be at work there, since each makes that folder first."""
+    cannot be made (the folder holding the archive cannot be written): no other writer can be
+    at work there, since each makes that folder first."""
     if not archive.is_dir():
         raise UsageError("there is no archive folder here", path=archive,
                          hint="name it with --archive (make: ARCHIVE=...), or build one with make")
-    if not staging_dir(archive).is_dir() and not os.access(archive.parent, os.W_OK | os.X_OK):
+    staging = staging_dir(archive)
+    if not staging.is_dir() and not os.access(staging.parent, os.W_OK | os.X_OK):
         yield
         return
     with archive_lock(archive):

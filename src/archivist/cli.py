@@ -350,14 +350,13 @@ def _build_marked(args: argparse.Namespace, paths: Paths, stems: list[str], tota
     from .build import Built, build_many, register
     from .store import archive_lock
 
-    if recorded != profile or not (paths.archive / catalog.CATALOG_NAME).exists():
-        with archive_lock(paths.archive):
-            profile, recorded = profile_for(paths.archive, args.profile, refusal)
-            if recorded != profile:
-                write_profile(paths.archive, profile)
-            if not (paths.archive / catalog.CATALOG_NAME).exists():  # made again from what is archived
-                for failure in catalog.rebuild(paths.archive)[1]:
-                    print(f"archivist: {failure}", file=sys.stderr)
+    with archive_lock(paths.archive):  # decided again: a clean and another build may have come between
+        profile, recorded = profile_for(paths.archive, args.profile, refusal)
+        if recorded != profile:
+            write_profile(paths.archive, profile)
+        if not (paths.archive / catalog.CATALOG_NAME).exists():  # made again from what is archived
+            for failure in catalog.rebuild(paths.archive)[1]:
+                print(f"archivist: {failure}", file=sys.stderr)
     progress = _Progress(len(stems))
     failures: list[ArchivistError] = []
     index_failures: list[ArchivistError] = []
@@ -384,17 +383,20 @@ def _build_marked(args: argparse.Namespace, paths: Paths, stems: list[str], tota
         pending, flushed = [], time.monotonic()
 
     try:
-        for outcome in outcomes:
-            if isinstance(outcome, Built):
-                pending.append(outcome)
-                progress.step(outcome.stem)
-            else:
-                progress.clear()
-                print(f"archivist: {outcome}", file=sys.stderr)
-                failures.append(outcome)
-                progress.step(None)
-            if len(pending) >= REGISTER_BATCH or time.monotonic() - flushed > REGISTER_SECONDS:
-                flush()
+        # Closed here on every way out, so that a pool stops (and stores nothing more) before
+        # the build's mark goes.
+        with contextlib.closing(outcomes):
+            for outcome in outcomes:
+                if isinstance(outcome, Built):
+                    pending.append(outcome)
+                    progress.step(outcome.stem)
+                else:
+                    progress.clear()
+                    print(f"archivist: {outcome}", file=sys.stderr)
+                    failures.append(outcome)
+                    progress.step(None)
+                if len(pending) >= REGISTER_BATCH or time.monotonic() - flushed > REGISTER_SECONDS:
+                    flush()
     finally:  # what was stored is registered, whatever stopped the loop
         flush(last=True)
     progress.done(len(stems) - len(failures), total - len(stems), len(failures))

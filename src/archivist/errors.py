@@ -39,7 +39,7 @@ class ExitCode(IntEnum):
     GLYPH = 5, "a character the shipped font cannot draw"
     UNSAFE_PATH = 6, ("a name that is not safe, would write outside the archive, or would be archived "
                       "under another article's name")
-    STORAGE = 7, "the archive cannot be written (disk full, permission denied)"
+    STORAGE = 7, "the archive cannot be written (disk full, permission denied, a build at work on it)"
     CHECK = 8, "archivist check found a PDF that does not match its inputs"
     VALIDATION = 9, "veraPDF found failed rules of a standard the profile claims (PDF/A, PDF/UA, WTPDF)"
     FIXITY = 10, "the archive's files do not match its fixity manifest"

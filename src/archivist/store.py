@@ -169,11 +169,12 @@ _building: list[int] = []  # descriptors of the build marks this process holds
 
 def _forget_locks_in_child() -> None:
     """A forked child (a pool worker) holds no lock: its inherited descriptor would keep the
-    parent's flock alive after the parent let go, and the next taker would wait forever."""
-    for fd in [*_held.values(), *_building]:
+    parent's flock alive after the parent let go, and the next taker would wait forever. It
+    keeps the build's mark (``building``), which makes nobody wait: a worker that outlives
+    its build, storing, keeps clean away until it is done."""
+    for fd in _held.values():
         os.close(fd)
     _held.clear()
-    _building.clear()
 
 
 os.register_at_fork(after_in_child=_forget_locks_in_child)
@@ -233,21 +234,34 @@ def building(archive: Path) -> Iterator[None]:
     build dies. Waits only for a clean under way."""
     staging = staging_dir(archive)
     with _staging_lock(staging):  # makes the staging folder when there is none
-        fd = os.open(staging / BUILDING, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fd = _open_mark(staging)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)  # at once: a clean holds the mark only with this lock
+        except BaseException:
+            os.close(fd)
+            raise
     _building.append(fd)
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH)
         yield
     finally:
         _building.remove(fd)
         os.close(fd)
 
 
+def _open_mark(staging: Path) -> int:
+    try:
+        return os.open(staging / BUILDING, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as error:
+        raise StorageError(f"cannot open the builds' mark: {error.strerror}", path=staging / BUILDING,
+                           hint="the staging folder beside the archive must be writable, and "
+                           f"{BUILDING} in it a file archivist made") from None
+
+
 @contextlib.contextmanager
 def no_build_at_work(archive: Path) -> Iterator[None]:
     """Keep builds from starting on ``archive`` for the duration; refused at once, with nothing
     done, while one is at work (``building``). Taken with the archive's lock held."""
-    fd = os.open(staging_dir(archive) / BUILDING, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    fd = _open_mark(staging_dir(archive))
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
