@@ -164,12 +164,16 @@ def test_clean_refuses_while_a_build_is_at_work(workspace: Paths, capsys: pytest
 
     assert main(["build", "-j", "1", *folder_args(workspace)]) == 0
     before = sorted(workspace.archive.rglob("*"))
+    staging = store.staging_dir(workspace.archive)
+    made = sorted(staging.iterdir())
     with store.building(workspace.archive):  # as a build at work in another process
-        refused = archivist("clean", "--archive", workspace.archive)
-        assert refused.returncode == 7
-        assert refused.stderr == (f"archivist: {workspace.archive}: a build is at work on this archive, so "
-                                  "nothing was removed (let it finish (or stop it), then clean again)\n")
-        assert sorted(workspace.archive.rglob("*")) == before
+        for dry_run in ([], ["--dry-run"]):
+            refused = archivist("clean", "--archive", workspace.archive, *dry_run)
+            assert refused.returncode == 7
+            assert refused.stderr == (f"archivist: {workspace.archive}: a build is at work on this "
+                                      "archive, so nothing was removed (let it finish (or stop it), then "
+                                      "clean again)\n")
+        assert sorted(workspace.archive.rglob("*")) == before and sorted(staging.iterdir()) == made
     holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(workspace.archive)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
     try:

@@ -111,8 +111,9 @@ def clean(archive: Path, *, dry_run: bool = False) -> Cleaned:
             "made before archivist recorded its profile gets that file from its next build",
         )
     read_profile(archive)  # a marker that names no profile is not archivist's either
-    if dry_run:
-        return _clean(archive, dry_run)
+    if dry_run:  # says what a clean would do now, refused while a build is at work as it would be
+        with no_build_at_work(archive, dry_run=True):
+            return _clean(archive, dry_run)
     with archive_lock(archive), no_build_at_work(archive):
         return _clean(archive, dry_run)
 

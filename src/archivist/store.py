@@ -258,16 +258,26 @@ def _open_mark(staging: Path) -> int:
 
 
 @contextlib.contextmanager
-def no_build_at_work(archive: Path) -> Iterator[None]:
+def no_build_at_work(archive: Path, *, dry_run: bool = False) -> Iterator[None]:
     """Keep builds from starting on ``archive`` for the duration; refused at once, with nothing
-    done, while one is at work (``building``). Taken with the archive's lock held."""
-    fd = _open_mark(staging_dir(archive))
+    done, while one is at work (``building``). Taken with the archive's lock held; a
+    ``dry_run`` only looks, making nothing and keeping no build away."""
+    if dry_run:
+        try:
+            fd = os.open(staging_dir(archive) / BUILDING, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:  # no mark: no build has been at work here
+            yield
+            return
+    else:
+        fd = _open_mark(staging_dir(archive))
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise StorageError("a build is at work on this archive, so nothing was removed", path=archive,
                                hint="let it finish (or stop it), then clean again") from None
+        if dry_run:
+            fcntl.flock(fd, fcntl.LOCK_UN)
         yield
     finally:
         os.close(fd)
