@@ -337,13 +337,13 @@ def _build(args: argparse.Namespace) -> int:
     # A refusal writes nothing; what is to be written is decided again under the lock, so that
     # of two builds that start together in two profiles the second finds the first's.
     refusal = None if args.change_profile else WouldOverwrite
-    profile, recorded = profile_for(paths.archive, args.profile, refusal)
+    profile_for(paths.archive, args.profile, refusal)  # refused here, before anything is written
     with building(paths.archive):  # clean refuses while it is at work
-        return _build_marked(args, paths, stems, total, refusal, profile, recorded)
+        return _build_marked(args, paths, stems, total, refusal)
 
 
 def _build_marked(args: argparse.Namespace, paths: Paths, stems: list[str], total: int,
-                  refusal: type[ArchivistError] | None, profile: Profile, recorded: Profile | None) -> int:
+                  refusal: type[ArchivistError] | None) -> int:
     """``_build`` once the archive is marked as being built: its profile, catalog and articles."""
     from . import catalog
     from .archive import profile_for, write_profile

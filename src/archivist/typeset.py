@@ -289,8 +289,9 @@ def _show_known(canvas: Canvas, names: dict[str, str], face: str, size: float, s
     Characters new to the document are given their codes first, in the order they first occur,
     which is the order line after line would give them: one look-up for the chunk, not one a line.
     While the codes are below 0x80 the chunk's lines are encoded and escaped at once."""
-    if face == "lining":
-        face, shown = "regular", [_drawn_as(face, line)[1] for line in shown]
+    if face == "lining":  # drawn by the regular face's program (``_drawn_as``)
+        shown = [_drawn_as(face, line)[1] for line in shown]
+        face = "regular"
     chars = "".join(shown)
     if not chars:
         return None
