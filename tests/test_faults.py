@@ -13,6 +13,7 @@ import hashlib
 import multiprocessing
 import os
 import random
+import select
 import shutil
 import signal
 import subprocess
@@ -23,7 +24,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FIRST, file_digests, folder_args, left_in_staging, make_command
+from conftest import FIRST, archivist, file_digests, folder_args, left_in_staging, make_command
 
 from archivist import build as build_module
 from archivist import manifest, store
@@ -365,6 +366,37 @@ def test_the_archive_lock_excludes_other_processes_and_nests_in_one(archived: Pa
         with store.archive_lock(archived.archive):  # nested in one process: no deadlock
             assert not _lock_is_free(archived.archive)
     assert _lock_is_free(archived.archive)
+
+
+
+def test_a_command_kept_waiting_by_another_writer_says_so_and_goes_on(archived: Paths) -> None:
+    """A build that finds another process writing to the archive (a catalog rebuild reading
+    every PDF, a clean) says what it waits for instead of hanging silently, and finishes once
+    that process is done."""
+    context = multiprocessing.get_context("fork")
+    held, release = context.Event(), context.Event()
+    other = context.Process(target=_hold_lock, args=(str(archived.archive), held, release))
+    other.start()
+    waiting = None
+    try:
+        assert held.wait(30)
+        waiting = subprocess.Popen([sys.executable, "-m", "archivist", "build", *folder_args(archived)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        assert waiting.stderr is not None
+        ready, _, _ = select.select([waiting.stderr], [], [], 120)  # the notice, or a failure
+        notice = waiting.stderr.readline() if ready else "(nothing in 120 s)"
+        assert notice == (f"archivist: waiting for {archived.archive.resolve()}: another archivist "
+                          "process is writing to it (a build, a clean, a catalog rebuild); this one "
+                          "goes on when it is done\n")
+        assert waiting.poll() is None  # still waiting: the lock is held
+    finally:
+        release.set()
+        other.join(30)
+        if waiting is not None:
+            _, rest = waiting.communicate(timeout=300)
+    assert waiting.returncode == 0, rest
+    assert "failed 0" in rest
+    assert "waiting for" not in archivist("build", *folder_args(archived)).stderr  # none when free
 
 
 # -- processes killed and running at once -----------------------------------------------------

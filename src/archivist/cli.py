@@ -29,6 +29,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     _route_library_warnings(args.verbose)
+    from . import store
+
+    store.lock_wait_notice = _say_waiting
     try:
         return args.run(args)
     except BrokenPipeError:  # the reader went away (list --json | head): end quietly
@@ -68,6 +71,13 @@ def _route_library_warnings(verbose: bool) -> None:
         logger.addHandler(handler)
     else:
         logger.addHandler(logging.NullHandler())
+
+
+def _say_waiting(archive: Path) -> None:
+    """Why nothing happens: another process holds the archive's lock (``store.lock_wait_notice``)."""
+    print(f"archivist: waiting for {archive}: another archivist process is writing to it "
+          "(a build, a clean, a catalog rebuild); this one goes on when it is done",
+          file=sys.stderr, flush=True)
 
 
 def _silence_stdout() -> None:

@@ -40,7 +40,8 @@ import secrets
 import stat
 import struct
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +64,10 @@ JOURNAL = "journal"  # the intents of journaled writes, a record each (archive_w
 _RECORD_END = b"\n\n"  # a record: a line '<sha256> <relpath>' per file, then an empty line
 _RECORD = re.compile(rb"[^\n]+(?:\n[^\n]+)*")  # a record's lines, between runs of empty ones
 _VOID_LINE = b"-\n"  # ends a record cut short by a crash: no intent has such a line, so it is void
+# Told, once, of a wait for the archive's lock that has lasted LOCK_WAIT_NOTICE_AFTER seconds (another
+# process holds it: a catalog rebuild reading every PDF, a clean): the CLI says so on stderr.
+lock_wait_notice: Callable[[Path], None] | None = None
+LOCK_WAIT_NOTICE_AFTER = 1.0
 _OFD = hasattr(fcntl, "F_OFD_SETLK")  # locks on byte ranges, one open file description's own
 _NO_RANGE_LOCKS = {errno.EINVAL, errno.ENOLCK, errno.EOPNOTSUPP}  # what a file system without them says
 FACTS_FILE = "record-facts.json"  # what each record says, kept for the next run (identifiers.record_facts)
@@ -214,7 +219,7 @@ def _staging_lock(staging: Path) -> Iterator[None]:
             "first so that nothing half-written is ever inside the archive",
         ) from None
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        _lock_waiting(fd, staging)
         if made and _OFD:  # the journal comes with the folder, so that no write has to make it
             journal_fd = _open_journal(staging)
             if journal_fd is not None:
@@ -224,6 +229,28 @@ def _staging_lock(staging: Path) -> Iterator[None]:
     finally:
         _held.pop(staging, None)
         os.close(fd)  # closing releases the flock
+
+
+def _lock_waiting(fd: int, staging: Path) -> None:
+    """flock(2) ``fd`` exclusively; a wait that lasts is told to ``lock_wait_notice``. The
+    usual taking, uncontended, starts no timer."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return
+    except BlockingIOError:
+        pass
+    notice = lock_wait_notice
+    if notice is None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return
+    archive = staging.parent / staging.name[1:-len(STAGING_SUFFIX)]
+    timer = threading.Timer(LOCK_WAIT_NOTICE_AFTER, notice, (archive,))
+    timer.daemon = True
+    timer.start()
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    finally:
+        timer.cancel()
 
 
 @contextlib.contextmanager
