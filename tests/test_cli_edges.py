@@ -5,7 +5,9 @@ from __future__ import annotations
 import errno
 import json
 import os
+import pty
 import re
+import select
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +19,7 @@ from archivist import manifest
 from archivist.build import Paths
 from archivist.catalog import MAX_QUERY_WORDS
 from archivist.cli import main
+from archivist.errors import ExitCode
 
 
 @pytest.fixture
@@ -125,3 +128,47 @@ def test_verify_reports_an_unreadable_file(built: Paths, monkeypatch: pytest.Mon
     out, err = capsys.readouterr()
     assert f"{target}: cannot be read (Permission denied), so its fixity is unknown" in out.splitlines()
     assert "internal error" not in err
+
+
+def _on_a_terminal(*args: str | Path) -> tuple[int, str]:
+    """The command line's exit status and what it shows, its output on a pseudo-terminal, as a
+    person at one sees it."""
+    leader, follower = pty.openpty()
+    with subprocess.Popen([sys.executable, "-m", "archivist", *map(str, args)], stdin=subprocess.DEVNULL,
+                          stdout=follower, stderr=follower) as process:
+        os.close(follower)
+        shown = bytearray()
+        try:
+            while select.select([leader], [], [], 300)[0]:
+                try:
+                    chunk = os.read(leader, 65536)
+                except OSError:  # EIO: the command has ended, and its terminal with it
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+        finally:
+            os.close(leader)
+            process.kill()  # when it has not ended in 300 s
+        return process.wait(timeout=60), shown.decode()
+
+
+def test_runs_over_the_whole_archive_show_how_far_they_are_on_a_terminal(built: Paths) -> None:
+    """check and catalog --rebuild read every PDF: on a terminal each shows its count, redrawn
+    in place, with every name on one printable line (a name's escape sequence never reaches
+    the terminal); in a log, none of it."""
+    year = built.archive / "2021"
+    odd = year / "2021-07-odd\x1b[2J.pdf"  # ESC [ 2 J would clear the screen
+    odd.write_bytes((year / f"{FIRST}.pdf").read_bytes())
+    code, shown = _on_a_terminal("check", *folder_args(built))
+    assert code == ExitCode.CHECK
+    assert "\r[1/2]" in shown and f"/s {FIRST}" in shown and "\r[2/2]" in shown
+    assert "2021-07-odd\\x1b[2J" in shown and "\x1b" not in shown
+    assert "checked 2 PDF(s): 1 good, 1 with problems" in shown
+    odd.unlink()
+    code, shown = _on_a_terminal("catalog", "--rebuild", "--archive", built.archive)
+    assert code == 0
+    assert "\r[1/1]" in shown and f"/s {FIRST}" in shown
+    assert "rebuilt from the archive, 1 document(s)" in shown
+    logged = archivist("catalog", "--rebuild", "--archive", built.archive)
+    assert logged.returncode == 0 and "[1/1]" not in logged.stderr + logged.stdout

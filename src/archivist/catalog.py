@@ -21,7 +21,7 @@ import os
 import re
 import sqlite3
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -281,18 +281,22 @@ def search(archive: Path, text: str, filters: Filters) -> list[Document]:
 # -- rebuilding from the archive alone -----------------------------------------------------
 
 
-def rebuild(archive: Path) -> tuple[int, list[ArchiveReadError]]:
+def rebuild(archive: Path, read: Callable[[Path, int], None] | None = None
+            ) -> tuple[int, list[ArchiveReadError]]:
     """Make the catalog again from every PDF in the archive; the PDFs that cannot be read are returned.
 
     Done in one transaction on the existing file: a process reading the catalog at the
     same time sees the old catalog or the new one, never a mixture. The PDFs are read under
     the archive's lock too, so that no build stores one meanwhile that the new catalog
-    would leave out.
+    would leave out. ``read(pdf, total)`` is told of each PDF as it comes to be read, for progress.
     """
     documents, failures = [], []
     path = archive / CATALOG_NAME
     with _writing(archive):
-        for pdf in sorted(archive.glob("*/*.pdf")):
+        pdfs = sorted(archive.glob("*/*.pdf"))
+        for pdf in pdfs:
+            if read is not None:
+                read(pdf, len(pdfs))
             try:
                 documents.append(read_document(archive, pdf))
             except ArchiveReadError as error:

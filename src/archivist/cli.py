@@ -461,7 +461,9 @@ def _check(args: argparse.Namespace) -> int:
     profile = _archive_profile(args)
     failed = 0
     pdfs = _archive_pdfs(args)
+    progress = _Progress(len(pdfs))
     for pdf in pdfs:
+        progress.step(pdf.stem)
         sidecar = pdf.with_suffix(".xml")
         findings: list[tuple[Path, str]] = []
         try:
@@ -481,9 +483,12 @@ def _check(args: argparse.Namespace) -> int:
             findings.append((pdf, f"cannot check against its inputs: {error}"))
         except Exception as error:  # one damaged file never stops the others
             findings.append((pdf, f"cannot be checked: it {explain(error)}"))
+        if findings:
+            progress.clear()
         for path, problem in findings:
             print(f"{_shown(path)}: {_shown(problem)}")
         failed += bool(findings)
+    progress.clear()
     print(f"checked {len(pdfs)} PDF(s): {len(pdfs) - failed} good, {failed} with problems",
           file=sys.stderr)
     if failed:
@@ -623,7 +628,14 @@ def _catalog(args: argparse.Namespace) -> int:
         count = len(catalog.list_documents(args.archive, catalog.Filters()))
         print(f"{where}: {count} document(s)")
         return 0
-    count, failures = catalog.rebuild(args.archive)
+    progress = _Progress(0)
+
+    def read(pdf: Path, total: int) -> None:
+        progress.total = total
+        progress.step(pdf.stem)
+
+    count, failures = catalog.rebuild(args.archive, read)
+    progress.clear()
     for failure in failures:
         print(f"archivist: {failure}", file=sys.stderr)
     print(f"{where}: rebuilt from the archive, {count} document(s)")
@@ -670,7 +682,8 @@ def _print_documents(args: argparse.Namespace, documents: list[Document]) -> Non
 
 
 class _Progress:
-    """Count, current article and rate on a terminal; nothing when output is a log."""
+    """Count, current article (or PDF, its name on one printable line) and rate on a terminal;
+    nothing when output is a log."""
 
     def __init__(self, total: int) -> None:
         self.total = total
@@ -682,7 +695,7 @@ class _Progress:
         self.count += 1
         if self.live and stem:
             rate = self.count / max(time.monotonic() - self.start, 1e-6)
-            print(f"\r[{self.count}/{self.total}] {rate:5.1f}/s {stem[:50]:<50}", end="",
+            print(f"\r[{self.count}/{self.total}] {rate:5.1f}/s {_shown(stem)[:50]:<50}", end="",
                   file=sys.stderr, flush=True)
 
     def clear(self) -> None:
