@@ -332,6 +332,24 @@ def test_a_word_is_measured_alike_with_and_without_a_hyphenation(font, token):
         linebreak._Metrics(font, SIZE, lambda word: ()).token(token)
 
 
+@settings(max_examples=300, deadline=None)
+@given(tokens=st.lists(st.sampled_from(SEED_WORDS) | COMPOUNDS | WORDS
+                       | st.text(alphabet=st.sampled_from("aZ09_-.:/@<>~%)(wé’\u00a0"), max_size=14)
+                       | st.sampled_from(["www.gnu.org", "<www.gnu.org>", "a@b", "a/b", ""]), max_size=12))
+def test_words_learnt_together_are_measured_as_each_alone(font, tokens):
+    """A paragraph's new words are measured in one pass (``_Metrics.learn``): each entry must be
+    the one the word gets on its own, to the last bit, and a word that needs searching for
+    breaks (a URL, a compound) is left to the search."""
+    alone = linebreak._Metrics(font, SIZE, None)
+    expected = {token: alone.token(token) for token in tokens if token}  # their characters met
+    together = linebreak._Metrics(font, SIZE, None)
+    together.learn(tokens)
+    for token, entry in together.tokens.items():
+        assert entry == expected[token]
+        assert entry[2] == () and not linebreak._url_like(token)
+    assert {token for token in expected if token.isalpha()} <= together.tokens.keys()  # the usual words
+
+
 @settings(max_examples=500, deadline=None)
 @given(token=st.text(alphabet=st.sampled_from("aZ09_-.:/@<>~%)(w "), max_size=14)
        | st.sampled_from(["www.gnu.org", "<www.gnu.org>", "<https://gnu.org/>", "a@b", "a/b", "http://",

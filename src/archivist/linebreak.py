@@ -26,11 +26,14 @@ import unicodedata
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
-from operator import add
+from functools import cache, lru_cache, partial
+from itertools import filterfalse, repeat
+from operator import add, methodcaller
 from types import ModuleType
 
+from reportlab.lib.rl_accel import instanceStringWidthTTF
 from reportlab.pdfbase.pdfmetrics import getFont
+from reportlab.pdfbase.ttfonts import TTFont
 
 HYPHEN = "-"
 
@@ -84,6 +87,7 @@ _URL_HINT = re.compile(r"://|^www\.|^<?www\.|[\w)]/[\w~%]|\w@\w", re.ASCII)
 # time a new word took to measure).
 _URL_MARKS = frozenset("/@")
 _URL_STARTS = ("www.", "<www.")
+_STARTS_LIKE_URL = methodcaller("startswith", _URL_STARTS)
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
@@ -174,7 +178,10 @@ class _Metrics:
 
     def __init__(self, font_name: str, size: float, hyphenate: Callable[[str], Sequence[int]] | None):
         self.font_name, self.size, self.hyphenate = font_name, size, hyphenate
-        self.string_width = getFont(font_name).stringWidth  # what stringWidth() looks up each call
+        font = getFont(font_name)
+        # what stringWidth() looks up each call; a TrueType face's without its Python frame
+        self.string_width = partial(instanceStringWidthTTF, font) \
+            if type(font).stringWidth is TTFont.stringWidth else font.stringWidth
         self.widths = _shared_widths(font_name, size)
         self.tokens: dict[str, tuple[float, float, tuple[tuple[int, float, int, int], ...]]] = {}
         self.space = self.width(" ")
@@ -187,6 +194,25 @@ class _Metrics:
                 self.widths.clear()
             known = self.widths[s] = self.string_width(s, self.size)
         return known
+
+    def learn(self, tokens: list[str]) -> None:
+        """Enter the usual words among ``tokens`` that are new, as ``token`` would, in one pass of
+        calls in C rather than a Python call each: without hyphenation such a word has no break,
+        so its entry is its width alone (most new words of an article's first pass)."""
+        if self.hyphenate is not None:
+            return
+        new = list(filterfalse(self.tokens.__contains__, tokens))
+        if not new:
+            return
+        usual = filter(_URL_MARKS.isdisjoint, filter(_UNBREAKABLE.issuperset, filter(None, new)))
+        words = list(filterfalse(_STARTS_LIKE_URL, usual))
+        for kept in (self.widths, self.tokens):
+            if len(kept) + len(words) > self.LIMIT:
+                kept.clear()
+        widths = list(map(self.string_width, words, repeat(self.size)))
+        self.widths.update(zip(words, widths, strict=True))
+        widest = map(max, repeat(0.0), map(add, widths, repeat(self.hyphen)))
+        self.tokens.update(zip(words, zip(widths, widest, repeat(())), strict=True))
 
     def token(self, token: str) -> tuple[float, float, tuple[tuple[int, float, int, int], ...]]:
         known = self.tokens.get(token)
@@ -250,11 +276,14 @@ class _Paragraph:
         self.width = metrics.width
         self.space = metrics.space
         self.hyphen = metrics.hyphen
-        rows = self._build(metrics)
+        tokens = text.split(" ")
+        metrics.learn(tokens)
+        rows = self._build(metrics, tokens)
         (self.end, self.start, self.width_end, self.width_start, self.spaces_end, self.spaces_start,
          self.kind, self.penalty) = zip(*rows, strict=True)
 
-    def _build(self, metrics: _Metrics) -> list[tuple[int, int, float, float, int, int, int, int]]:
+    def _build(self, metrics: _Metrics, tokens: list[str]
+               ) -> list[tuple[int, int, float, float, int, int, int, int]]:
         """(end, start, width_end, width_start, spaces_end, spaces_start, kind, penalty) rows."""
         text = self.text
         space = self.space
@@ -265,7 +294,7 @@ class _Paragraph:
         # As if a space came before the first token: -space + space is exactly 0.0.
         position, width, spaces = -1, -space, -1
         seen_word = False
-        for token in text.split(" "):
+        for token in tokens:
             before = width
             position += 1
             width += space
