@@ -108,6 +108,29 @@ def test_two_articles_that_would_share_a_pdf_are_both_refused(newsroom: Paths) -
     assert archived(newsroom) == [f"2021/{FIRST}.pdf", f"2021/{FIRST}.xml"]
 
 
+def test_a_month_and_a_year_that_name_one_pdf_are_both_refused(tmp_path: Path) -> None:
+    """x of July 2021 and 07-x of 2021 would both be archived as 2021-07-x: each is refused,
+    naming the other, and neither overwrites the other's PDF."""
+    paths = Paths(tmp_path / "seeds", tmp_path / "metadata", tmp_path / "archive")
+    paths.seeds.mkdir()
+    paths.metadata.mkdir()
+    paths.article("x").write_text("Un essai court.\n", "utf-8")
+    paths.record("x").write_text('title: Essai\ndate: "2021-07"\nlanguage: fr\n', "utf-8")
+    paths.article("07-x").write_text("Un autre essai.\n", "utf-8")
+    paths.record("07-x").write_text('title: Autre\ndate: "2021"\nlanguage: fr\n', "utf-8")
+    for build in (archivist("build", "-j", "1", *folder_args(paths)), make(paths)):
+        assert build.returncode != 0
+        for one, other in (("x", "07-x"), ("07-x", "x")):
+            assert (f"{paths.article(one)}: {paths.article(other)} would be archived as "
+                    f"{paths.pdf('2021-07-x')} too") in build.stderr, build.stderr
+        assert archived(paths) == []
+    paths.article("x").unlink()  # 07-x alone: archived as 2021-07-x, and found there by check
+    assert archivist("build", *folder_args(paths)).returncode == 0
+    assert archived(paths) == ["2021/2021-07-x.pdf", "2021/2021-07-x.xml"]
+    check = archivist("check", *folder_args(paths))
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
 ODD = ["a b", "x$(shell touch pwned)", "a:b", "a;b", "a#b", "tab\tname", "é-accent"]
 
 

@@ -24,13 +24,13 @@ from .pdfa import make_pdfa
 from .profile import Profile
 from .record import Record, read_record
 from .store import (
+    SAFE_STEM,
     archive_lock,
     archive_name,
     archive_write_all,
     check_stem,
     leading_date,
     sweep_staging,
-    undated_stem,
 )
 from .typeset import typeset
 from .w3cdate import dates_agree, start_instant
@@ -84,19 +84,33 @@ def load_inputs(paths: Paths, stem: str) -> tuple[Article, Record]:
 def archived_as(paths: Paths, stem: str, record: Record) -> str:
     """The name the article is archived under, refused when another article would take it too."""
     name = archive_name(stem, record.date)
-    if name != stem:  # x of 2021-07 and 2021-07-x
-        twin = name if paths.article(name).exists() else None
-    else:  # 2021-07-x and x, when x's record dates it 2021-07
-        twin = undated_stem(stem)
-        twin = twin if twin and paths.article(twin).exists() else None
-        date = record_date(paths.record(twin)) if twin else None
-        twin = twin if date and archive_name(twin, date) == name else None
-    if twin:
+    others = [other for other in sources(paths, name) if other != stem]
+    if others:
         raise UnsafePathError(
-            f"{paths.article(twin)} would be archived as {paths.pdf(name)} too", path=paths.article(stem),
+            f"{paths.article(others[0])} would be archived as {paths.pdf(name)} too",
+            path=paths.article(stem),
             hint="rename one of the two articles (and its record)",
         )
     return name
+
+
+def sources(paths: Paths, name: str) -> list[str]:
+    """The articles in ``paths.seeds`` that are archived as ``name``: a dated one under its own
+    name; an undated one under its record's year and month, or year alone, and its name
+    (2021-07-x is x of July 2021, or 07-x of 2021). More than one is a clash."""
+    found = []
+    for stem in candidates(paths, name):
+        date = stem if leading_date(stem) is not None else record_date(paths.record(stem))
+        if date is not None and archive_name(stem, date) == name:
+            found.append(stem)
+    return found
+
+
+def candidates(paths: Paths, name: str) -> list[str]:
+    """The articles in ``paths.seeds`` whose names could make the archive name ``name``, whatever
+    their records say now: the name itself, and what follows 'YYYY-MM-' and 'YYYY-' in it."""
+    return [stem for stem in dict.fromkeys((name, name[8:], name[5:]))
+            if SAFE_STEM.fullmatch(stem) and paths.article(stem).exists()]
 
 
 def attachments_for(article: Article, record: Record) -> tuple[EmbeddedFile, ...]:

@@ -451,7 +451,7 @@ def _archive_profile(args: argparse.Namespace) -> Profile:
 
 def _check(args: argparse.Namespace) -> int:
     with _imports_outside_the_collector():
-        from .build import attachments_for, load_inputs
+        from .build import attachments_for, candidates, load_inputs, sources
         from .check import check_oai_dc, check_pdf
         from .errors import ArchiveReadError
         from .pdfread import MAX_SIDECAR_BYTES, explain, read_pdf
@@ -468,7 +468,12 @@ def _check(args: argparse.Namespace) -> int:
         findings: list[tuple[Path, str]] = []
         try:
             data = read_pdf(pdf)
-            stem = paths.stem_of(pdf.stem)
+            found = sources(paths, pdf.stem)
+            if len(found) > 1:
+                findings.append((pdf, f"is claimed by {len(found)} articles: "
+                                 + ", ".join(str(paths.article(stem)) for stem in found)))
+            # else the article that was archived there, its record dated otherwise since
+            stem = (found or candidates(paths, pdf.stem) or [pdf.stem])[0]
             article, record = load_inputs(paths, stem)
             name = archive_name(stem, record.date)
             if name != pdf.stem:

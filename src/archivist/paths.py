@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UsageError
-from .store import document_path, undated_stem
+from .store import document_path
 
 
 @dataclass(frozen=True)
@@ -39,11 +39,3 @@ class Paths:
         if not self.seeds.is_dir():
             raise UsageError("there is no seeds folder here", path=self.seeds,
                              hint="name the folder of articles with --seeds (make: SEEDS=...)")
-
-    def stem_of(self, name: str) -> str:
-        """The article archived under ``name``: 'x' for 2021-07-x when seeds/x.txt is there
-        and seeds/2021-07-x.txt is not; otherwise the name itself."""
-        rest = undated_stem(name)
-        if rest and not self.article(name).exists() and self.article(rest).exists():
-            return rest
-        return name

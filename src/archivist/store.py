@@ -114,13 +114,6 @@ def archive_name(stem: str, date: str) -> str:
     return f"{date[:7] if len(date) >= 7 else date[:4]}-{stem}"
 
 
-def undated_stem(name: str) -> str | None:
-    """The undated stem an archive name may have been made from: '000_ab' of '2021-07-000_ab'."""
-    date = leading_date(name)
-    rest = name[len(date) + 1:] if date else ""
-    return rest if rest and leading_date(rest) is None else None
-
-
 def document_path(archive: Path, name: str, suffix: str = ".pdf") -> Path:
     """archive/YYYY/NAME.pdf for an archive name (see ``archive_name``): one folder per year."""
     check_stem(name, longest=MAX_STEM + len("YYYY-MM-"))
