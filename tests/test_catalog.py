@@ -8,6 +8,7 @@ import io
 import json
 import multiprocessing
 import multiprocessing.synchronize
+import os
 import sqlite3
 import subprocess
 import sys
@@ -409,3 +410,41 @@ def test_a_catalog_rebuilt_where_no_writer_can_work_takes_no_lock(tmp_path: Path
     assert rebuild(archive) == (0, [])
     assert sorted(path.name for path in tmp_path.iterdir()) == ["archive"]
     assert list_documents(archive, Filters()) == []
+
+
+@pytest.mark.parametrize("name", ["ar#c", "ar?c", "a%23b"])
+def test_an_archive_named_with_uri_characters_keeps_its_catalog_and_writes_nothing_beside(
+        tmp_path: Path, name: str) -> None:
+    """SQLite is handed the catalog as a URI: a '#' or '?' in the archive's path once ended it
+    early, so that a file 'ar' was made beside the archive and the catalog was made again
+    from every PDF at each build."""
+    paths = first_article_workspace(tmp_path)
+    paths = Paths(paths.seeds, paths.metadata, tmp_path / name)
+    before = {p.name for p in tmp_path.iterdir()}
+    assert main(["build", *folder_args(paths)]) == 0
+    catalog = paths.archive / CATALOG_NAME
+    made = catalog.stat().st_ino
+    assert main(["build", *folder_args(paths)]) == 0
+    assert catalog.stat().st_ino == made  # kept, not made again
+    assert {p.name for p in tmp_path.iterdir()} == before | {name, f".{name}.staging"}
+    assert len(list_documents(paths.archive, Filters())) == 1
+
+
+@pytest.mark.parametrize("kind", ["FIFO", "folder", "link"])
+def test_a_catalog_that_is_no_file_is_refused_at_once(built: Paths, kind: str) -> None:
+    """SQLite waits for ever on a FIFO (Ctrl-C cannot stop it), fails on a folder and writes
+    through a link: such a catalog is named for what it is, and every command goes on or
+    stops with that message."""
+    catalog = built.archive / CATALOG_NAME
+    catalog.unlink()
+    elsewhere = built.archive.parent / "elsewhere.sqlite"
+    {"FIFO": lambda: os.mkfifo(catalog), "folder": catalog.mkdir,
+     "link": lambda: catalog.symlink_to(elsewhere)}[kind]()
+    what = {"FIFO": "a FIFO (named pipe)", "folder": "a folder", "link": "a symbolic link"}[kind]
+    message = f"{catalog}: the catalog is {what}, not a file (remove it, then run 'archivist catalog"
+    for command in (["catalog", "--rebuild", "--archive"], ["list", "--archive"], ["verify", "--archive"]):
+        result = archivist(*command, built.archive)
+        assert message in result.stderr, (command, result.stderr)
+        if command[0] != "verify":  # verify judges the archive's files: the catalog is not one
+            assert result.returncode == 13, (command, result.stderr)
+    assert not elsewhere.exists()

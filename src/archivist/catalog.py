@@ -20,6 +20,7 @@ import json
 import os
 import re
 import sqlite3
+import stat
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from .article import Article, parse_article
 from .dublincore import DC_NAMESPACE
 from .embedded import read_embedded
 from .errors import ArchiveReadError, ArchivistError, StorageError, UsageError
+from .inputfile import KINDS
 from .pagetext import page_text
 from .pdfread import ContentBudget, PdfLimit, bounded, explain, read_pdf
 from .profile import Profile
@@ -127,6 +129,7 @@ def _writing(archive: Path) -> Iterator[None]:
 def _connect(archive: Path, *, create: bool) -> Iterator[sqlite3.Connection]:
     """A connection in autocommit mode (transactions are explicit), closed on the way out."""
     path = archive / CATALOG_NAME
+    _require_file(path)
     if not create and not path.exists():
         raise ArchiveReadError("the archive has no catalog yet", path=path,
                                hint="run 'make' or 'archivist catalog --rebuild'")
@@ -400,12 +403,27 @@ def _delete(connection: sqlite3.Connection, relpath: str) -> None:
 
 
 def _is_database(path: Path) -> bool:
+    _require_file(path)
+    uri = f"{path.absolute().as_uri()}?mode=ro"  # percent-encoded: a '#' or '?' would end the path
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as connection:
             connection.execute("PRAGMA schema_version").fetchone()
         return True
     except sqlite3.DatabaseError:
         return False
+
+
+def _require_file(path: Path) -> None:
+    """A catalog that is anything but a plain file is refused before SQLite opens it: SQLite
+    would wait for ever on a FIFO, fail on a folder, and write wherever a link leads."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(mode):
+        raise ArchiveReadError(f"the catalog is {KINDS.get(stat.S_IFMT(mode), 'not a regular file')}, "
+                               "not a file", path=path,
+                               hint="remove it, then run 'archivist catalog --rebuild' to make it again")
 
 
 def read_document(archive: Path, pdf: Path) -> Document:
