@@ -172,3 +172,20 @@ def test_runs_over_the_whole_archive_show_how_far_they_are_on_a_terminal(built: 
     assert "rebuilt from the archive, 1 document(s)" in shown
     logged = archivist("catalog", "--rebuild", "--archive", built.archive)
     assert logged.returncode == 0 and "[1/1]" not in logged.stderr + logged.stdout
+
+
+def test_an_article_named_by_a_path_outside_the_seeds_is_refused_not_swapped(workspace: Paths,
+                                                                             tmp_path: Path) -> None:
+    """`build elsewhere/x.txt` once built seeds/x.txt, another text, and said it had built it.
+    A path into the seeds folder, or a bare name, still names the article."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    other = elsewhere / f"{FIRST}.txt"
+    other.write_text("date 2021-07 Un tout autre texte.\n", "utf-8")
+    refused = archivist("build", *folder_args(workspace), other)
+    assert refused.returncode == 6
+    assert f"archivist: {other}: the name '{elsewhere / FIRST}' could write outside" in refused.stderr
+    assert not list(workspace.archive.rglob("*.pdf"))
+    for name in (workspace.article(FIRST), f"{FIRST}.txt", FIRST):
+        result = archivist("build", *folder_args(workspace), name)
+        assert result.returncode == 0 and "built 1" in result.stderr, (name, result.stderr)

@@ -131,7 +131,8 @@ def _parser() -> argparse.ArgumentParser:
         "named): NAME is STEM when STEM starts with a date, else the record's year and month, "
         "a dash and STEM. Each PDF is checked before it is stored, and stored atomically.",
     )
-    build.add_argument("articles", nargs="*", help="article stems or .txt paths")
+    build.add_argument("articles", nargs="*",
+                       help="articles of --seeds, by name (x) or file (x.txt, SEEDS/x.txt)")
     build.add_argument("--list", type=Path, help="a file naming one article per line (or by spaces)")
     build.add_argument("-j", "--jobs", type=_count(1), default=os.cpu_count() or 1,
                        help="worker processes (default: one per core)")
@@ -294,7 +295,19 @@ def _stems(args: argparse.Namespace, paths) -> list[str]:
                              hint="give a file naming one article per line") from None
     if not names and not args.list:
         names = paths.stems()
-    return list(dict.fromkeys(Path(n).stem if n.endswith(".txt") else n for n in names))
+    return list(dict.fromkeys(_stem_named(name, paths.seeds) for name in names))
+
+
+def _stem_named(name: str, seeds: Path) -> str:
+    """The article a command-line name means: 'x', 'x.txt' and 'SEEDS/x.txt' name seeds/x.txt.
+    A file elsewhere keeps its folder in the name, which is then refused as leading out of
+    the seeds: archivist builds only the articles of --seeds."""
+    if not name.endswith(".txt"):
+        return name
+    given = Path(name)
+    if given.parent == Path(".") or given.parent.resolve() == seeds.resolve():
+        return given.stem
+    return name[:-len(".txt")]
 
 
 # The manifest and catalog are updated per batch of stored documents: often enough that a
