@@ -431,6 +431,31 @@ def group_gone(pgid: int) -> bool:
     return True
 
 
+def test_ctrl_c_stops_a_pool_at_once_and_leaves_a_sound_archive(workspace: Paths) -> None:
+    """Ctrl-C reaches every process of the terminal's group, the pool's workers too: the build
+    stops at once (the articles not started are not built), exits 130, leaves no worker behind
+    (they once carried on through every queued article, or hung on the pool's queue), and the
+    archive verifies."""
+    stems = copies(workspace, 300)
+    process = start(workspace, stems, "1625097600")
+    deadline = time.monotonic() + 120
+    while not any(workspace.archive.glob("*/*.pdf")) and process.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.005)  # until the first article is stored
+    assert process.poll() is None, "the build ended before it could be interrupted"
+    os.killpg(process.pid, signal.SIGINT)
+    assert process.wait(120) == ExitCode.INTERRUPTED
+    assert process.stderr is not None
+    assert "archivist: interrupted; the archive holds only complete files" in process.stderr.read().decode()
+    deadline = time.monotonic() + 30
+    while not group_gone(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert group_gone(process.pid)
+    assert len(list(workspace.archive.glob("*/*.pdf"))) < len(stems) // 2
+    assert manifest.verify(workspace.archive).problems == []
+    assert archivist("clean", "--archive", workspace.archive).returncode == 0  # no build holds its mark
+
+
 def reference(tmp_path: Path, paths: Paths, stems: list[str], epoch: str) -> dict[str, str]:
     """sha256 of every file a complete build with ``epoch`` stores."""
     ref = Paths(paths.seeds, paths.metadata, tmp_path / f"ref-{epoch}" / "archive")

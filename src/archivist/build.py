@@ -5,12 +5,16 @@ read article -> read and validate record -> typeset -> make PDF/A -> check -> st
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import signal
+import threading
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__, catalog, manifest
 from .article import Article, read_article
@@ -34,6 +38,9 @@ from .store import (
 )
 from .typeset import typeset
 from .w3cdate import dates_agree, start_instant
+
+if TYPE_CHECKING:
+    from queue import SimpleQueue
 
 
 @dataclass(frozen=True)
@@ -241,19 +248,63 @@ def build_many(paths: Paths, stems: Sequence[str], profile: Profile, jobs: int) 
             yield _safe(build_one, paths, stem, profile)
         return
     # Imported only for a pool: multiprocessing and its sockets cost a one-article build ~40 ms.
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import ProcessPoolExecutor
+    from queue import SimpleQueue
 
-    with ProcessPoolExecutor(max_workers=min(jobs, len(stems))) as pool:
-        futures = {pool.submit(_safe, build_one, paths, stem, profile): stem for stem in stems}
+    finished: SimpleQueue = SimpleQueue()  # each future once done; None once Ctrl-C is heard
+    with ProcessPoolExecutor(max_workers=min(jobs, len(stems)), initializer=_deaf_to_interrupts) as pool, \
+            _interrupts_queued(finished) as interrupted:
         try:
-            for future in as_completed(futures):
+            futures = {}
+            for stem in stems:
+                if interrupted():
+                    break
+                future = pool.submit(_safe, build_one, paths, stem, profile)
+                futures[future] = stem
+                future.add_done_callback(finished.put)
+            for _ in futures:
+                future = finished.get()
+                if interrupted():
+                    raise KeyboardInterrupt
                 try:
                     yield future.result()
                 except Exception as error:  # a worker that died, a result that cannot travel
                     yield unexpected(error, paths.article(futures[future]))
-        except GeneratorExit:  # given up on: the articles not started are not built (nor stored)
-            pool.shutdown(cancel_futures=True)
+            if interrupted():
+                raise KeyboardInterrupt
+        except BaseException:  # given up on, or Ctrl-C: the articles not started are not built
+            pool.shutdown(cancel_futures=True)  # those under way finish, each stored whole
             raise
+
+
+@contextlib.contextmanager
+def _interrupts_queued(finished: SimpleQueue) -> Iterator[Callable[[], bool]]:
+    """Ctrl-C, while a pool builds, as a None put on ``finished`` (whose put a signal handler may
+    call) and a flag the build reads where it can stop cleanly, rather than a KeyboardInterrupt
+    raised wherever the main thread is: raised inside the pool's own bookkeeping (holding the
+    locks of its futures, between its pipes), it left the pool to hang for ever. Left alone where
+    Ctrl-C is not Python's default (ignored, a handler of the caller's) or off the main thread."""
+    heard: list[int] = []
+
+    def hear(signal_number: int, _frame: object) -> None:
+        heard.append(signal_number)
+        finished.put(None)
+
+    takes = (threading.current_thread() is threading.main_thread()
+             and signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+    previous = signal.signal(signal.SIGINT, hear) if takes else None
+    try:
+        yield lambda: bool(heard)
+    finally:
+        if takes:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _deaf_to_interrupts() -> None:
+    """A pool worker leaves Ctrl-C to the build that runs it. Interrupted itself (the terminal
+    signals every process of the group), it could die holding the pool's queue, which every
+    other worker would then wait for; the build cancels the articles not started instead."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def admit(paths: Paths, stems: Sequence[str]) -> Generator[ArchivistError, None, list[str]]:
