@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -139,6 +140,25 @@ def test_extract_keeps_a_different_file_unless_forced(built: Paths, tmp_path: Pa
     assert archivist("extract", built.pdf(FIRST), out, "--force").returncode == 0
     assert (out / TXT).read_bytes() == inputs(built)[TXT]
     assert archivist("extract", built.pdf(FIRST), out).returncode == 0  # identical: nothing to refuse
+
+
+@pytest.mark.parametrize("kind", ["a FIFO (named pipe)", "a symbolic link", "a folder"])
+@pytest.mark.parametrize("force", [False, True])
+def test_extract_never_reads_or_replaces_what_is_no_file(built: Paths, tmp_path: Path, kind: str,
+                                                         force: bool) -> None:
+    """A FIFO where the article would go once held extract for ever, a link to /dev/zero filled
+    memory, a folder was an internal error: each is refused at once, --force or not, and left."""
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / TXT
+    {"a FIFO (named pipe)": lambda: os.mkfifo(target), "a folder": target.mkdir,
+     "a symbolic link": lambda: target.symlink_to("/dev/zero")}[kind]()
+    result = archivist("extract", built.pdf(FIRST), out, *(["--force"] if force else []))
+    assert result.returncode == 14
+    assert (f"archivist: {target}: exists and is {kind}, not a file (remove it, or extract into another "
+            "folder)") in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == [TXT]  # nothing written, the odd file left as it was
+    assert target.is_symlink() == (kind == "a symbolic link")
 
 
 @pytest.mark.parametrize("name", ["../evil.txt", "/tmp/evil.txt", "..\\evil.txt", ".profile", "sub/x.txt"])

@@ -9,7 +9,8 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from .embedded import read_embedded
-from .errors import ArchiveReadError, UnsafePathError, WouldOverwrite
+from .errors import ArchiveReadError, StorageError, UnsafePathError, WouldOverwrite
+from .inputfile import NotARegularFile, read_regular
 from .pdfread import PdfLimit, bounded, explain, read_pdf
 from .store import atomic_write
 
@@ -41,9 +42,27 @@ def extract(pdf: Path, folder: Path, *, force: bool = False) -> list[tuple[Path,
                                hint="only PDF/A-3 builds embed their sources: build with --profile 3u")
     targets = [(folder / safe_name(item.name, pdf), item.data) for item in files]
     for target, data in targets:
-        if target.exists() and not force and target.read_bytes() != data:
-            raise WouldOverwrite("exists and differs from the embedded copy", path=target,
-                                  hint="extract into an empty folder, or pass --force to overwrite")
+        _may_replace(target, data, force)
     for target, data in targets:
         atomic_write(target, data)
     return targets
+
+
+def _may_replace(target: Path, data: bytes, force: bool) -> None:
+    """Refuse to write ``target`` over what is there: a different file unless ``force``, and
+    anything but a file (a FIFO would hold the reading for ever, a link to /dev/zero would
+    fill memory, a folder cannot be replaced) whatever ``force`` says. What is there is read
+    no further than the embedded copy's length."""
+    try:
+        there = read_regular(target, len(data))
+    except FileNotFoundError:
+        return
+    except NotARegularFile as error:
+        raise WouldOverwrite(f"exists and is {error.kind}, not a file", path=target,
+                             hint="remove it, or extract into another folder") from None
+    except OSError as error:
+        raise StorageError(f"cannot read what is there: {error.strerror}", path=target,
+                           hint="extract into a folder you can read and write") from None
+    if not force and there != data:
+        raise WouldOverwrite("exists and differs from the embedded copy", path=target,
+                             hint="extract into an empty folder, or pass --force to overwrite")
