@@ -128,6 +128,26 @@ def test_source_date_epoch_sets_the_dates(workspace: Paths) -> None:
     assert b"<xmp:CreateDate>2023-11-14T22:13:20Z</xmp:CreateDate>" in pdf.read_bytes()
 
 
+@pytest.mark.parametrize(("epoch", "date"), [("-30610224000", "D:10000101000000+00'00'"),
+                                             ("253402300799", "D:99991231235959+00'00'")])
+def test_source_date_epoch_may_be_any_instant_a_pdf_date_can_write(workspace: Paths, epoch: str,
+                                                                  date: str) -> None:
+    assert PdfReader(build(workspace, env={"SOURCE_DATE_EPOCH": epoch})).metadata["/CreationDate"] == date
+
+
+@pytest.mark.parametrize("epoch", ["-30610224001", "253402300800", "-99999999999", "1.5", "abc", " 12"])
+def test_a_source_date_epoch_no_pdf_date_can_write_is_refused_before_any_article(workspace: Paths,
+                                                                                 epoch: str) -> None:
+    """Outside the years 1000 to 9999 a PDF's dates have no four-digit year: refused as a usage
+    error, once, naming the range, and nothing is built (it was an internal error, exit 1)."""
+    result = archivist("build", *folder_args(workspace), env={"SOURCE_DATE_EPOCH": epoch})
+    assert result.returncode == 2
+    assert result.stderr == (f"archivist: SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds from "
+                             "-30610224000 to 253402300799 (the years 1000 to 9999) (unset it, or give the "
+                             "seconds since 1970-01-01 UTC (negative before))\n")
+    assert not list(workspace.archive.rglob("*.pdf"))
+
+
 def test_without_source_date_epoch_the_date_is_the_articles(pdf: Path) -> None:
     assert PdfReader(pdf).metadata["/CreationDate"] == "D:20210701000000+00'00'"
 

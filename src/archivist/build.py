@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import signal
 import threading
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -20,7 +21,7 @@ from . import __version__, catalog, manifest
 from .article import Article, read_article
 from .check import check_oai_dc, prove_pdf
 from .embedded import EmbeddedFile
-from .errors import ArchivistError, CheckFailed, RecordError, UnsafePathError
+from .errors import ArchivistError, CheckFailed, RecordError, UnsafePathError, UsageError
 from .identifiers import record_date, shared_identifiers
 from .oai_dc import oai_dc
 from .paths import Paths
@@ -56,14 +57,26 @@ class Built:
 
 def creation_instant(record: Record) -> datetime:
     """SOURCE_DATE_EPOCH when set, else the start of the article's date: never the clock."""
+    return source_date() or start_instant(record.date)
+
+
+# The instants a PDF date (D:YYYYMMDDHHmmSS) and an XMP date can write: years 1000 to 9999, as
+# a record's dates.
+_FIRST_EPOCH = int(datetime(1000, 1, 1, tzinfo=UTC).timestamp())
+_LAST_EPOCH = int(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp())
+
+
+def source_date() -> datetime | None:
+    """SOURCE_DATE_EPOCH as an instant, None when it is not set; refused unless it is a whole
+    number of seconds within the years a PDF's dates can write."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            return datetime.fromtimestamp(int(epoch), tz=UTC)
-        except ValueError:
-            raise ArchivistError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds",
-                                 hint="unset it or give seconds since 1970") from None
-    return start_instant(record.date)
+    if not epoch:
+        return None
+    if not re.fullmatch(r"-?[0-9]{1,12}", epoch) or not _FIRST_EPOCH <= int(epoch) <= _LAST_EPOCH:
+        raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds from "
+                         f"{_FIRST_EPOCH} to {_LAST_EPOCH} (the years 1000 to 9999)",
+                         hint="unset it, or give the seconds since 1970-01-01 UTC (negative before)")
+    return datetime.fromtimestamp(int(epoch), tz=UTC)
 
 
 def inputs_digest(article: Article, record: Record, profile: Profile) -> bytes:

@@ -345,6 +345,7 @@ def _build(args: argparse.Namespace) -> int:
 
     paths = _paths(args)
     paths.require_seeds()
+    build.source_date()  # refused once, before any article, when it cannot be a PDF's date
     stems = _stems(args, paths)
     if args.change_profile:
         if args.profile is None:
