@@ -143,22 +143,28 @@ def test_extract_keeps_a_different_file_unless_forced(built: Paths, tmp_path: Pa
 
 
 @pytest.mark.parametrize("kind", ["a FIFO (named pipe)", "a symbolic link", "a folder"])
-@pytest.mark.parametrize("force", [False, True])
-def test_extract_never_reads_or_replaces_what_is_no_file(built: Paths, tmp_path: Path, kind: str,
-                                                         force: bool) -> None:
-    """A FIFO where the article would go once held extract for ever, a link to /dev/zero filled
-    memory, a folder was an internal error: each is refused at once, --force or not, and left."""
+def test_extract_never_reads_what_is_no_file_and_replaces_it_only_when_forced(built: Paths, tmp_path: Path,
+                                                                               kind: str) -> None:
+    """Where a file would go there is a FIFO (reading it would wait for ever), a link to
+    /dev/zero (it has no end) or a folder: refused at once and left as it is; --force replaces
+    the FIFO or the link itself (never what the link leads to), and a folder never."""
     out = tmp_path / "out"
     out.mkdir()
     target = out / TXT
     {"a FIFO (named pipe)": lambda: os.mkfifo(target), "a folder": target.mkdir,
      "a symbolic link": lambda: target.symlink_to("/dev/zero")}[kind]()
-    result = archivist("extract", built.pdf(FIRST), out, *(["--force"] if force else []))
-    assert result.returncode == 14
+    refused = archivist("extract", built.pdf(FIRST), out)
+    assert refused.returncode == 14
     assert (f"archivist: {target}: exists and is {kind}, not a file (remove it, or extract into another "
-            "folder)") in result.stderr
+            f"folder{'' if kind == 'a folder' else ', or pass --force to replace it'})") in refused.stderr
     assert sorted(p.name for p in out.iterdir()) == [TXT]  # nothing written, the odd file left as it was
     assert target.is_symlink() == (kind == "a symbolic link")
+    forced = archivist("extract", built.pdf(FIRST), out, "--force")
+    if kind == "a folder":
+        assert forced.returncode == 14 and target.is_dir()
+    else:
+        assert forced.returncode == 0, forced.stderr
+        assert not target.is_symlink() and target.read_bytes() == inputs(built)[TXT]
 
 
 @pytest.mark.parametrize("name", ["../evil.txt", "/tmp/evil.txt", "..\\evil.txt", ".profile", "sub/x.txt"])

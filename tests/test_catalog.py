@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FIRST, archivist, first_article_workspace, folder_args
+from conftest import FIRST, archivist, file_digests, first_article_workspace, folder_args
 from pypdf import PdfReader
 
 from archivist.article import parse_article
@@ -415,9 +415,9 @@ def test_a_catalog_rebuilt_where_no_writer_can_work_takes_no_lock(tmp_path: Path
 @pytest.mark.parametrize("name", ["ar#c", "ar?c", "a%23b"])
 def test_an_archive_named_with_uri_characters_keeps_its_catalog_and_writes_nothing_beside(
         tmp_path: Path, name: str) -> None:
-    """SQLite is handed the catalog as a URI: a '#' or '?' in the archive's path once ended it
-    early, so that a file 'ar' was made beside the archive and the catalog was made again
-    from every PDF at each build."""
+    """SQLite is handed the catalog as a URI, in which a '#' or '?' of the archive's path would
+    end the path early: a file 'ar' would be made beside the archive, and the catalog made
+    again from every PDF at each build."""
     paths = first_article_workspace(tmp_path)
     paths = Paths(paths.seeds, paths.metadata, tmp_path / name)
     before = {p.name for p in tmp_path.iterdir()}
@@ -433,8 +433,8 @@ def test_an_archive_named_with_uri_characters_keeps_its_catalog_and_writes_nothi
 @pytest.mark.parametrize("kind", ["FIFO", "folder", "link"])
 def test_a_catalog_that_is_no_file_is_refused_at_once(built: Paths, kind: str) -> None:
     """SQLite waits for ever on a FIFO (Ctrl-C cannot stop it), fails on a folder and writes
-    through a link: such a catalog is named for what it is, and every command goes on or
-    stops with that message."""
+    through a link: such a catalog is named for what it is, once, before a build builds or a
+    rebuild reads anything for it, and every command goes on or stops with that message."""
     catalog = built.archive / CATALOG_NAME
     catalog.unlink()
     elsewhere = built.archive.parent / "elsewhere.sqlite"
@@ -442,9 +442,13 @@ def test_a_catalog_that_is_no_file_is_refused_at_once(built: Paths, kind: str) -
      "link": lambda: catalog.symlink_to(elsewhere)}[kind]()
     what = {"FIFO": "a FIFO (named pipe)", "folder": "a folder", "link": "a symbolic link"}[kind]
     message = f"{catalog}: the catalog is {what}, not a file (remove it, then run 'archivist catalog"
-    for command in (["catalog", "--rebuild", "--archive"], ["list", "--archive"], ["verify", "--archive"]):
-        result = archivist(*command, built.archive)
-        assert message in result.stderr, (command, result.stderr)
+    before = file_digests(built.archive, leave_out=[CATALOG_NAME], mtimes=True)
+    at = ["--archive", str(built.archive)]
+    commands = (["build", *folder_args(built)], ["catalog", "--rebuild", *at], ["list", *at], ["verify", *at])
+    for command in commands:
+        result = archivist(*command)
+        assert result.stderr.count(message) == 1, (command, result.stderr)
         if command[0] != "verify":  # verify judges the archive's files: the catalog is not one
             assert result.returncode == 13, (command, result.stderr)
+    assert file_digests(built.archive, leave_out=[CATALOG_NAME], mtimes=True) == before  # nothing stored
     assert not elsewhere.exists()

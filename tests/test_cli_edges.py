@@ -176,16 +176,22 @@ def test_runs_over_the_whole_archive_show_how_far_they_are_on_a_terminal(built: 
 
 def test_an_article_named_by_a_path_outside_the_seeds_is_refused_not_swapped(workspace: Paths,
                                                                              tmp_path: Path) -> None:
-    """`build elsewhere/x.txt` once built seeds/x.txt, another text, and said it had built it.
-    A path into the seeds folder, or a bare name, still names the article."""
+    """archivist builds the articles of --seeds: a .txt file named in another folder is refused
+    before anything is built (never taken for the seed of the same name), whether its path is
+    absolute, relative or './x.txt' from another folder. A bare name, or a path into the seeds
+    folder, names the article."""
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     other = elsewhere / f"{FIRST}.txt"
     other.write_text("date 2021-07 Un tout autre texte.\n", "utf-8")
-    refused = archivist("build", *folder_args(workspace), other)
-    assert refused.returncode == 6
-    assert f"archivist: {other}: the name '{elsewhere / FIRST}' could write outside" in refused.stderr
+    for name, cwd in ((other, None), (f"elsewhere/{FIRST}.txt", tmp_path), (f"./{FIRST}.txt", elsewhere)):
+        refused = archivist("build", *folder_args(workspace), name, cwd=cwd)
+        assert refused.returncode == 2, (name, refused.stderr)
+        assert refused.stderr == (f"archivist: {name} is not in the seeds folder {workspace.seeds} "
+                                  "(archivist builds the articles of --seeds: copy it there, or name its "
+                                  "folder with --seeds)\n")
     assert not list(workspace.archive.rglob("*.pdf"))
-    for name in (workspace.article(FIRST), f"{FIRST}.txt", FIRST):
-        result = archivist("build", *folder_args(workspace), name)
+    for name, cwd in ((workspace.article(FIRST), None), (f"{FIRST}.txt", None), (FIRST, None),
+                      (f"./{FIRST}.txt", workspace.seeds)):
+        result = archivist("build", *folder_args(workspace), name, cwd=cwd)
         assert result.returncode == 0 and "built 1" in result.stderr, (name, result.stderr)

@@ -377,7 +377,7 @@ def test_a_command_kept_waiting_by_another_writer_says_so_and_goes_on(archived: 
     held, release = context.Event(), context.Event()
     other = context.Process(target=_hold_lock, args=(str(archived.archive), held, release))
     other.start()
-    waiting = None
+    waiting, rest = None, ""
     try:
         assert held.wait(30)
         waiting = subprocess.Popen([sys.executable, "-m", "archivist", "build", *folder_args(archived)],
@@ -394,7 +394,7 @@ def test_a_command_kept_waiting_by_another_writer_says_so_and_goes_on(archived: 
         other.join(30)
         if waiting is not None:
             _, rest = waiting.communicate(timeout=300)
-    assert waiting.returncode == 0, rest
+    assert waiting is not None and waiting.returncode == 0, rest
     assert "failed 0" in rest
     assert "waiting for" not in archivist("build", *folder_args(archived)).stderr  # none when free
 
@@ -433,9 +433,8 @@ def group_gone(pgid: int) -> bool:
 
 def test_ctrl_c_stops_a_pool_at_once_and_leaves_a_sound_archive(workspace: Paths) -> None:
     """Ctrl-C reaches every process of the terminal's group, the pool's workers too: the build
-    stops at once (the articles not started are not built), exits 130, leaves no worker behind
-    (they once carried on through every queued article, or hung on the pool's queue), and the
-    archive verifies."""
+    stops at once (the articles not started are not built, none is left to run on in a worker
+    or to wait on the pool's queue), exits 130, and the archive verifies."""
     stems = copies(workspace, 300)
     process = start(workspace, stems, "1625097600")
     deadline = time.monotonic() + 120
@@ -454,6 +453,14 @@ def test_ctrl_c_stops_a_pool_at_once_and_leaves_a_sound_archive(workspace: Paths
     assert len(list(workspace.archive.glob("*/*.pdf"))) < len(stems) // 2
     assert manifest.verify(workspace.archive).problems == []
     assert archivist("clean", "--archive", workspace.archive).returncode == 0  # no build holds its mark
+
+
+def test_a_pool_build_gives_ctrl_c_back_as_it_found_it(workspace: Paths) -> None:
+    """A pool build holds Ctrl-C back while it works on the pool's own bookkeeping; a process
+    that builds (a test, a service) has Python's own handler again once it is done."""
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert main(["build", "-j", "2", *folder_args(workspace), *copies(workspace, 3)]) == 0
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def reference(tmp_path: Path, paths: Paths, stems: list[str], epoch: str) -> dict[str, str]:

@@ -347,7 +347,10 @@ def test_words_learnt_together_are_measured_as_each_alone(font, tokens):
     for token, entry in together.tokens.items():
         assert entry == expected[token]
         assert entry[2] == () and not linebreak._url_like(token)
-    assert {token for token in expected if token.isalpha()} <= together.tokens.keys()  # the usual words
+    usual = {token for token in expected if linebreak._UNBREAKABLE.issuperset(token)
+             and not linebreak._url_like(token)}  # what ``token`` measures at once, without a search
+    assert together.tokens.keys() == usual >= {token for token in expected if token.isalpha()}
+    assert all(together.string_width(token, SIZE) == stringWidth(token, font, SIZE) for token in usual)
 
 
 @settings(max_examples=500, deadline=None)

@@ -131,6 +131,25 @@ def test_a_month_and_a_year_that_name_one_pdf_are_both_refused(tmp_path: Path) -
     assert check.returncode == 0, check.stdout + check.stderr
 
 
+def test_a_pdf_left_at_an_old_name_is_judged_against_its_own_article(tmp_path: Path) -> None:
+    """2021-abcdefgh.pdf is abcdefgh's of 2021, whose record now says 2022: check names that,
+    and never takes defgh (which follows '2021-abc' as x follows '2021-07-') for its article."""
+    paths = Paths(tmp_path / "seeds", tmp_path / "metadata", tmp_path / "archive")
+    paths.seeds.mkdir()
+    paths.metadata.mkdir()
+    for stem, date in (("abcdefgh", "2021"), ("defgh", "2023-05")):
+        paths.article(stem).write_text(f"Un essai nommé {stem}.\n", "utf-8")
+        paths.record(stem).write_text(f'title: Essai\ndate: "{date}"\nlanguage: fr\n', "utf-8")
+    assert archivist("build", *folder_args(paths)).returncode == 0
+    paths.record("abcdefgh").write_text('title: Essai\ndate: "2022"\nlanguage: fr\n', "utf-8")
+    assert archivist("build", *folder_args(paths)).returncode == 0
+    check = archivist("check", *folder_args(paths))
+    assert check.returncode == 8
+    assert (f"{paths.pdf('2021-abcdefgh')}: is not where {paths.article('abcdefgh')} is archived: its "
+            "record dates it 2022, so its PDF is 2022-abcdefgh.pdf\n") in check.stdout
+    assert str(paths.article("defgh")) not in check.stdout
+
+
 ODD = ["a b", "x$(shell touch pwned)", "a:b", "a;b", "a#b", "tab\tname", "é-accent"]
 
 

@@ -139,7 +139,7 @@ def test_source_date_epoch_may_be_any_instant_a_pdf_date_can_write(workspace: Pa
 def test_a_source_date_epoch_no_pdf_date_can_write_is_refused_before_any_article(workspace: Paths,
                                                                                  epoch: str) -> None:
     """Outside the years 1000 to 9999 a PDF's dates have no four-digit year: refused as a usage
-    error, once, naming the range, and nothing is built (it was an internal error, exit 1)."""
+    error, once, naming the range, and nothing is built."""
     result = archivist("build", *folder_args(workspace), env={"SOURCE_DATE_EPOCH": epoch})
     assert result.returncode == 2
     assert result.stderr == (f"archivist: SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds from "

@@ -104,7 +104,7 @@ def load_inputs(paths: Paths, stem: str) -> tuple[Article, Record]:
 def archived_as(paths: Paths, stem: str, record: Record) -> str:
     """The name the article is archived under, refused when another article would take it too."""
     name = archive_name(stem, record.date)
-    others = [other for other in sources(paths, name) if other != stem]
+    others = sources(paths, name, besides=stem)
     if others:
         raise UnsafePathError(
             f"{paths.article(others[0])} would be archived as {paths.pdf(name)} too",
@@ -114,22 +114,31 @@ def archived_as(paths: Paths, stem: str, record: Record) -> str:
     return name
 
 
-def sources(paths: Paths, name: str) -> list[str]:
-    """The articles in ``paths.seeds`` that are archived as ``name``: a dated one under its own
-    name; an undated one under its record's year and month, or year alone, and its name
-    (2021-07-x is x of July 2021, or 07-x of 2021). More than one is a clash."""
+def sources(paths: Paths, name: str, besides: str | None = None) -> list[str]:
+    """The articles in ``paths.seeds`` (but ``besides``) that are archived as ``name``: a dated
+    one under its own name; an undated one under its record's year and month, or year alone,
+    and its name (2021-07-x is x of July 2021, or 07-x of 2021). More than one is a clash."""
     found = []
     for stem in candidates(paths, name):
+        if stem == besides:
+            continue
         date = stem if leading_date(stem) is not None else record_date(paths.record(stem))
         if date is not None and archive_name(stem, date) == name:
             found.append(stem)
     return found
 
 
+_MONTH_PREFIX = re.compile(r"[0-9]{4}-[0-9]{2}-")
+_YEAR_PREFIX = re.compile(r"[0-9]{4}-")
+
+
 def candidates(paths: Paths, name: str) -> list[str]:
     """The articles in ``paths.seeds`` whose names could make the archive name ``name``, whatever
-    their records say now: the name itself, and what follows 'YYYY-MM-' and 'YYYY-' in it."""
-    return [stem for stem in dict.fromkeys((name, name[8:], name[5:]))
+    their records say now: the name itself, and the undated name after its 'YYYY-MM-' or 'YYYY-'."""
+    tails = [name[8:]] if _MONTH_PREFIX.match(name) else []
+    tails += [name[5:]] if _YEAR_PREFIX.match(name) else []
+    stems = [name, *(tail for tail in tails if leading_date(tail) is None)]
+    return [stem for stem in dict.fromkeys(stems)
             if SAFE_STEM.fullmatch(stem) and paths.article(stem).exists()]
 
 
@@ -264,60 +273,113 @@ def build_many(paths: Paths, stems: Sequence[str], profile: Profile, jobs: int) 
     from concurrent.futures import ProcessPoolExecutor
     from queue import SimpleQueue
 
-    finished: SimpleQueue = SimpleQueue()  # each future once done; None once Ctrl-C is heard
-    with ProcessPoolExecutor(max_workers=min(jobs, len(stems)), initializer=_deaf_to_interrupts) as pool, \
-            _interrupts_queued(finished) as interrupted:
+    finished: SimpleQueue = SimpleQueue()  # each future once done
+    interrupts = _PoolInterrupts(finished)
+    futures: dict = {}
+    yielded: set = set()
+
+    def outcome(future) -> Outcome:
+        yielded.add(future)
         try:
-            futures = {}
-            for stem in stems:
-                if interrupted():
-                    break
-                future = pool.submit(_safe, build_one, paths, stem, profile)
-                futures[future] = stem
-                future.add_done_callback(finished.put)
+            return future.result()
+        except Exception as error:  # a worker that died, a result that cannot travel
+            return unexpected(error, paths.article(futures[future]))
+
+    with ProcessPoolExecutor(max_workers=min(jobs, len(stems)), initializer=_worker_started) as pool:
+        interrupts.install(pool)
+        try:
+            with interrupts.held():
+                for stem in stems:
+                    future = pool.submit(_build_in_worker, paths, stem, profile)
+                    futures[future] = stem
+                    future.add_done_callback(finished.put)
             for _ in futures:
-                future = finished.get()
-                if interrupted():
-                    raise KeyboardInterrupt
-                try:
-                    yield future.result()
-                except Exception as error:  # a worker that died, a result that cannot travel
-                    yield unexpected(error, paths.article(futures[future]))
-            if interrupted():
-                raise KeyboardInterrupt
-        except BaseException:  # given up on, or Ctrl-C: the articles not started are not built
-            pool.shutdown(cancel_futures=True)  # those under way finish, each stored whole
+                with interrupts.held():
+                    future = finished.get()
+                yield outcome(future)
+        except BaseException as stop:  # Ctrl-C, or given up on: the articles not started are not built
+            with interrupts.stopping():  # those under way end, each stored whole or not at all
+                pool.shutdown(cancel_futures=True)
+            if isinstance(stop, KeyboardInterrupt):  # what was built meanwhile is handed on too
+                yield from (outcome(future) for future in futures if future not in yielded
+                            and future.done() and not future.cancelled() and future.exception() is None)
             raise
+        finally:
+            interrupts.uninstall()
 
 
-@contextlib.contextmanager
-def _interrupts_queued(finished: SimpleQueue) -> Iterator[Callable[[], bool]]:
-    """Ctrl-C, while a pool builds, as a None put on ``finished`` (whose put a signal handler may
-    call) and a flag the build reads where it can stop cleanly, rather than a KeyboardInterrupt
-    raised wherever the main thread is: raised inside the pool's own bookkeeping (holding the
-    locks of its futures, between its pipes), it left the pool to hang for ever. Left alone where
-    Ctrl-C is not Python's default (ignored, a handler of the caller's) or off the main thread."""
-    heard: list[int] = []
+class _PoolInterrupts:
+    """Ctrl-C while a pool builds. Raised as KeyboardInterrupt inside the pool's own bookkeeping
+    (holding the locks of its futures, joining its threads), it can leave the pool to hang for
+    ever: there it is ``held``, a None put on the queue of finished futures (whose put a signal
+    handler may call) ends the wait, and it is raised once the bookkeeping is done; anywhere
+    else it is raised at once, as usual. Only the first is raised: another, while the pool
+    stops, ends its workers (a store is atomic: what they were storing is there whole or not at
+    all). Left alone where Ctrl-C is not Python's default (ignored, a handler of the caller's)
+    or off the main thread."""
 
-    def hear(signal_number: int, _frame: object) -> None:
-        heard.append(signal_number)
-        finished.put(None)
+    def __init__(self, finished: SimpleQueue) -> None:
+        self.finished = finished
+        self.pool = None
+        self.heard = 0
+        self.busy = self.ending = False
 
-    takes = (threading.current_thread() is threading.main_thread()
-             and signal.getsignal(signal.SIGINT) is signal.default_int_handler)
-    previous = signal.signal(signal.SIGINT, hear) if takes else None
-    try:
-        yield lambda: bool(heard)
-    finally:
-        if takes:
-            signal.signal(signal.SIGINT, previous)
+    def __call__(self, _signal_number: int, _frame: object) -> None:
+        self.heard += 1
+        if self.heard > 1:  # the first is on its way out
+            if self.ending:
+                for worker in list((getattr(self.pool, "_processes", None) or {}).values()):
+                    worker.terminate()
+            return
+        if not self.busy:
+            raise KeyboardInterrupt
+        self.finished.put(None)
+
+    def install(self, pool) -> None:
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+            self.pool = pool
+            signal.signal(signal.SIGINT, self)
+
+    def uninstall(self) -> None:
+        if self.pool is not None:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            self.pool = None
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        self.busy = True
+        try:
+            yield
+        finally:
+            self.busy = False
+        if self.heard:
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def stopping(self) -> Iterator[None]:
+        self.busy = self.ending = True
+        try:
+            yield
+        finally:
+            self.busy = self.ending = False
 
 
-def _deaf_to_interrupts() -> None:
-    """A pool worker leaves Ctrl-C to the build that runs it. Interrupted itself (the terminal
-    signals every process of the group), it could die holding the pool's queue, which every
-    other worker would then wait for; the build cancels the articles not started instead."""
+def _worker_started() -> None:
+    """A pool worker hears Ctrl-C (the terminal signals every process of the group) only while
+    it builds an article (``_build_in_worker``): interrupted in the pool's plumbing, it could die
+    holding the queue every other worker waits for."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _build_in_worker(paths: Paths, stem: str, profile: Profile) -> Outcome:
+    """One article's outcome in a pool worker; Ctrl-C stops it there, and the article is not
+    stored (or stored whole: a store is atomic), and comes back as the KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return _safe(build_one, paths, stem, profile)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def admit(paths: Paths, stems: Sequence[str]) -> Generator[ArchivistError, None, list[str]]:

@@ -296,6 +296,7 @@ def rebuild(archive: Path, read: Callable[[Path, int], None] | None = None
     documents, failures = [], []
     path = archive / CATALOG_NAME
     with _writing(archive):
+        require_file(archive)  # before every PDF is read for it
         pdfs = sorted(archive.glob("*/*.pdf"))
         for pdf in pdfs:
             if read is not None:
@@ -411,6 +412,11 @@ def _is_database(path: Path) -> bool:
         return True
     except sqlite3.DatabaseError:
         return False
+
+
+def require_file(archive: Path) -> None:
+    """Refuse the archive's catalog when it is there as anything but a plain file."""
+    _require_file(archive / CATALOG_NAME)
 
 
 def _require_file(path: Path) -> None:

@@ -52,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"archivist: internal error: {error!r} (run with -v for details)", file=sys.stderr)
         return ExitCode.INTERNAL
+    finally:
+        store.lock_wait_notice = None  # the command's own: a caller's later writes wait silently
 
 
 def _route_library_warnings(verbose: bool) -> None:
@@ -75,8 +77,9 @@ def _route_library_warnings(verbose: bool) -> None:
 
 def _say_waiting(archive: Path) -> None:
     """Why nothing happens: another process holds the archive's lock (``store.lock_wait_notice``)."""
-    print(f"archivist: waiting for {archive}: another archivist process is writing to it "
-          "(a build, a clean, a catalog rebuild); this one goes on when it is done",
+    below_progress = "\n" if sys.stderr.isatty() else ""  # a progress line stays whole above it
+    print(f"{below_progress}archivist: waiting for {archive}: another archivist process is writing "
+          "to it (a build, a clean, a catalog rebuild); this one goes on when it is done",
           file=sys.stderr, flush=True)
 
 
@@ -299,15 +302,16 @@ def _stems(args: argparse.Namespace, paths) -> list[str]:
 
 
 def _stem_named(name: str, seeds: Path) -> str:
-    """The article a command-line name means: 'x', 'x.txt' and 'SEEDS/x.txt' name seeds/x.txt.
-    A file elsewhere keeps its folder in the name, which is then refused as leading out of
-    the seeds: archivist builds only the articles of --seeds."""
-    if not name.endswith(".txt"):
-        return name
+    """The article a command-line name means: 'x', 'x.txt' and 'SEEDS/x.txt' name seeds/x.txt;
+    a .txt file in any other folder is refused, since archivist builds the articles of --seeds."""
+    if not name.endswith(".txt") or "/" not in name:
+        return name.removesuffix(".txt")
     given = Path(name)
-    if given.parent == Path(".") or given.parent.resolve() == seeds.resolve():
-        return given.stem
-    return name[:-len(".txt")]
+    if given.parent.resolve() != seeds.resolve():
+        raise UsageError(f"{name} is not in the seeds folder {seeds}",
+                         hint="archivist builds the articles of --seeds: copy it there, or name its "
+                         "folder with --seeds")
+    return given.stem
 
 
 # The manifest and catalog are updated per batch of stored documents: often enough that a
@@ -376,6 +380,7 @@ def _build_marked(args: argparse.Namespace, paths: Paths, stems: list[str], tota
 
     with archive_lock(paths.archive):  # decided again: a clean and another build may have come between
         profile, recorded = profile_for(paths.archive, args.profile, refusal)
+        catalog.require_file(paths.archive)  # refused before any article is built for it
         if recorded != profile:
             write_profile(paths.archive, profile)
         if not (paths.archive / catalog.CATALOG_NAME).exists():  # made again from what is archived

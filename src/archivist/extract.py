@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import stat
 from pathlib import Path
 
 from pypdf import PdfReader
 
 from .embedded import read_embedded
 from .errors import ArchiveReadError, StorageError, UnsafePathError, WouldOverwrite
-from .inputfile import NotARegularFile, read_regular
+from .inputfile import KINDS, read_regular
 from .pdfread import PdfLimit, bounded, explain, read_pdf
 from .store import atomic_write
 
@@ -49,20 +51,28 @@ def extract(pdf: Path, folder: Path, *, force: bool = False) -> list[tuple[Path,
 
 
 def _may_replace(target: Path, data: bytes, force: bool) -> None:
-    """Refuse to write ``target`` over what is there: a different file unless ``force``, and
-    anything but a file (a FIFO would hold the reading for ever, a link to /dev/zero would
-    fill memory, a folder cannot be replaced) whatever ``force`` says. What is there is read
-    no further than the embedded copy's length."""
+    """Refuse to write ``target`` over what is there: a folder (it cannot be replaced); without
+    ``force``, anything but a file it can compare with the embedded copy, and a file that
+    differs. What is there is never followed (a link) nor read past the copy's length."""
     try:
-        there = read_regular(target, len(data))
+        mode = os.lstat(target).st_mode
     except FileNotFoundError:
         return
-    except NotARegularFile as error:
-        raise WouldOverwrite(f"exists and is {error.kind}, not a file", path=target,
-                             hint="remove it, or extract into another folder") from None
     except OSError as error:
+        raise StorageError(f"cannot look at what is there: {error.strerror}", path=target,
+                           hint="extract into a folder you can read and write") from None
+    kind = KINDS.get(stat.S_IFMT(mode), "not a regular file")
+    if stat.S_ISDIR(mode) or (not force and not stat.S_ISREG(mode)):
+        raise WouldOverwrite(f"exists and is {kind}, not a file", path=target,
+                             hint="remove it, or extract into another folder"
+                             + ("" if stat.S_ISDIR(mode) else ", or pass --force to replace it"))
+    if force:
+        return
+    try:
+        there = read_regular(target, len(data))
+    except OSError as error:  # replaced meanwhile, or unreadable
         raise StorageError(f"cannot read what is there: {error.strerror}", path=target,
                            hint="extract into a folder you can read and write") from None
-    if not force and there != data:
+    if there != data:
         raise WouldOverwrite("exists and differs from the embedded copy", path=target,
                              hint="extract into an empty folder, or pass --force to overwrite")

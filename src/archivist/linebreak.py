@@ -28,7 +28,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache, partial
 from itertools import filterfalse, repeat
-from operator import add, methodcaller
+from operator import add
 from types import ModuleType
 
 from reportlab.lib.rl_accel import instanceStringWidthTTF
@@ -87,7 +87,6 @@ _URL_HINT = re.compile(r"://|^www\.|^<?www\.|[\w)]/[\w~%]|\w@\w", re.ASCII)
 # time a new word took to measure).
 _URL_MARKS = frozenset("/@")
 _URL_STARTS = ("www.", "<www.")
-_STARTS_LIKE_URL = methodcaller("startswith", _URL_STARTS)
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
@@ -196,16 +195,14 @@ class _Metrics:
         return known
 
     def learn(self, tokens: list[str]) -> None:
-        """Enter the usual words among ``tokens`` that are new, as ``token`` would, in one pass of
-        calls in C rather than a Python call each: without hyphenation such a word has no break,
-        so its entry is its width alone (most new words of an article's first pass)."""
+        """Enter the usual words among ``tokens`` that are new, as ``token`` would, measured in
+        one pass of calls in C rather than a Python call each: without hyphenation such a word
+        has no break, so its entry is its width alone (most new words of an article's first pass)."""
         if self.hyphenate is not None:
             return
-        new = list(filterfalse(self.tokens.__contains__, tokens))
-        if not new:
-            return
-        usual = filter(_URL_MARKS.isdisjoint, filter(_UNBREAKABLE.issuperset, filter(None, new)))
-        words = list(filterfalse(_STARTS_LIKE_URL, usual))
+        new = dict.fromkeys(filterfalse(self.tokens.__contains__, tokens))
+        new.pop("", None)  # between two spaces
+        words = [word for word in filter(_UNBREAKABLE.issuperset, new) if not _url_like(word)]
         for kept in (self.widths, self.tokens):
             if len(kept) + len(words) > self.LIMIT:
                 kept.clear()
