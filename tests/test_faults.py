@@ -455,6 +455,23 @@ def test_ctrl_c_stops_a_pool_at_once_and_leaves_a_sound_archive(workspace: Paths
     assert archivist("clean", "--archive", workspace.archive).returncode == 0  # no build holds its mark
 
 
+def test_a_build_started_deaf_to_ctrl_c_builds_on_through_it(workspace: Paths) -> None:
+    """A build started with Ctrl-C ignored (in the background of a script) ignores it in its
+    pool's workers too: a Ctrl-C meant for the foreground stops none of its articles."""
+    stems = copies(workspace, 60)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "archivist", "build", "-j", "2", *folder_args(workspace), *stems],
+        start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    deadline = time.monotonic() + 120
+    while not any(workspace.archive.glob("*/*.pdf")) and process.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.005)  # until the first article is stored
+    os.killpg(process.pid, signal.SIGINT)
+    assert process.wait(300) == 0, process.stderr.read() if process.stderr else ""
+    assert len(list(workspace.archive.glob("*/*.pdf"))) == len(stems)
+
+
 def test_a_pool_build_gives_ctrl_c_back_as_it_found_it(workspace: Paths) -> None:
     """A pool build holds Ctrl-C back while it works on the pool's own bookkeeping; a process
     that builds (a test, a service) has Python's own handler again once it is done."""

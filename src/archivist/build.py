@@ -273,76 +273,85 @@ def build_many(paths: Paths, stems: Sequence[str], profile: Profile, jobs: int) 
     from concurrent.futures import ProcessPoolExecutor
     from queue import SimpleQueue
 
-    finished: SimpleQueue = SimpleQueue()  # each future once done
-    interrupts = _PoolInterrupts(finished)
+    finished: SimpleQueue = SimpleQueue()  # each future once done (or cancelled)
     futures: dict = {}
-    yielded: set = set()
 
     def outcome(future) -> Outcome:
-        yielded.add(future)
         try:
             return future.result()
         except Exception as error:  # a worker that died, a result that cannot travel
             return unexpected(error, paths.article(futures[future]))
 
-    with ProcessPoolExecutor(max_workers=min(jobs, len(stems)), initializer=_worker_started) as pool:
-        interrupts.install(pool)
+    interrupts = _PoolInterrupts()
+    taken = None  # the future being handed on
+    with ProcessPoolExecutor(max_workers=min(jobs, len(stems)), initializer=_worker_started,
+                             initargs=(interrupts.heeded(),)) as pool:
         try:
+            interrupts.install(pool)
             with interrupts.held():
                 for stem in stems:
+                    if interrupts.heard:
+                        break
                     future = pool.submit(_build_in_worker, paths, stem, profile)
                     futures[future] = stem
                     future.add_done_callback(finished.put)
             for _ in futures:
-                with interrupts.held():
-                    future = finished.get()
-                yield outcome(future)
+                taken = finished.get()
+                handed = outcome(taken)
+                taken = None
+                yield handed
         except BaseException as stop:  # Ctrl-C, or given up on: the articles not started are not built
             with interrupts.stopping():  # those under way end, each stored whole or not at all
                 pool.shutdown(cancel_futures=True)
+            interrupts.uninstall()
             if isinstance(stop, KeyboardInterrupt):  # what was built meanwhile is handed on too
-                yield from (outcome(future) for future in futures if future not in yielded
-                            and future.done() and not future.cancelled() and future.exception() is None)
+                if taken is not None:  # taken from the queue, not yet handed on
+                    finished.put(taken)
+                while not finished.empty():
+                    future = finished.get()
+                    if not future.cancelled() and future.exception() is None:
+                        yield outcome(future)
             raise
+        else:
+            with interrupts.stopping():
+                pool.shutdown()
         finally:
             interrupts.uninstall()
 
 
 class _PoolInterrupts:
     """Ctrl-C while a pool builds. Raised as KeyboardInterrupt inside the pool's own bookkeeping
-    (holding the locks of its futures, joining its threads), it can leave the pool to hang for
-    ever: there it is ``held``, a None put on the queue of finished futures (whose put a signal
-    handler may call) ends the wait, and it is raised once the bookkeeping is done; anywhere
-    else it is raised at once, as usual. Only the first is raised: another, while the pool
-    stops, ends its workers (a store is atomic: what they were storing is there whole or not at
-    all). Left alone where Ctrl-C is not Python's default (ignored, a handler of the caller's)
-    or off the main thread."""
+    (submitting work, joining its threads), it can leave the pool to hang for ever: there it is
+    ``held``, and raised once the bookkeeping is done; anywhere else it is raised at once, as
+    usual. Another, while the pool stops, ends its workers (a store is atomic: what they were
+    storing is there whole or not at all). Left alone where Ctrl-C is not Python's default
+    (ignored, a handler of the caller's) or off the main thread."""
 
-    def __init__(self, finished: SimpleQueue) -> None:
-        self.finished = finished
+    def __init__(self) -> None:
         self.pool = None
         self.heard = 0
         self.busy = self.ending = False
 
+    @staticmethod
+    def heeded() -> bool:
+        """Whether Ctrl-C is Python's own here: the pool's workers heed it only then."""
+        return signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
     def __call__(self, _signal_number: int, _frame: object) -> None:
         self.heard += 1
-        if self.heard > 1:  # the first is on its way out
-            if self.ending:
-                for worker in list((getattr(self.pool, "_processes", None) or {}).values()):
-                    worker.terminate()
-            return
         if not self.busy:
             raise KeyboardInterrupt
-        self.finished.put(None)
+        if self.ending and self.heard > 1:
+            for worker in list((getattr(self.pool, "_processes", None) or {}).values()):
+                worker.terminate()
 
     def install(self, pool) -> None:
-        if (threading.current_thread() is threading.main_thread()
-                and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+        if threading.current_thread() is threading.main_thread() and self.heeded():
             self.pool = pool
             signal.signal(signal.SIGINT, self)
 
     def uninstall(self) -> None:
-        if self.pool is not None:
+        if self.pool is not None and threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, signal.default_int_handler)
             self.pool = None
 
@@ -365,21 +374,34 @@ class _PoolInterrupts:
             self.busy = self.ending = False
 
 
-def _worker_started() -> None:
-    """A pool worker hears Ctrl-C (the terminal signals every process of the group) only while
-    it builds an article (``_build_in_worker``): interrupted in the pool's plumbing, it could die
-    holding the queue every other worker waits for."""
+_HEEDS_INTERRUPTS = False  # in a pool worker: whether the build that runs it heeds Ctrl-C
+
+
+def _worker_started(heeds_interrupts: bool) -> None:
+    """A pool worker heeds Ctrl-C (the terminal signals every process of the group) only while
+    it builds an article, and only when the build that runs it does: interrupted in the pool's
+    plumbing, it could die holding the queue every other worker waits for."""
+    global _HEEDS_INTERRUPTS
+    _HEEDS_INTERRUPTS = heeds_interrupts
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _build_in_worker(paths: Paths, stem: str, profile: Profile) -> Outcome:
-    """One article's outcome in a pool worker; Ctrl-C stops it there, and the article is not
-    stored (or stored whole: a store is atomic), and comes back as the KeyboardInterrupt."""
+    """One article's outcome in a pool worker."""
+    return _safe(_build_heeding_interrupts if _HEEDS_INTERRUPTS else build_one, paths, stem, profile)
+
+
+def _build_heeding_interrupts(paths: Paths, stem: str, profile: Profile) -> Built:
+    """``build_one``, stopped by Ctrl-C while the article is read, typeset and checked (the
+    KeyboardInterrupt comes back as the outcome), never while it is stored: a store begun ends,
+    and the article comes back built, to be registered."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        return _safe(build_one, paths, stem, profile)
+        article, record = load_inputs(paths, stem)
+        pdf, xml, pages = produce(article, record, profile)
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return store(paths, article, record, profile, pdf, xml, pages)
 
 
 def admit(paths: Paths, stems: Sequence[str]) -> Generator[ArchivistError, None, list[str]]:

@@ -10,7 +10,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -31,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _route_library_warnings(args.verbose)
     from . import store
 
-    store.lock_wait_notice = _say_waiting
+    caller_notice, store.lock_wait_notice = store.lock_wait_notice, _say_waiting
     try:
         return args.run(args)
     except BrokenPipeError:  # the reader went away (list --json | head): end quietly
@@ -53,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"archivist: internal error: {error!r} (run with -v for details)", file=sys.stderr)
         return ExitCode.INTERNAL
     finally:
-        store.lock_wait_notice = None  # the command's own: a caller's later writes wait silently
+        store.lock_wait_notice = caller_notice  # the notice is the command's own
 
 
 def _route_library_warnings(verbose: bool) -> None:
@@ -411,22 +411,31 @@ def _build_marked(args: argparse.Namespace, paths: Paths, stems: list[str], tota
             print(f"archivist: {repair}", file=sys.stderr)
         pending, flushed = [], time.monotonic()
 
+    def take(outcome: Built | ArchivistError) -> None:
+        if isinstance(outcome, Built):
+            pending.append(outcome)
+            progress.step(outcome.stem)
+        else:
+            progress.clear()
+            print(f"archivist: {outcome}", file=sys.stderr)
+            failures.append(outcome)
+            progress.step(None)
+        if len(pending) >= REGISTER_BATCH or time.monotonic() - flushed > REGISTER_SECONDS:
+            flush()
+
     try:
         # Closed here on every way out, so that a pool stops (and stores nothing more) before
         # the build's mark goes.
         with contextlib.closing(outcomes):
-            for outcome in outcomes:
-                if isinstance(outcome, Built):
-                    pending.append(outcome)
-                    progress.step(outcome.stem)
-                else:
-                    progress.clear()
-                    print(f"archivist: {outcome}", file=sys.stderr)
-                    failures.append(outcome)
-                    progress.step(None)
-                if len(pending) >= REGISTER_BATCH or time.monotonic() - flushed > REGISTER_SECONDS:
-                    flush()
+            try:
+                for outcome in outcomes:
+                    take(outcome)
+            except KeyboardInterrupt as interrupt:  # heard here: handed to the build, which stops
+                for outcome in _after(outcomes, interrupt):  # and gives what it built meanwhile
+                    take(outcome)
+                raise
     finally:  # what was stored is registered, whatever stopped the loop
+        progress.clear()
         flush(last=True)
     progress.done(len(stems) - len(failures), total - len(stems), len(failures))
     for problem in dict.fromkeys(str(error) for error in index_failures):
@@ -703,6 +712,17 @@ def _print_documents(args: argparse.Namespace, documents: list[Document]) -> Non
         title = d.title if len(d.title) <= TITLE_WIDTH else d.title[:TITLE_WIDTH - 1] + "…"
         print(f"{d.date:<10}  {title:<{TITLE_WIDTH}}  {args.archive / d.path}")
     print(f"{len(documents)} document(s)", file=sys.stderr)
+
+
+def _after(outcomes: Generator, interrupt: BaseException) -> Iterator:
+    """What ``outcomes`` still gives once ``interrupt`` is thrown into it: a pool hands on what
+    it built while it stopped, then raises the interrupt again."""
+    try:
+        first = outcomes.throw(interrupt)
+    except StopIteration:  # it stopped with nothing more to give
+        return
+    yield first
+    yield from outcomes
 
 
 class _Progress:

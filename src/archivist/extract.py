@@ -70,6 +70,8 @@ def _may_replace(target: Path, data: bytes, force: bool) -> None:
         return
     try:
         there = read_regular(target, len(data))
+    except FileNotFoundError:  # removed meanwhile: nothing to keep
+        return
     except OSError as error:  # replaced meanwhile, or unreadable
         raise StorageError(f"cannot read what is there: {error.strerror}", path=target,
                            hint="extract into a folder you can read and write") from None
