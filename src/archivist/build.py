@@ -192,10 +192,11 @@ def store(paths: Paths, article: Article, record: Record, profile: Profile, pdf:
     stem = article.path.stem
     name = archived_as(paths, stem, record)
     target, sidecar = paths.pdf(name), paths.oai_dc(name)
-    _, sha256 = archive_write_all(paths.archive, [(sidecar, xml), (target, pdf)])  # as journaled
-    document = catalog.document_for(article, record, target.relative_to(paths.archive).as_posix(),
-                                    pages, sha256, profile)
-    return Built(stem, target, sha256, pages, len(pdf), (sidecar, target), document)
+    with _stores_whole():
+        _, sha256 = archive_write_all(paths.archive, [(sidecar, xml), (target, pdf)])  # as journaled
+        document = catalog.document_for(article, record, target.relative_to(paths.archive).as_posix(),
+                                        pages, sha256, profile)
+        return Built(stem, target, sha256, pages, len(pdf), (sidecar, target), document)
 
 
 def build_one(paths: Paths, stem: str, profile: Profile) -> Built:
@@ -282,7 +283,7 @@ def build_many(paths: Paths, stems: Sequence[str], profile: Profile, jobs: int) 
         except Exception as error:  # a worker that died, a result that cannot travel
             return unexpected(error, paths.article(futures[future]))
 
-    interrupts = _PoolInterrupts()
+    interrupts = _PoolInterrupts(finished)
     taken = None  # the future being handed on
     with ProcessPoolExecutor(max_workers=min(jobs, len(stems)), initializer=_worker_started,
                              initargs=(interrupts.heeded(),)) as pool:
@@ -296,7 +297,8 @@ def build_many(paths: Paths, stems: Sequence[str], profile: Profile, jobs: int) 
                     futures[future] = stem
                     future.add_done_callback(finished.put)
             for _ in futures:
-                taken = finished.get()
+                with interrupts.held():  # a future taken off the queue is never lost to Ctrl-C
+                    taken = finished.get()
                 handed = outcome(taken)
                 taken = None
                 yield handed
@@ -309,7 +311,7 @@ def build_many(paths: Paths, stems: Sequence[str], profile: Profile, jobs: int) 
                     finished.put(taken)
                 while not finished.empty():
                     future = finished.get()
-                    if not future.cancelled() and future.exception() is None:
+                    if future is not None and not future.cancelled() and future.exception() is None:
                         yield outcome(future)
             raise
         else:
@@ -321,13 +323,15 @@ def build_many(paths: Paths, stems: Sequence[str], profile: Profile, jobs: int) 
 
 class _PoolInterrupts:
     """Ctrl-C while a pool builds. Raised as KeyboardInterrupt inside the pool's own bookkeeping
-    (submitting work, joining its threads), it can leave the pool to hang for ever: there it is
-    ``held``, and raised once the bookkeeping is done; anywhere else it is raised at once, as
-    usual. Another, while the pool stops, ends its workers (a store is atomic: what they were
-    storing is there whole or not at all). Left alone where Ctrl-C is not Python's default
+    (submitting work, joining its threads), it can leave the pool to hang for ever, and raised as
+    the next outcome is taken off the queue, it loses that outcome: there it is ``held`` (a None
+    on the queue ends the wait), and raised once that is done; anywhere else it is raised at once, as
+    usual, once. Another, while the pool stops, ends its workers (a store is atomic: what they
+    were storing is there whole or not at all). Left alone where Ctrl-C is not Python's default
     (ignored, a handler of the caller's) or off the main thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, finished: SimpleQueue) -> None:
+        self.finished = finished  # a None put there ends a wait for the next outcome
         self.pool = None
         self.heard = 0
         self.busy = self.ending = False
@@ -339,9 +343,11 @@ class _PoolInterrupts:
 
     def __call__(self, _signal_number: int, _frame: object) -> None:
         self.heard += 1
-        if not self.busy:
+        if self.heard == 1 and not self.busy:
             raise KeyboardInterrupt
-        if self.ending and self.heard > 1:
+        if not self.ending:
+            self.finished.put(None)  # (a signal handler may call SimpleQueue.put)
+        elif self.heard > 1:  # (one more, on the way to stopping, is let go)
             for worker in list((getattr(self.pool, "_processes", None) or {}).values()):
                 worker.terminate()
 
@@ -387,21 +393,30 @@ def _worker_started(heeds_interrupts: bool) -> None:
 
 
 def _build_in_worker(paths: Paths, stem: str, profile: Profile) -> Outcome:
-    """One article's outcome in a pool worker."""
-    return _safe(_build_heeding_interrupts if _HEEDS_INTERRUPTS else build_one, paths, stem, profile)
-
-
-def _build_heeding_interrupts(paths: Paths, stem: str, profile: Profile) -> Built:
-    """``build_one``, stopped by Ctrl-C while the article is read, typeset and checked (the
-    KeyboardInterrupt comes back as the outcome), never while it is stored: a store begun ends,
-    and the article comes back built, to be registered."""
+    """One article's outcome in a pool worker: stopped by Ctrl-C (which comes back as the
+    KeyboardInterrupt) while the article is read, typeset and checked, never while it is
+    stored (``_stores_whole``), when the build that runs the worker heeds Ctrl-C."""
+    if not _HEEDS_INTERRUPTS:
+        return _safe(build_one, paths, stem, profile)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        article, record = load_inputs(paths, stem)
-        pdf, xml, pages = produce(article, record, profile)
+        return _safe(build_one, paths, stem, profile)
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-    return store(paths, article, record, profile, pdf, xml, pages)
+
+
+@contextlib.contextmanager
+def _stores_whole() -> Iterator[None]:
+    """In a pool worker heeding Ctrl-C, a store begun ends: the article comes back built, to be
+    registered, rather than stored and reported as interrupted."""
+    if not _HEEDS_INTERRUPTS:
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def admit(paths: Paths, stems: Sequence[str]) -> Generator[ArchivistError, None, list[str]]:
