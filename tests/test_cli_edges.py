@@ -195,3 +195,39 @@ def test_an_article_named_by_a_path_outside_the_seeds_is_refused_not_swapped(wor
                       (f"./{FIRST}.txt", workspace.seeds)):
         result = archivist("build", *folder_args(workspace), name, cwd=cwd)
         assert result.returncode == 0 and "built 1" in result.stderr, (name, result.stderr)
+
+
+def test_a_catalog_that_cannot_be_read_is_reported_never_an_internal_error(built: Paths,
+                                                                            tmp_path: Path) -> None:
+    """An archive that is a plain file, or a catalog row written by hand: exit 13 with a message
+    and what to do, never exit 1."""
+    plain = tmp_path / "afile"
+    plain.touch()
+    for command in (["list"], ["search", "Rabat"], ["catalog"]):
+        result = archivist(*command, "--archive", plain)
+        assert result.returncode == 13, (command, result.stderr)
+        assert "internal error" not in result.stderr
+    import sqlite3
+
+    with sqlite3.connect(built.archive / "catalog.sqlite") as connection:
+        connection.execute("UPDATE documents SET creators = 'not json'")
+    result = archivist("list", "--archive", built.archive)
+    assert result.returncode == 13
+    assert result.stderr.startswith(f"archivist: {built.archive / 'catalog.sqlite'}: the catalog holds a "
+                                    "damaged row: ")
+    assert result.stderr.endswith("(run 'archivist catalog --rebuild' to make it again)\n")
+
+
+@pytest.mark.parametrize("folder", ["seeds", "metadata"])
+def test_an_archive_that_is_the_seeds_or_metadata_folder_is_refused(workspace: Paths, folder: str) -> None:
+    """The archive's own files would be taken for articles or records: refused before anything
+    is written, by the build and by make's plan."""
+    same = getattr(workspace, folder)
+    before = sorted(p.name for p in same.iterdir())
+    args = ["--seeds", workspace.seeds, "--metadata", workspace.metadata, "--archive", same]
+    for command in (["build", *args], ["plan", "--out", same.parent / "plan.mk", *args]):
+        result = archivist(*command)
+        assert result.returncode == 2, (command, result.stderr)
+        assert result.stderr == (f"archivist: {same}: the archive is the {folder} folder {same} (give the "
+                                 "archive a folder of its own (--archive; make: ARCHIVE=...))\n")
+    assert sorted(p.name for p in same.iterdir()) == before

@@ -159,3 +159,13 @@ def test_detect_language(language: str) -> None:
 def test_detect_language_declines_without_evidence() -> None:
     assert detect_language("Rabat 2021").language is None
     assert detect_language("").language is None
+
+
+def test_new_run_inside_the_seeds_folder_writes_beside_it(workspace: Paths, article: Path) -> None:
+    """The record goes into the metadata folder beside the article's folder, whatever folder the
+    command runs in: `new x.txt` run in seeds/ writes ../metadata/x.yaml, not seeds/metadata/."""
+    result = archivist("new", article.name, cwd=article.parent)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == f"wrote ../metadata/{article.stem}.yaml"
+    assert (workspace.metadata / f"{article.stem}.yaml").is_file()
+    assert not (article.parent / "metadata").exists()

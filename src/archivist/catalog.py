@@ -228,9 +228,13 @@ class Filters:
         return " AND ".join(clauses) or "1", values
 
 
-def _documents(rows: list[sqlite3.Row]) -> list[Document]:
-    return [Document(**{**dict(row), "creators": tuple(json.loads(row["creators"])),
-                        "subjects": tuple(json.loads(row["subjects"]))}) for row in rows]
+def _documents(rows: list[sqlite3.Row], path: Path) -> list[Document]:
+    try:
+        return [Document(**{**dict(row), "creators": tuple(json.loads(row["creators"])),
+                            "subjects": tuple(json.loads(row["subjects"]))}) for row in rows]
+    except (ValueError, TypeError) as error:  # a row written by hand, or damaged
+        raise ArchiveReadError(f"the catalog holds a damaged row: {error}", path=path,
+                               hint="run 'archivist catalog --rebuild' to make it again") from None
 
 
 def list_documents(archive: Path, filters: Filters) -> list[Document]:
@@ -242,7 +246,7 @@ def list_documents(archive: Path, filters: Filters) -> list[Document]:
         rows = connection.execute(
             f"SELECT {', '.join(_COLUMNS)} FROM documents d WHERE {where} ORDER BY d.date, d.stem",
             values).fetchall()
-    return _documents(rows)
+    return _documents(rows, archive / CATALOG_NAME)
 
 
 def fts_query(text: str) -> str:
@@ -278,7 +282,7 @@ def search(archive: Path, text: str, filters: Filters) -> list[Document]:
             " JOIN documents d ON d.rowid = search.rowid"
             f" WHERE search MATCH :query AND {where}"
             " ORDER BY bm25(search), d.date, d.stem", {**values, "query": query}).fetchall()
-    return _documents(rows)
+    return _documents(rows, archive / CATALOG_NAME)
 
 
 # -- rebuilding from the archive alone -----------------------------------------------------
@@ -424,7 +428,7 @@ def _require_file(path: Path) -> None:
     would wait for ever on a FIFO, fail on a folder, and write wherever a link leads."""
     try:
         mode = os.lstat(path).st_mode
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no catalog there (the archive may be no folder)
         return
     if not stat.S_ISREG(mode):
         raise ArchiveReadError(f"the catalog is {KINDS.get(stat.S_IFMT(mode), 'not a regular file')}, "

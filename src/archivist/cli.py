@@ -349,6 +349,7 @@ def _build(args: argparse.Namespace) -> int:
 
     paths = _paths(args)
     paths.require_seeds()
+    paths.require_apart()
     build.source_date()  # refused once, before any article, when it cannot be a PDF's date
     stems = _stems(args, paths)
     if args.change_profile:
@@ -453,6 +454,7 @@ def _plan(args: argparse.Namespace) -> int:
     from .plan import make_plan, write_plan
 
     paths = _paths(args)
+    paths.require_apart()
     write_plan(make_plan(paths), paths, args.out)
     return 0
 
@@ -630,7 +632,8 @@ def _new(args: argparse.Namespace) -> int:
     if article.date and named and not dates_agree(named, article.date):
         raise ArticleError(f"the header's date {article.date!r} disagrees with the file name",
                            path=args.article, line=1, hint="rename the file or correct the header")
-    metadata = args.metadata or args.article.parent.parent / "metadata"
+    # beside the article's folder, wherever this runs: 'x.txt' run in seeds/ is ../metadata
+    metadata = args.metadata or Path(os.path.normpath(args.article.parent / ".." / "metadata"))
     target = metadata / f"{stem}.yaml"
     guess = write_record(article, stem, target, force=args.force)
     print(f"wrote {target}")

@@ -39,3 +39,12 @@ class Paths:
         if not self.seeds.is_dir():
             raise UsageError("there is no seeds folder here", path=self.seeds,
                              hint="name the folder of articles with --seeds (make: SEEDS=...)")
+
+    def require_apart(self) -> None:
+        """Refuse an archive that is the seeds or metadata folder: its own files would be taken
+        for articles and records."""
+        archive = self.archive.resolve()
+        for folder, name in ((self.seeds, "seeds"), (self.metadata, "metadata")):
+            if folder.resolve() == archive:
+                raise UsageError(f"the archive is the {name} folder {folder}", path=self.archive,
+                                 hint="give the archive a folder of its own (--archive; make: ARCHIVE=...)")
