@@ -396,27 +396,28 @@ def _build_in_worker(paths: Paths, stem: str, profile: Profile) -> Outcome:
     """One article's outcome in a pool worker: stopped by Ctrl-C (which comes back as the
     KeyboardInterrupt) while the article is read, typeset and checked, never while it is
     stored (``_stores_whole``), when the build that runs the worker heeds Ctrl-C."""
-    if not _HEEDS_INTERRUPTS:
+    with _ctrl_c(signal.default_int_handler):
         return _safe(build_one, paths, stem, profile)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        return _safe(build_one, paths, stem, profile)
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stores_whole() -> contextlib.AbstractContextManager:
+    """In a pool worker heeding Ctrl-C, a store begun ends: the article comes back built, to be
+    registered, rather than stored and reported as interrupted."""
+    return _ctrl_c(signal.SIG_IGN)
 
 
 @contextlib.contextmanager
-def _stores_whole() -> Iterator[None]:
-    """In a pool worker heeding Ctrl-C, a store begun ends: the article comes back built, to be
-    registered, rather than stored and reported as interrupted."""
+def _ctrl_c(handler: Callable | int) -> Iterator[None]:
+    """SIGINT handled by ``handler`` for the duration, in a pool worker heeding Ctrl-C; as it
+    was before everywhere else."""
     if not _HEEDS_INTERRUPTS:
         yield
         return
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = signal.signal(signal.SIGINT, handler)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, previous)
 
 
 def admit(paths: Paths, stems: Sequence[str]) -> Generator[ArchivistError, None, list[str]]:

@@ -33,7 +33,7 @@ from .article import Article, parse_article
 from .dublincore import DC_NAMESPACE
 from .embedded import read_embedded
 from .errors import ArchiveReadError, ArchivistError, StorageError, UsageError
-from .inputfile import KINDS
+from .inputfile import kind_of
 from .pagetext import page_text
 from .pdfread import ContentBudget, PdfLimit, bounded, explain, read_pdf
 from .profile import Profile
@@ -431,7 +431,7 @@ def _require_file(path: Path) -> None:
     except (FileNotFoundError, NotADirectoryError):  # no catalog there (the archive may be no folder)
         return
     if not stat.S_ISREG(mode):
-        raise ArchiveReadError(f"the catalog is {KINDS.get(stat.S_IFMT(mode), 'not a regular file')}, "
+        raise ArchiveReadError(f"the catalog is {kind_of(mode)}, "
                                "not a file", path=path,
                                hint="remove it, then run 'archivist catalog --rebuild' to make it again")
 

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from .embedded import read_embedded
 from .errors import ArchiveReadError, StorageError, UnsafePathError, WouldOverwrite
-from .inputfile import KINDS, read_regular
+from .inputfile import kind_of, read_regular
 from .pdfread import PdfLimit, bounded, explain, read_pdf
 from .store import atomic_write
 
@@ -61,7 +61,7 @@ def _may_replace(target: Path, data: bytes, force: bool) -> None:
     except OSError as error:
         raise StorageError(f"cannot look at what is there: {error.strerror}", path=target,
                            hint="extract into a folder you can read and write") from None
-    kind = KINDS.get(stat.S_IFMT(mode), "not a regular file")
+    kind = kind_of(mode)
     if stat.S_ISDIR(mode) or (not force and not stat.S_ISREG(mode)):
         raise WouldOverwrite(f"exists and is {kind}, not a file", path=target,
                              hint="remove it, or extract into another folder"

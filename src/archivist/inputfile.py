@@ -18,6 +18,11 @@ KINDS = {stat.S_IFDIR: "a folder", stat.S_IFIFO: "a FIFO (named pipe)", stat.S_I
          stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket", stat.S_IFLNK: "a symbolic link"}
 
 
+def kind_of(mode: int) -> str:
+    """What a file of ``mode`` (``st_mode``) is, as a message names it: 'a folder', 'a FIFO (named pipe)'."""
+    return KINDS.get(stat.S_IFMT(mode), "not a regular file")
+
+
 class NotARegularFile(OSError):
     """The input exists but is not a plain file: ``kind`` says what it is."""
 
@@ -42,7 +47,7 @@ def read_regular(path: Path, limit: int) -> bytes:
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise NotARegularFile(KINDS.get(stat.S_IFMT(mode), "not a regular file"))
+            raise NotARegularFile(kind_of(mode))
         os.set_blocking(fd, True)
         chunks, left = [], limit + 1
         while left > 0:
@@ -58,6 +63,6 @@ def read_regular(path: Path, limit: int) -> bytes:
 
 def _kind(path: Path) -> str:
     try:
-        return KINDS.get(stat.S_IFMT(os.lstat(path).st_mode), "not a regular file")
+        return kind_of(os.lstat(path).st_mode)
     except OSError:
         return "not a regular file"
