@@ -53,13 +53,15 @@ WANTED := $(patsubst pdf/a-%,%,$(patsubst pdfa-%,%,$(call lowercase,$(strip $(PR
 PROFILE_CHANGE := $(if $(WANTED),$(filter-out $(RECORDED),$(WANTED)))
 
 .PHONY: all check validate verify verapdf test lint bench bench-typography clean distclean install-cluster \
-        .made-for-other-folders
+        .made-for-other-folders .inputs-changed
 .DEFAULT_GOAL := all
 
-# The plan (src/archivist/plan.py) names every article's PDF and the files it is made from,
-# so that a no-op make opens no article and no record. It is written again when the seeds
-# or metadata folder gains or loses a file, the code changes, or a record that names a PDF
-# changes (those the plan lists as its own prerequisites).
+# The plan (src/archivist/plan.py) names every article's PDF and oai_dc record and the files
+# they are made from, so that a no-op make opens no article and no record. It is written
+# again when the seeds or metadata folder gains or loses a file, the code changes, a record
+# that names a PDF changes (those the plan lists as its own prerequisites), or an article or
+# record changed after it while keeping an older time (a copy by rsync -a, cp -p or tar: its
+# inode's change time is newer than the plan); the plan then marks the PDFs made before.
 PLAN := $(WORK)/plan.mk
 PLAN_FREE := clean distclean test lint verapdf bench bench-typography install-cluster check validate verify
 ifneq ($(if $(MAKECMDGOALS),$(filter-out $(PLAN_FREE),$(MAKECMDGOALS)),all),)
@@ -70,6 +72,11 @@ $(PLAN): $(wildcard $(SEEDS) $(METADATA)) $(CODE_STAMP) | $(PREPARED)
 ifneq ($(PLAN_INPUTS),$(SEEDS) $(METADATA))
 $(PLAN): .made-for-other-folders
 .made-for-other-folders: ;
+endif
+ifneq ($(shell find $(call quote,$(SEEDS)/) $(call quote,$(METADATA)/) -maxdepth 1 -cnewer $(call quote,$(PLAN)) \
+         \( -name '*.txt' -o -name '*.yaml' \) -print -quit 2>/dev/null),)
+$(PLAN): .inputs-changed
+.inputs-changed: ;
 endif
 else
 -include $(PLAN)
@@ -94,18 +101,22 @@ RUN_BUILD = $(eval LIST := $(shell mkdir -p $(call quote,$(WORK)) && mktemp $(ca
   $(BUILD) --list $(LIST); status=$$?; rm -f $(LIST); \
   $(if $(REFUSED),[ $$status -ne 0 ] || status=12;) exit $$status
 
-all: $(PDFS)
-	@$(if $(TO_DO),$(if $(DRY_RUN),$(BUILD) --list '<$(words $(STALE)) stale articles>',$(RUN_BUILD)))
+all: $(PDFS) $(XMLS)
+	@$(if $(TO_DO),$(if $(DRY_RUN),$(BUILD) --list '<$(words $(sort $(STALE))) stale articles>',$(RUN_BUILD)))
 
-# A stale PDF is only noted here; the recipe of `all` builds every noted one in one process.
+# A stale PDF or oai_dc record is only noted here (an article twice when both are: the build
+# takes it once); the recipe of `all` builds every noted one in one process.
 ifneq ($(PDFS),)
-$(PDFS): $(CODE_STAMP) $(wildcard $(PROFILE_FILE)) | $(PREPARED) $(if $(SCHEDULER),$(CLUSTER))
+$(PDFS) $(XMLS): $(CODE_STAMP) $(wildcard $(PROFILE_FILE)) | $(PREPARED) $(if $(SCHEDULER),$(CLUSTER))
 	$(eval STALE += $(basename $(notdir $(filter $(SEEDS)/%.txt,$^))))
 endif
 
 # An article or record the plan names but that is gone: the plan is made again.
 $(SEEDS)/%.txt: ;
 $(METADATA)/%.yaml: ;
+# The plan's mark of replaced articles, if it went: made again, their PDFs are rebuilt once.
+$(PLAN).replaced:
+	@touch $(call quote,$@)
 
 $(CODE_STAMP): $(CODE)
 	@mkdir -p $(@D) && touch $@

@@ -8,8 +8,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import FIRST, REPO, archivist, file_digests, make, project_copy
+from conftest import FIRST, REPO, archivist, file_digests, folder_args, make, project_copy
+from pypdf import PdfReader
 
+from archivist import store
 from archivist.build import Paths
 
 SECOND = "2021-08-essai"
@@ -51,6 +53,90 @@ def test_only_the_stale_article_is_rebuilt(two_articles: Paths) -> None:
     assert result.returncode == 0, result.stderr
     assert "built 1, " in result.stderr
     assert first_pdf.stat().st_mtime_ns == untouched
+
+
+def _older_than(path: Path, target: Path) -> None:
+    """Give ``path`` a modification time an hour before ``target``'s, as a copy that keeps
+    its source's time does (rsync -a, cp -p, tar)."""
+    old = target.stat().st_mtime - 3600
+    os.utime(path, (old, old))
+
+
+def test_an_article_replaced_by_an_older_copy_is_rebuilt_once(two_articles: Paths, tmp_path: Path) -> None:
+    """rsync -a writes a copy beside the article and renames it over: the copy keeps the
+    source's older time, and make alone would take the PDF for up to date."""
+    assert make(two_articles).returncode == 0
+    pdf, untouched = two_articles.pdf(SECOND), two_articles.pdf(FIRST).stat().st_mtime_ns
+    copy = two_articles.seeds / ".copy.txt"
+    copy.write_text("date 2021-08 Un essai corrigé.\n\nDeuxième paragraphe.\n", encoding="utf-8")
+    _older_than(copy, pdf)
+    copy.replace(two_articles.article(SECOND))
+    result = make(two_articles)
+    assert result.returncode == 0, result.stderr
+    assert "built 1, " in result.stderr
+    assert "corrigé" in PdfReader(pdf).pages[0].extract_text()
+    assert two_articles.pdf(FIRST).stat().st_mtime_ns == untouched
+    assert archivist("check", *folder_args(two_articles)).returncode == 0
+    assert "Nothing to be done" in make(two_articles).stdout
+
+
+def test_a_record_rewritten_in_place_with_an_older_time_is_rebuilt(two_articles: Paths) -> None:
+    """cp -p writes over the record in place, then sets its time back: no folder changes."""
+    assert make(two_articles).returncode == 0
+    pdf, record = two_articles.pdf(SECOND), two_articles.record(SECOND)
+    record.write_text('title: Essai corrigé\ndate: "2021-08"\nlanguage: fr\n', encoding="utf-8")
+    _older_than(record, pdf)
+    result = make(two_articles)
+    assert result.returncode == 0, result.stderr
+    assert "built 1, " in result.stderr
+    assert PdfReader(pdf).metadata.title == "Essai corrigé"
+    assert "Nothing to be done" in make(two_articles).stdout
+
+
+def test_a_project_restored_with_its_times_rebuilds_nothing(two_articles: Paths, tmp_path: Path) -> None:
+    """Every file of a restored copy has a new change time, and the same bytes: the /ID of each
+    PDF, the digest of the inputs it was made from, says so, and nothing is built again."""
+    assert make(two_articles).returncode == 0
+    root = tmp_path / "restored"
+    for folder in (two_articles.seeds, two_articles.metadata, two_articles.archive,
+                   store.staging_dir(two_articles.archive)):
+        shutil.copytree(folder, root / folder.name, symlinks=True)  # copy2: the times kept
+    restored = Paths(root / two_articles.seeds.name, root / two_articles.metadata.name,
+                     root / two_articles.archive.name)
+    before = file_digests(restored.archive, mtimes=True)
+    result = make(restored)
+    assert result.returncode == 0, result.stderr
+    assert "Nothing to be done for 'all'" in result.stdout
+    assert file_digests(restored.archive, mtimes=True) == before
+    restored.record(SECOND).chmod(0o600)  # a change of mode alone: the same bytes
+    assert "Nothing to be done for 'all'" in make(restored).stdout
+
+
+def test_a_new_article_rebuilds_no_other(two_articles: Paths) -> None:
+    """The plan is written again for a new article; the PDFs made after their files stay."""
+    assert make(two_articles).returncode == 0
+    indexes = {"catalog.sqlite", "manifest-sha256.txt"}
+    before = file_digests(two_articles.archive, mtimes=True, leave_out=indexes)
+    third = "2021-09-trois"
+    two_articles.article(third).write_text("date 2021-09 Un troisième.\n", encoding="utf-8")
+    two_articles.record(third).write_text('title: Trois\ndate: "2021-09"\nlanguage: fr\n', encoding="utf-8")
+    result = make(two_articles)
+    assert result.returncode == 0, result.stderr
+    assert "built 1, " in result.stderr
+    after = file_digests(two_articles.archive, mtimes=True, leave_out=indexes)
+    assert {name: after[name] for name in before} == before
+
+
+def test_a_deleted_oai_dc_record_is_made_again(two_articles: Paths) -> None:
+    assert make(two_articles).returncode == 0
+    sidecar = two_articles.oai_dc(SECOND)
+    kept = sidecar.read_bytes()
+    sidecar.unlink()
+    result = make(two_articles)
+    assert result.returncode == 0, result.stderr
+    assert "built 1, " in result.stderr
+    assert sidecar.read_bytes() == kept
+    assert archivist("verify", "--archive", two_articles.archive).returncode == 0
 
 
 def test_make_j2_from_clean_equals_make(two_articles: Paths, tmp_path: Path) -> None:

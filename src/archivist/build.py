@@ -6,7 +6,6 @@ read article -> read and validate record -> typeset -> make PDF/A -> check -> st
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import signal
@@ -17,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__, catalog, manifest
+from . import catalog, identifiers, manifest
 from .article import Article, read_article
 from .check import check_oai_dc, prove_pdf
 from .embedded import EmbeddedFile
@@ -80,12 +79,8 @@ def source_date() -> datetime | None:
 
 
 def inputs_digest(article: Article, record: Record, profile: Profile) -> bytes:
-    """What makes this document this document: two different inputs never share it."""
-    digest = hashlib.sha256(f"archivist {__version__}\0{profile}\0".encode())
-    for part in (article.raw, record.raw):
-        digest.update(len(part).to_bytes(8, "big"))
-        digest.update(part)
-    return digest.digest()
+    """What makes this document this document (``identifiers.inputs_digest``)."""
+    return identifiers.inputs_digest(article.raw, record.raw, str(profile))
 
 
 def load_inputs(paths: Paths, stem: str) -> tuple[Article, Record]:

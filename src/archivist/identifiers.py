@@ -18,6 +18,7 @@ have been written once more in the same tick (git trusts its index the same way)
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -63,6 +64,17 @@ class Claim:
     path: Path
     line: int
     composed: bool  # read by the composer, not the fast way
+
+
+def inputs_digest(article: bytes, record: bytes, profile: str) -> bytes:
+    """What makes a document this document, from the bytes of its article and record and the
+    name of its profile: two different inputs never share it. The first 16 bytes are its
+    PDF's /ID, which ``archivist plan`` reads back to tell a copied article from a changed one."""
+    digest = hashlib.sha256(f"archivist {__version__}\0{profile}\0".encode())
+    for part in (article, record):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.digest()
 
 
 def _read(path: Path) -> bytes | None:

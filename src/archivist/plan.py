@@ -5,9 +5,10 @@ a run where nothing changed, yet an article whose name does not start with a dat
 archived under a name taken from its record's date (``store.archive_name``). So
 ``archivist plan`` writes once what make needs: each PDF and the files it is made from.
 The Makefile includes the plan and has it written again only when the seeds or metadata
-folder gains or loses a file, the code changes, or a record that decides a name (that of
-an article whose own name has no date) changes. A no-op make reads the plan and the
-files' times, nothing else.
+folder gains or loses a file, the code changes, a record that decides a name (that of
+an article whose own name has no date) changes, or an article or record changed since the
+plan was written (its inode's change time: see ``changed_since_built``). A no-op make reads the plan
+and the files' times, nothing else.
 
 Only names that make and the shell carry as they are reach the plan (``store.check_stem``).
 An article with any other name is refused on its own: its message is kept beside the plan
@@ -22,11 +23,15 @@ composes every record, still stores the PDF where it belongs, and make only rebu
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .archive import PROFILE_NAME
+from .article import MAX_ARTICLE_BYTES
 from .errors import ArchivistError
-from .identifiers import record_facts
+from .identifiers import inputs_digest, record_facts
+from .inputfile import open_regular, read_regular
 from .paths import Paths
 from .store import archive_name, atomic_write, check_stem, leading_date
 
@@ -38,6 +43,7 @@ class Plan:
     refused: list[ArchivistError] = field(default_factory=list)
     deciding: list[str] = field(default_factory=list)  # stems whose record's date names their PDF
     records: set[str] = field(default_factory=set)  # the metadata folder's names that exist
+    replaced: list[str] = field(default_factory=list)  # planned stems whose PDF predates their files
 
 
 def make_plan(paths: Paths) -> Plan:
@@ -70,7 +76,74 @@ def make_plan(paths: Paths) -> Plan:
             plan.planned[stems[0]] = name
         else:  # each build refuses them, naming the other
             plan.unplanned += stems
+    plan.replaced = changed_since_built(paths, plan)
     return plan
+
+
+def changed_since_built(paths: Paths, plan: Plan) -> list[str]:
+    """The planned articles whose article or record changed after their PDF was made,
+    whatever the files' modification times say.
+
+    A copy that keeps an older time (rsync -a, cp -p, a tar, mv of an older file) looks up
+    to date to make, which compares modification times; its inode's change time (ctime),
+    which no copying tool sets back, says that it was written after the PDF. Such a file
+    may hold the bytes it held (a whole project restored from a backup, a change of owner):
+    the PDF's /ID, the digest of the inputs it was made from, tells. A change within the
+    PDF's clock tick counts as after it.
+    """
+    profile = _recorded_profile(paths.archive)
+    found = []
+    for stem, name in plan.planned.items():
+        pdf = paths.pdf(name)
+        try:
+            made = os.stat(pdf).st_mtime_ns
+        except OSError:  # no PDF yet: make builds it anyway
+            continue
+        inputs = [paths.article(stem)]
+        if f"{stem}.yaml" in plan.records:
+            inputs.append(paths.record(stem))
+        if any(_changed(path) >= made for path in inputs) and not (
+                len(inputs) == 2 and profile and _made_from(pdf, inputs, profile)):
+            found.append(stem)
+    return found
+
+
+def _changed(path: Path) -> int:
+    """When ``path``'s inode last changed (ns); 0 when it is gone: its build says so."""
+    try:
+        return os.stat(path).st_ctime_ns
+    except OSError:
+        return 0
+
+
+def _recorded_profile(archive: Path) -> str:
+    """The profile the archive records (``archive.PROFILE_NAME``); '' when it records none."""
+    try:
+        return read_regular(archive / PROFILE_NAME, 64).decode("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+_STARTXREF = re.compile(rb"startxref\s+(\d{1,15})\s+%%EOF\s*$")
+_FILE_ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]{32})>")
+
+
+def _made_from(pdf: Path, inputs: list[Path], profile: str) -> bool:
+    """Whether ``pdf``'s /ID is the digest of ``inputs`` (article, record) in ``profile``: read
+    from its last cross-reference section's dictionary, never by parsing the file."""
+    try:
+        fd = open_regular(pdf)  # the archive may hold anything: a FIFO would never answer
+        try:
+            found = _STARTXREF.search(os.pread(fd, 64, max(os.fstat(fd).st_size - 64, 0)))
+            file_id = found and _FILE_ID.search(os.pread(fd, 1024, int(found[1])))
+        finally:
+            os.close(fd)
+        if not file_id:
+            return False
+        article, record = (read_regular(path, MAX_ARTICLE_BYTES) for path in inputs)  # the larger limit
+    except OSError:
+        return False
+    return file_id[1].decode().lower() == inputs_digest(article, record, profile)[:16].hex()
 
 
 def _existing(folder: Path) -> set[str]:
@@ -89,14 +162,16 @@ def _assign(text: str) -> str:
 
 
 def write_plan(plan: Plan, paths: Paths, out: Path) -> None:
-    """The makefile make includes (see the Makefile), and beside it the refused articles' messages."""
-    def pdf(name: str) -> str:
-        return f"$(ARCHIVE)/{name[:4]}/{name}.pdf"
+    """The makefile make includes (see the Makefile), and beside it the refused articles'
+    messages and the mark that the replaced articles' PDFs are older than (``changed_since_built``)."""
+    def pdf(name: str, suffix: str = ".pdf") -> str:
+        return f"$(ARCHIVE)/{name[:4]}/{name}{suffix}"
 
     def record(stem: str) -> str:
         return f" $(METADATA)/{stem}.yaml" if f"{stem}.yaml" in plan.records else ""
 
     stems = sorted([*plan.planned, *plan.unplanned])
+    replaced = set(plan.replaced)
     lines = [
         "# Written by 'archivist plan' for make: every article's PDF and the files it is made from.",
         f"PLAN_INPUTS := {_assign(str(paths.seeds))} {_assign(str(paths.metadata))}",
@@ -104,12 +179,21 @@ def write_plan(plan: Plan, paths: Paths, out: Path) -> None:
         f"UNPLANNED := {' '.join(plan.unplanned)}",
         f"REFUSED := {len(plan.refused) or ''}",
         f"PDFS := {' '.join(pdf(name) for name in plan.planned.values())}",
+        f"XMLS := {' '.join(pdf(name, '.xml') for name in plan.planned.values())}",
         "$(PLAN):" + "".join(record(stem) for stem in plan.deciding),
-        *(f"{pdf(name)}: $(SEEDS)/{stem}.txt{record(stem)}" for stem, name in plan.planned.items()),
+        *(f"{pdf(name)} {pdf(name, '.xml')}: $(SEEDS)/{stem}.txt{record(stem)}"
+          + (" $(PLAN).replaced" if stem in replaced else "") for stem, name in plan.planned.items()),
     ]
     refused = out.with_name(out.name + ".refused")
     if plan.refused:
         atomic_write(refused, "".join(f"archivist: {error}\n" for error in plan.refused).encode())
     else:
         refused.unlink(missing_ok=True)
+    # Written now, the mark is newer than every PDF made before its files changed, and older
+    # than the PDF each next build makes: make rebuilds a replaced article once.
+    mark = out.with_name(out.name + ".replaced")
+    if replaced:
+        atomic_write(mark, b"")
+    else:
+        mark.unlink(missing_ok=True)
     atomic_write(out, ("\n".join(lines) + "\n").encode())
