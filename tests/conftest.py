@@ -100,6 +100,24 @@ def archivist(*args: str | Path, cwd: Path | None = None, env: dict | None = Non
     )
 
 
+_MEASURED = """
+import resource, subprocess, sys
+code = subprocess.run([sys.executable, "-m", "archivist", *sys.argv[1:]]).returncode
+print(f"peak {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}", file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def archivist_peak(*args: str | Path) -> tuple[subprocess.CompletedProcess[str], int]:
+    """``archivist`` as above, and the most memory it held (KiB of resident set), measured by a
+    parent process of its own: the test process's other children do not count."""
+    result = subprocess.run([sys.executable, "-c", _MEASURED, *map(str, args)],
+                            capture_output=True, text=True, timeout=900)
+    *err, peak = result.stderr.splitlines()
+    result.stderr = "".join(f"{line}\n" for line in err)
+    return result, int(peak.removeprefix("peak "))
+
+
 def make(paths: Paths, *args: str) -> subprocess.CompletedProcess[str]:
     """The checkout's make on the folders of ``paths``: their plan and stamps stay beside them."""
     require_tool("make")

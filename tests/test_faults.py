@@ -22,9 +22,20 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from unittest import mock
 
 import pytest
-from conftest import FIRST, archivist, file_digests, folder_args, left_in_staging, make_command
+from conftest import (
+    FIRST,
+    archivist,
+    archivist_peak,
+    file_digests,
+    folder_args,
+    left_in_staging,
+    make_command,
+)
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archivist import build as build_module
 from archivist import manifest, store
@@ -325,6 +336,44 @@ def test_a_journal_that_is_not_a_file_is_named_and_never_waited_on(
     journal.unlink()
     assert build(archived, FIRST) == 0  # made again
     assert not manifest.verify(archived.archive).problems
+
+
+def test_a_journal_of_a_gigabyte_of_garbage_is_read_in_bounded_memory(archived: Paths) -> None:
+    """A sparse gigabyte (zeros, no line feed) is one void record: verify reads past it to
+    the record after it, holding no more than a chunk; the next build forgets it, emptying
+    the journal."""
+    journal = store.staging_dir(archived.archive) / store.JOURNAL
+    with journal.open("r+b") as file:
+        file.truncate(1 << 30)
+        file.seek(0, os.SEEK_END)
+        file.write(b"\n\n" + b"0" * 64 + b" 2021/x.pdf\n\n")  # a settled intent for a file never renamed
+    result, peak_kib = archivist_peak("verify", "--archive", archived.archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert peak_kib < 200 * 1024
+    assert archivist("build", *folder_args(archived)).returncode == 0
+    assert journal.stat().st_size == 0
+
+
+def _records_as_a_whole(data: bytes, longest: int) -> list[tuple[int, int, bytes | None]]:
+    """What the journal's records are, read from all its bytes at once."""
+    return [(record.start(), len(record[0]),
+             record[0] if data.startswith(b"\n\n", record.end()) and len(record[0]) <= longest else None)
+            for record in store._RECORD.finditer(data)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(st.sampled_from([b"\n", b"\n\n", b"-", b"a b", b"0" * 20, b"\0" * 7]), max_size=40),
+       chunk=st.integers(1, 9))
+def test_the_journal_read_a_chunk_at_a_time_has_the_records_it_has_as_a_whole(pieces: list[bytes],
+                                                                              chunk: int) -> None:
+    data = b"".join(pieces)
+    fd = os.memfd_create("journal")
+    try:
+        os.write(fd, data)
+        with mock.patch.object(store, "_CHUNK", chunk), mock.patch.object(store, "_MAX_RECORD", 16):
+            assert list(store._records(fd)) == _records_as_a_whole(data, 16)
+    finally:
+        os.close(fd)
 
 
 def _hold_lock(archive: str, held: multiprocessing.synchronize.Event,

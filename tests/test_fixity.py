@@ -4,15 +4,28 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import os
 import random
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
-from conftest import FIRST, file_digests, folder_args, left_in_staging, make_command
+from conftest import (
+    FIRST,
+    archivist,
+    archivist_peak,
+    file_digests,
+    folder_args,
+    left_in_staging,
+    make_command,
+)
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archivist import manifest, store
 from archivist.build import Paths
@@ -108,6 +121,72 @@ def test_a_damaged_manifest_is_reported_and_never_rewritten(archive: Paths,
     assert main(["build", "-j", "1", *folder_args(archive), FIRST]) == 10  # stored, not listed
     assert "the manifest is damaged, so it is not updated" in capsys.readouterr().err
     assert path.read_bytes() == damaged
+
+
+def test_a_manifest_of_one_gigabyte_line_is_read_in_bounded_memory(archive: Paths) -> None:
+    """A gigabyte with no line feed (a sparse file: zeros) is one damaged line, named by its
+    length rather than quoted, and never held in memory."""
+    path = archive.archive / manifest.MANIFEST_NAME
+    number = path.read_bytes().count(b"\n") + 1
+    with path.open("r+b") as file:
+        file.truncate(1 << 30)
+    result, peak_kib = archivist_peak("verify", "--archive", archive.archive)
+    assert result.returncode == 10, result.stderr
+    assert f"{path}:{number}: not a manifest line: it is longer than 65536 bytes" in result.stdout
+    assert len(result.stdout) < 4000
+    assert peak_kib < 200 * 1024
+
+
+def test_damaged_lines_past_the_first_hundred_are_counted_not_listed(archive: Paths) -> None:
+    path = archive.archive / manifest.MANIFEST_NAME
+    listed = path.read_bytes()
+    path.write_bytes(listed + b"x" * 200 + b"\n" + b"\n" * 299_999)
+    result = archivist("verify", "--archive", archive.archive)
+    assert result.returncode == 10
+    lines = result.stdout.splitlines()
+    number = listed.count(b"\n") + 1
+    quoted = f"{'x' * 120!r}... (200 characters)"
+    assert f"{path}:{number}: not a manifest line '<sha256>  <path>': {quoted}" in lines
+    assert f"{path}: 299900 more damaged line(s), not listed" in lines
+    assert len(lines) < 120
+    assert "0 unexpected, 300000 damaged manifest line(s)" in result.stderr + result.stdout
+
+
+def test_a_manifest_that_is_a_fifo_is_reported_at_once(archive: Paths) -> None:
+    """A FIFO in its place once held verify, and the archive's lock with it, for ever."""
+    path = archive.archive / manifest.MANIFEST_NAME
+    backup = path.read_bytes()
+    path.unlink()
+    os.mkfifo(path)
+    result = archivist("verify", "--archive", archive.archive)
+    assert result.returncode == 10
+    assert (f"{path}: it is a FIFO (named pipe), not a regular file, so it cannot be the manifest "
+            "(restore the manifest from a backup)") in result.stdout
+    path.unlink()
+    path.write_bytes(backup)
+    assert archivist("verify", "--archive", archive.archive).returncode == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"\n", b"\n\n", b"a", b"abcdefgh" * 3, "é".encode(), b"\xff"]), max_size=40),
+       st.integers(1, 9))
+def test_the_manifest_is_cut_into_runs_of_whole_lines(pieces: list[bytes], chunk: int) -> None:
+    """Read a few bytes at a time, every line comes out once, whole and where the file has it,
+    or, longer than the limit, as None, unkept."""
+    data = b"".join(pieces)
+    with patch.object(manifest, "_CHUNK", chunk), patch.object(manifest, "_MAX_LINE", 16):
+        runs = list(manifest._runs_of_lines(io.BytesIO(data)))
+    got: list[bytes | None] = []
+    for offset, run in runs:
+        if run is None:
+            got.append(None)
+        else:
+            assert data.startswith(run, offset)
+            got += run.removesuffix(b"\n").split(b"\n")
+    lines = data.removesuffix(b"\n").split(b"\n") if data else []
+    assert len(got) == len(lines)
+    for line, read in zip(lines, got, strict=True):
+        assert read == line or (read is None and len(line) > 16)
 
 
 def flip_random_bit(rng: random.Random, path: Path) -> tuple[int, int]:

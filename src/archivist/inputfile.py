@@ -31,10 +31,9 @@ class NotARegularFile(OSError):
         self.kind = kind
 
 
-def read_regular(path: Path, limit: int) -> bytes:
-    """At most ``limit + 1`` bytes of ``path``, which must be a regular file and not a link.
-
-    Raises FileNotFoundError, NotARegularFile, or the OSError the system gave.
+def open_regular(path: Path) -> int:
+    """A descriptor of ``path`` open for reading (blocking), which must be a regular file and
+    not a link. Raises FileNotFoundError, NotARegularFile, or the OSError the system gave.
     """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -49,6 +48,19 @@ def read_regular(path: Path, limit: int) -> bytes:
         if not stat.S_ISREG(mode):
             raise NotARegularFile(kind_of(mode))
         os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of ``path``, which must be a regular file and not a link.
+
+    Raises FileNotFoundError, NotARegularFile, or the OSError the system gave.
+    """
+    fd = open_regular(path)
+    try:
         chunks, left = [], limit + 1
         while left > 0:
             chunk = os.read(fd, min(left, 1 << 20))

@@ -17,11 +17,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import FixityError, UnsafePathError
+from .inputfile import NotARegularFile, open_regular
 from .store import (
     archive_lock,
     archive_write,
@@ -75,46 +77,120 @@ class Manifest:
 
     entries: dict[str, str] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
-    damaged: list[str] = field(default_factory=list)
+    damaged: list[str] = field(default_factory=list)  # the first LISTED problems, one sentence each
+    damage_found: int = 0  # how many problems were found, listed or not
+
+    LISTED = 100
+
+    def damage(self, problem: str) -> None:
+        if len(self.damaged) < self.LISTED:
+            self.damaged.append(problem)
+        self.damage_found += 1
 
 
 def read_manifest(archive: Path) -> Manifest:
-    """Parse the manifest strictly: a line that is not exactly a manifest line is damage."""
+    """Parse the manifest strictly: a line that is not exactly a manifest line is damage.
+
+    It is read a chunk of lines at a time, keeping its entries and the first problems'
+    messages only: a damaged manifest of any size (gigabytes of one line, or of empty ones)
+    is read in memory bounded by what it lists, in time bounded by its size.
+    """
     manifest = Manifest()
     path = archive / MANIFEST_NAME
     try:
-        raw = path.read_bytes()
+        fd = open_regular(path)
     except FileNotFoundError:
         return manifest
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        manifest.damaged.append(f"{path}: byte {error.start} is not UTF-8")
+    except NotARegularFile as error:  # a FIFO would hold the reader, and the archive's lock, for ever
+        manifest.damage(f"{path}: {error.strerror}, so it cannot be the manifest (restore the "
+                        "manifest from a backup)")
         return manifest
-    lines = text.split("\n")  # manifest lines end with LF, and only LF
+    with os.fdopen(fd, "rb") as file:
+        number = 0  # the last line read
+        for offset, lines in _runs_of_lines(file):
+            if lines is None:
+                number += 1
+                manifest.damage(f"{path}:{number}: not a manifest line: it is longer than {_MAX_LINE} bytes")
+                continue
+            try:
+                text = lines.decode("utf-8")
+            except UnicodeDecodeError as error:
+                return Manifest(damaged=[f"{path}: byte {offset + error.start} is not UTF-8"], damage_found=1)
+            if not text.endswith("\n"):
+                manifest.damage(f"{path}: the last line does not end with a line feed")
+                text += "\n"
+            number = _read_lines(manifest, path, text, number)
+    if manifest.damage_found > len(manifest.damaged):
+        manifest.damaged.append(f"{path}: {manifest.damage_found - len(manifest.damaged)} more damaged "
+                                "line(s), not listed")
+    return manifest
+
+
+_CHUNK = 1 << 20  # what the manifest is read by
+_MAX_LINE = 1 << 16  # far longer than any manifest line: a digest, two spaces and a path
+
+
+def _runs_of_lines(file: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
+    """Where each run of whole lines of ``file`` starts, and its bytes (the file's last line
+    may lack its line feed); None for a line longer than _MAX_LINE, passed over unkept."""
+    offset, pending, skipping = 0, b"", False
+    while True:
+        chunk = file.read(_CHUNK)
+        end_of_file = not chunk
+        if skipping:  # within a line too long to keep: on to its end
+            cut = chunk.find(b"\n")
+            if cut < 0:
+                if end_of_file:
+                    return
+                offset += len(chunk)
+                continue
+            offset, chunk, skipping = offset + cut + 1, chunk[cut + 1:], False
+        if end_of_file:
+            if pending:
+                yield offset, pending
+            return
+        data = pending + chunk
+        end = data.rfind(b"\n") + 1
+        if end:
+            yield offset, data[:end]
+        offset, pending = offset + end, data[end:]
+        if len(pending) > _MAX_LINE:
+            yield offset, None
+            offset, pending, skipping = offset + len(pending), b"", True
+
+
+def _read_lines(manifest: Manifest, path: Path, text: str, number: int) -> int:
+    """Enter the lines of ``text``, each ended by a line feed, the first of them line
+    ``number + 1`` of the manifest; the number of its last."""
+    rows = text.split("\n")[:-1]
     if _WELL_FORMED.fullmatch(text):  # every line a manifest line, no path encoded: read at once
-        rows = lines[:-1]  # the text ends with a line feed
         relpaths = [row[66:] for row in rows]
         entries = dict(zip(relpaths, (row[:64] for row in rows), strict=True))
-        if len(entries) == len(rows):  # else a path is listed twice: said below, with its line
-            manifest.entries = entries
-            manifest.lines = {relpath: number for number, relpath in enumerate(relpaths, start=1)}
-            return manifest
-    if lines[-1]:
-        manifest.damaged.append(f"{path}: the last line does not end with a line feed")
-    else:
-        lines.pop()
-    for number, line in enumerate(lines, start=1):
+        # else a path is listed twice: said below, with its line
+        if len(entries) == len(rows) and manifest.entries.keys().isdisjoint(entries):
+            manifest.entries.update(entries)
+            manifest.lines.update(zip(relpaths, range(number + 1, number + len(rows) + 1), strict=True))
+            return number + len(rows)
+    for line in rows:
+        number += 1
         digest, separator, encoded = line[:64], line[64:66], line[66:]
         relpath = decode_path(encoded) if "%" in encoded else encoded
         if separator != "  " or not _DIGEST.fullmatch(digest) or not _is_clean(relpath) or "\r" in line:
-            manifest.damaged.append(f"{path}:{number}: not a manifest line '<sha256>  <path>': {line!r}")
+            manifest.damage(f"{path}:{number}: not a manifest line '<sha256>  <path>': {_quoted(line)}")
         elif relpath in manifest.entries:
-            manifest.damaged.append(f"{path}:{number}: {relpath!r} is listed twice")
+            manifest.damage(f"{path}:{number}: {relpath!r} is listed twice")
         else:
             manifest.entries[relpath] = digest
             manifest.lines[relpath] = number
-    return manifest
+    return number
+
+
+def _quoted(line: str) -> str:
+    """A damaged line as a message quotes it: the start of a long one, and its length."""
+    return repr(line) if len(line) <= _QUOTED else f"{line[:_QUOTED]!r}... ({len(line)} characters)"
+
+
+_QUOTED = 120
 
 
 def _is_clean(relpath: str) -> bool:
@@ -191,6 +267,7 @@ class Report:
     altered: list[str] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
     damaged: list[str] = field(default_factory=list)
+    damage_found: int = 0  # damaged lines, the unlisted ones too
 
     @property
     def problems(self) -> list[str]:
@@ -198,8 +275,8 @@ class Report:
 
     def summary(self) -> str:
         return (f"verified {self.files} file(s) against {self.entries} manifest entries: "
-                f"{len(self.missing)} missing, {len(self.altered)} altered, "
-                f"{len(self.unexpected)} unexpected, {len(self.damaged)} damaged manifest line(s)")
+                f"{len(self.missing)} missing, {len(self.altered)} altered, {len(self.unexpected)} "
+                f"unexpected, {self.damage_found} damaged manifest line(s)")
 
 
 def verify(archive: Path) -> Report:
@@ -234,7 +311,8 @@ def verify(archive: Path) -> Report:
                 if not intent.settled and intent.relpath:
                     in_flight.setdefault(intent.relpath, set()).add(intent.sha256)
             suspects = _disagreements(archive, manifest, on_disk, sorted(suspects), in_flight)
-    report = Report(len(on_disk), len(manifest.entries), damaged=list(manifest.damaged))
+    report = Report(len(on_disk), len(manifest.entries), damaged=list(manifest.damaged),
+                    damage_found=manifest.damage_found)
     report.unexpected += odd
     for relpath, (kind, digest) in sorted(suspects.items()):
         shown = archive / relpath

@@ -64,6 +64,10 @@ JOURNAL = "journal"  # the intents of journaled writes, a record each (archive_w
 _RECORD_END = b"\n\n"  # a record: a line '<sha256> <relpath>' per file, then an empty line
 _RECORD = re.compile(rb"[^\n]+(?:\n[^\n]+)*")  # a record's lines, between runs of empty ones
 _VOID_LINE = b"-\n"  # ends a record cut short by a crash: no intent has such a line, so it is void
+# Far more than any intent's lines (a few paths of a few hundred bytes each): a longer record
+# or intent file is damage, void, and never held in memory whole.
+_MAX_RECORD = 1 << 16
+_CHUNK = 1 << 20  # what the journal is read by, whatever its size
 # Told, once, of a wait for the archive's lock that has lasted LOCK_WAIT_NOTICE_AFTER seconds (another
 # process holds it: a catalog rebuild reading every PDF, a clean): the CLI says so on stderr.
 lock_wait_notice: Callable[[Path], None] | None = None
@@ -466,16 +470,13 @@ def _journal_intents(journal: Path) -> list[Intent]:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return []
-        data = _read_all(fd)
-        records = list(_RECORD.finditer(data))  # forgotten ones are runs of empty lines: skipped
+        records = list(_records(fd))
         locks = bool(_OFD and records) and _range_locks(fd)
         found = []
-        for record in records:
-            at, end = record.span()
+        for at, length, lines in records:
             settled = not (locks and _record_held(fd, at))  # none held where none can be
-            whole = data.startswith(_RECORD_END, end)  # else cut short by a crash: void
-            entries = (_entries(_lines(record[0] + b"\n")) if whole else []) or [("", "")]
-            found += [Intent(journal, relpath, sha256, settled, (at, end - at))
+            entries = (_entries(_lines(lines + b"\n")) if lines is not None else []) or [("", "")]
+            found += [Intent(journal, relpath, sha256, settled, (at, length))
                       for sha256, relpath in entries]
         return found
     except OSError as error:
@@ -483,6 +484,45 @@ def _journal_intents(journal: Path) -> list[Intent]:
                            hint="check the staging folder's file system") from None
     finally:
         os.close(fd)
+
+
+def _records(fd: int) -> Iterator[tuple[int, int, bytes | None]]:
+    """Where each record of the journal open at ``fd`` starts, its length, and its lines; a
+    record's lines are None when it is void: cut short by a crash (not ended by an empty line)
+    or longer than any intent. Forgotten records, runs of empty lines, are passed over.
+
+    The file is read a chunk at a time, and only a record's first bytes are ever kept, so that
+    a damaged journal (gigabytes with no line feed, or of nothing else) is read in bounded
+    memory, and in time proportional to its size.
+    """
+    base, pending = 0, b""  # the bytes from offset base on that are read but not yet decided
+    giant = -1  # the start of a void record too long to keep, while its end is sought
+    while True:
+        chunk = os.pread(fd, _CHUNK, base + len(pending))
+        data, last = pending + chunk, not chunk
+        start = 0
+        if giant >= 0:
+            end = data.find(_RECORD_END)
+            if end < 0 and not last:  # its last byte may be the first line feed of its end
+                base, pending = base + len(data) - 1, data[-1:]
+                continue
+            end = len(data) - data.endswith(b"\n") if end < 0 else end  # as the records' pattern ends it
+            yield giant, base + end - giant, None
+            giant, start = -1, end
+        kept = len(data)
+        for record in _RECORD.finditer(data, start):
+            at, end = record.span()
+            if not last and end >= len(data) - 1:  # a line, or a line feed and a line, may follow
+                kept = at
+                break
+            whole = data.startswith(_RECORD_END, end) and end - at <= _MAX_RECORD
+            yield base + at, end - at, data[at:end] if whole else None
+        if last:
+            return
+        if len(data) - kept > _MAX_RECORD:
+            giant, base, pending = base + kept, base + len(data) - 1, data[-1:]
+        else:
+            base, pending = base + kept, data[kept:]
 
 
 def _lines(raw: bytes) -> list[str]:
@@ -530,21 +570,23 @@ def forget_intents(archive: Path, settled: list[Intent]) -> None:
                 for at, length in forgotten:
                     done = 0
                     while at < end and done < length:
-                        done += os.pwrite(fd, b"\n" * (length - done), at + done)
+                        done += os.pwrite(fd, b"\n" * min(length - done, _CHUNK), at + done)
             finally:
                 os.close(fd)
 
 
-def _read_all(fd: int) -> bytes:
-    chunks = []
-    while chunk := os.read(fd, 1 << 16):
+def _read_record(fd: int) -> bytes:
+    """The bytes of the intent file open at ``fd``; none when it is longer than any intent."""
+    chunks, size = [], 0
+    while size <= _MAX_RECORD and (chunk := os.read(fd, _MAX_RECORD + 1 - size)):
         chunks.append(chunk)
-    return b"".join(chunks)
+        size += len(chunk)
+    return b"".join(chunks) if size <= _MAX_RECORD else b""
 
 
 def _settled_bytes(path: Path) -> tuple[bool, bytes]:
     """Whether the staging file is abandoned (``_abandoned``), and its bytes (none when it
-    cannot be read), through one opening of it."""
+    cannot be read, or is longer than any intent), through one opening of it."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError:
@@ -552,7 +594,7 @@ def _settled_bytes(path: Path) -> tuple[bool, bytes]:
     try:
         settled = _unheld(fd)
         with contextlib.suppress(OSError):  # unreadable: no bytes
-            return settled, _read_all(fd)
+            return settled, _read_record(fd)
         return settled, b""
     finally:
         os.close(fd)
