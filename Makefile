@@ -24,6 +24,7 @@ SCHEDULER ?=
 $(foreach v,SEEDS METADATA ARCHIVE,$(if $(filter 1,$(words $($(v)))),,\
   $(error $(v)='$($(v))': name one folder, without spaces; nothing was done)))
 quote = '$(subst ','\'',$(1))'
+relative = $(if $(filter /%,$(1)),,./)$(1)
 
 VENV      := .venv
 ARCHIVIST := $(VENV)/bin/archivist
@@ -73,10 +74,14 @@ ifneq ($(PLAN_INPUTS),$(SEEDS) $(METADATA))
 $(PLAN): .made-for-other-folders
 .made-for-other-folders: ;
 endif
-ifneq ($(shell find $(call quote,$(SEEDS)/) $(call quote,$(METADATA)/) -maxdepth 1 -cnewer $(call quote,$(PLAN)) \
-         \( -name '*.txt' -o -name '*.yaml' \) -print -quit 2>/dev/null),)
+# Asked once per make, not again after the plan is written (a file server whose clock is ahead
+# would have it written again and again); './' keeps a folder named '-x' from reading as an option.
+ifeq ($(MAKE_RESTARTS),)
+ifneq ($(shell find $(call quote,$(call relative,$(SEEDS))/) $(call quote,$(call relative,$(METADATA))/) \
+         -maxdepth 1 -cnewer $(call quote,$(PLAN)) \( -name '*.txt' -o -name '*.yaml' \) -print -quit 2>/dev/null),)
 $(PLAN): .inputs-changed
 .inputs-changed: ;
+endif
 endif
 else
 -include $(PLAN)

@@ -11,7 +11,7 @@ import pytest
 from conftest import FIRST, REPO, archivist, file_digests, folder_args, make, project_copy
 from pypdf import PdfReader
 
-from archivist import store
+from archivist import plan, store
 from archivist.build import Paths
 
 SECOND = "2021-08-essai"
@@ -110,6 +110,38 @@ def test_a_project_restored_with_its_times_rebuilds_nothing(two_articles: Paths,
     assert file_digests(restored.archive, mtimes=True) == before
     restored.record(SECOND).chmod(0o600)  # a change of mode alone: the same bytes
     assert "Nothing to be done for 'all'" in make(restored).stdout
+
+
+def test_a_copy_that_lands_while_the_plan_is_written_is_rebuilt_by_the_next_make(two_articles: Paths) -> None:
+    """The plan is dated from before it looked at the folders: a file written while it ran
+    is newer than it, so the next make writes the plan again and finds that file."""
+    assert make(two_articles).returncode == 0
+    planned = plan.make_plan(two_articles)
+    copy = two_articles.seeds / ".copy.txt"
+    copy.write_text("date 2021-08 Un essai corrigé pendant le plan.\n", encoding="utf-8")
+    _older_than(copy, two_articles.pdf(SECOND))
+    copy.replace(two_articles.article(SECOND))
+    plan.write_plan(planned, two_articles, store.staging_dir(two_articles.archive) / "make" / "plan.mk")
+    result = make(two_articles)
+    assert result.returncode == 0, result.stderr
+    assert "built 1, " in result.stderr
+    assert "pendant le plan" in PdfReader(two_articles.pdf(SECOND)).pages[0].extract_text()
+
+
+def test_a_mode_change_rebuilds_nothing_in_a_pdf_a_1_archive(workspace: Paths) -> None:
+    """PDF/A-1 keeps a cross-reference table, its /ID in the trailer at the file's end, past
+    a long article's table."""
+    long = "long-2021-09"
+    workspace.article(long).write_text(
+        "date 2021-09 " + "\n\n".join(f"Paragraphe {n}, qui en suit d'autres." for n in range(80)) + "\n",
+        encoding="utf-8")
+    workspace.record(long).write_text('title: Long\ndate: "2021-09"\nlanguage: fr\n', encoding="utf-8")
+    assert make(workspace, "PROFILE=1a").returncode == 0
+    for stem in (FIRST, long):
+        workspace.record(stem).chmod(0o600)
+    result = make(workspace)
+    assert result.returncode == 0, result.stderr
+    assert "Nothing to be done for 'all'" in result.stdout
 
 
 def test_a_new_article_rebuilds_no_other(two_articles: Paths) -> None:

@@ -8,6 +8,7 @@ said FAIL, and `archivist build STEM` stored a 2u PDF in the 3u archive, after w
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -44,6 +45,17 @@ def test_the_archive_records_its_profile_in_its_manifest(archive_3u: Paths) -> N
     assert (archive_3u.archive / PROFILE_NAME).read_text("ascii") == "3u\n"
     assert PROFILE_NAME in manifest.read_manifest(archive_3u.archive).entries
     assert b"<pdfaid:part>3</pdfaid:part>" in claim(archive_3u.pdf(FIRST))
+
+
+def test_a_profile_file_that_is_a_fifo_is_refused_at_once(archive_3u: Paths) -> None:
+    """It would hold every command that reads it, a build under the archive's lock, for ever."""
+    path = archive_3u.archive / PROFILE_NAME
+    path.unlink()
+    os.mkfifo(path)
+    result = archivist("build", *folder_args(archive_3u))
+    assert result.returncode == 13
+    assert (f"archivist: {path}: cannot read the archive's profile: it is a FIFO (named pipe), not a "
+            "regular file (it holds the profile the archive was built in") in result.stderr
 
 
 def test_every_command_uses_it(archive_3u: Paths) -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from . import manifest
 from .errors import ArchiveReadError, ArchivistError, UsageError
+from .inputfile import read_regular
 from .profile import DEFAULT_PROFILE, Profile
 from .store import (
     FACTS_FILE,
@@ -45,12 +46,13 @@ def read_profile(archive: Path) -> Profile | None:
     """The profile the archive records, or None for a folder no build has written to yet."""
     path = archive / PROFILE_NAME
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(_MAX_PROFILE_BYTES + 1)
+        raw = read_regular(path, _MAX_PROFILE_BYTES)  # a FIFO would hold every command for ever
     except FileNotFoundError:
         return None
     except OSError as error:
-        raise ArchiveReadError(f"cannot read the archive's profile: {error.strerror}", path=path) from None
+        raise ArchiveReadError(f"cannot read the archive's profile: {error.strerror}", path=path,
+                               hint="it holds the profile the archive was built in, such as 2u; "
+                               "restore it from a backup") from None
     try:
         return Profile.parse(raw.decode("utf-8").strip())
     except (UnicodeDecodeError, ArchivistError):

@@ -110,7 +110,7 @@ def read_manifest(archive: Path) -> Manifest:
         for offset, lines in _runs_of_lines(file):
             if lines is None:
                 number += 1
-                manifest.damage(f"{path}:{number}: not a manifest line: it is longer than {_MAX_LINE} bytes")
+                manifest.damage(_too_long(path, number))
                 continue
             try:
                 text = lines.decode("utf-8")
@@ -175,7 +175,9 @@ def _read_lines(manifest: Manifest, path: Path, text: str, number: int) -> int:
         number += 1
         digest, separator, encoded = line[:64], line[64:66], line[66:]
         relpath = decode_path(encoded) if "%" in encoded else encoded
-        if separator != "  " or not _DIGEST.fullmatch(digest) or not _is_clean(relpath) or "\r" in line:
+        if len(line) > _MAX_LINE:  # characters, each at least a byte
+            manifest.damage(_too_long(path, number))
+        elif separator != "  " or not _DIGEST.fullmatch(digest) or not _is_clean(relpath) or "\r" in line:
             manifest.damage(f"{path}:{number}: not a manifest line '<sha256>  <path>': {_quoted(line)}")
         elif relpath in manifest.entries:
             manifest.damage(f"{path}:{number}: {relpath!r} is listed twice")
@@ -183,6 +185,10 @@ def _read_lines(manifest: Manifest, path: Path, text: str, number: int) -> int:
             manifest.entries[relpath] = digest
             manifest.lines[relpath] = number
     return number
+
+
+def _too_long(path: Path, number: int) -> str:
+    return f"{path}:{number}: not a manifest line: it is longer than {_MAX_LINE} bytes"
 
 
 def _quoted(line: str) -> str:

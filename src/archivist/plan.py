@@ -24,15 +24,18 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .archive import PROFILE_NAME
+from .archive import read_profile
 from .article import MAX_ARTICLE_BYTES
 from .errors import ArchivistError
 from .identifiers import inputs_digest, record_facts
 from .inputfile import open_regular, read_regular
 from .paths import Paths
+from .profile import DEFAULT_PROFILE
+from .record import MAX_RECORD_BYTES
 from .store import archive_name, atomic_write, check_stem, leading_date
 
 
@@ -44,11 +47,12 @@ class Plan:
     deciding: list[str] = field(default_factory=list)  # stems whose record's date names their PDF
     records: set[str] = field(default_factory=set)  # the metadata folder's names that exist
     replaced: list[str] = field(default_factory=list)  # planned stems whose PDF predates their files
+    started: int = 0  # when the folders were first looked at (ns since the epoch)
 
 
 def make_plan(paths: Paths) -> Plan:
     paths.require_seeds()
-    plan = Plan()
+    plan = Plan(started=time.time_ns())
     facts = record_facts(paths.metadata, paths.archive) if paths.metadata.is_dir() else {}
     plan.records = _existing(paths.metadata)
     named: dict[str, list[str]] = {}  # archive name -> the stems it would hold
@@ -117,30 +121,37 @@ def _changed(path: Path) -> int:
 
 
 def _recorded_profile(archive: Path) -> str:
-    """The profile the archive records (``archive.PROFILE_NAME``); '' when it records none."""
+    """The name of the profile the archive's PDFs are made in (the default where it records
+    none, as a build takes it); '' when it cannot be read: every changed file is then rebuilt."""
     try:
-        return read_regular(archive / PROFILE_NAME, 64).decode("ascii").strip()
-    except (OSError, UnicodeDecodeError):
+        return str(read_profile(archive) or DEFAULT_PROFILE)
+    except ArchivistError:
         return ""
 
 
+# A PDF's last /ID: in the trailer before 'startxref' (a cross-reference table, PDF/A-1), or
+# in the dictionary of the cross-reference stream 'startxref' points at.
+_TAIL = 2048
 _STARTXREF = re.compile(rb"startxref\s+(\d{1,15})\s+%%EOF\s*$")
 _FILE_ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]{32})>")
 
 
 def _made_from(pdf: Path, inputs: list[Path], profile: str) -> bool:
-    """Whether ``pdf``'s /ID is the digest of ``inputs`` (article, record) in ``profile``: read
-    from its last cross-reference section's dictionary, never by parsing the file."""
+    """Whether ``pdf``'s /ID is the digest of ``inputs`` (article, record) in ``profile``, read
+    from the file's last trailer or cross-reference dictionary, never by parsing the file."""
     try:
         fd = open_regular(pdf)  # the archive may hold anything: a FIFO would never answer
         try:
-            found = _STARTXREF.search(os.pread(fd, 64, max(os.fstat(fd).st_size - 64, 0)))
-            file_id = found and _FILE_ID.search(os.pread(fd, 1024, int(found[1])))
+            tail = os.pread(fd, _TAIL, max(os.fstat(fd).st_size - _TAIL, 0))
+            found = _STARTXREF.search(tail)
+            ids = [*_FILE_ID.finditer(tail)]
+            file_id = ids[-1] if ids else found and _FILE_ID.search(os.pread(fd, 1024, int(found[1])))
         finally:
             os.close(fd)
-        if not file_id:
+        if not (found and file_id):
             return False
-        article, record = (read_regular(path, MAX_ARTICLE_BYTES) for path in inputs)  # the larger limit
+        article = read_regular(inputs[0], MAX_ARTICLE_BYTES)
+        record = read_regular(inputs[1], MAX_RECORD_BYTES)
     except OSError:
         return False
     return file_id[1].decode().lower() == inputs_digest(article, record, profile)[:16].hex()
@@ -197,3 +208,11 @@ def write_plan(plan: Plan, paths: Paths, out: Path) -> None:
     else:
         mark.unlink(missing_ok=True)
     atomic_write(out, ("\n".join(lines) + "\n").encode())
+    if plan.started:
+        # Dated from before the folders were looked at (less a file-system clock tick), so that
+        # a file written meanwhile is newer than the plan, and make's next run writes it again.
+        dated = plan.started - _CLOCK_TICK
+        os.utime(out, ns=(dated, dated))
+
+
+_CLOCK_TICK = 20_000_000  # ns: what a file's time may lag behind the clock (the kernel's coarse clock)

@@ -462,7 +462,8 @@ def intents(archive: Path) -> list[Intent]:
 def _journal_intents(journal: Path) -> list[Intent]:
     """The intents of the journal's records, each settled unless its writer still holds it. A
     record that cannot be read back (its writer died while appending it, before any rename)
-    is returned with an empty ``relpath``, as an unreadable intent file is."""
+    is returned with an empty ``relpath``, as an unreadable intent file is; consecutive such
+    records, settled, as one, so that a damaged journal of millions of them costs no memory."""
     try:
         fd = os.open(journal, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:  # none, or a link or such that no writer appends to
@@ -470,14 +471,24 @@ def _journal_intents(journal: Path) -> list[Intent]:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return []
-        records = list(_records(fd))
-        locks = bool(_OFD and records) and _range_locks(fd)
-        found = []
-        for at, length, lines in records:
+        locks: bool | None = None  # whether the file system has range locks, asked at the first record
+        found: list[Intent] = []
+        void = None  # the settled void records since the last other one: (start, end)
+        for at, length, lines in _records(fd):
+            if locks is None:
+                locks = _OFD and _range_locks(fd)
             settled = not (locks and _record_held(fd, at))  # none held where none can be
-            entries = (_entries(_lines(lines + b"\n")) if lines is not None else []) or [("", "")]
+            entries = _entries(_lines(lines + b"\n")) if lines is not None else []
+            if settled and not entries:
+                void = (void[0] if void else at, at + length)
+                continue
+            if void:
+                found.append(Intent(journal, "", "", True, (void[0], void[1] - void[0])))
+                void = None
             found += [Intent(journal, relpath, sha256, settled, (at, length))
-                      for sha256, relpath in entries]
+                      for sha256, relpath in entries or [("", "")]]
+        if void:
+            found.append(Intent(journal, "", "", True, (void[0], void[1] - void[0])))
         return found
     except OSError as error:
         raise StorageError(f"cannot be read for the writes in flight: {error.strerror}", path=journal,
@@ -519,7 +530,7 @@ def _records(fd: int) -> Iterator[tuple[int, int, bytes | None]]:
             yield base + at, end - at, data[at:end] if whole else None
         if last:
             return
-        if len(data) - kept > _MAX_RECORD:
+        if len(data) - kept - data.endswith(b"\n") > _MAX_RECORD:  # the record, not the line feed after it
             giant, base, pending = base + kept, base + len(data) - 1, data[-1:]
         else:
             base, pending = base + kept, data[kept:]
