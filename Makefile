@@ -103,7 +103,7 @@ WHERE = $(if $(SCHEDULER),--scheduler $(call quote,$(SCHEDULER)),-j $(JOBS))
 # The list goes through a file: ten thousand names would not fit on one command line.
 RUN_BUILD = $(eval LIST := $(shell mkdir -p $(call quote,$(WORK)) && mktemp $(call quote,$(WORK))/stale.XXXXXX)) \
   $(file >$(LIST),$(STALE))$(if $(REFUSED),cat $(call quote,$(PLAN).refused) >&2;) \
-  $(BUILD) --list $(LIST); status=$$?; rm -f $(LIST); \
+  $(BUILD) --list $(call quote,$(LIST)); status=$$?; rm -f $(call quote,$(LIST)); \
   $(if $(REFUSED),[ $$status -ne 0 ] || status=12;) exit $$status
 
 all: $(PDFS) $(XMLS)
@@ -124,7 +124,7 @@ $(PLAN).replaced:
 	@touch $(call quote,$@)
 
 $(CODE_STAMP): $(CODE)
-	@mkdir -p $(@D) && touch $@
+	@mkdir -p $(call quote,$(@D)) && touch $(call quote,$@)
 
 # The venv is made (afresh) with the interpreter tools/find-python names: PYTHON= (a path or a
 # command name) when given, else the system's python3 when it will do, else python3.

@@ -118,13 +118,13 @@ def archivist_peak(*args: str | Path) -> tuple[subprocess.CompletedProcess[str],
     return result, int(peak.removeprefix("peak "))
 
 
-def make(paths: Paths, *args: str) -> subprocess.CompletedProcess[str]:
+def make(paths: Paths, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """The checkout's make on the folders of ``paths``: their plan and stamps stay beside them."""
     require_tool("make")
     return subprocess.run(
         ["make", "--no-print-directory", "-C", str(REPO), f"SEEDS={paths.seeds}",
          f"METADATA={paths.metadata}", f"ARCHIVE={paths.archive}", *args],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True, text=True, timeout=timeout,
     )
 
 

@@ -199,14 +199,17 @@ def test_an_article_named_by_a_path_outside_the_seeds_is_refused_not_swapped(wor
 
 def test_a_catalog_that_cannot_be_read_is_reported_never_an_internal_error(built: Paths,
                                                                             tmp_path: Path) -> None:
-    """An archive that is a plain file, or a catalog row written by hand: exit 13 with a message
-    and what to do, never exit 1."""
+    """An archive that is a plain file or no file at all is a usage error (exit 2), as it is
+    for every command; a catalog row written by hand is exit 13: a message and what to do,
+    never exit 1."""
     plain = tmp_path / "afile"
     plain.touch()
-    for command in (["list"], ["search", "Rabat"], ["catalog"]):
-        result = archivist(*command, "--archive", plain)
-        assert result.returncode == 13, (command, result.stderr)
-        assert "internal error" not in result.stderr
+    for command in (["list"], ["search", "Rabat"], ["catalog"], ["verify"], ["check"]):
+        for archive in (plain, tmp_path / "nowhere"):
+            result = archivist(*command, "--archive", archive)
+            assert result.returncode == 2, (command, result.stderr)
+            assert result.stderr == (f"archivist: {archive}: there is no archive folder here (name it with "
+                                     "--archive (make: ARCHIVE=...), or build one with make)\n")
     import sqlite3
 
     with sqlite3.connect(built.archive / "catalog.sqlite") as connection:

@@ -149,7 +149,8 @@ def test_damaged_lines_past_the_first_hundred_are_counted_not_listed(archive: Pa
     assert f"{path}:{number}: not a manifest line '<sha256>  <path>': {quoted}" in lines
     assert f"{path}: 299900 more damaged line(s), not listed" in lines
     assert len(lines) < 120
-    assert "0 unexpected, 300000 damaged manifest line(s)" in result.stderr + result.stdout
+    assert "0 unexpected, 300000 damaged manifest line(s)" in result.stderr
+    assert "300000 problem(s): the archive does not match its manifest" in result.stderr
 
 
 def test_a_manifest_that_is_a_fifo_is_reported_at_once(archive: Paths) -> None:

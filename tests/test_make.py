@@ -8,7 +8,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import FIRST, REPO, archivist, file_digests, folder_args, make, project_copy
+from conftest import (
+    FIRST,
+    REPO,
+    archivist,
+    file_digests,
+    first_article_workspace,
+    folder_args,
+    make,
+    project_copy,
+)
 from pypdf import PdfReader
 
 from archivist import plan, store
@@ -142,6 +151,20 @@ def test_a_mode_change_rebuilds_nothing_in_a_pdf_a_1_archive(workspace: Paths) -
     result = make(workspace)
     assert result.returncode == 0, result.stderr
     assert "Nothing to be done for 'all'" in result.stdout
+
+
+def test_folders_whose_names_hold_an_apostrophe_build_and_then_rest(tmp_path: Path) -> None:
+    """A stamp's path went to the shell unquoted: its recipe failed, and make wrote its plan
+    again and again, for ever."""
+    paths = first_article_workspace(tmp_path / "l'archive")
+    first = make(paths, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert "built 1, " in first.stderr
+    assert "Nothing to be done for 'all'" in make(paths, timeout=120).stdout
+    _older_than(paths.article(FIRST), paths.pdf(FIRST))
+    paths.article(FIRST).write_bytes(paths.article(FIRST).read_bytes().replace(b"Rabat", b"RABAT"))
+    _older_than(paths.article(FIRST), paths.pdf(FIRST))
+    assert "built 1, " in make(paths, timeout=120).stderr
 
 
 def test_a_new_article_rebuilds_no_other(two_articles: Paths) -> None:

@@ -47,7 +47,7 @@ def read_profile(archive: Path) -> Profile | None:
     path = archive / PROFILE_NAME
     try:
         raw = read_regular(path, _MAX_PROFILE_BYTES)  # a FIFO would hold every command for ever
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no archive there: its command says so
         return None
     except OSError as error:
         raise ArchiveReadError(f"cannot read the archive's profile: {error.strerror}", path=path,

@@ -114,9 +114,7 @@ def _writing(archive: Path) -> Iterator[None]:
     no archive folder (the lock's folder is made beside it); not taken where that folder
     cannot be made (the folder holding the archive cannot be written): no other writer can be
     at work there, since each makes that folder first."""
-    if not archive.is_dir():
-        raise UsageError("there is no archive folder here", path=archive,
-                         hint="name it with --archive (make: ARCHIVE=...), or build one with make")
+    _require_archive(archive)
     staging = staging_dir(archive)
     if not staging.is_dir() and not os.access(staging.parent, os.W_OK | os.X_OK):
         yield
@@ -125,9 +123,17 @@ def _writing(archive: Path) -> Iterator[None]:
         yield
 
 
+def _require_archive(archive: Path) -> None:
+    """Refuse, as a usage error, an archive that is no folder: missing, or a file."""
+    if not archive.is_dir():
+        raise UsageError("there is no archive folder here", path=archive,
+                         hint="name it with --archive (make: ARCHIVE=...), or build one with make")
+
+
 @contextlib.contextmanager
 def _connect(archive: Path, *, create: bool) -> Iterator[sqlite3.Connection]:
     """A connection in autocommit mode (transactions are explicit), closed on the way out."""
+    _require_archive(archive)
     path = archive / CATALOG_NAME
     _require_file(path)
     if not create and not path.exists():

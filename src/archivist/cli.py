@@ -549,7 +549,7 @@ def _verify(args: argparse.Namespace) -> int:
     _reconcile_catalog(args.archive, report)
     if report.problems:
         raise FixityError(
-            f"{len(report.problems)} problem(s): the archive does not match its manifest",
+            f"{report.found} problem(s): the archive does not match its manifest",
             path=args.archive / MANIFEST_NAME,
             hint="rebuild a missing or altered document with 'archivist build STEM', or restore it "
             "from a backup; remove an unexpected file or rebuild it",

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import FixityError, UnsafePathError
+from .errors import FixityError, UnsafePathError, UsageError
 from .inputfile import NotARegularFile, open_regular
 from .store import (
     archive_lock,
@@ -279,6 +279,11 @@ class Report:
     def problems(self) -> list[str]:
         return self.damaged + self.missing + self.altered + self.unexpected
 
+    @property
+    def found(self) -> int:
+        """How many problems there are, the damaged lines past those listed too."""
+        return self.damage_found + len(self.missing) + len(self.altered) + len(self.unexpected)
+
     def summary(self) -> str:
         return (f"verified {self.files} file(s) against {self.entries} manifest entries: "
                 f"{len(self.missing)} missing, {len(self.altered)} altered, {len(self.unexpected)} "
@@ -296,8 +301,8 @@ def verify(archive: Path) -> Report:
     since it was copied: it is read as it is, so a read-only copy can be verified.
     """
     if not archive.is_dir():
-        raise FixityError("there is no archive folder here", path=archive,
-                          hint="name the archive with --archive (make: ARCHIVE=...)")
+        raise UsageError("there is no archive folder here", path=archive,
+                         hint="name it with --archive (make: ARCHIVE=...), or build one with make")
     in_use = staging_dir(archive).is_dir()
     if in_use:
         with archive_lock(archive):
