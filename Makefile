@@ -47,7 +47,8 @@ CODE_STAMP := $(WORK)/code
 
 # The archive records its profile; a PDF older than that record is stale.
 PROFILE_FILE := $(ARCHIVE)/archivist-profile.txt
-RECORDED := $(strip $(file <$(PROFILE_FILE)))
+# Read only when it is a plain file: make's own $(file <...) would wait for ever on a FIFO.
+RECORDED := $(strip $(shell f=$(call quote,$(PROFILE_FILE)); [ -f "$$f" ] && [ ! -L "$$f" ] && head -c 64 -- "$$f"))
 # Spelt as the archive records it: PROFILE=2A+UA1 or pdfa-2u is the same profile.
 lowercase = $(subst A,a,$(subst B,b,$(subst F,f,$(subst U,u,$(subst P,p,$(subst D,d,$(1)))))))
 WANTED := $(patsubst pdf/a-%,%,$(patsubst pdfa-%,%,$(call lowercase,$(strip $(PROFILE)))))

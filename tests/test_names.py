@@ -62,7 +62,7 @@ def test_archivist_build_names_it_the_same_way(newsroom: Paths) -> None:
     assert archived(newsroom) == [f"2021/2021-07-{NEWSROOM}.pdf", f"2021/2021-07-{NEWSROOM}.xml"]
 
 
-def test_a_no_op_make_opens_no_record(newsroom: Paths) -> None:
+def test_a_no_op_make_runs_no_archivist(newsroom: Paths) -> None:
     """With nothing changed, make reads its plan and the files' times only: it runs no
     archivist (which alone opens articles and records), not even to write the plan."""
     assert make(newsroom).returncode == 0

@@ -52,10 +52,14 @@ def test_a_profile_file_that_is_a_fifo_is_refused_at_once(archive_3u: Paths) -> 
     path = archive_3u.archive / PROFILE_NAME
     path.unlink()
     os.mkfifo(path)
+    message = (f"archivist: {path}: cannot read the archive's profile: it is a FIFO (named pipe), not a "
+               "regular file (it holds the profile the archive was built in")
     result = archivist("build", *folder_args(archive_3u))
     assert result.returncode == 13
-    assert (f"archivist: {path}: cannot read the archive's profile: it is a FIFO (named pipe), not a "
-            "regular file (it holds the profile the archive was built in") in result.stderr
+    assert message in result.stderr
+    made = make(archive_3u, timeout=120)
+    assert made.returncode != 0
+    assert message in made.stderr
 
 
 def test_every_command_uses_it(archive_3u: Paths) -> None:

@@ -38,7 +38,7 @@ from .pagetext import page_text
 from .pdfread import ContentBudget, PdfLimit, bounded, explain, read_pdf
 from .profile import Profile
 from .record import Record
-from .store import archive_lock, staging_dir
+from .store import archive_lock, require_archive, staging_dir
 from .typography import hyphenation_language
 
 CATALOG_NAME = "catalog.sqlite"
@@ -114,7 +114,7 @@ def _writing(archive: Path) -> Iterator[None]:
     no archive folder (the lock's folder is made beside it); not taken where that folder
     cannot be made (the folder holding the archive cannot be written): no other writer can be
     at work there, since each makes that folder first."""
-    _require_archive(archive)
+    require_archive(archive)
     staging = staging_dir(archive)
     if not staging.is_dir() and not os.access(staging.parent, os.W_OK | os.X_OK):
         yield
@@ -123,17 +123,10 @@ def _writing(archive: Path) -> Iterator[None]:
         yield
 
 
-def _require_archive(archive: Path) -> None:
-    """Refuse, as a usage error, an archive that is no folder: missing, or a file."""
-    if not archive.is_dir():
-        raise UsageError("there is no archive folder here", path=archive,
-                         hint="name it with --archive (make: ARCHIVE=...), or build one with make")
-
-
 @contextlib.contextmanager
 def _connect(archive: Path, *, create: bool) -> Iterator[sqlite3.Connection]:
     """A connection in autocommit mode (transactions are explicit), closed on the way out."""
-    _require_archive(archive)
+    require_archive(archive)
     path = archive / CATALOG_NAME
     _require_file(path)
     if not create and not path.exists():

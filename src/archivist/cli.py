@@ -466,9 +466,9 @@ def _archive_pdfs(args: argparse.Namespace) -> list[Path]:
                 raise UsageError("no such file", path=pdf, hint="name PDFs that exist, or none for "
                                  "every PDF of the archive")
         return args.pdfs
-    if not args.archive.is_dir():
-        raise UsageError("there is no archive folder here", path=args.archive,
-                         hint="name it with --archive (make: ARCHIVE=...), or build one with make")
+    from .store import require_archive
+
+    require_archive(args.archive)
     return sorted(args.archive.glob("*/*.pdf"))
 
 

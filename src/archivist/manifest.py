@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import FixityError, UnsafePathError, UsageError
+from .errors import FixityError, UnsafePathError
 from .inputfile import NotARegularFile, open_regular
 from .store import (
     archive_lock,
@@ -30,6 +30,7 @@ from .store import (
     forget_intents,
     intents,
     real_path_below,
+    require_archive,
     staging_dir,
     sweep_staging,
 )
@@ -175,7 +176,7 @@ def _read_lines(manifest: Manifest, path: Path, text: str, number: int) -> int:
         number += 1
         digest, separator, encoded = line[:64], line[64:66], line[66:]
         relpath = decode_path(encoded) if "%" in encoded else encoded
-        if len(line) > _MAX_LINE:  # characters, each at least a byte
+        if len(line) > _MAX_LINE // 4 and len(line.encode()) > _MAX_LINE:  # a character is 1 to 4 bytes
             manifest.damage(_too_long(path, number))
         elif separator != "  " or not _DIGEST.fullmatch(digest) or not _is_clean(relpath) or "\r" in line:
             manifest.damage(f"{path}:{number}: not a manifest line '<sha256>  <path>': {_quoted(line)}")
@@ -300,9 +301,7 @@ def verify(archive: Path) -> Report:
     reported as damage. An archive with no staging folder beside it has had no writer
     since it was copied: it is read as it is, so a read-only copy can be verified.
     """
-    if not archive.is_dir():
-        raise UsageError("there is no archive folder here", path=archive,
-                         hint="name it with --archive (make: ARCHIVE=...), or build one with make")
+    require_archive(archive)
     in_use = staging_dir(archive).is_dir()
     if in_use:
         with archive_lock(archive):

@@ -45,7 +45,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import StorageError, UnsafePathError
+from .errors import StorageError, UnsafePathError, UsageError
+from .inputfile import open_regular
 from .w3cdate import check_w3c_date
 
 # An article's name (its stem, the file name without .txt) is any safe name: letters, digits,
@@ -153,6 +154,13 @@ def atomic_write(path: Path, data: bytes) -> None:
 def staging_dir(archive: Path) -> Path:
     """The staging folder beside the archive: ``.archive.staging`` for ``archive``."""
     return _staging_beside(archive.resolve(), archive)
+
+
+def require_archive(archive: Path) -> None:
+    """Refuse, as a usage error, an archive that is no folder: nothing, or a file."""
+    if not archive.is_dir():
+        raise UsageError("there is no archive folder here", path=archive,
+                         hint="name it with --archive (make: ARCHIVE=...), or build one with make")
 
 
 def _staging_beside(root: Path, archive: Path) -> Path:
@@ -465,12 +473,10 @@ def _journal_intents(journal: Path) -> list[Intent]:
     is returned with an empty ``relpath``, as an unreadable intent file is; consecutive such
     records, settled, as one, so that a damaged journal of millions of them costs no memory."""
     try:
-        fd = os.open(journal, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:  # none, or a link or such that no writer appends to
+        fd = open_regular(journal)
+    except OSError:  # none, or a link, a FIFO or such that no writer appends to
         return []
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return []
         locks: bool | None = None  # whether the file system has range locks, asked at the first record
         found: list[Intent] = []
         void = None  # the settled void records since the last other one: (start, end)
