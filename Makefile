@@ -23,6 +23,14 @@ SCHEDULER ?=
 # files (`make clean ARCHIVE=` once emptied the whole project): refused before anything runs.
 $(foreach v,SEEDS METADATA ARCHIVE,$(if $(filter 1,$(words $($(v)))),,\
   $(error $(v)='$($(v))': name one folder, without spaces; nothing was done)))
+# Nor may a name hold what make reads as its own syntax (a comment, a pattern, a wildcard, a
+# rule): misread, a '#' once cut the path of a list short, and its removal took a file beside.
+hash := \#
+backslash := $(patsubst %x,%,\x)
+make_syntax = $(strip $(foreach c,$(hash) % * ? [ ] : ; |,$(findstring $(c),$(1)))$(findstring $(backslash),$(1)))
+$(foreach v,SEEDS METADATA ARCHIVE,$(if $(call make_syntax,$($(v))),\
+  $(error $(v)='$($(v))': make reads '$(firstword $(call make_syntax,$($(v))))' as its own syntax, so it \
+    cannot name this folder; nothing was done. Rename the folder, or run archivist build on it)))
 quote = '$(subst ','\'',$(1))'
 relative = $(if $(filter /%,$(1)),,./)$(1)
 
@@ -89,7 +97,8 @@ else
 endif
 endif
 
-FOLDERS = --seeds $(call quote,$(SEEDS)) --metadata $(call quote,$(METADATA)) --archive $(call quote,$(ARCHIVE))
+# With '=', a folder whose name starts with '-' is never read as an option.
+FOLDERS = --seeds=$(call quote,$(SEEDS)) --metadata=$(call quote,$(METADATA)) --archive=$(call quote,$(ARCHIVE))
 BUILD_ARGS = $(FOLDERS) $(if $(PROFILE),--profile $(call quote,$(PROFILE)))
 
 # An article whose PDF cannot be named yet (no record, say) is handed to every build,
@@ -164,7 +173,7 @@ validate: | $(INSTALLED)
 
 # Re-hash every archived file against archive/manifest-sha256.txt.
 verify: | $(INSTALLED)
-	@$(ARCHIVIST) verify --archive $(call quote,$(ARCHIVE))
+	@$(ARCHIVIST) verify --archive=$(call quote,$(ARCHIVE))
 
 verapdf:
 	@tools/verapdf/verapdf --fetch-only
@@ -189,7 +198,7 @@ bench-typography: | $(INSTALLED)
 
 # `archivist clean` removes only what archivist wrote, and refuses a folder that is not an archive.
 clean: | $(INSTALLED)
-	@$(ARCHIVIST) clean --archive $(call quote,$(ARCHIVE))
+	@$(ARCHIVIST) clean --archive=$(call quote,$(ARCHIVE))
 
 # Without a venv there is no archivist to clean with, and nothing is installed just to delete it.
 distclean:

@@ -382,6 +382,21 @@ def test_the_journal_read_a_chunk_at_a_time_has_the_records_it_has_as_a_whole(pi
         os.close(fd)
 
 
+def test_a_builds_mark_that_is_a_fifo_is_refused_at_once(archived: Paths) -> None:
+    """It held build and clean for ever."""
+    mark = store.staging_dir(archived.archive) / store.BUILDING
+    mark.unlink()
+    os.mkfifo(mark)
+    message = (f"{mark}: the builds' mark is a FIFO (named pipe), not a file (remove it: archivist makes "
+               "it again)")
+    for command in (["build", *folder_args(archived)], ["clean", "--archive", str(archived.archive)]):
+        result = archivist(*command)
+        assert result.returncode == 7, (command, result.stderr)
+        assert message in result.stderr
+    mark.unlink()
+    assert archivist("build", *folder_args(archived)).returncode == 0
+
+
 def _hold_lock(archive: str, held: multiprocessing.synchronize.Event,
                release: multiprocessing.synchronize.Event) -> None:
     with store.archive_lock(Path(archive)):

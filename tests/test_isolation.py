@@ -101,6 +101,21 @@ def test_a_damaged_manifest_never_leaves_the_catalog_behind(workspace: Paths) ->
     assert (document["creators"], document["sha256"]) == (["Rédaction"], sha256(pdf))
 
 
+def test_a_lost_manifest_costs_the_catalog_nothing(workspace: Paths) -> None:
+    """With its manifest gone, the archive's PDFs are all there: verify reports them as not
+    listed, and neither it nor the next build drops them from the catalog."""
+    copies(workspace, STEMS)
+    assert archivist("build", *folder_args(workspace)).returncode == 0
+    (workspace.archive / manifest.MANIFEST_NAME).unlink()
+    result = archivist("verify", "--archive", workspace.archive)
+    assert result.returncode == 10
+    assert "dropped from the catalog" not in result.stderr
+    assert [d["stem"] for d in listed(workspace)] == STEMS
+    rebuilt = archivist("build", *folder_args(workspace), STEMS[0])
+    assert "dropped from the catalog" not in rebuilt.stderr
+    assert [d["stem"] for d in listed(workspace)] == STEMS
+
+
 def test_verify_repairs_a_catalog_that_disagrees_with_the_archive(workspace: Paths) -> None:
     copies(workspace, STEMS)
     assert archivist("build", *folder_args(workspace)).returncode == 0

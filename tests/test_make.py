@@ -165,6 +165,22 @@ def test_folders_whose_names_hold_an_apostrophe_build_and_then_rest(tmp_path: Pa
     assert "built 1, " in make(paths, timeout=120).stderr
 
 
+@pytest.mark.parametrize("mark", ["#", "%", "*", "?", "[", "]", "\\", ":", ";", "|"])
+def test_a_folder_named_with_make_s_own_syntax_is_refused_before_anything(tmp_path: Path, mark: str) -> None:
+    """A '#' in the archive's path once cut the path of make's list short, at a file beside
+    the folder, which the build's clean-up then removed; a '%' built nothing, and said so."""
+    beside = tmp_path / "x"
+    beside.write_text("kept\n", encoding="utf-8")
+    paths = first_article_workspace(tmp_path / f"x{mark}y")
+    result = make(paths, timeout=120)
+    assert result.returncode == 2
+    assert (f"make reads '{mark}' as its own syntax, so it cannot name this folder; "
+            "nothing was done") in result.stderr
+    assert beside.read_text(encoding="utf-8") == "kept\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x", f"x{mark}y"]
+    assert not any(paths.archive.iterdir())
+
+
 def test_a_new_article_rebuilds_no_other(two_articles: Paths) -> None:
     """The plan is written again for a new article; the PDFs made after their files stay."""
     assert make(two_articles).returncode == 0

@@ -231,7 +231,7 @@ def _documents(rows: list[sqlite3.Row], path: Path) -> list[Document]:
     try:
         return [Document(**{**dict(row), "creators": tuple(json.loads(row["creators"])),
                             "subjects": tuple(json.loads(row["subjects"]))}) for row in rows]
-    except (ValueError, TypeError) as error:  # a row written by hand, or damaged
+    except (ValueError, TypeError, RecursionError) as error:  # a row written by hand, or damaged
         raise ArchiveReadError(f"the catalog holds a damaged row: {error}", path=path,
                                hint="run 'archivist catalog --rebuild' to make it again") from None
 
@@ -354,11 +354,12 @@ _YEAR_FOLDER = re.compile(r"[0-9]{4}")
 def reconcile(archive: Path, listed: dict[str, str]) -> list[str]:
     """Bring the catalog in line with the PDFs the manifest lists (relpath -> sha256).
 
-    A row whose PDF is gone or not listed is dropped; a listed PDF with no row, or whose
-    row holds another SHA-256, is read again from the PDF. So whatever order builds,
-    repairs and 'make clean' happened in, the catalog ends up saying what the archive
-    holds. Returns one sentence per repair; a PDF that cannot be read is left out and
-    said so.
+    A row whose PDF is gone is dropped; a listed PDF with no row, or whose row holds another
+    SHA-256, is read again from the PDF. So whatever order builds, repairs and 'make clean'
+    happened in, the catalog ends up saying what the archive holds. A row whose PDF is there
+    but not listed stays as it is: the manifest may be the one at fault (lost, or restored
+    from an older backup), and verify reports the file. Returns one sentence per repair; a
+    PDF that cannot be read is left out and said so.
     """
     wanted = {relpath: digest for relpath, digest in listed.items()
               if relpath.endswith(".pdf") and relpath.count("/") == 1}
@@ -382,7 +383,7 @@ def _reconcile(archive: Path, wanted: dict[str, str]) -> list[str]:
         held = _held_pdfs(archive, [*rows, *wanted])
         # Only the rows to repair are sorted (for the order of the repairs said): on a large
         # archive that is none or a few, where sorting every row costs milliseconds.
-        for relpath in sorted(rows.keys() - (wanted.keys() & held)):
+        for relpath in sorted(rows.keys() - held):
             _delete(connection, relpath)
             repairs.append(f"{archive / relpath}: dropped from the catalog; the archive "
                            "no longer holds it")

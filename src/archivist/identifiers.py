@@ -285,7 +285,7 @@ def _load_facts(cache_file: Path | None, metadata: Path, records: int) -> tuple[
                                              for name, row in rows.items()):
             return {}, 0
         return rows, kept["read"] - CLOCK_TICK_NS
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):  # RecursionError: nested too deep
         return {}, 0
 
 

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import StorageError, UnsafePathError, UsageError
-from .inputfile import open_regular
+from .inputfile import kind_of, open_regular
 from .w3cdate import check_w3c_date
 
 # An article's name (its stem, the file name without .txt) is any safe name: letters, digits,
@@ -280,13 +280,25 @@ def building(archive: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _open_mark(staging: Path) -> int:
+def _open_mark(staging: Path, *, create: bool = True) -> int:
+    """The builds' mark, made when missing (unless not ``create``); never a FIFO or a link,
+    which would hold its opener for ever, or lead elsewhere."""
+    path = staging / BUILDING
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | (os.O_CREAT if create else 0)
     try:
-        return os.open(staging / BUILDING, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fd = os.open(path, flags, 0o644)
+    except FileNotFoundError:
+        raise
     except OSError as error:
-        raise StorageError(f"cannot open the builds' mark: {error.strerror}", path=staging / BUILDING,
+        raise StorageError(f"cannot open the builds' mark: {error.strerror}", path=path,
                            hint="the staging folder beside the archive must be writable, and "
-                           f"{BUILDING} in it a file archivist made") from None
+                           f"{BUILDING} in it a file archivist made: remove anything else there") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise StorageError(f"the builds' mark is {kind_of(mode)}, not a file", path=path,
+                           hint="remove it: archivist makes it again")
+    return fd
 
 
 @contextlib.contextmanager
@@ -296,8 +308,8 @@ def no_build_at_work(archive: Path, *, dry_run: bool = False) -> Iterator[None]:
     ``dry_run`` only looks, making nothing and keeping no build away."""
     if dry_run:
         try:
-            fd = os.open(staging_dir(archive) / BUILDING, os.O_RDONLY | os.O_CLOEXEC)
-        except OSError:  # no mark: no build has been at work here
+            fd = _open_mark(staging_dir(archive), create=False)
+        except FileNotFoundError:  # no mark: no build has been at work here
             yield
             return
     else:
