@@ -85,9 +85,13 @@ $(PLAN): .made-for-other-folders
 endif
 # Asked once per make, not again after the plan is written (a file server whose clock is ahead
 # would have it written again and again); './' keeps a folder named '-x' from reading as an option.
+# The folders themselves are asked too, links not followed: a folder moved into the name, or
+# a link turned to another folder, is newer than the plan, whatever the files in it.
 ifeq ($(MAKE_RESTARTS),)
 ifneq ($(shell find $(call quote,$(call relative,$(SEEDS))/) $(call quote,$(call relative,$(METADATA))/) \
-         -maxdepth 1 -cnewer $(call quote,$(PLAN)) \( -name '*.txt' -o -name '*.yaml' \) -print -quit 2>/dev/null),)
+         -maxdepth 1 -cnewer $(call quote,$(PLAN)) \( -name '*.txt' -o -name '*.yaml' \) -print -quit 2>/dev/null; \
+       find $(call quote,$(call relative,$(SEEDS))) $(call quote,$(call relative,$(METADATA))) \
+         -maxdepth 0 -cnewer $(call quote,$(PLAN)) -print -quit 2>/dev/null),)
 $(PLAN): .inputs-changed
 .inputs-changed: ;
 endif

@@ -24,6 +24,7 @@ from archivist import plan, store
 from archivist.build import Paths
 
 SECOND = "2021-08-essai"
+NEW = "2021-09-de-plus"
 
 
 
@@ -179,6 +180,34 @@ def test_a_folder_named_with_make_s_own_syntax_is_refused_before_anything(tmp_pa
     assert beside.read_text(encoding="utf-8") == "kept\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x", f"x{mark}y"]
     assert not any(paths.archive.iterdir())
+
+
+@pytest.mark.parametrize("how", ["moved", "linked"])
+def test_a_seeds_folder_swapped_for_one_filled_before_is_built_from(tmp_path: Path, how: str) -> None:
+    """A folder filled before the last build and then moved into the seeds folder's name (or a
+    link turned to it) is older than the plan, and so are its files: its changed article
+    and its new one were never built."""
+    paths = first_article_workspace(tmp_path / "project")
+    other = tmp_path / "other"
+    shutil.copytree(paths.seeds, other)
+    (other / f"{FIRST}.txt").write_bytes(paths.article(FIRST).read_bytes().replace(b"Rabat", b"Tanger"))
+    (other / f"{NEW}.txt").write_text("date 2021-09 Un article de plus.\n", encoding="utf-8")
+    paths.record(NEW).write_text('title: De plus\ndate: "2021-09"\nlanguage: fr\n', encoding="utf-8")
+    if how == "linked":
+        paths.seeds.rename(tmp_path / "first")
+        paths.seeds.symlink_to(tmp_path / "first")
+    assert "built 1, " in make(paths).stderr  # the record of NEW has no article here yet
+    if how == "moved":
+        paths.seeds.rename(tmp_path / "first")
+        other.rename(paths.seeds)
+    else:
+        paths.seeds.unlink()
+        paths.seeds.symlink_to(other)
+    result = make(paths)
+    assert result.returncode == 0, result.stderr
+    assert "built 2, " in result.stderr
+    assert "Tanger" in PdfReader(paths.pdf(FIRST)).pages[0].extract_text()
+    assert "Nothing to be done for 'all'" in make(paths).stdout
 
 
 def test_a_new_article_rebuilds_no_other(two_articles: Paths) -> None:

@@ -455,7 +455,7 @@ def _plan(args: argparse.Namespace) -> int:
 
     paths = _paths(args)
     paths.require_apart()
-    write_plan(make_plan(paths), paths, args.out)
+    write_plan(make_plan(paths, previous=args.out), paths, args.out)
     return 0
 
 

@@ -48,11 +48,14 @@ class Plan:
     records: set[str] = field(default_factory=set)  # the metadata folder's names that exist
     replaced: list[str] = field(default_factory=list)  # planned stems whose PDF predates their files
     started: int = 0  # when the folders were first looked at (ns since the epoch)
+    folders: str = ""  # the seeds and metadata folders' identities (``_identities``)
 
 
-def make_plan(paths: Paths) -> Plan:
+def make_plan(paths: Paths, previous: Path | None = None) -> Plan:
+    """The plan of ``paths``; ``previous``, the plan it replaces, tells whether the seeds or
+    metadata folder is still the one that plan saw (``changed_since_built``)."""
     paths.require_seeds()
-    plan = Plan(started=time.time_ns())
+    plan = Plan(started=time.time_ns(), folders=_identities(paths))
     facts = record_facts(paths.metadata, paths.archive) if paths.metadata.is_dir() else {}
     plan.records = _existing(paths.metadata)
     named: dict[str, list[str]] = {}  # archive name -> the stems it would hold
@@ -80,11 +83,36 @@ def make_plan(paths: Paths) -> Plan:
             plan.planned[stems[0]] = name
         else:  # each build refuses them, naming the other
             plan.unplanned += stems
-    plan.replaced = changed_since_built(paths, plan)
+    plan.replaced = changed_since_built(paths, plan, every=_folders_seen(previous) != plan.folders)
     return plan
 
 
-def changed_since_built(paths: Paths, plan: Plan) -> list[str]:
+def _identities(paths: Paths) -> str:
+    """The seeds and metadata folders as the file system knows them (device and inode), links
+    followed: another folder moved into a name, or a link turned to another, is another."""
+    found = []
+    for folder in (paths.seeds, paths.metadata):
+        try:
+            status = os.stat(folder)
+            found.append(f"{status.st_dev}:{status.st_ino}")
+        except OSError:
+            found.append("none")
+    return " ".join(found)
+
+
+_FOLDERS_LINE = re.compile(rb"^PLAN_FOLDERS := ([0-9:]+|none) ([0-9:]+|none)$", re.MULTILINE)
+
+
+def _folders_seen(previous: Path | None) -> str | None:
+    """The folders the ``previous`` plan was made from; None when there is none to read."""
+    try:
+        found = _FOLDERS_LINE.search(read_regular(previous, 4096)) if previous else None
+    except OSError:
+        return None
+    return found and f"{found[1].decode()} {found[2].decode()}"
+
+
+def changed_since_built(paths: Paths, plan: Plan, *, every: bool = False) -> list[str]:
     """The planned articles whose article or record changed after their PDF was made,
     whatever the files' modification times say.
 
@@ -93,7 +121,9 @@ def changed_since_built(paths: Paths, plan: Plan) -> list[str]:
     which no copying tool sets back, says that it was written after the PDF. Such a file
     may hold the bytes it held (a whole project restored from a backup, a change of owner):
     the PDF's /ID, the digest of the inputs it was made from, tells. A change within the
-    PDF's clock tick counts as after it.
+    PDF's clock tick counts as after it. With ``every`` (a folder that is not the one the
+    last plan saw: filled before the last build, then moved or linked into place), the
+    digest is asked of every article, whatever its times.
     """
     profile = _recorded_profile(paths.archive)
     found = []
@@ -106,8 +136,10 @@ def changed_since_built(paths: Paths, plan: Plan) -> list[str]:
         inputs = [paths.article(stem)]
         if f"{stem}.yaml" in plan.records:
             inputs.append(paths.record(stem))
-        if any(_changed(path) >= made for path in inputs) and not (
-                len(inputs) == 2 and profile and _made_from(pdf, inputs, profile)):
+        changed = any(_changed(path) >= made for path in inputs)
+        if len(inputs) == 2 and profile and (changed or every):
+            changed = not _made_from(pdf, inputs, profile)
+        if changed:
             found.append(stem)
     return found
 
@@ -186,6 +218,7 @@ def write_plan(plan: Plan, paths: Paths, out: Path) -> None:
     lines = [
         "# Written by 'archivist plan' for make: every article's PDF and the files it is made from.",
         f"PLAN_INPUTS := {_assign(str(paths.seeds))} {_assign(str(paths.metadata))}",
+        f"PLAN_FOLDERS := {plan.folders}",
         f"STEMS := {' '.join(stems)}",
         f"UNPLANNED := {' '.join(plan.unplanned)}",
         f"REFUSED := {len(plan.refused) or ''}",
