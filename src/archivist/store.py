@@ -287,9 +287,9 @@ def _open_mark(staging: Path, *, create: bool = True) -> int:
     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | (os.O_CREAT if create else 0)
     try:
         fd = os.open(path, flags, 0o644)
-    except FileNotFoundError:
-        raise
     except OSError as error:
+        if not create and isinstance(error, FileNotFoundError):  # no mark: the caller's to say
+            raise
         raise StorageError(f"cannot open the builds' mark: {error.strerror}", path=path,
                            hint="the staging folder beside the archive must be writable, and "
                            f"{BUILDING} in it a file archivist made: remove anything else there") from None
@@ -491,22 +491,17 @@ def _journal_intents(journal: Path) -> list[Intent]:
     try:
         locks: bool | None = None  # whether the file system has range locks, asked at the first record
         found: list[Intent] = []
-        void = None  # the settled void records since the last other one: (start, end)
         for at, length, lines in _records(fd):
             if locks is None:
                 locks = _OFD and _range_locks(fd)
             settled = not (locks and _record_held(fd, at))  # none held where none can be
             entries = _entries(_lines(lines + b"\n")) if lines is not None else []
-            if settled and not entries:
-                void = (void[0] if void else at, at + length)
+            if settled and not entries and found and found[-1].settled and not found[-1].relpath:
+                start = found[-1].record[0]  # the void record before, reaching to this one's end
+                found[-1] = Intent(journal, "", "", True, (start, at + length - start))
                 continue
-            if void:
-                found.append(Intent(journal, "", "", True, (void[0], void[1] - void[0])))
-                void = None
             found += [Intent(journal, relpath, sha256, settled, (at, length))
                       for sha256, relpath in entries or [("", "")]]
-        if void:
-            found.append(Intent(journal, "", "", True, (void[0], void[1] - void[0])))
         return found
     except OSError as error:
         raise StorageError(f"cannot be read for the writes in flight: {error.strerror}", path=journal,
