@@ -15,6 +15,8 @@ import hashlib
 import marshal
 from functools import cache
 from importlib.resources import files
+from itertools import accumulate, compress, repeat
+from operator import itemgetter
 from pathlib import Path
 from struct import pack, pack_into, unpack_from
 from typing import TYPE_CHECKING, NamedTuple
@@ -140,6 +142,8 @@ def subset_program(face: TTFontFace, codes: list[int]) -> bytes:
 _MORE_COMPONENTS, _WORD_ARGUMENTS, _SCALE, _XY_SCALE, _TWO_BY_TWO = 0x20, 0x01, 0x08, 0x40, 0x80
 # Tables a subset takes unchanged, when the face has them.
 _COPIED_TABLES = ("name", "OS/2", "cvt ", "fpgm", "prep")
+# Tables each subset makes of its own.
+_MADE_TABLES = ("cmap", "glyf", "head", "hhea", "hmtx", "loca", "maxp")
 
 
 def _component_fields(data: bytes, at: int) -> list[tuple[int, int]]:
@@ -171,6 +175,10 @@ class _Glyph(NamedTuple):
     bearing: bytes  # its side bearing alone, as 'hmtx' writes it past the last advance
 
 
+_OUTLINE, _PARTS, _METRICS, _BEARING = (itemgetter(_Glyph._fields.index(name))
+                                        for name in ("outline", "parts", "metrics", "bearing"))
+
+
 class _SubsetTables:
     """What every subset of one face is made from: the tables copied as they are, with their
     checksums, and each glyph's outline and components as they are first asked for."""
@@ -186,12 +194,24 @@ class _SubsetTables:
         self.metrics = face.hmetrics
         tables = {tag: face.get_table(tag) for tag in _COPIED_TABLES if tag in face.table}
         tables["post"] = b"\x00\x03\x00\x00" + face.get_table("post")[4:16] + bytes(16)
-        self.copied = {tag: (table, calcChecksum(table)) for tag, table in tables.items()}
         self.hhea, self.maxp = face.get_table("hhea"), face.get_table("maxp")
         head = face.get_table("head")
         self.head = head[:8] + bytes(4) + head[12:]  # checkSumAdjustment is left 0 until the file is whole
         self.outlines = face.get_table("glyf")
         self.glyphs: dict[int, _Glyph] = {}
+        # The directory, in its order: each table's tag, and for a table copied its bytes, padded,
+        # and checksum (None for a table each subset makes); and the offset table that heads it.
+        tags = sorted([*tables, *_MADE_TABLES])
+        self.order: list[tuple[str, tuple[bytes, bytes, int] | None]] = []
+        for tag in tags:
+            table = tables.get(tag)
+            copied = None if table is None else (table, table + bytes(-len(table) % 4), calcChecksum(table))
+            self.order.append((tag, copied))
+        self.head_index = tags.index("head")
+        power = 1 << (len(tags).bit_length() - 1)  # the largest power of two not above the count
+        self.offset_table = pack(">lHHHH", 0x00010000, len(tags), 16 * power, power.bit_length() - 1,
+                                 16 * (len(tags) - power))
+        self.tables_at = 12 + 16 * len(tags)
 
     def glyph(self, glyph: int) -> _Glyph:
         """What a subset takes of one glyph of the face, worked out the first time it is asked for."""
@@ -216,42 +236,38 @@ class _SubsetTables:
         return known
 
     def program(self, codes: list[int]) -> bytes:
-        char_to_glyph = self.face.charToGlyph
-        glyph_of = self.glyph
-        glyphs = [0]  # the subset's glyphs, by their number in the face: .notdef first
-        numbers = {0: 0}  # a face's glyph -> its number in the subset
-        cmap = []
-        for code in codes:
-            glyph = char_to_glyph.get(code, 0)
-            number = numbers.get(glyph)
-            if number is None:
-                number = numbers[glyph] = len(glyphs)
-                glyphs.append(glyph)
-            cmap.append(number)
-        entries = []
-        index = 0
-        while index < len(glyphs):  # the glyphs composite outlines use, and the glyphs those use
-            entry = glyph_of(glyphs[index])
-            entries.append(entry)
-            for part in entry.parts:
-                if part not in numbers:
-                    numbers[part] = len(glyphs)
-                    glyphs.append(part)
-            index += 1
+        # The subset's glyphs, by their number in the face: .notdef first, then each code's glyph
+        # where it first occurs, then the glyphs composite outlines use, and the glyphs those use.
+        drawn = list(map(self.face.charToGlyph.get, codes, repeat(0)))
+        glyphs = list(dict.fromkeys([0, *drawn]))
+        numbers = dict(zip(glyphs, range(len(glyphs))))  # a face's glyph -> its number in the subset
+        entries = self._entries(glyphs)
+        composites = list(compress(glyphs, map(_PARTS, entries)))
+        new = composites
+        while new:
+            added = []
+            for glyph in new:
+                for part in self.glyphs[glyph].parts:
+                    if part not in numbers:
+                        numbers[part] = len(glyphs)
+                        glyphs.append(part)
+                        added.append(part)
+            more = self._entries(added)
+            entries += more
+            new = list(compress(added, map(_PARTS, more)))
+            composites += new
         count = len(glyphs)
 
-        outlines, offsets, size = [], [], 0
-        for entry in entries:
-            offsets.append(size)
-            outline = entry.outline
+        outlines = list(map(_OUTLINE, entries))
+        for glyph in composites:
+            entry = self.glyphs[glyph]
             if entry.fields:
-                outline = bytearray(outline)
+                outline = bytearray(entry.outline)
                 for at, part in entry.fields:
                     pack_into(">H", outline, at, numbers[part])
-            outlines.append(outline)
-            size += len(outline)
-        offsets.append(size)
-        long_offsets = (size + 1) >> 1 > 0xFFFF
+                outlines[numbers[glyph]] = bytes(outline)
+        offsets = list(accumulate(map(len, outlines), initial=0))
+        long_offsets = (offsets[-1] + 1) >> 1 > 0xFFFF
         loca = pack(f">{len(offsets)}L", *offsets) if long_offsets \
             else pack(f">{len(offsets)}H", *[offset >> 1 for offset in offsets])
 
@@ -260,45 +276,53 @@ class _SubsetTables:
         full = count
         while full > 1 and entries[full - 1].advance == entries[full - 2].advance:
             full -= 1
-        hmtx = b"".join([entry.metrics for entry in entries[:full]]
-                        + [entry.bearing for entry in entries[full:]])
+        hmtx = b"".join([*map(_METRICS, entries[:full]), *map(_BEARING, entries[full:])])
 
-        tables = {tag: table for tag, (table, _) in self.copied.items()}
-        tables.update({
+        return self._file({
             "hmtx": hmtx,
             "hhea": self.hhea[:34] + pack(">H", full) + self.hhea[36:],
             "maxp": self.maxp[:4] + pack(">H", count) + self.maxp[6:],
             "cmap": pack(f">{11 + len(codes)}H", 0, 1, 1, 0, 0, 12, 6, 10 + 2 * len(codes), 0, 0,
-                         len(codes), *cmap),
+                         len(codes), *map(numbers.__getitem__, drawn)),
             "glyf": b"".join(outlines),
             "loca": loca,
             "head": self.head[:50] + pack(">H", int(long_offsets)) + self.head[52:],
         })
-        return self._file(tables)
 
-    def _file(self, tables: dict[str, bytes]) -> bytes:
+    def _entries(self, glyphs: list[int]) -> list[_Glyph]:
+        """``glyph`` of each of ``glyphs``: those asked for before straight from the dictionary."""
+        entries = list(map(self.glyphs.get, glyphs))
+        if None in entries:
+            entries = list(map(self.glyph, glyphs))
+        return entries
+
+    def _file(self, made: dict[str, bytes]) -> bytes:
         """The font file: the offset table, the table directory, the tables in the directory's
-        order, each padded to four bytes, and the head table's checkSumAdjustment."""
-        checksum, copied = self.checksum, self.copied
-        count = len(tables)
-        power = 1 << (count.bit_length() - 1)  # the largest power of two not above the count
-        directory = [pack(">lHHHH", 0x00010000, count, 16 * power, power.bit_length() - 1,
-                          16 * (count - power))]
+        order, each padded to four bytes, and the head table's checkSumAdjustment.
+
+        Every table starts on four bytes, so the whole file's checksum is the sum of the
+        directory's and the tables' own: the file is not summed again."""
+        checksum = self.checksum
+        directory = [self.offset_table]
         body = []
-        at = 12 + 16 * count
-        head_at = 0
-        for tag in sorted(tables):
-            table = tables[tag]
-            if tag == "head":
-                head_at = at
-            total = copied[tag][1] if tag in copied else checksum(table)
-            directory.append(tag.encode("latin-1") + pack(">LLL", total, at, len(table)))
-            padded = table + bytes(-len(table) % 4)
+        at = self.tables_at
+        total = 0
+        for tag, copied in self.order:
+            if copied is None:
+                table = made[tag]
+                summed = checksum(table)
+                padded = table + bytes(-len(table) % 4)
+            else:
+                table, padded, summed = copied
+            total += summed
+            directory.append(pack(">4sLLL", tag.encode("latin-1"), summed, at, len(table)))
             body.append(padded)
             at += len(padded)
-        file = bytearray(b"".join(directory + body))
-        pack_into(">L", file, head_at + 8, (0xB1B0AFBA - checksum(bytes(file))) & 0xFFFFFFFF)
-        return bytes(file)
+        directory_bytes = b"".join(directory)
+        adjustment = (0xB1B0AFBA - total - checksum(directory_bytes)) & 0xFFFFFFFF
+        head = made["head"]
+        body[self.head_index] = head[:8] + pack(">L", adjustment) + head[12:] + bytes(-len(head) % 4)
+        return b"".join([directory_bytes, *body])
 
 
 _SUBSET_TABLES: WeakKeyDictionary = WeakKeyDictionary()  # face -> _SubsetTables

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import unicodedata
 from codecs import charmap_build, charmap_encode
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -109,7 +109,9 @@ def typeset(article: Article, record: Record, created: datetime) -> Typeset:
     for face in _NEVER_JUSTIFIED:
         _free_space_code(pdfmetrics.getFont(names[face]), canvas._doc)
     footers = [footer_text(label, number + 1, len(pages)) for number in range(len(pages))]
-    _give_codes_in_order(canvas, names, blocks, pages, footers)
+    drawn = _drawn_lines(blocks, pages, footers)
+    _give_codes_in_order(canvas, names, drawn)
+    written = _written_lines(canvas, names, drawn)
     marks: list[list[Mark]] = [[] for _ in blocks]
     for number, chunks in enumerate(pages):
         ops: list[str] = []
@@ -117,12 +119,12 @@ def typeset(article: Article, record: Record, created: datetime) -> Typeset:
             block = blocks[chunk.block]
             marks[chunk.block].append(Mark(number, mcid))
             ops.append(f"/{block.role} <</MCID {mcid}>> BDC")
-            ops += _draw_chunk(canvas, block, chunk, names)
+            ops += _draw_chunk(canvas, block, chunk, names, written)
             ops.append("EMC")
         if number == 0:
             ops += _rule(pages[0][1].top - len(blocks[1].lines) * DATELINE.leading
                          - DATELINE.space_after - RULE_BEFORE)
-        ops += _footer(canvas, names, footers[number])
+        ops += _footer(canvas, names, footers[number], written)
         canvas.addLiteral("\n".join(ops))
         canvas.showPage()
     elements = tuple(Element(block.role, tuple(ms)) for block, ms in zip(blocks, marks, strict=True))
@@ -224,8 +226,10 @@ def _place(block: _Block, cursor: float, top: float,
 # -- drawing -----------------------------------------------------------------------------
 
 
-def _draw_chunk(canvas: Canvas, block: _Block, chunk: _Chunk, names: dict[str, str]) -> list[str]:
-    """The text object of one chunk: its lines, justified.
+def _draw_chunk(canvas: Canvas, block: _Block, chunk: _Chunk, names: dict[str, str],
+                written: dict[str, Iterator[str]]) -> list[str]:
+    """The text object of one chunk: its lines, justified; ``written``, when it holds the face
+    drawn, its next lines as written (``_written_lines``).
 
     A hyphen that line breaking adds is drawn as U+00AD, the soft hyphen, which ISO 32000
     (14.8.2.2.3) reserves for exactly that: readers of the text drop it and join the word.
@@ -233,19 +237,26 @@ def _draw_chunk(canvas: Canvas, block: _Block, chunk: _Chunk, names: dict[str, s
     unseen, so that a reader of the text finds the words of two lines or paragraphs apart; only
     a line cut inside a word, with no hyphen added, ends with neither."""
     style = block.style
-    state: dict = {"subset": None}
     gray = f"{style.gray:g}"
     ops = ["BT", f"{style.leading:g} TL", f"{MARGIN_X:.2f} {chunk.top - style.size:.2f} Td"]
     if style.gray:  # black is the initial fill colour
         ops.insert(1, f"{gray} {gray} {gray} rg")
     lines = block.lines[chunk.first:chunk.first + chunk.count]
-    shown = _shown(lines)
     stretches = [(MEASURE - line.natural_width) / line.spaces if line.justify and line.spaces else 0.0
                  for line in lines]
+    drawn_in = _drawn_as(style.face, "")[0]
+    if drawn_in in written:
+        font = pdfmetrics.getFont(names[drawn_in])
+        ops += _showing_lines(font, canvas._doc, style.size, list(islice(written[drawn_in], len(lines))),
+                              stretches)
+        ops.append("ET")
+        return ops
+    shown = _shown(lines)
     drawn = _show_known(canvas, names, style.face, style.size, shown, stretches)
     if drawn is not None:
         ops += drawn
     else:
+        state: dict = {"subset": None}
         for number, (chars, stretch) in enumerate(zip(shown, stretches, strict=True)):
             if number:
                 ops.append("T*")
@@ -259,26 +270,42 @@ def _shown(lines: tuple[Line, ...]) -> list[str]:
     return [line.text + (SOFT_HYPHEN if line.hyphenated else "" if line.joined else " ") for line in lines]
 
 
-def _give_codes_in_order(canvas: Canvas, names: dict[str, str], blocks: list[_Block],
-                         pages: list[list[_Chunk]], footers: list[str]) -> None:
-    """Give each face's characters their codes before anything is drawn, in the order drawing
-    meets them: chunk after chunk, each page's footer after its chunks. reportlab gives codes
-    in the order characters are first drawn, so these are the codes drawing would give, found
-    in one pass for each face instead of one for each chunk with characters new to it."""
-    texts: dict[str, list[str]] = {}
-
-    def draw(face: str, line: str) -> None:
-        drawn_in, drawn = _drawn_as(face, line)
-        texts.setdefault(drawn_in, []).append(drawn)
-
+def _drawn_lines(blocks: list[_Block], pages: list[list[_Chunk]], footers: list[str]) -> dict[str, list[str]]:
+    """Each face's lines, as its program draws them (``_drawn_as``), in the order drawing meets
+    them: chunk after chunk, each page's footer after its chunks."""
+    drawn: dict[str, list[str]] = {}
     for number, chunks in enumerate(pages):
         for chunk in chunks:
             block = blocks[chunk.block]
+            face = block.style.face
             for line in _shown(block.lines[chunk.first:chunk.first + chunk.count]):
-                draw(block.style.face, line)
-        draw("lining", footers[number])
-    for face, parts in texts.items():
-        _give_codes(pdfmetrics.getFont(names[face]), canvas._doc, "".join(parts), ())
+                drawn_in, chars = _drawn_as(face, line)
+                drawn.setdefault(drawn_in, []).append(chars)
+        drawn_in, chars = _drawn_as("lining", footers[number])
+        drawn.setdefault(drawn_in, []).append(chars)
+    return drawn
+
+
+def _give_codes_in_order(canvas: Canvas, names: dict[str, str], drawn: dict[str, list[str]]) -> None:
+    """Give each face's characters their codes before anything is drawn, in the order drawing
+    meets them (``_drawn_lines``). reportlab gives codes in the order characters are first
+    drawn, so these are the codes drawing would give, found in one pass for each face instead
+    of one for each chunk with characters new to it."""
+    for face, lines in drawn.items():
+        _give_codes(pdfmetrics.getFont(names[face]), canvas._doc, "".join(lines), ())
+
+
+def _written_lines(canvas: Canvas, names: dict[str, str], drawn: dict[str, list[str]]) -> dict[str, Iterator[str]]:
+    """For each face whose lines are all encoded at once (``_escaped_lines``), its lines as written
+    inside a literal string, in drawing order, for the chunks and footers to take in turn; a face
+    that cannot be is left out, and drawn chunk by chunk."""
+    written = {}
+    for face, lines in drawn.items():
+        escapes = _first_subset_escapes(pdfmetrics.getFont(names[face]), canvas._doc)
+        escaped = _escaped_lines(escapes, "".join(lines), lines) if escapes is not None else None
+        if escaped is not None:
+            written[face] = iter(escaped)
+    return written
 
 
 def _show_known(canvas: Canvas, names: dict[str, str], face: str, size: float, shown: list[str],
@@ -305,6 +332,12 @@ def _show_known(canvas: Canvas, names: dict[str, str], face: str, size: float, s
             if escapes is None or not escapes.chars.issuperset(chars):
                 return None
         written = _escaped_lines(escapes, chars, shown) or [_escaped(escapes, line) for line in shown]
+    return _showing_lines(font, doc, size, written, stretches)
+
+
+def _showing_lines(font, doc, size: float, written: list[str], stretches: list[float]) -> list[str]:
+    """The operators that show lines as ``_escaped`` writes them, one after another with T*
+    between them, in the font's first subset."""
     ops: list[str] = []
     selected = False
     for number, (line, stretch) in enumerate(zip(written, stretches, strict=True)):
@@ -528,12 +561,16 @@ def _rule(y: float) -> list[str]:
             f"{MARGIN_X:.2f} {y:.2f} m {PAGE_WIDTH - MARGIN_X:.2f} {y:.2f} l S", "Q", "EMC"]
 
 
-def _footer(canvas: Canvas, names: dict[str, str], text: str) -> list[str]:
+def _footer(canvas: Canvas, names: dict[str, str], text: str, written: dict[str, Iterator[str]]) -> list[str]:
     x = (PAGE_WIDTH - pdfmetrics.stringWidth(text, names["lining"], FOOTER_SIZE)) / 2
+    drawn_in = _drawn_as("lining", "")[0]
+    if drawn_in in written:
+        shown = _showing_lines(pdfmetrics.getFont(names[drawn_in]), canvas._doc, FOOTER_SIZE,
+                               [next(written[drawn_in])], [0.0])
+    else:
+        shown = _show_face(canvas, names, "lining", FOOTER_SIZE, text, 0.0, {"subset": None})
     return ["/Artifact <</Type /Pagination /Subtype /Footer>> BDC", "BT", "0.3 0.3 0.3 rg",
-            f"{x:.2f} {FOOTER_Y:.2f} Td",
-            *_show_face(canvas, names, "lining", FOOTER_SIZE, text, 0.0, {"subset": None}),
-            "ET", "EMC"]
+            f"{x:.2f} {FOOTER_Y:.2f} Td", *shown, "ET", "EMC"]
 
 
 def _require_glyphs(article: Article, record: Record, title: str, date_text: str, label: str) -> None:
