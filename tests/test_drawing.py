@@ -12,7 +12,16 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from archivist import fonts
-from archivist.typeset import NO_BREAK_SPACE, _first_subset_escapes, _show, _show_known, _show_split, _showing
+from archivist.typeset import (
+    NO_BREAK_SPACE,
+    _free_space_code,
+    _first_subset_escapes,
+    _give_codes,
+    _show,
+    _show_known,
+    _show_split,
+    _showing,
+)
 
 # More characters than one subset of 256 codes holds, so that texts also reach the second and
 # third subsets; spaces, no-break spaces and the delimiters a literal string escapes often.
@@ -55,6 +64,27 @@ def test_a_long_text_reaches_several_subsets_and_is_still_written_as_reportlab_w
         assert _show(fast, font, 12, line, 0.8, fast_state) \
             == _show_split(reference, font, 12, line, "-67", reference_state)
     assert len(font.state[fast._doc].subsets) >= 3
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts=st.lists(st.text(st.one_of(_ALPHABET, st.sampled_from("\uffff\U0001f600")), max_size=120), max_size=8),
+       free_space=st.booleans())
+def test_codes_given_at_once_are_the_codes_split_string_gives(texts: list[str], free_space: bool) -> None:
+    """Codes given to a text's new characters all at once are those splitString gives the text,
+    with the space keeping code 32 or not, into the second subset and past it; characters the face
+    cannot draw get none."""
+    font = pdfmetrics.getFont(fonts.register()["regular"])
+    fast, reference = _canvas(), _canvas()
+    if free_space:
+        for canvas in (fast, reference):
+            _free_space_code(font, canvas._doc)
+    for text in texts:
+        escapes = _first_subset_escapes(font, fast._doc)
+        _give_codes(font, fast._doc, text, escapes.chars if escapes is not None else ())
+        font.splitString(text, reference._doc)
+        ours, theirs = font.state[fast._doc], font.state[reference._doc]
+        assert (ours.assignments, ours.subsets, ours.nextCode) \
+            == (theirs.assignments, theirs.subsets, theirs.nextCode)
 
 
 # Fewer characters than 0x80 codes, often enough, for chunks encoded to bytes at once; and now

@@ -13,6 +13,7 @@ import uuid
 from datetime import datetime
 from functools import cache, lru_cache
 from importlib.resources import files
+from itertools import repeat
 
 from reportlab.pdfbase.pdfdoc import (
     PDFArray,
@@ -21,7 +22,6 @@ from reportlab.pdfbase.pdfdoc import (
     PDFName,
     PDFObjectReference,
     PDFStream,
-    PDFTrueTypeFont,
     PDFZCompress,
 )
 from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, SUBSETN
@@ -31,7 +31,7 @@ from .dublincore import DOCINFO, ONLY_ITEM, X_DEFAULT, LangAlt
 from .embedded import EmbeddedFile
 from .fonts import FACES, LINING_FIGURES, subset_program
 from .layout import Typeset
-from .pdfwrite import flate, reuse, serialise
+from .pdfwrite import flate, number_array, pdf_bytes, register, reuse, serialise
 from .profile import Profile
 from .record import Record
 from .xmp import Provenance, build_xmp, keywords, x_default
@@ -141,6 +141,7 @@ def make_pdfa(
     if profile.keeps_info:
         entries = {key[1:]: text_string(text) for key, text in _info(record, provenance).items()}
         info = document.Reference(PDFDictionary(entries))
+    _write_pages(document)
     return serialise(document, profile.pdf_version, root, info, inputs_digest[:16])
 
 
@@ -162,37 +163,35 @@ def _add_font(document: PDFDocument, font) -> None:
             codes = codes[:state.nextCode]
         name = font.getSubsetInternalName(number, document)[1:]
         base_font = b"".join((SUBSETN(number), b"+", face.name, face.subfontNameX)).decode("pdfdoc")
-        pdf_font = PDFTrueTypeFont()
-        pdf_font.__Comment__ = f"Font {font.fontName} subset {number}"
-        pdf_font.BaseFont = base_font  # no /Name: required in PDF 1.0 only (ISO 32000-1, table 111)
-        pdf_font.FirstChar, pdf_font.LastChar = 0, len(codes) - 1
-        advances = [widths.get(code, default_width) for code in codes]
-        # written here when they are all integers (the shipped faces' are), as pdfwrite writes them
-        pdf_font.Widths = b"[%s]" % b" ".join(map(b"%d".__mod__, advances)) \
-            if all(type(advance) is int for advance in advances) else PDFArray(advances)
+        advances = list(map(widths.get, codes, repeat(default_width)))
         # what a reader gets: each figure the regular face draws as a lining one is that figure
-        read_as = [LINING_FIGURES.get(code, code) for code in codes] if font.fontName == regular else codes
+        read_as = list(map(LINING_FIGURES.get, codes, codes)) if font.fontName == regular else codes
         to_unicode = PDFStream(content=_to_unicode_cmap(base_font, read_as))
         program = PDFStream(content=subset_program(face, codes))
         program.dictionary["Length1"] = len(program.content)
         if document.compression:
             to_unicode.filters = program.filters = [PDFZCompress]
-        pdf_font.ToUnicode = document.Reference(to_unicode, "toUnicodeCMap:" + base_font)
+        to_unicode_ref = document.Reference(to_unicode, "toUnicodeCMap:" + base_font)
         program_ref = document.Reference(program, f"fontFile:{face.filename}({base_font})")
-        pdf_font.FontDescriptor = document.Reference(PDFDictionary({
-            "Type": "/FontDescriptor",
-            "Ascent": face.ascent,
-            "CapHeight": face.capHeight,
-            "Descent": face.descent,
-            "Flags": face.flags & ~FF_NONSYMBOLIC | FF_SYMBOLIC,
-            "FontBBox": PDFArray(face.bbox),
-            "FontName": _name(base_font),
-            "ItalicAngle": face.italicAngle,
-            "StemV": face.stemV,
-            "FontFile2": program_ref,  # no /MissingWidth: /Widths covers every code of the subset
-        }), "fontDescriptor:" + base_font)
-        document.Reference(pdf_font, name)
-        fonts[name] = pdf_font
+        # The descriptor and the font, written here as pdfwrite writes reportlab's PDFDictionary
+        # and PDFTrueTypeFont of the same entries (tests hold them equal).
+        font_name = _name(base_font).encode("latin-1")
+        descriptor = register(document, "fontDescriptor:" + base_font, b"".join([
+            b"<</Type /FontDescriptor/Ascent %s/CapHeight %s/Descent %s/Flags %d/FontBBox %s" % (
+                pdf_bytes(face.ascent, document), pdf_bytes(face.capHeight, document),
+                pdf_bytes(face.descent, document), face.flags & ~FF_NONSYMBOLIC | FF_SYMBOLIC,
+                number_array(face.bbox, document)),
+            b"/FontName %s/ItalicAngle %s/StemV %s/FontFile2 %s>>" % (
+                font_name, pdf_bytes(face.italicAngle, document), pdf_bytes(face.stemV, document),
+                pdf_bytes(program_ref, document)),
+        ]))  # no /MissingWidth: /Widths covers every code of the subset
+        register(document, name, b"".join([
+            # no /Name: required in PDF 1.0 only (ISO 32000-1, table 111)
+            b"<</Type /Font/Subtype /TrueType/BaseFont %s/FirstChar 0/LastChar %d/Widths %s" % (
+                font_name, len(codes) - 1, number_array(advances, document)),
+            b"/ToUnicode %s/FontDescriptor %d 0 R>>" % (pdf_bytes(to_unicode_ref, document), descriptor),
+        ]))
+        fonts[name] = PDFObjectReference(name)
     del font.state[document]
 
 
@@ -262,12 +261,8 @@ def _tag(document: PDFDocument, typeset: Typeset, profile: Profile):
         kids.append(number)
     document.idToObject[document_name] = b"<</S /Document/P %d 0 R%s/K %s>>" % (
         number_of[tree_ref.name][0], in_namespace, _references(kids))
-    numbers = []
-    for index, (page, refs) in enumerate(zip(pages, parents, strict=True)):
-        # reportlab writes only the page entries it knows; StructParents is added to its list.
-        page.__NoDefault__ = [*page.__NoDefault__, "StructParents"]
-        page.StructParents = index
-        numbers.append(b"%d %s" % (index, _references(refs)))
+    # each page's StructParents is its index (``_write_pages``)
+    numbers = [b"%d %s" % (index, _references(refs)) for index, refs in enumerate(parents)]
     tree_root["K"] = PDFObjectReference(document_name)
     # direct, as the catalog's output intent: an object less for a reader to find and parse
     tree_root["ParentTree"] = PDFDictionary({"Nums": b"[%s]" % b" ".join(numbers)})
@@ -285,23 +280,40 @@ def _page_tree(document: PDFDocument) -> None:
     32000-1, 7.7.3.4). Their resources, the fonts, are one dictionary every page refers to:
     PDF/A wants them on each page (ISO 19005-2, 6.2.2), not inherited. It takes the number of
     the fonts dictionary reportlab registered first, which nothing refers to any more."""
-    tree = document.Pages
-    pages = tree.pages
+    pages = document.Pages.pages
     resources = PDFDictionary({"Font": PDFDictionary(document.idToObject["BasicFonts"].dict)})
     reuse(document, "BasicFonts", resources)
-    resources_ref = document.Reference(resources)
     for page in pages:
         if page.XObjects or page.ExtGState or page._shadingUsed or page._colorsUsed:
             raise ValueError("a page draws images, shadings or transparency: its resources need more "
                              "than fonts")  # the typesetter draws text and rules only
         if (page.pagewidth, page.pageheight) != (pages[0].pagewidth, pages[0].pageheight) or page.MediaBox:
             raise ValueError("the pages differ in size: each needs a MediaBox of its own")
-        # reportlab writes only the page entries it knows: the inherited one leaves its list
-        page.__NoDefault__ = [key for key in page.__NoDefault__ if key != "MediaBox"]
-        page.Resources = resources_ref
         page.Rotate = page.Trans = None  # the default, and an empty transition: nothing to say
-    tree.__NoDefault__ = [*tree.__NoDefault__, "MediaBox"]
-    tree.MediaBox = PDFArray([0, 0, pages[0].pagewidth, pages[0].pageheight])
+        if any(getattr(page, key, None) for key in page.__NoDefault__) or not page.stream:
+            raise ValueError("a page has entries of its own, or nothing drawn: the PDF/A stage writes "
+                             "a page's parent, resources, content and structure only")
+
+
+def _write_pages(document: PDFDocument) -> None:
+    """The page tree and its pages, written here as pdfwrite writes reportlab's PDFPages and
+    PDFPage of the same entries (tests hold them equal); each page's content stream is numbered
+    as reportlab numbers it, when the page is written: after every other object."""
+    tree = document.Pages
+    pages = tree.pages
+    number_of = document.idToObjectNumberAndVersion
+    tree_number = number_of[tree.__InternalName__][0]  # the catalog's /Pages
+    resources = number_of["BasicFonts"][0]  # ``_page_tree``
+    for index, page in enumerate(pages):
+        contents = PDFStream(content=page.stream)
+        if page.compression:
+            contents.filters = [PDFZCompress]
+        document.idToObject[page.__InternalName__] = (
+            b"<</Type /Page/Parent %d 0 R/Resources %d 0 R/Contents %s/StructParents %d>>"
+            % (tree_number, resources, pdf_bytes(document.Reference(contents), document), index))
+    document.idToObject[tree.__InternalName__] = b"<</Type /Pages/Kids %s/Count %d/MediaBox %s>>" % (
+        _references([number_of[page.__InternalName__][0] for page in pages]), len(pages),
+        number_array([0, 0, pages[0].pagewidth, pages[0].pageheight], document))
 
 
 def _output_intent(document: PDFDocument) -> PDFDictionary:

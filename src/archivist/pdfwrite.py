@@ -70,6 +70,13 @@ def pdf_bytes(value: object, document: PDFDocument) -> bytes:
     return format(value, document)
 
 
+def number_array(values: list[int | float], document: PDFDocument) -> bytes:
+    """``pdf_bytes`` of an array of numbers: integers all written at once (a font's widths)."""
+    if {*map(type, values)} <= {int}:
+        return b"[%s]" % b" ".join(map(b"%d".__mod__, values))
+    return pdf_bytes(PDFArray(values), document)
+
+
 def _dictionary(entries: dict, document: PDFDocument) -> bytes:
     """``pdf_bytes`` of a dictionary, the commonest kinds of value (names, references, integers)
     written in the loop itself."""
@@ -149,6 +156,13 @@ def serialise(document: PDFDocument, version: str, root: PDFObjectReference,
     if not packed:
         return _with_table(out, offsets, trailer, document)
     return _with_streams(out, offsets, in_stream, trailer, document)
+
+
+def register(document: PDFDocument, name: str, body: bytes = b"") -> int:
+    """Register an object written already, ``body`` its bytes as the file holds them (or given
+    later, as ``document.idToObject[name]``), under ``name`` and the next number; that number."""
+    document.Reference(body, name)
+    return document.idToObjectNumberAndVersion[name][0]
 
 
 def reuse(document: PDFDocument, name: str, obj: PDFObject) -> None:

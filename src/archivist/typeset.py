@@ -402,8 +402,36 @@ def _give_codes(font, doc, chars: str, known: Collection[str]) -> _Escapes | Non
     reportlab gives codes in the order characters first occur: giving it only the new ones,
     in that order, assigns each the code the whole text would have."""
     drawn = chars.replace(NO_BREAK_SPACE, " ")
-    font.splitString("".join(char for char in dict.fromkeys(drawn) if char not in known), doc)
+    new = sorted(set(drawn).difference(known), key=drawn.index)
+    if not _assign_codes(font, doc, new):
+        font.splitString("".join(new), doc)
     return _first_subset_escapes(font, doc)
+
+
+def _assign_codes(font, doc, chars: list[str]) -> bool:
+    """Give ``chars`` their codes as reportlab's splitString would, in the order given, all at
+    once: True when every new one fits in the first subset; False, none given, otherwise.
+
+    splitString gives the next code to each character the face draws that has none yet,
+    skipping 32, which it keeps for the space, and starting a subset at each 256th; its loop
+    over the characters takes as long as all the rest of giving a face its codes."""
+    state = font._assignState(doc)
+    subset, start, assignments = state.subsets[0], state.nextCode, state.assignments
+    if font._asciiReadable or state.frozen or len(subset) != max(start, 33):
+        return False  # reportlab's other way of numbering, or a subset not as this expects it
+    drawable = font.face.charToGlyph  # the others are drawn with code 0, .notdef's
+    codes = [code for code in map(ord, chars) if code not in assignments and code in drawable]
+    numbers = [number for number in range(start, start + len(codes) + 1) if number != 32][:len(codes)]
+    if not numbers:
+        return True
+    if numbers[-1] > 0xFF:
+        return False
+    below_space = max(0, min(len(codes), 32 - start))  # codes below 32 fill the subset's places
+    subset[start:start + below_space] = codes[:below_space]
+    subset += codes[below_space:]
+    assignments.update(zip(codes, numbers))
+    state.nextCode = numbers[-1] + 1
+    return True
 
 
 def _showing(escapes: _Escapes, chars: str, adjust: str | None) -> str:
@@ -465,11 +493,9 @@ class _Escapes(dict):
     While every code given is below 0x80, ``encoding`` maps each character to its code byte,
     and a no-break space to 0x80 (``_NBSP_MARK``), for ``codecs.charmap_encode``: six times
     faster than ``str.translate`` through the dictionary, which looks each character up as an
-    integer; the bytes are then escaped as a literal string needs. ``table`` is the decoding
-    table it is built from (code -> character); ``plain`` is false once it holds an entry no
-    encoding can hold."""
+    integer; the bytes are then escaped as a literal string needs."""
 
-    __slots__ = ("assigned", "chars", "encoding", "plain", "table")
+    __slots__ = ("assigned", "chars", "encoding")
 
 
 _ESCAPES: WeakKeyDictionary = WeakKeyDictionary()  # reportlab's per-document font state -> _Escapes
@@ -485,33 +511,43 @@ def _first_subset_escapes(font, doc) -> _Escapes | None:
     escapes = _ESCAPES.get(font_state)
     if escapes is None:
         escapes = _ESCAPES[font_state] = _Escapes()
-        escapes.assigned, escapes.chars, escapes.plain = 0, set(), True
-        escapes.table = ["\x00", *"\ufffe" * 0xFF]  # what charmap_build takes: code 0 is U+0000
-        escapes.table[ord(_LINE_END_CODE)] = _LINE_END
+        escapes.assigned, escapes.chars, escapes.encoding = 0, set(), None
     assignments = font_state.assignments
     if escapes.assigned != len(assignments):
         # Codes are only ever added, in order: the entries past those already seen are the new ones.
-        table = escapes.table
-        for code, number in islice(assignments.items(), escapes.assigned, None):
-            if number < 0x100:
-                escapes[code] = _LITERAL[number]
-                escapes.chars.add(chr(code))
-                # past 0x7F, beyond the BMP, or one of the two characters charmap_build and the
-                # joined lines keep for themselves: no encoding, the escapes alone
-                if number < 0x80 and code < 0xFFFE:
-                    table[number] = chr(code)
-                else:
-                    table[number] = ""
-                    escapes.plain = False  # an entry of the table no encoding can hold
+        codes = list(islice(assignments, escapes.assigned, None))
+        numbers = list(map(assignments.__getitem__, codes))
+        if max(numbers, default=0) > 0xFF:  # some in the subsets past the first
+            codes = [code for code, number in zip(codes, numbers) if number <= 0xFF]
+            numbers = [number for number in numbers if number <= 0xFF]
+        escapes.update(zip(codes, map(_LITERAL_TABLE.__getitem__, numbers)))
+        escapes.chars.update(map(chr, codes))
         if assignments.get(32) == 32:  # splitString draws a no-break space with the space's code
             escapes[0xA0] = _NBSP_MARK
             escapes.chars.add(NO_BREAK_SPACE)
-            if table[0x80] == "\ufffe":
-                table[0x80] = NO_BREAK_SPACE
         escapes.assigned = len(assignments)
-        simple = escapes.plain and table[0x80] in ("\ufffe", NO_BREAK_SPACE) and table[0x81] == _LINE_END
-        escapes.encoding = charmap_build("".join(table)) if simple else None
+        escapes.encoding = _encoding(font_state)
     return escapes
+
+
+def _encoding(font_state) -> object | None:
+    """The encoding of the first subset for ``codecs.charmap_encode``, while every code given is
+    below 0x80 and no character given one is either of the two ``charmap_build`` and the joined
+    lines keep for themselves (U+FFFE, ``_LINE_END``); None otherwise.
+
+    The subset's list holds the character of each code given, and at 32 the space, which keeps that
+    code, or reportlab's padding; a no-break space is 0x80 while the space keeps 32, the line end 0x81."""
+    if font_state.nextCode > 0x80:
+        return None
+    given = font_state.subsets[0][:font_state.nextCode]
+    if max(given) >= 0xFFFE:
+        return None
+    table = [*map(chr, given), *"\ufffe" * (0x100 - len(given))]
+    space_kept = font_state.assignments.get(32) == 32
+    table[32] = " " if space_kept else "\ufffe"  # else reportlab's padding, or not given yet
+    table[0x80] = NO_BREAK_SPACE if space_kept else "\ufffe"
+    table[ord(_LINE_END_CODE)] = _LINE_END
+    return charmap_build("".join(table))
 
 
 def _show_split(canvas: Canvas, font, size: float, chars: str, adjust: str | None,
