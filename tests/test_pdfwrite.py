@@ -237,7 +237,7 @@ def _text_string_byte_by_byte(text: str) -> bytes:
     return b"(" + b"".join(written) + b")"
 
 
-@given(text=st.text(st.one_of(st.characters(max_codepoint=0xFF), st.sampled_from("()\\\r\n\t€œ’—•中"))))
+@given(text=st.text(st.one_of(st.characters(max_codepoint=0xFF), st.sampled_from("()\\\r\n\t€œ’—•中ŁŸˇ˘ıﬁ"))))
 @settings(max_examples=400, deadline=None)
 def test_a_text_string_is_escaped_as_byte_by_byte(text: str) -> None:
     """The escapes found by one scan are those a byte-by-byte writer gives, and pypdf reads the

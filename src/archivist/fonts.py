@@ -115,10 +115,15 @@ def coverage(face: str) -> frozenset[int]:
     return frozenset(code for code, glyph in font.face.charToGlyph.items() if glyph) - LINING_FIGURES.keys()
 
 
+@cache
+def _drawable(face: str) -> frozenset[str]:
+    """The characters the face draws, and the line break: what ``first_missing`` lets through."""
+    return frozenset(map(chr, coverage(face))) | {"\n"}
+
+
 def first_missing(text: str, face: str) -> int | None:
     """Index of the first character the face cannot draw, or None."""
-    have = coverage(face)
-    missing = {char for char in set(text) if ord(char) not in have} - {"\n"}
+    missing = set(text).difference(_drawable(face))
     return min(map(text.index, missing)) if missing else None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from codecs import charmap_build, charmap_encode
 from datetime import datetime
 from functools import cache, lru_cache
 from importlib.resources import files
@@ -68,11 +69,16 @@ _LITERAL.update({byte: b"\\%03o" % byte for byte in range(0x20)})
 _LITERAL.update({ord("\\"): b"\\\\", ord("("): b"\\(", ord(")"): b"\\)"})
 
 
+# reportlab's PDFDocEncoding codec, which gives each of 256 characters a byte of its own, as an
+# encoding table of codecs: reportlab's looks each character up in a dictionary, from Python.
+_PDFDOC = charmap_build(bytes(range(0x100)).decode("pdfdoc"))  # reportlab registers the codec
+
+
 def text_string(text: str) -> bytes:
     """A PDF text string (ISO 32000-1, 7.9.2.2): PDFDocEncoding when it can say ``text``
     exactly, else UTF-16BE with its byte order mark."""
     try:
-        data = text.encode("pdfdoc")  # reportlab registers the codec
+        data = charmap_encode(text, "strict", _PDFDOC)[0]
     except UnicodeEncodeError:
         data = None
     if data is None or len(data.translate(None, _UNDEFINED_BYTES)) != len(data):
@@ -198,8 +204,10 @@ def _add_font(document: PDFDocument, font) -> None:
 def _to_unicode_cmap(font_name: str, codes: list[int]) -> str:
     """reportlab's ``makeToUnicodeCMap`` (tests hold the two equal): code ``n`` is ``codes[n]``,
     the mapping lines made from a table of each code's part rather than formatted one by one."""
-    lines = "\n".join([_CMAP_CODES[code] + (_HEX4.get(char) or _HEX4.setdefault(char, f"<{char:04X}>"))
-                       for code, char in enumerate(codes)])
+    hexes = list(map(_HEX4.get, codes))
+    if None in hexes:
+        hexes = [_HEX4.get(char) or _HEX4.setdefault(char, f"<{char:04X}>") for char in codes]
+    lines = "\n".join(map(str.__add__, _CMAP_CODES, hexes))
     return (f"/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo\n"
             f"<< /Registry ({font_name})\n/Ordering ({font_name})\n/Supplement 0\n>> def\n"
             f"/CMapName /{font_name} def\n/CMapType 2 def\n1 begincodespacerange\n"
@@ -235,8 +243,7 @@ def _tag(document: PDFDocument, typeset: Typeset, profile: Profile):
     def element(index: int) -> tuple[str, int]:
         """A structure element's name and number, its bytes to come."""
         name = f"StructElem{index}"
-        document.Reference(b"", name)
-        return name, number_of[name][0]
+        return name, register(document, name)
 
     # /Type /StructElem is optional (ISO 32000-1, table 323): a dozen bytes per element.
     document_name, document_number = element(0)

@@ -73,7 +73,7 @@ def pdf_bytes(value: object, document: PDFDocument) -> bytes:
 def number_array(values: list[int | float], document: PDFDocument) -> bytes:
     """``pdf_bytes`` of an array of numbers: integers all written at once (a font's widths)."""
     if {*map(type, values)} <= {int}:
-        return b"[%s]" % b" ".join(map(b"%d".__mod__, values))
+        return f"[{' '.join(map(str, values))}]".encode("ascii")
     return pdf_bytes(PDFArray(values), document)
 
 
@@ -83,18 +83,25 @@ def _dictionary(entries: dict, document: PDFDocument) -> bytes:
     numbers = document.idToObjectNumberAndVersion
     parts = [b"<<"]
     for key, value in entries.items():
+        head = _KEYS.get(key)
+        if head is None:
+            head = b"/%s " % key.encode("latin-1")
+            if len(_KEYS) < 1000:  # the writer's few dozen keys, and the fonts' names
+                _KEYS[key] = head
         kind = type(value)
         if kind is PDFObjectReference:
-            written = b"%d 0 R" % numbers[value.name][0]
+            parts += (head, b"%d 0 R" % numbers[value.name][0])
         elif kind is str and value[:1] == "/":
-            written = value.encode("latin-1")
+            parts += (head, value.encode("latin-1"))
         elif kind is int:
-            written = b"%d" % value
+            parts += (head, b"%d" % value)
         else:
-            written = pdf_bytes(value, document)
-        parts.append(b"/%s %s" % (key.encode("latin-1"), written))
+            parts += (head, pdf_bytes(value, document))
     parts.append(b">>")
     return b"".join(parts)
+
+
+_KEYS: dict[str, bytes] = {}  # a dictionary key as written, with the space after it
 
 
 def _top_level(obj: PDFObject, document: PDFDocument) -> bytes:
@@ -160,9 +167,16 @@ def serialise(document: PDFDocument, version: str, root: PDFObjectReference,
 
 def register(document: PDFDocument, name: str, body: bytes = b"") -> int:
     """Register an object written already, ``body`` its bytes as the file holds them (or given
-    later, as ``document.idToObject[name]``), under ``name`` and the next number; that number."""
-    document.Reference(body, name)
-    return document.idToObjectNumberAndVersion[name][0]
+    later, as ``document.idToObject[name]``), under ``name`` and the next number; that number.
+
+    What reportlab's ``Reference`` does with a new name, without its checks for objects."""
+    if name in document.idToObject:
+        raise ValueError(f"an object is registered as {name!r} already")
+    number = document.objectcounter = document.objectcounter + 1
+    document.idToObjectNumberAndVersion[name] = (number, 0)
+    document.numberToId[number] = name
+    document.idToObject[name] = body
+    return number
 
 
 def reuse(document: PDFDocument, name: str, obj: PDFObject) -> None:

@@ -278,9 +278,11 @@ def _drawn_lines(blocks: list[_Block], pages: list[list[_Chunk]], footers: list[
         for chunk in chunks:
             block = blocks[chunk.block]
             face = block.style.face
-            for line in _shown(block.lines[chunk.first:chunk.first + chunk.count]):
-                drawn_in, chars = _drawn_as(face, line)
-                drawn.setdefault(drawn_in, []).append(chars)
+            lines = _shown(block.lines[chunk.first:chunk.first + chunk.count])
+            drawn_in = _drawn_as(face, "")[0]
+            if drawn_in != face:
+                lines = [_drawn_as(face, line)[1] for line in lines]
+            drawn.setdefault(drawn_in, []).extend(lines)
         drawn_in, chars = _drawn_as("lining", footers[number])
         drawn.setdefault(drawn_in, []).append(chars)
     return drawn

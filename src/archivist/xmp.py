@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
-from .dublincore import ELEMENTS, NAMESPACES, Item, LangAlt, Value
+from .dublincore import ELEMENTS, NAMESPACES, LangAlt, Value
 from .profile import Profile
 from .record import Record
 from .xmltext import escape, quoteattr
@@ -36,7 +38,18 @@ def xmp_date(instant: datetime) -> str:
 
 def _text(value: str) -> str:
     # XML parsers turn a raw CR into LF: a character reference keeps it exact.
+    if _ESCAPED.search(value) is None:  # most texts: found by one scan
+        return value
     return escape(value).replace("\r", "&#13;")
+
+
+_ESCAPED = re.compile("[&<>\r]")  # what ``_text`` writes otherwise
+
+
+@lru_cache(maxsize=64)
+def _language(tag: str) -> str:
+    """An xml:lang attribute's value, quoted: for the few tags of an archive's records."""
+    return quoteattr(tag)
 
 
 def x_default(value: LangAlt, language: str) -> str:
@@ -59,8 +72,9 @@ def _dc_property(name: str, value: Value, language: str) -> str:
     if value.rdf is None:
         ((_, text),) = value
         return f"<{tag}>{_text(text)}</{tag}>"
-    items = [Item("x-default", x_default(value, language)), *value] if isinstance(value, LangAlt) else value
-    lis = "".join([f"<rdf:li xml:lang={quoteattr(lang)}>{_text(text)}</rdf:li>" if lang
+    items = [("x-default", x_default(value, language)), *value.items] if isinstance(value, LangAlt) \
+        else value.items
+    lis = "".join([f"<rdf:li xml:lang={_language(lang)}>{_text(text)}</rdf:li>" if lang
                    else f"<rdf:li>{_text(text)}</rdf:li>" for lang, text in items])
     return f"<{tag}><rdf:{value.rdf}>{lis}</rdf:{value.rdf}></{tag}>"
 
