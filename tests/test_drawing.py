@@ -14,8 +14,8 @@ from reportlab.pdfgen.canvas import Canvas
 from archivist import fonts
 from archivist.typeset import (
     NO_BREAK_SPACE,
-    _free_space_code,
     _first_subset_escapes,
+    _free_space_code,
     _give_codes,
     _show,
     _show_known,
@@ -67,7 +67,8 @@ def test_a_long_text_reaches_several_subsets_and_is_still_written_as_reportlab_w
 
 
 @settings(max_examples=200, deadline=None)
-@given(texts=st.lists(st.text(st.one_of(_ALPHABET, st.sampled_from("\uffff\U0001f600")), max_size=120), max_size=8),
+@given(texts=st.lists(st.text(st.one_of(_ALPHABET, st.sampled_from("\uffff\U0001f600")), max_size=120),
+                      max_size=8),
        free_space=st.booleans())
 def test_codes_given_at_once_are_the_codes_split_string_gives(texts: list[str], free_space: bool) -> None:
     """Codes given to a text's new characters all at once are those splitString gives the text,

@@ -245,7 +245,7 @@ class _SubsetTables:
         # where it first occurs, then the glyphs composite outlines use, and the glyphs those use.
         drawn = list(map(self.face.charToGlyph.get, codes, repeat(0)))
         glyphs = list(dict.fromkeys([0, *drawn]))
-        numbers = dict(zip(glyphs, range(len(glyphs))))  # a face's glyph -> its number in the subset
+        numbers = {glyph: number for number, glyph in enumerate(glyphs)}  # glyph -> its number in the subset
         entries = self._entries(glyphs)
         composites = list(compress(glyphs, map(_PARTS, entries)))
         new = composites

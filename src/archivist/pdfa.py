@@ -338,12 +338,13 @@ def _output_intent(document: PDFDocument) -> PDFDictionary:
 
 def _info(record: Record, provenance: Provenance) -> dict[str, str]:
     """The Info dictionary: each entry of ``DOCINFO``, the mirror of its XMP property."""
+    date = pdf_date(provenance.created)
     properties = {  # the paired properties build_xmp writes beside dc
         ("pdf", "Keywords"): keywords(record.values["subject"]) if "subject" in record.values else None,
         ("xmp", "CreatorTool"): provenance.creator_tool,
         ("pdf", "Producer"): provenance.producer,
-        ("xmp", "CreateDate"): pdf_date(provenance.created),
-        ("xmp", "ModifyDate"): pdf_date(provenance.created),
+        ("xmp", "CreateDate"): date,
+        ("xmp", "ModifyDate"): date,
     }
     info = {}
     for pair in DOCINFO:

@@ -151,10 +151,13 @@ def serialise(document: PDFDocument, version: str, root: PDFObjectReference,
     while number + 1 in document.numberToId:
         number += 1
         obj = document.idToObject[document.numberToId[number]]
-        if not isinstance(obj, PDFStream) and packed:
-            in_stream.append((number, _top_level(obj, document)))
-            continue
-        body = stream_bytes(obj, document) if isinstance(obj, PDFStream) else _top_level(obj, document)
+        if isinstance(obj, PDFStream):
+            body = stream_bytes(obj, document)
+        else:
+            body = obj if type(obj) is bytes else _top_level(obj, document)  # bytes: written already
+            if packed:
+                in_stream.append((number, body))
+                continue
         offsets[number] = len(out)
         out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
     trailer = {"Size": number + 1, "Root": root, "ID": _id(file_id)}

@@ -297,7 +297,8 @@ def _give_codes_in_order(canvas: Canvas, names: dict[str, str], drawn: dict[str,
         _give_codes(pdfmetrics.getFont(names[face]), canvas._doc, "".join(lines), ())
 
 
-def _written_lines(canvas: Canvas, names: dict[str, str], drawn: dict[str, list[str]]) -> dict[str, Iterator[str]]:
+def _written_lines(canvas: Canvas, names: dict[str, str],
+                   drawn: dict[str, list[str]]) -> dict[str, Iterator[str]]:
     """For each face whose lines are all encoded at once (``_escaped_lines``), its lines as written
     inside a literal string, in drawing order, for the chunks and footers to take in turn; a face
     that cannot be is left out, and drawn chunk by chunk."""
@@ -431,7 +432,7 @@ def _assign_codes(font, doc, chars: list[str]) -> bool:
     below_space = max(0, min(len(codes), 32 - start))  # codes below 32 fill the subset's places
     subset[start:start + below_space] = codes[:below_space]
     subset += codes[below_space:]
-    assignments.update(zip(codes, numbers))
+    assignments.update(zip(codes, numbers, strict=True))
     state.nextCode = numbers[-1] + 1
     return True
 
@@ -520,9 +521,9 @@ def _first_subset_escapes(font, doc) -> _Escapes | None:
         codes = list(islice(assignments, escapes.assigned, None))
         numbers = list(map(assignments.__getitem__, codes))
         if max(numbers, default=0) > 0xFF:  # some in the subsets past the first
-            codes = [code for code, number in zip(codes, numbers) if number <= 0xFF]
+            codes = [code for code, number in zip(codes, numbers, strict=True) if number <= 0xFF]
             numbers = [number for number in numbers if number <= 0xFF]
-        escapes.update(zip(codes, map(_LITERAL_TABLE.__getitem__, numbers)))
+        escapes.update(zip(codes, map(_LITERAL_TABLE.__getitem__, numbers), strict=True))
         escapes.chars.update(map(chr, codes))
         if assignments.get(32) == 32:  # splitString draws a no-break space with the space's code
             escapes[0xA0] = _NBSP_MARK
