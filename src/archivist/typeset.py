@@ -244,20 +244,15 @@ def _draw_chunk(canvas: Canvas, block: _Block, chunk: _Chunk, names: dict[str, s
     lines = block.lines[chunk.first:chunk.first + chunk.count]
     stretches = [(MEASURE - line.natural_width) / line.spaces if line.justify and line.spaces else 0.0
                  for line in lines]
-    drawn_in = _drawn_as(style.face, "")[0]
+    drawn_in = _drawn_in(style.face)
     if drawn_in in written:
-        font = pdfmetrics.getFont(names[drawn_in])
-        ops += _showing_lines(font, canvas._doc, style.size, list(islice(written[drawn_in], len(lines))),
-                              stretches)
-        ops.append("ET")
-        return ops
-    shown = _shown(lines)
-    drawn = _show_known(canvas, names, style.face, style.size, shown, stretches)
-    if drawn is not None:
+        ops += _showing_lines(pdfmetrics.getFont(names[drawn_in]), canvas._doc, style.size,
+                              list(islice(written[drawn_in], len(lines))), stretches)
+    elif (drawn := _show_known(canvas, names, style.face, style.size, _shown(lines), stretches)) is not None:
         ops += drawn
     else:
         state: dict = {"subset": None}
-        for number, (chars, stretch) in enumerate(zip(shown, stretches, strict=True)):
+        for number, (chars, stretch) in enumerate(zip(_shown(lines), stretches, strict=True)):
             if number:
                 ops.append("T*")
             ops += _show_face(canvas, names, style.face, style.size, chars, stretch, state)
@@ -279,7 +274,7 @@ def _drawn_lines(blocks: list[_Block], pages: list[list[_Chunk]], footers: list[
             block = blocks[chunk.block]
             face = block.style.face
             lines = _shown(block.lines[chunk.first:chunk.first + chunk.count])
-            drawn_in = _drawn_as(face, "")[0]
+            drawn_in = _drawn_in(face)
             if drawn_in != face:
                 lines = [_drawn_as(face, line)[1] for line in lines]
             drawn.setdefault(drawn_in, []).extend(lines)
@@ -369,6 +364,11 @@ def _drawn_as(face: str, text: str) -> tuple[str, str]:
     if face != "lining":
         return face, text
     return "regular", text.translate(fonts.TO_LINING_FIGURES)
+
+
+def _drawn_in(face: str) -> str:
+    """The face whose program draws ``face`` (``_drawn_as``)."""
+    return _drawn_as(face, "")[0]
 
 
 def _show(canvas: Canvas, font, size: float, chars: str, stretch: float, state: dict) -> list[str]:
@@ -602,7 +602,7 @@ def _rule(y: float) -> list[str]:
 
 def _footer(canvas: Canvas, names: dict[str, str], text: str, written: dict[str, Iterator[str]]) -> list[str]:
     x = (PAGE_WIDTH - pdfmetrics.stringWidth(text, names["lining"], FOOTER_SIZE)) / 2
-    drawn_in = _drawn_as("lining", "")[0]
+    drawn_in = _drawn_in("lining")
     if drawn_in in written:
         shown = _showing_lines(pdfmetrics.getFont(names[drawn_in]), canvas._doc, FOOTER_SIZE,
                                [next(written[drawn_in])], [0.0])
