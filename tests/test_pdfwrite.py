@@ -245,3 +245,14 @@ def test_a_text_string_is_escaped_as_byte_by_byte(text: str) -> None:
     written = pdfa.text_string(text)
     assert written == _text_string_byte_by_byte(text)
     assert str(read_object(io.BytesIO(written), None)) == text
+
+
+@given(digest=st.binary(min_size=16, max_size=32), key=st.text())
+@settings(max_examples=300, deadline=None)
+def test_a_uuid_is_written_as_the_uuid_module_writes_it(digest: bytes, key: str) -> None:
+    import hashlib
+    import uuid
+
+    assert pdfa.uuid_text(digest, 4) == str(uuid.UUID(bytes=digest[:16], version=4))
+    named = hashlib.sha1(uuid.NAMESPACE_URL.bytes + key.encode()).digest()
+    assert pdfa.uuid_text(named, 5) == str(uuid.uuid5(uuid.NAMESPACE_URL, key))

@@ -102,6 +102,21 @@ def _name(text: str) -> str:
     return PDFName(text)
 
 
+# uuid.uuid5(uuid.NAMESPACE_URL, key) is the SHA-1 of these bytes and the key's UTF-8 (RFC 4122, 4.3)
+_URL_NAMESPACE = uuid.NAMESPACE_URL.bytes
+
+
+def uuid_text(digest: bytes, version: int) -> str:
+    """The UUID of ``version`` made of the first 16 bytes of ``digest``, as str(uuid.UUID(...))
+    writes it (tests hold the two equal): the uuid module takes as long to check and write it as
+    the rest of the XMP's identifiers together."""
+    data = bytearray(digest[:16])
+    data[6] = data[6] & 0x0F | version << 4  # the version
+    data[8] = data[8] & 0x3F | 0x80  # the RFC 4122 variant
+    text = data.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
 def pdf_date(instant: datetime) -> str:
     return instant.strftime("D:%Y%m%d%H%M%S+00'00'")
 
@@ -123,8 +138,8 @@ def make_pdfa(
         created=created,
         producer=producer(),
         creator_tool=f"archivist {__version__}",
-        document_id=f"uuid:{uuid.uuid5(uuid.NAMESPACE_URL, key)}",
-        instance_id=f"uuid:{uuid.UUID(bytes=inputs_digest[:16], version=4)}",
+        document_id=f"uuid:{uuid_text(hashlib.sha1(_URL_NAMESPACE + key.encode()).digest(), 5)}",
+        instance_id=f"uuid:{uuid_text(inputs_digest, 4)}",
     )
     _page_tree(document)
     # reportlab's own catalog would add /PageMode and /Outlines; this one holds what PDF/A asks.
