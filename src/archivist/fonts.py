@@ -16,7 +16,7 @@ import marshal
 from functools import cache
 from importlib.resources import files
 from itertools import accumulate, compress, repeat
-from operator import itemgetter
+from operator import itemgetter, rshift
 from pathlib import Path
 from struct import pack, pack_into, unpack_from
 from typing import TYPE_CHECKING, NamedTuple
@@ -204,14 +204,15 @@ class _SubsetTables:
         self.head = head[:8] + bytes(4) + head[12:]  # checkSumAdjustment is left 0 until the file is whole
         self.outlines = face.get_table("glyf")
         self.glyphs: dict[int, _Glyph] = {}
-        # The directory, in its order: each table's tag, and for a table copied its bytes, padded,
-        # and checksum (None for a table each subset makes); and the offset table that heads it.
+        # The directory, in its order: each table's tag (and as bytes), and for a table copied its
+        # bytes, padded, and checksum (None for a table each subset makes); and the offset table
+        # that heads it.
         tags = sorted([*tables, *_MADE_TABLES])
-        self.order: list[tuple[str, tuple[bytes, bytes, int] | None]] = []
+        self.order: list[tuple[str, bytes, tuple[bytes, bytes, int] | None]] = []
         for tag in tags:
             table = tables.get(tag)
             copied = None if table is None else (table, table + bytes(-len(table) % 4), calcChecksum(table))
-            self.order.append((tag, copied))
+            self.order.append((tag, tag.encode("latin-1"), copied))
         self.head_index = tags.index("head")
         power = 1 << (len(tags).bit_length() - 1)  # the largest power of two not above the count
         self.offset_table = pack(">lHHHH", 0x00010000, len(tags), 16 * power, power.bit_length() - 1,
@@ -245,7 +246,7 @@ class _SubsetTables:
         # where it first occurs, then the glyphs composite outlines use, and the glyphs those use.
         drawn = list(map(self.face.charToGlyph.get, codes, repeat(0)))
         glyphs = list(dict.fromkeys([0, *drawn]))
-        numbers = {glyph: number for number, glyph in enumerate(glyphs)}  # glyph -> its number in the subset
+        numbers = dict(zip(glyphs, range(len(glyphs)), strict=True))  # glyph -> its number in the subset
         entries = self._entries(glyphs)
         composites = list(compress(glyphs, map(_PARTS, entries)))
         new = composites
@@ -274,7 +275,7 @@ class _SubsetTables:
         offsets = list(accumulate(map(len, outlines), initial=0))
         long_offsets = (offsets[-1] + 1) >> 1 > 0xFFFF
         loca = pack(f">{len(offsets)}L", *offsets) if long_offsets \
-            else pack(f">{len(offsets)}H", *[offset >> 1 for offset in offsets])
+            else pack(f">{len(offsets)}H", *map(rshift, offsets, repeat(1)))
 
         # hmtx: an advance and side bearing per glyph, the advances of a closing run of equal ones
         # left out but the first
@@ -312,7 +313,7 @@ class _SubsetTables:
         body = []
         at = self.tables_at
         total = 0
-        for tag, copied in self.order:
+        for tag, tag_bytes, copied in self.order:
             if copied is None:
                 table = made[tag]
                 summed = checksum(table)
@@ -320,7 +321,7 @@ class _SubsetTables:
             else:
                 table, padded, summed = copied
             total += summed
-            directory.append(pack(">4sLLL", tag.encode("latin-1"), summed, at, len(table)))
+            directory.append(pack(">4sLLL", tag_bytes, summed, at, len(table)))
             body.append(padded)
             at += len(padded)
         directory_bytes = b"".join(directory)
