@@ -61,16 +61,20 @@ _NUMBER = rb"[-+]?(?:\d+\.?\d*|\.\d+)"
 # character either starts an operand or is passed over, so the span ends only at an
 # operator or at the end of the stream (the empty operator): no match is ever given up and
 # tried again from the next byte, so crafted content costs time in proportion to its length.
+# Written as runs of plain bytes between operands that start with their own character, so
+# the engine repeats its group once per operand, not once per operand and once per run.
+_PLAIN = rb"[^A-Za-z'\"*(</]*+"  # numbers, brackets, spaces, '>' of a dictionary, anything else
 _OPERATION = re.compile(
-    rb"((?:[^A-Za-z'\"*(</]++"  # numbers, brackets, spaces, '>' of a dictionary, anything else
-    rb"|" + _LITERAL +
+    rb"(" + _PLAIN + rb"(?:(?:" + _LITERAL +
     rb"|/[^\s/\[\]()<>{}%]*+"  # name (letters in it are no operator)
     rb"|<(?:[0-9A-Fa-f\s]*+>)?"  # hex string, or a '<' of a dictionary (or a stray one)
-    rb")*+)([A-Za-z'\"*]+|\Z)",
+    rb")" + _PLAIN + rb")*+)([A-Za-z'\"*]+|\Z)",
     re.S,
 )
 # The operands inside a span: strings, names, numbers, array brackets.
 _OPERAND = re.compile(_LITERAL + rb"|<[0-9A-Fa-f\s]*>|" + _NAME + rb"|" + _NUMBER + rb"|[\[\]]", re.S)
+# A marked-content operator's operands as the writer gives them: a tag and an MCID alone.
+_TAG_AND_MCID = re.compile(rb"\s*+(" + _NAME + rb")\s*+<<\s*+/MCID\s++(\d++)\s*+>>\s*+")
 # What a text-showing operator's operands show: a literal string's bytes, a hex string's
 # digits, or a negative number (a TJ gap); names and other numbers are passed over.
 _SHOWN = re.compile(
@@ -140,11 +144,11 @@ def read_page(page: PageObject, budget: ContentBudget) -> PageContent:
     font: str | list[str] = _UNMAPPED
     lines: list[str] = []
     line: list[str] = []
-    # For each open marked-content sequence, the outermost one that owns its content: an
-    # artifact, an MCID, or None while there is none; kept per level, so each operator
-    # costs the same however deep the nesting.
-    owners: list[int | None] = []
-    owner: int | None = None
+    # For each open marked-content sequence, where the outermost one that owns its content
+    # keeps what it draws: an artifact's list or an MCID's, or None while there is none; kept
+    # per level, so each operator costs the same however deep the nesting.
+    owners: list[list[str] | None] = []
+    owner: list[str] | None = None
     texts: dict[int, list[str]] = {}
     artifacts: list[list[str]] = []
     unmarked = 0
@@ -157,10 +161,8 @@ def read_page(page: PageObject, budget: ContentBudget) -> PageContent:
             line.append(seen)
             if owner is None:
                 unmarked += 1
-            elif owner == _ARTIFACT:
-                artifacts[-1].append(drawn)
             else:
-                texts[owner].append(drawn)
+                owner.append(drawn)
         elif operator in _NEW_LINE:
             if line:
                 lines.append("".join(line))
@@ -177,18 +179,12 @@ def read_page(page: PageObject, budget: ContentBudget) -> PageContent:
                 font = chosen[span] = tables[name]
         elif operator == b"BDC" or operator == b"BMC":
             if owner is None:
-                operands = _OPERAND.findall(span)
-                if operands and operands[0] == b"/Artifact":
-                    owner = _ARTIFACT
-                    artifacts.append([])
-                else:
-                    mcid = None
-                    for i, operand in enumerate(operands[:-1]):
-                        if operand == b"/MCID" and operands[i + 1].isdigit():
-                            mcid = int(operands[i + 1])
-                    if mcid is not None:
-                        owner = mcid
-                        texts.setdefault(mcid, [])
+                mcid = _owner(span)
+                if mcid == _ARTIFACT:
+                    owner = []
+                    artifacts.append(owner)
+                elif mcid is not None:
+                    owner = texts.setdefault(mcid, [])
             owners.append(owner)
         elif operator == b"EMC":
             if owners:
@@ -200,6 +196,22 @@ def read_page(page: PageObject, budget: ContentBudget) -> PageContent:
         lines.append("".join(line))
     return PageContent(lines, {mcid: "".join(parts) for mcid, parts in texts.items()},
                        ["".join(parts) for parts in artifacts], unmarked)
+
+
+def _owner(span: bytes) -> int | None:
+    """Who owns what a marked-content sequence with these operands draws: ``_ARTIFACT``, its
+    MCID (the last one given), or None."""
+    simple = _TAG_AND_MCID.fullmatch(span)
+    if simple:  # as the writer gives them, '/P <</MCID 3>>': one match, not every operand
+        return _ARTIFACT if simple[1] == b"/Artifact" else int(simple[2])
+    operands = _OPERAND.findall(span)
+    if operands and operands[0] == b"/Artifact":
+        return _ARTIFACT
+    mcid = None
+    for i, operand in enumerate(operands[:-1]):
+        if operand == b"/MCID" and operands[i + 1].isdigit():
+            mcid = int(operands[i + 1])
+    return mcid
 
 
 def page_text(page: PageObject, budget: ContentBudget | None = None) -> str:
@@ -283,7 +295,7 @@ def _shown_spaced(span: bytes, literals: list[bytes], font: str | list[str]) -> 
     if float(gap[1]) >= -200:  # no wider than a space: one run
         text = _decode(_literal_bytes(literals), font)
         return text, text
-    runs = [_decode(body if body.find(b"\\") < 0 else _literal_bytes([body]), font) for body in literals]
+    runs = [_decode(body if body.find(b"\\") < 0 else _unescape(body), font) for body in literals]
     return "".join(runs), " ".join(runs)
 
 
@@ -318,11 +330,19 @@ def _literal_bytes(literals: list[bytes]) -> bytes:
     raw = b"".join(literals)
     if raw.find(b"\\") < 0:  # find(), not 'in': bytes' 'in' first tries the operand as an int
         return raw
-    return _unescape(b"\\\n".join(literals) if _RUNS_ON.search(raw) else raw)
+    return _unescape(b"\\\n".join(literals) if len(literals) > 1 and _RUNS_ON.search(raw) else raw)
 
 
 def _unescape(literal: bytes) -> bytes:
     """The bytes of a literal string; any other escaped character stands for itself."""
+    # When every backslash starts one of the escapes a writer gives for a carriage return or a
+    # parenthesis (so none is an escaped backslash), each kind is replaced in one C pass; the
+    # carriage return, code 13 of a font subset and the commonest, is tried on its own first.
+    escapes, returns = literal.count(b"\\"), literal.count(b"\\r")
+    if escapes == returns:
+        return literal.replace(b"\\r", b"\r")
+    if escapes == returns + literal.count(b"\\(") + literal.count(b"\\)"):
+        return literal.replace(b"\\r", b"\r").replace(b"\\(", b"(").replace(b"\\)", b")")
     parts = _ESCAPE.split(literal)
     parts[1::2] = map(_UNESCAPED.__getitem__, parts[1::2])  # every escape the split finds is there
     return b"".join(parts)
