@@ -15,7 +15,7 @@ import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import accumulate, chain, compress, count
 from operator import ne
 
@@ -361,9 +361,12 @@ def _check_no_info(reader: PdfReader) -> list[str]:
     return ["PDF/A-4 file has an Info dictionary"] if "/Info" in reader.trailer else []
 
 
+_PDF_DATE = re.compile(r"D:([0-9]{14})(?:(Z)|([+-])([0-9]{2})'([0-9]{2})'?)?(?:00'00'?)?")
+
+
 def _pdf_instant(text: str) -> datetime:
     """The instant a PDF date names; ValueError quoting ``text`` when it names none."""
-    match = re.fullmatch(r"D:([0-9]{14})(?:(Z)|([+-])([0-9]{2})'([0-9]{2})'?)?(?:00'00'?)?", text)
+    match = _PDF_DATE.fullmatch(text)
     if not match:
         raise ValueError(repr(text))
     digits = match[1]  # fixed width, so read as ISO 8601 (in C; strptime costs some 40 times more)
@@ -374,8 +377,6 @@ def _pdf_instant(text: str) -> datetime:
         raise ValueError(repr(text)) from None
     if match[3]:
         sign = 1 if match[3] == "+" else -1
-        from datetime import timedelta
-
         stamp -= sign * timedelta(hours=int(match[4]), minutes=int(match[5]))
     return stamp
 
@@ -551,13 +552,17 @@ def _check_text(contents: list[PageContent], article: Article, record: Record,
 
 def _title_line_counts(lines: list[list[str]], title: list[str]) -> Iterator[int]:
     """How many of the first lines may hold the title: only as many as its letters can fill
-    (with a hyphen per line), so a page of a million short lines is not tried a million times."""
+    (with a hyphen per line), so a page of a million short lines is not tried a million times;
+    and only counts whose lines hold as many words as the title, or more by at most one for
+    each line end between them (a line end may cut a word in two, and never joins two)."""
     room = sum(map(len, title)) + len(title) + 1
-    shown = 0
+    shown = words = 0
     for n in range(len(lines) + 1):
-        yield n
+        if len(title) <= words <= len(title) + max(n - 1, 0):
+            yield n
         if n == len(lines):
             return
+        words += len(lines[n])
         shown += max(1, sum(map(len, lines[n])) - 1)  # every line shows a letter at least
         if shown > room:
             return

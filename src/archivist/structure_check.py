@@ -152,7 +152,7 @@ def _check_reading(elements: list[tuple[str, list]], contents: Sequence[PageCont
     """H1 is the title, then the dateline, then one P per paragraph, word for word."""
     texts = []
     for role, marks in elements:
-        text = "".join(contents[page].by_mcid.get(mcid, "") for page, mcid in marks)
+        text = "".join([contents[page].by_mcid.get(mcid, "") for page, mcid in marks])
         # A soft hyphen ends a line inside a word (ISO 32000-1, 14.8.2.2.3): the word is whole.
         texts.append((role, visible(text.replace(SOFT_HYPHEN, "")).split()))
     if not texts or texts[0][0] != "H1" or texts[0][1] != visible(record.title).split():
