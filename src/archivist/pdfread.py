@@ -102,7 +102,8 @@ def bounded() -> Iterator[None]:
         stream_decoding_work_maximum_length=2 * MAX_STREAM_BYTES,
         xmp_maximum_input_length=MAX_STREAM_BYTES,
         page_tree_maximum_depth=MAX_DEPTH,
-        # archivist sets no pypdf constant of old: every reader opened spares the look for them
+        # archivist sets no pypdf constant of old: every reader opened spares the look for them.
+        # pypdf calls this switch temporary: a pypdf past the pinned one may refuse it.
         disable_legacy_handling=True,
     ):
         yield

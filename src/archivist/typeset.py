@@ -405,7 +405,7 @@ def _give_codes(font, doc, chars: str, known: Collection[str]) -> _Escapes | Non
     reportlab gives codes in the order characters first occur: giving it only the new ones,
     in that order, assigns each the code the whole text would have."""
     drawn = chars.replace(NO_BREAK_SPACE, " ")
-    new = sorted(set(drawn).difference(known), key=drawn.index)
+    new = [char for char in dict.fromkeys(drawn) if char not in known]  # in order, in one pass
     if not _assign_codes(font, doc, new):
         font.splitString("".join(new), doc)
     return _first_subset_escapes(font, doc)
