@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from itertools import islice
 
 import pytest
 from hypothesis import given, settings
@@ -17,10 +18,12 @@ from archivist.typeset import (
     _first_subset_escapes,
     _free_space_code,
     _give_codes,
+    _give_codes_in_order,
     _show,
-    _show_known,
     _show_split,
     _showing,
+    _showing_lines,
+    _written_lines,
 )
 
 # More characters than one subset of 256 codes holds, so that texts also reach the second and
@@ -100,14 +103,18 @@ _FEW = st.one_of(st.sampled_from(" " * 6 + NO_BREAK_SPACE * 2 + "()\\\r"), st.sa
                        min_size=1, max_size=8),
        few=st.booleans())
 def test_a_chunk_drawn_at_once_is_written_as_its_lines_one_by_one(chunks, few) -> None:
-    """Codes given for a whole chunk at once are the codes its lines, drawn in turn, would get;
-    the lines of a chunk encoded at once are written as each alone."""
+    """Codes given for all the chunks at once are the codes their lines, drawn in turn, would get;
+    the lines encoded at once are written as each alone."""
     if few:
         chunks = [[("".join(c for c in chars if c in _FEW_CHARS), stretch) for chars, stretch in lines]
                   for lines in chunks]
     names = fonts.register()
     font = pdfmetrics.getFont(names["regular"])
     fast, reference = _canvas(), _canvas()
+    drawn_lines = [chars for lines in chunks for chars, _ in lines]
+    face_lines = {"regular": drawn_lines} if any(drawn_lines) else {}  # typeset's, for a text drawn
+    _give_codes_in_order(fast, names, face_lines)
+    written = _written_lines(fast, names, face_lines)
     for lines in chunks:
         reference_state: dict = {"subset": None}
         expected: list[str] = []
@@ -115,8 +122,10 @@ def test_a_chunk_drawn_at_once_is_written_as_its_lines_one_by_one(chunks, few) -
             expected += ["T*"] if number else []
             adjust = f"{-stretch * 1000 / 12:.0f}" if stretch else None
             expected += _show_split(reference, font, 12, chars, adjust, reference_state) if chars else []
-        drawn = _show_known(fast, names, "regular", 12, [c for c, _ in lines], [s for _, s in lines])
-        if drawn is None:  # a character past the first subset: drawn line by line
+        if "regular" in written:
+            drawn = _showing_lines(font, fast._doc, 12, list(islice(written["regular"], len(lines))),
+                                   [stretch for _, stretch in lines])
+        else:  # a character past the first subset: drawn line by line
             state: dict = {"subset": None}
             drawn = []
             for number, (chars, stretch) in enumerate(lines):

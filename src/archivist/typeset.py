@@ -248,9 +248,7 @@ def _draw_chunk(canvas: Canvas, block: _Block, chunk: _Chunk, names: dict[str, s
     if drawn_in in written:
         ops += _showing_lines(pdfmetrics.getFont(names[drawn_in]), canvas._doc, style.size,
                               list(islice(written[drawn_in], len(lines))), stretches)
-    elif (drawn := _show_known(canvas, names, style.face, style.size, _shown(lines), stretches)) is not None:
-        ops += drawn
-    else:
+    else:  # a face past its first subset: line by line, as reportlab splits it
         state: dict = {"subset": None}
         for number, (chars, stretch) in enumerate(zip(_shown(lines), stretches, strict=True)):
             if number:
@@ -294,43 +292,17 @@ def _give_codes_in_order(canvas: Canvas, names: dict[str, str], drawn: dict[str,
 
 def _written_lines(canvas: Canvas, names: dict[str, str],
                    drawn: dict[str, list[str]]) -> dict[str, Iterator[str]]:
-    """For each face whose lines are all encoded at once (``_escaped_lines``), its lines as written
-    inside a literal string, in drawing order, for the chunks and footers to take in turn; a face
-    that cannot be is left out, and drawn chunk by chunk."""
+    """For each face whose characters all have their codes in its first subset, its lines as
+    written inside a literal string (``_escaped``), in drawing order, for the chunks and footers
+    to take in turn; a face past its first subset is left out, and drawn line by line."""
     written = {}
     for face, lines in drawn.items():
         escapes = _first_subset_escapes(pdfmetrics.getFont(names[face]), canvas._doc)
-        escaped = _escaped_lines(escapes, "".join(lines), lines) if escapes is not None else None
-        if escaped is not None:
-            written[face] = iter(escaped)
+        chars = "".join(lines)
+        if escapes is not None and escapes.chars.issuperset(chars):
+            written[face] = iter(_escaped_lines(escapes, chars, lines)
+                                 or [_escaped(escapes, line) for line in lines])
     return written
-
-
-def _show_known(canvas: Canvas, names: dict[str, str], face: str, size: float, shown: list[str],
-                stretches: list[float]) -> list[str] | None:
-    """The operators ``_show`` gives for these lines, one after another with T* between them, when
-    every character has its code in the face's first subset; None otherwise (past 256 codes).
-
-    Characters new to the document are given their codes first, in the order they first occur,
-    which is the order line after line would give them: one look-up for the chunk, not one a line.
-    While the codes are below 0x80 the chunk's lines are encoded and escaped at once."""
-    if face == "lining":  # drawn by the regular face's program (``_drawn_as``)
-        shown = [_drawn_as(face, line)[1] for line in shown]
-        face = "regular"
-    chars = "".join(shown)
-    if not chars:
-        return None
-    font = pdfmetrics.getFont(names[face])
-    doc = canvas._doc
-    escapes = _first_subset_escapes(font, doc)
-    written = _escaped_lines(escapes, chars, shown) if escapes is not None else None
-    if written is None:
-        if escapes is None or not escapes.chars.issuperset(chars):
-            escapes = _give_codes(font, doc, chars, escapes.chars if escapes is not None else ())
-            if escapes is None or not escapes.chars.issuperset(chars):
-                return None
-        written = _escaped_lines(escapes, chars, shown) or [_escaped(escapes, line) for line in shown]
-    return _showing_lines(font, doc, size, written, stretches)
 
 
 def _showing_lines(font, doc, size: float, written: list[str], stretches: list[float]) -> list[str]:
