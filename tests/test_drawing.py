@@ -19,6 +19,7 @@ from archivist.typeset import (
     _free_space_code,
     _give_codes,
     _give_codes_in_order,
+    _set_word_spacing,
     _show,
     _show_split,
     _showing,
@@ -118,19 +119,27 @@ def test_a_chunk_drawn_at_once_is_written_as_its_lines_one_by_one(chunks, few) -
     for lines in chunks:
         reference_state: dict = {"subset": None}
         expected: list[str] = []
+        spacing = "0"
         for number, (chars, stretch) in enumerate(lines):
             expected += ["T*"] if number else []
+            if chars:
+                spacing, stretch = _set_word_spacing(expected, spacing, stretch, NO_BREAK_SPACE in chars)
             adjust = f"{-stretch * 1000 / 12:.0f}" if stretch else None
             expected += _show_split(reference, font, 12, chars, adjust, reference_state) if chars else []
+        _set_word_spacing(expected, spacing, 0.0, False)
         if "regular" in written:
             drawn = _showing_lines(font, fast._doc, 12, list(islice(written["regular"], len(lines))),
                                    [stretch for _, stretch in lines])
         else:  # a character past the first subset: drawn line by line
             state: dict = {"subset": None}
             drawn = []
+            spacing = "0"
             for number, (chars, stretch) in enumerate(lines):
                 drawn += ["T*"] if number else []
+                if chars:
+                    spacing, stretch = _set_word_spacing(drawn, spacing, stretch, NO_BREAK_SPACE in chars)
                 drawn += _show(fast, font, 12, chars, stretch, state)
+            _set_word_spacing(drawn, spacing, 0.0, False)
         assert drawn == expected
     subsets = [getattr(font.state.get(canvas._doc), "subsets", None) for canvas in (fast, reference)]
     assert subsets[0] == subsets[1]

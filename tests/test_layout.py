@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import statistics
 import subprocess
 from pathlib import Path
@@ -68,6 +69,28 @@ def test_body_lines_hold_sixty_to_seventy_five_characters(tmp_path: Path) -> Non
     lines = [line for page in range(1, pages(pdf) + 1) for line in page_lines(pdf, page)[2:-1]]
     full = sorted(len(line) for line in lines)[len(lines) // 4:]  # leave out paragraphs' last lines
     assert 60 <= statistics.fmean(full) <= 75
+
+
+def test_justified_lines_end_at_the_right_margin_as_poppler_places_them(tmp_path: Path) -> None:
+    """Every line of a paragraph but its last reaches the text block's right edge, 160 mm from
+    the page's left (A4 with 50 mm margins), to a tenth of a point: what poppler measures of the
+    glyphs drawn, word spacing or TJ gaps (a line with a no-break space, never widened) applied."""
+    signs = ("Le ministre a déclaré : « la coopération est exemplaire » ; il a ajouté : « nous "
+             "continuerons ! » Puis, interrogé sur le calendrier : « avant l’automne ? » a-t-il répondu.")
+    pdf = build(tmp_path, "Essai", seed_paragraphs() * 2 + [signs] * 3)
+    layout = subprocess.run([require_tool("pdftotext"), "-bbox-layout", str(pdf), "-"],
+                            capture_output=True, text=True, check=True).stdout
+    right = 160 * 72 / 25.4
+    justified = 0
+    for block in re.findall(r"<block .*?</block>", layout, re.S):
+        lines = [(float(y_min), float(x_max), float(y_max)) for y_min, x_max, y_max in re.findall(
+            r'<line xMin="[\d.]+" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">', block)]
+        if not all(round(y_max - y_min) == 12 for y_min, _, y_max in lines):
+            continue  # the title, the dateline or a footer: set ragged
+        for _, x_max, _ in lines[:-1]:  # a paragraph's last line on the page may end anywhere
+            assert abs(x_max - right) < 0.1, (x_max, right)
+            justified += 1
+    assert justified >= 40
 
 
 def test_title_is_balanced_with_no_word_alone_on_its_last_line(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import FIRST, archivist, folder_args, require_tool
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ContentStream, NameObject
+from pypdf.generic import ByteStringObject, ContentStream, NameObject
 
 from archivist.build import Paths
 from archivist.record import read_record
@@ -206,8 +206,8 @@ def _remove_word(writer: PdfWriter) -> None:
             targets.add(bytes(to_code[c] for c in "Le "))
     content = ContentStream(page.get_contents(), writer)
     for operands, operator in content.operations:
-        if operator == b"TJ" and bytes(operands[0][0].original_bytes) in targets:
-            del operands[0][0:2]  # the word and the stretch after it
+        if operator == b"Tj" and bytes(operands[0].original_bytes)[:3] in targets:
+            operands[0] = ByteStringObject(bytes(operands[0].original_bytes)[3:])  # the line without 'Le '
             break
     else:
         raise AssertionError("the body's first line was not found")

@@ -250,12 +250,36 @@ def _draw_chunk(canvas: Canvas, block: _Block, chunk: _Chunk, names: dict[str, s
                               list(islice(written[drawn_in], len(lines))), stretches)
     else:  # a face past its first subset: line by line, as reportlab splits it
         state: dict = {"subset": None}
+        spacing = "0"
         for number, (chars, stretch) in enumerate(zip(_shown(lines), stretches, strict=True)):
             if number:
                 ops.append("T*")
+            if chars:
+                spacing, stretch = _set_word_spacing(ops, spacing, stretch, NO_BREAK_SPACE in chars)
             ops += _show_face(canvas, names, style.face, style.size, chars, stretch, state)
+        _set_word_spacing(ops, spacing, 0.0, False)
     ops.append("ET")
     return ops
+
+
+def _set_word_spacing(ops: list[str], spacing: str, stretch: float,
+                      no_break_space: bool) -> tuple[str, float]:
+    """Set the word spacing (Tw) a line is shown with, when it differs from ``spacing``, the one
+    set; the new spacing, and the stretch left for the line's TJ to give.
+
+    A justified line is widened by word spacing, which PDF adds to each byte 32 a simple font
+    shows: the line is one string, written and read back in one piece. A line with a no-break
+    space, drawn with the space's code but never stretched, keeps word spacing 0 and widens
+    its spaces in its TJ instead. A chunk leaves word spacing at 0, as it found it."""
+    if no_break_space:
+        wanted, left = "0", stretch
+    else:
+        wanted, left = f"{stretch:.3f}", 0.0
+        if not wanted.strip("-0."):  # no stretch, or less than the thousandth of a point written
+            wanted = "0"
+    if wanted != spacing:
+        ops.append(f"{wanted} Tw")
+    return wanted, left
 
 
 def _shown(lines: tuple[Line, ...]) -> list[str]:
@@ -310,15 +334,18 @@ def _showing_lines(font, doc, size: float, written: list[str], stretches: list[f
     between them, in the font's first subset."""
     ops: list[str] = []
     selected = False
+    spacing = "0"
     for number, (line, stretch) in enumerate(zip(written, stretches, strict=True)):
         if number:
             ops.append("T*")
         if not line:
             continue
+        spacing, stretch = _set_word_spacing(ops, spacing, stretch, _NBSP_MARK in line)
         if not selected:
             ops.append(f"{font.getSubsetInternalName(0, doc)} {size:g} Tf")
             selected = True
         ops.append(_operator(line, f"{-stretch * 1000 / size:.0f}" if stretch else None))
+    _set_word_spacing(ops, spacing, 0.0, False)
     return ops
 
 
