@@ -304,6 +304,44 @@ def test_breaking_without_hyphenation_first_never_changes_the_lines(font, text, 
         assert break_lines(text, **arguments) == lines
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.lists(st.sampled_from(SEED_WORDS) | COMPOUNDS | WORDS, min_size=1, max_size=160).map(" ".join),
+       measure=st.floats(15, 200), max_space=st.floats(0.9, 4),
+       whole_word=st.frozensets(st.integers(0, 8), max_size=3), french=st.booleans())
+@example(text=seed_paragraphs()[0], measure=118.0, max_space=MAX_SPACE, whole_word=frozenset(), french=True)
+@example(text="maroco-italienne mineurs République défis. accompagnés d’informations qui de", measure=25.0,
+         max_space=MAX_SPACE, whole_word=frozenset(), french=True)  # a ragged line over a word left whole
+def test_hyphenating_only_where_a_line_may_end_never_changes_the_lines(font, text, measure, max_space,
+                                                                       whole_word, french):
+    """Words no justified line can end inside are not hyphenated (``_LineEnds``): the lines must
+    be those of the search with every word hyphenated, to the last bit of their widths."""
+    arguments = dict(measure=measure * mm, font_name=font, size=SIZE, max_space=max_space,
+                     hyphenate=hyphenator("fr") if french else before_last_letter,
+                     whole_word_lines=whole_word)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(linebreak, "FIRST_PASS_MAX_LENGTH", -1)  # always the search with hyphenation
+        linebreak._metrics.cache_clear()  # no word known hyphenated from an earlier example
+        lines = break_lines(text, **arguments)
+        patch.setattr(linebreak, "_LAZY_HYPHENATION", False)
+        assert break_lines(text, **arguments) == lines
+
+
+def test_words_no_line_can_end_inside_are_not_hyphenated(font):
+    asked: list[str] = []
+    french = hyphenator("fr")
+
+    def hyphenate(word: str):
+        asked.append(word)
+        return french(word)
+
+    paragraph = " ".join(seed_paragraphs())
+    assert len(paragraph) > linebreak.FIRST_PASS_MAX_LENGTH  # broken with hyphenation at once
+    lines = break_lines(paragraph, measure=MEASURE, font_name=font, size=SIZE, hyphenate=hyphenate)
+    assert joined(lines) == paragraph
+    # Words are hyphenated in their order: the first line's words before its last were not.
+    assert asked[0] == lines[0].text.split()[-1] == "ministères"
+
+
 def test_a_paragraph_that_sets_without_hyphens_asks_for_no_hyphenation(font):
     asked: list[str] = []
     french = hyphenator("fr")

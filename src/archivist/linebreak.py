@@ -25,9 +25,11 @@ import sys
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Sequence
+from copy import copy
 from dataclasses import dataclass
 from functools import cache, lru_cache, partial
 from itertools import filterfalse, repeat
+from math import ceil, isfinite
 from operator import add
 from types import ModuleType
 
@@ -64,6 +66,9 @@ MAX_HYPHENATED_RUN = 2
 # sets without a line too loose (bench corpus: one in eight beyond 800 characters, two in five
 # below), so first trying without would mostly be work thrown away.
 FIRST_PASS_MAX_LENGTH = 800
+# Hyphenate only the words a justified line may end inside (_LineEnds); off, every word (the
+# tests hold the lines alike both ways).
+_LAZY_HYPHENATION = True
 
 # Token outlines longer than this are not given to uniseg, whose pure-Python rules cost about
 # a hundred microseconds a character: only the URL rules and emergency cuts break them.
@@ -133,11 +138,19 @@ def break_lines(text: str, *, measure: float, font_name: str, size: float,
         # nodes were made in), and the words need not be hyphenated at all. A ragged line
         # (RAGGED_DEMERITS, far more) ends the first pass at once.
         paragraph = _Paragraph(text, measure, font_name, size, None)
-        best = _total_fit(paragraph, whole_word, max_space, stats, allow_ragged=False)
+        best = _total_fit(paragraph, whole_word, max_space, stats, ragged_from=len(paragraph.kind))
         if best is not None and best[_DEMERITS] < HYPHEN_PENALTY ** 2:
             return paragraph.lines(_path(best), justify)
-    paragraph = _Paragraph(text, measure, font_name, size, hyphenate)
-    return paragraph.lines(_path(_total_fit(paragraph, whole_word, max_space, stats)), justify)
+    # Words no justified line can end inside are left unhyphenated (_LineEnds): the search
+    # keeps and chooses the same nodes. A ragged line may end at any hyphen, so when one is
+    # needed over such a word, the paragraph is broken again with every word hyphenated.
+    lazy = max_space if _LAZY_HYPHENATION else None
+    paragraph = _Paragraph(text, measure, font_name, size, hyphenate, lazy)
+    best = _total_fit(paragraph, whole_word, max_space, stats, ragged_from=paragraph.settled)
+    if best is None:
+        paragraph = paragraph.hyphenated()
+        best = _total_fit(paragraph, whole_word, max_space, stats)
+    return paragraph.lines(_path(best), justify)
 
 
 @lru_cache(maxsize=32)
@@ -166,6 +179,10 @@ def hyphenator(language: str) -> Callable[[str], Sequence[int]] | None:
 # -- the paragraph as break opportunities ---------------------------------------------------
 
 
+# A token's entry in _Metrics.
+_Entry = tuple[float, float, tuple[tuple[int, float, int, int], ...]]
+
+
 class _Metrics:
     """Widths and in-word breaks of tokens in one font, size and hyphenation, kept across paragraphs.
 
@@ -182,7 +199,7 @@ class _Metrics:
         self.string_width = partial(instanceStringWidthTTF, font) \
             if type(font).stringWidth is TTFont.stringWidth else font.stringWidth
         self.widths = _shared_widths(font_name, size)
-        self.tokens: dict[str, tuple[float, float, tuple[tuple[int, float, int, int], ...]]] = {}
+        self.tokens: dict[str, _Entry] = {}
         self.space = self.width(" ")
         self.hyphen = self.width(HYPHEN)
 
@@ -211,7 +228,7 @@ class _Metrics:
         widest = map(max, repeat(0.0), map(add, widths, repeat(self.hyphen)))
         self.tokens.update(zip(words, zip(widths, widest, repeat(())), strict=True))
 
-    def token(self, token: str) -> tuple[float, float, tuple[tuple[int, float, int, int], ...]]:
+    def token(self, token: str) -> _Entry:
         known = self.tokens.get(token)
         if known is None:
             if len(self.tokens) > self.LIMIT:
@@ -258,6 +275,65 @@ def _metrics(font_name: str, size: float, hyphenate: Callable[[str], Sequence[in
     return _Metrics(font_name, size, hyphenate)
 
 
+# Added to every bound of _LineEnds, far more than the rounding of sums of widths (the
+# search's own tests allow 1e-9): a token at the edge of a window is hyphenated.
+_SLACK = 1e-6
+
+
+class _LineEnds:
+    """Which tokens a line could end inside, when every line before it is justified.
+
+    A line is kept (_total_fit) only when it is neither too loose, width + stretch * spaces
+    >= measure (stretch: the most a space may grow), nor too tight, width - shrink * spaces
+    <= measure (width: with its hyphen, from where the line starts; spaces: in between).
+    So after j lines the next starts where width + stretch * spaces >= j * (measure - hyphen)
+    and width - shrink * spaces <= j * (measure + space - shrink) (a space may come between
+    a line's end and the next start). A hyphen ends line j inside a token only where both
+    hold, for j - 1 lines, at a point of the token: a token that no line's window reaches
+    needs no hyphenation point, as none could make a node. The windows widen with j; once
+    they meet, they meet for every later token (both bounds grow along the paragraph, the
+    first faster).
+    """
+
+    __slots__ = ("lead", "longest", "plain", "room", "shortest", "shrink", "stretch")
+
+    def __init__(self, measure: float, plain: _Metrics, stretch: float) -> None:
+        self.plain = plain
+        space, hyphen = plain.space, plain.hyphen
+        self.shrink = (1 - MIN_SPACE) * space
+        self.stretch = max(stretch, 0.0) + _SLACK
+        self.shortest = measure - hyphen - _SLACK  # the least a line adds to width + stretch * spaces
+        self.longest = measure + space - self.shrink + _SLACK  # the most it adds to width - shrink * spaces
+        self.lead = hyphen - measure - _SLACK  # line j's end, less (j - 1) longest
+        self.room = measure - _SLACK  # a token whose pieces are narrower is not cut with or without points
+
+    def whole(self, token: str, width: float, spaces: int) -> _Entry | bool:
+        """The entry without hyphenation of a token from ``width`` with ``spaces`` before it
+        when no line can end inside it; else whether a later token may still be left whole.
+
+        Its other breaks stand to the last bit where they stand with hyphenation (_Metrics.token)."""
+        first = (width - self.shrink * spaces + self.lead) / self.longest + 1.0  # least j
+        last = (width + self.stretch * spaces + _SLACK) / self.shortest  # most j, at the token's start
+        if last - first >= 1.0:
+            return False
+        plain = self.plain
+        if max(1, ceil(first)) <= last + plain.width(token) / self.shortest:
+            return True
+        known = plain.tokens.get(token) or plain.token(token)
+        return True if known[1] > self.room else known
+
+
+@lru_cache(maxsize=64)
+def _line_ends(measure: float, font_name: str, size: float, max_space: float) -> _LineEnds | None:
+    """None when no token can be told apart (a line too narrow for its hyphen, spaces without bound)."""
+    plain = _metrics(font_name, size, None)
+    stretch = (STRETCH_SPACE - 1) * plain.space
+    widest = (max_space - 1) * plain.space / stretch * stretch  # as _total_fit's
+    if not (measure - plain.hyphen - _SLACK > 0 and isfinite(widest)):
+        return None
+    return _LineEnds(measure, plain, widest)
+
+
 class _Paragraph:
     """Every place a line may end, with the cumulative width and spaces up to it.
 
@@ -266,18 +342,49 @@ class _Paragraph:
     """
 
     def __init__(self, text: str, measure: float, font_name: str, size: float,
-                 hyphenate: Callable[[str], Sequence[int]] | None) -> None:
+                 hyphenate: Callable[[str], Sequence[int]] | None, max_space: float | None = None) -> None:
+        """With ``hyphenate`` and ``max_space``, only the tokens a justified line whose spaces
+        stay within max_space may end inside are hyphenated (_LineEnds): opportunities from
+        ``settled`` on are those of the paragraph with every token hyphenated (``hyphenated``)."""
         self.text = text
         self.measure = measure
-        metrics = _metrics(font_name, size, hyphenate)
+        self.metrics = metrics = _metrics(font_name, size, hyphenate)
         self.width = metrics.width
         self.space = metrics.space
         self.hyphen = metrics.hyphen
         tokens = text.split(" ")
         metrics.learn(tokens)
-        rows = self._build(metrics, tokens)
+        self.lazy = None
+        if hyphenate is not None and max_space is not None:
+            self.lazy = _line_ends(measure, font_name, size, max_space)
+        self.settled = self.settled_text = 0  # and where in the text the last token left whole ends
+        self._set(self._build(metrics, tokens))
+
+    def _unknown(self, token: str, position: int, width: float, spaces: int) -> _Entry:
+        """A token not yet measured with hyphenation: measured without when no line can end inside it."""
+        if self.lazy is not None:
+            entry = self.lazy.whole(token, width, spaces)
+            if entry is False:
+                self.lazy = None  # a line may end inside any later token
+            elif entry is not True:  # not cut: an opportunity a break, then the space after it
+                self.settled, self.settled_text = len(self.rows) + len(entry[2]), position + len(token)
+                return entry
+        return self.metrics.token(token)
+
+    def _set(self, rows: list[tuple[int, int, float, float, int, int, int, int]]) -> None:
+        self.rows = rows
         (self.end, self.start, self.width_end, self.width_start, self.spaces_end, self.spaces_start,
          self.kind, self.penalty) = zip(*rows, strict=True)
+
+    def hyphenated(self) -> _Paragraph:
+        """The paragraph with every token hyphenated: the tokens up to the last one left whole
+        measured again, followed by this paragraph's opportunities from ``settled`` on."""
+        full = copy(self)
+        full.lazy = None
+        head = full._build(self.metrics, self.text[:self.settled_text].split(" "))
+        full._set(head[:-1] + self.rows[self.settled:])  # without the head's end
+        full.settled = full.settled_text = 0
+        return full
 
     def _build(self, metrics: _Metrics, tokens: list[str]
                ) -> list[tuple[int, int, float, float, int, int, int, int]]:
@@ -285,9 +392,11 @@ class _Paragraph:
         text = self.text
         space = self.space
         room = self.measure  # a piece this wide, hyphen and all, fits a line
-        rows = [(0, 0, 0.0, 0.0, 0, 0, _SPACE, 0)]
+        self.rows = rows = [(0, 0, 0.0, 0.0, 0, 0, _SPACE, 0)]
         add = rows.append
         known = metrics.tokens.get  # most tokens are known: no call to measure them again
+        measure = metrics.token
+        unknown = None if self.lazy is None else self._unknown
         # As if a space came before the first token: -space + space is exactly 0.0.
         position, width, spaces = -1, -space, -1
         seen_word = False
@@ -302,7 +411,8 @@ class _Paragraph:
                 add((position - 1, position, before, width, spaces - 1, spaces, _SPACE, 0))
             else:
                 seen_word = True
-            token_width, widest, breaks = known(token) or metrics.token(token)
+            token_width, widest, breaks = known(token) or (
+                measure(token) if unknown is None else unknown(token, position, width, spaces))
             if widest > room:
                 self._cut_token(token, position, width, spaces, breaks, rows)
             else:
@@ -540,9 +650,10 @@ def _demerits(node: _Node) -> float:
 
 
 def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
-               stats: dict[str, int] | None, allow_ragged: bool = True) -> _Node | None:
+               stats: dict[str, int] | None, ragged_from: int = 0) -> _Node | None:
     """The last node of the breaks of least total demerits, justified lines only where they
-    stay within max_space; without ``allow_ragged``, None as soon as a line must be ragged."""
+    stay within max_space; None as soon as a line must be ragged from a node before
+    opportunity ``ragged_from``."""
     measure = p.measure
     limit = measure + 1e-9
     short_width = SHORT_LAST_LINE * measure
@@ -671,9 +782,9 @@ def _total_fit(p: _Paragraph, whole_word: frozenset[int], max_space: float,
             active.extend(best.values())
             live = len(active)
         elif head >= live:  # nothing reaches b: end a ragged line before it, from the last node
-            if not allow_ragged:
-                return None
             assert last_dropped is not None
+            if last_dropped[_INDEX] < ragged_from:
+                return None
             node = _ragged_node(p, last_dropped, b, whole_word)
             if node[_INDEX] == b and final:  # the last line is overfull: nothing narrower exists
                 best = {0: node}
