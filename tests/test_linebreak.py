@@ -339,7 +339,7 @@ def test_words_no_line_can_end_inside_are_not_hyphenated(font):
     lines = break_lines(paragraph, measure=MEASURE, font_name=font, size=SIZE, hyphenate=hyphenate)
     assert joined(lines) == paragraph
     # Words are hyphenated in their order: the first line's words before its last were not.
-    assert asked[0] == lines[0].text.split()[-1] == "ministères"
+    assert asked[0] == lines[0].text.split()[-1]
 
 
 def test_a_paragraph_that_sets_without_hyphens_asks_for_no_hyphenation(font):
