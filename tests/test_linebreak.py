@@ -326,7 +326,8 @@ def test_hyphenating_only_where_a_line_may_end_never_changes_the_lines(font, tex
         assert break_lines(text, **arguments) == lines
 
 
-def test_words_no_line_can_end_inside_are_not_hyphenated(font):
+def recording_french_hyphenator():
+    """French hyphenation that lists the words it is asked for."""
     asked: list[str] = []
     french = hyphenator("fr")
 
@@ -334,6 +335,11 @@ def test_words_no_line_can_end_inside_are_not_hyphenated(font):
         asked.append(word)
         return french(word)
 
+    return asked, hyphenate
+
+
+def test_words_no_line_can_end_inside_are_not_hyphenated(font):
+    asked, hyphenate = recording_french_hyphenator()
     paragraph = " ".join(seed_paragraphs())
     assert len(paragraph) > linebreak.FIRST_PASS_MAX_LENGTH  # broken with hyphenation at once
     lines = break_lines(paragraph, measure=MEASURE, font_name=font, size=SIZE, hyphenate=hyphenate)
@@ -343,13 +349,7 @@ def test_words_no_line_can_end_inside_are_not_hyphenated(font):
 
 
 def test_a_paragraph_that_sets_without_hyphens_asks_for_no_hyphenation(font):
-    asked: list[str] = []
-    french = hyphenator("fr")
-
-    def hyphenate(word: str):
-        asked.append(word)
-        return french(word)
-
+    asked, hyphenate = recording_french_hyphenator()
     paragraph = seed_paragraphs()[1]
     assert len(paragraph) <= linebreak.FIRST_PASS_MAX_LENGTH  # else it is not tried without
     lines = break_lines(paragraph, measure=MEASURE, font_name=font, size=SIZE, hyphenate=hyphenate)
