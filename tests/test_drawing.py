@@ -98,6 +98,15 @@ _FEW = st.one_of(st.sampled_from(" " * 6 + NO_BREAK_SPACE * 2 + "()\\\r"), st.sa
                  st.just("\uffff"))
 
 
+def test_word_spacing_widens_spaces_unless_a_no_break_space_must_not_grow() -> None:
+    ops: list[str] = []
+    assert _set_word_spacing(ops, "0", 1.25, False) == ("1.250", 0.0)
+    assert _set_word_spacing(ops, "1.250", 1.2501, False) == ("1.250", 0.0)  # as written: nothing new
+    assert _set_word_spacing(ops, "1.250", 0.7, True) == ("0", 0.7)  # the TJ widens the spaces
+    assert _set_word_spacing(ops, "0", -0.0001, False) == ("0", 0.0)  # "-0.000" is no spacing
+    assert ops == ["1.250 Tw", "0 Tw"]
+
+
 @settings(max_examples=150, deadline=None)
 @given(chunks=st.lists(st.lists(st.tuples(st.text(st.one_of(_ALPHABET, _FEW), max_size=90),
                                           st.sampled_from([0.0, 0.4, 1.37, 12.0])), min_size=1, max_size=12),

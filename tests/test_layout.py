@@ -6,12 +6,16 @@ import io
 import re
 import statistics
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import FIRST, REPO, require_tool
+from pypdf import PdfReader
+from pypdf.generic import ContentStream
 
+from archivist import fonts
 from archivist.article import parse_article
 from archivist.build import render
 from archivist.errors import GlyphError
@@ -20,6 +24,8 @@ from archivist.profile import DEFAULT_PROFILE
 from archivist.record import parse_record
 
 HYPHENS = ("-", "\u00ad", "\u2010")
+# Poppler's box of a body line: 12-point type, EB Garamond's ascent and descent spanning 1000 units.
+BODY_LINE_HEIGHT = 12.0
 
 
 def seed_paragraphs() -> list[str]:
@@ -71,13 +77,24 @@ def test_body_lines_hold_sixty_to_seventy_five_characters(tmp_path: Path) -> Non
     assert 60 <= statistics.fmean(full) <= 75
 
 
-def test_justified_lines_end_at_the_right_margin_as_poppler_places_them(tmp_path: Path) -> None:
+def letters_past_one_subset() -> str:
+    """Words of 300 letters past Latin-1 the body face draws: a font subset holds 256 codes, so
+    the paragraphs after them are drawn from the face's second subset too."""
+    letters = [chr(code) for code in sorted(fonts.coverage("regular"))
+               if code > 0xFF and unicodedata.category(chr(code)) in ("Ll", "Lu")][:300]
+    return " ".join("".join(letters[start:start + 6]) for start in range(0, len(letters), 6))
+
+
+@pytest.mark.parametrize("subsets", ["one", "two"])
+def test_justified_lines_end_at_the_right_margin_as_poppler_places_them(tmp_path: Path, subsets: str) -> None:
     """Every line of a paragraph but its last reaches the text block's right edge, 160 mm from
     the page's left (A4 with 50 mm margins), to a tenth of a point: what poppler measures of the
-    glyphs drawn, word spacing or TJ gaps (a line with a no-break space, never widened) applied."""
+    glyphs drawn, word spacing or TJ gaps (a line with a no-break space, never widened) applied,
+    in the font's first subset or past it."""
     signs = ("Le ministre a déclaré : « la coopération est exemplaire » ; il a ajouté : « nous "
              "continuerons ! » Puis, interrogé sur le calendrier : « avant l’automne ? » a-t-il répondu.")
-    pdf = build(tmp_path, "Essai", seed_paragraphs() * 2 + [signs] * 3)
+    first = [letters_past_one_subset()] if subsets == "two" else []
+    pdf = build(tmp_path, "Essai", first + seed_paragraphs() * 2 + [signs] * 3)
     layout = subprocess.run([require_tool("pdftotext"), "-bbox-layout", str(pdf), "-"],
                             capture_output=True, text=True, check=True).stdout
     right = 160 * 72 / 25.4
@@ -85,12 +102,31 @@ def test_justified_lines_end_at_the_right_margin_as_poppler_places_them(tmp_path
     for block in re.findall(r"<block .*?</block>", layout, re.S):
         lines = [(float(y_min), float(x_max), float(y_max)) for y_min, x_max, y_max in re.findall(
             r'<line xMin="[\d.]+" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">', block)]
-        if not all(round(y_max - y_min) == 12 for y_min, _, y_max in lines):
+        if not all(abs(y_max - y_min - BODY_LINE_HEIGHT) < 0.01 for y_min, _, y_max in lines):
             continue  # the title, the dateline or a footer: set ragged
         for _, x_max, _ in lines[:-1]:  # a paragraph's last line on the page may end anywhere
             assert abs(x_max - right) < 0.1, (x_max, right)
             justified += 1
     assert justified >= 40
+
+
+@pytest.mark.parametrize("subsets", ["one", "two"])
+def test_every_text_object_leaves_word_spacing_at_zero(tmp_path: Path, subsets: str) -> None:
+    """Word spacing is text state that outlives ET (ISO 32000-1, 9.3.1): a text object that
+    widened its lines must set it back, or the next one's unstretched lines, the footer's among
+    them, would be widened too."""
+    first = [letters_past_one_subset()] if subsets == "two" else []
+    pdf = build(tmp_path, "Essai", first + [" ".join(seed_paragraphs() * 2)])  # split by a page end
+    widened = 0
+    for page in PdfReader(pdf).pages:
+        spacing = 0.0
+        for operands, operator in ContentStream(page.get_contents(), page.pdf).operations:
+            if operator == b"Tw":
+                spacing = float(operands[0])
+                widened += spacing > 0
+            elif operator == b"ET":
+                assert spacing == 0.0
+    assert widened >= 10
 
 
 def test_title_is_balanced_with_no_word_alone_on_its_last_line(tmp_path: Path) -> None:

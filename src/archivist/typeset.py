@@ -575,7 +575,7 @@ def _show_split(canvas: Canvas, font, size: float, chars: str, adjust: str | Non
             start = end
         if start < len(data):
             parts.append(f"({_literal(data[start:])})")
-        elif parts[-1].endswith(adjust):  # no stretch after a line's closing space
+        elif position == len(chars) and parts[-1].endswith(adjust):  # none after a line's closing space
             parts[-1] = parts[-1][: -len(adjust) - 1]
         ops.append(f"[{' '.join(parts)}] TJ")
     return ops
