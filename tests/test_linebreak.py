@@ -304,20 +304,34 @@ def test_breaking_without_hyphenation_first_never_changes_the_lines(font, text, 
         assert break_lines(text, **arguments) == lines
 
 
+def anywhere(word: str) -> tuple[int, ...]:
+    """A caller's hyphenation that allows a hyphen between any two characters."""
+    return tuple(range(1, len(word)))
+
+
+HYPHENATIONS = {"fr": hyphenator("fr"), "before the last letter": before_last_letter, "anywhere": anywhere}
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=st.lists(st.sampled_from(SEED_WORDS) | COMPOUNDS | WORDS, min_size=1, max_size=160).map(" ".join),
-       measure=st.floats(15, 200), max_space=st.floats(0.9, 4),
-       whole_word=st.frozensets(st.integers(0, 8), max_size=3), french=st.booleans())
-@example(text=seed_paragraphs()[0], measure=118.0, max_space=MAX_SPACE, whole_word=frozenset(), french=True)
+@given(text=st.lists(st.sampled_from(SEED_WORDS) | COMPOUNDS | WORDS, min_size=10, max_size=160)
+       .map(" ".join), measure=st.floats(5, 200), max_space=st.floats(0.9, 100),
+       whole_word=st.frozensets(st.integers(0, 8), max_size=3),
+       hyphenation=st.sampled_from(sorted(HYPHENATIONS)))
+@example(text=seed_paragraphs()[0], measure=118.0, max_space=MAX_SPACE, whole_word=frozenset(),
+         hyphenation="fr")
 @example(text="maroco-italienne mineurs République défis. accompagnés d’informations qui de", measure=25.0,
-         max_space=MAX_SPACE, whole_word=frozenset(), french=True)  # a ragged line over a word left whole
+         max_space=MAX_SPACE, whole_word=frozenset(), hyphenation="fr")  # a ragged line over a whole word
+@example(text="il services l’engagement mineurs rapprocher reçue importance République efficiente "
+              "accompagnés terrorisme Mohammed <https://www.gnu.org/> a répondre "
+              "anticonstitutionnellement outils d’informations définitif il",
+         measure=31.11118463091954, max_space=25.853686536520332, whole_word=frozenset(),
+         hyphenation="before the last letter")  # a window reaching a token past its start only
 def test_hyphenating_only_where_a_line_may_end_never_changes_the_lines(font, text, measure, max_space,
-                                                                       whole_word, french):
+                                                                       whole_word, hyphenation):
     """Words no justified line can end inside are not hyphenated (``_LineEnds``): the lines must
     be those of the search with every word hyphenated, to the last bit of their widths."""
     arguments = dict(measure=measure * mm, font_name=font, size=SIZE, max_space=max_space,
-                     hyphenate=hyphenator("fr") if french else before_last_letter,
-                     whole_word_lines=whole_word)
+                     hyphenate=HYPHENATIONS[hyphenation], whole_word_lines=whole_word)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(linebreak, "FIRST_PASS_MAX_LENGTH", -1)  # always the search with hyphenation
         linebreak._metrics.cache_clear()  # no word known hyphenated from an earlier example

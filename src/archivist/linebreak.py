@@ -25,7 +25,6 @@ import sys
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Sequence
-from copy import copy
 from dataclasses import dataclass
 from functools import cache, lru_cache, partial
 from itertools import filterfalse, repeat
@@ -148,7 +147,7 @@ def break_lines(text: str, *, measure: float, font_name: str, size: float,
     paragraph = _Paragraph(text, measure, font_name, size, hyphenate, lazy)
     best = _total_fit(paragraph, whole_word, max_space, stats, ragged_from=paragraph.settled)
     if best is None:
-        paragraph = paragraph.hyphenated()
+        paragraph = _Paragraph(text, measure, font_name, size, hyphenate)
         best = _total_fit(paragraph, whole_word, max_space, stats)
     return paragraph.lines(_path(best), justify)
 
@@ -345,7 +344,7 @@ class _Paragraph:
                  hyphenate: Callable[[str], Sequence[int]] | None, max_space: float | None = None) -> None:
         """With ``hyphenate`` and ``max_space``, only the tokens a justified line whose spaces
         stay within max_space may end inside are hyphenated (_LineEnds): opportunities from
-        ``settled`` on are those of the paragraph with every token hyphenated (``hyphenated``)."""
+        ``settled`` on are those of the paragraph with every token hyphenated."""
         self.text = text
         self.measure = measure
         self.metrics = metrics = _metrics(font_name, size, hyphenate)
@@ -357,34 +356,21 @@ class _Paragraph:
         self.lazy = None
         if hyphenate is not None and max_space is not None:
             self.lazy = _line_ends(measure, font_name, size, max_space)
-        self.settled = self.settled_text = 0  # and where in the text the last token left whole ends
-        self._set(self._build(metrics, tokens))
+        self.settled = 0
+        rows = self._build(metrics, tokens)
+        (self.end, self.start, self.width_end, self.width_start, self.spaces_end, self.spaces_start,
+         self.kind, self.penalty) = zip(*rows, strict=True)
 
-    def _unknown(self, token: str, position: int, width: float, spaces: int) -> _Entry:
+    def _unknown(self, token: str, width: float, spaces: int) -> _Entry:
         """A token not yet measured with hyphenation: measured without when no line can end inside it."""
         if self.lazy is not None:
             entry = self.lazy.whole(token, width, spaces)
             if entry is False:
                 self.lazy = None  # a line may end inside any later token
             elif entry is not True:  # not cut: an opportunity a break, then the space after it
-                self.settled, self.settled_text = len(self.rows) + len(entry[2]), position + len(token)
+                self.settled = len(self.rows) + len(entry[2])
                 return entry
         return self.metrics.token(token)
-
-    def _set(self, rows: list[tuple[int, int, float, float, int, int, int, int]]) -> None:
-        self.rows = rows
-        (self.end, self.start, self.width_end, self.width_start, self.spaces_end, self.spaces_start,
-         self.kind, self.penalty) = zip(*rows, strict=True)
-
-    def hyphenated(self) -> _Paragraph:
-        """The paragraph with every token hyphenated: the tokens up to the last one left whole
-        measured again, followed by this paragraph's opportunities from ``settled`` on."""
-        full = copy(self)
-        full.lazy = None
-        head = full._build(self.metrics, self.text[:self.settled_text].split(" "))
-        full._set(head[:-1] + self.rows[self.settled:])  # without the head's end
-        full.settled = full.settled_text = 0
-        return full
 
     def _build(self, metrics: _Metrics, tokens: list[str]
                ) -> list[tuple[int, int, float, float, int, int, int, int]]:
@@ -412,7 +398,7 @@ class _Paragraph:
             else:
                 seen_word = True
             token_width, widest, breaks = known(token) or (
-                measure(token) if unknown is None else unknown(token, position, width, spaces))
+                measure(token) if unknown is None else unknown(token, width, spaces))
             if widest > room:
                 self._cut_token(token, position, width, spaces, breaks, rows)
             else:
