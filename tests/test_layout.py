@@ -116,7 +116,7 @@ def test_every_text_object_leaves_word_spacing_at_zero(tmp_path: Path, subsets: 
     widened its lines must set it back, or the next one's unstretched lines, the footer's among
     them, would be widened too."""
     first = [letters_past_one_subset()] if subsets == "two" else []
-    pdf = build(tmp_path, "Essai", first + [" ".join(seed_paragraphs() * 2)])  # split by a page end
+    pdf = build(tmp_path, "Essai", [*first, " ".join(seed_paragraphs() * 2)])  # split by a page end
     widened = 0
     for page in PdfReader(pdf).pages:
         spacing = 0.0
