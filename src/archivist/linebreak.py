@@ -322,7 +322,7 @@ class _LineEnds:
         return True if known[1] > self.room else known
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)
 def _line_ends(measure: float, font_name: str, size: float, max_space: float) -> _LineEnds | None:
     """None when no token can be told apart (a line too narrow for its hyphen, spaces without bound)."""
     plain = _metrics(font_name, size, None)
