@@ -80,6 +80,7 @@ def test_new_on_a_missing_file_says_it_is_missing(tmp_path: Path) -> None:
      "No such file or directory (give a file naming one article per line)"),
     (["build", "--list", "latin1.txt"], "archivist: latin1.txt: cannot read the --list file: it is not "
      "UTF-8 text"),
+    (["build", "--list", "/dev/zero"], "archivist: /dev/zero: the --list file holds more than 64 MiB"),
     (["build", "--total", "0", FIRST], "archivist: --total 0 is less than the 1 articles to build"),
     (["validate", "missing.pdf"], "archivist: missing.pdf: no such file"),
     (["search", ""], "archivist: the search has no words"),

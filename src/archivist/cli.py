@@ -287,11 +287,20 @@ def _paths(args: argparse.Namespace):
     return Paths(args.seeds, args.metadata, args.archive)
 
 
+# The most a --list file may hold: the names of a million articles of sixty characters.
+MAX_LIST_BYTES = 64 << 20
+
+
 def _stems(args: argparse.Namespace, paths) -> list[str]:
     names = list(args.articles)
     if args.list:
         try:
-            names += args.list.read_text(encoding="utf-8").split()
+            with open(args.list, "rb") as file:  # a pipe is a list too: bash's --list <(...)
+                listed = file.read(MAX_LIST_BYTES + 1)  # a device such as /dev/zero has no end
+            if len(listed) > MAX_LIST_BYTES:
+                raise UsageError(f"the --list file holds more than {MAX_LIST_BYTES >> 20} MiB",
+                                 path=args.list, hint="split it, one --list file per build")
+            names += listed.decode("utf-8").split()
         except (OSError, UnicodeDecodeError) as error:
             why = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
             raise UsageError(f"cannot read the --list file: {why}", path=args.list,
