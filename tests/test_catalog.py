@@ -241,6 +241,26 @@ def test_rebuild_gives_the_same_answers(two: Paths, profile: str) -> None:
     assert answers(two, queries) == before
 
 
+@pytest.mark.parametrize("profile", ["2a+ua1", "3u"])
+def test_a_word_with_soft_hyphens_is_found_as_the_page_shows_it(workspace: Paths, profile: str) -> None:
+    """An author's soft hyphen (and a zero-width space) is drawn as nothing inside a line, so
+    the word is found whole: in the catalog a build makes, and in the one rebuilt from the PDF."""
+    filler = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]
+    words = [filler[i % 6] if i % 4 else "wonder\u00adland" for i in range(400)]
+    words[7] = "look\u200bout"
+    stem = "2021-07-16-soft-hyphens"
+    workspace.article(stem).write_text(" ".join(words) + "\n", encoding="utf-8")
+    workspace.record(stem).write_text('title: "Wonder\u00adland"\ndate: "2021-07-16"\nlanguage: en\n',
+                                      encoding="utf-8")
+    build(workspace, "--profile", profile, stem)
+    found = {query: [d.stem for d in search(workspace.archive, query, Filters())]
+             for query in ("wonderland", "lookout", "wonder", "land")}
+    assert found == {"wonderland": [stem], "lookout": [stem], "wonder": [], "land": []}
+    index = fts_contents(workspace.archive)
+    assert archivist("catalog", "--rebuild", "--archive", workspace.archive).returncode == 0
+    assert fts_contents(workspace.archive) == index
+
+
 def test_the_order_articles_finish_in_changes_no_answer(two: Paths, tmp_path: Path) -> None:
     build(two, "-j", "1")
     parallel = Paths(two.seeds, two.metadata, tmp_path / "parallel")

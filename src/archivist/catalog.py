@@ -34,7 +34,7 @@ from .dublincore import DC_NAMESPACE
 from .embedded import read_embedded
 from .errors import ArchiveReadError, ArchivistError, StorageError, UsageError
 from .inputfile import kind_of
-from .pagetext import page_text
+from .pagetext import page_text, visible
 from .pdfread import ContentBudget, PdfLimit, bounded, explain, read_pdf
 from .profile import Profile
 from .record import Record
@@ -179,9 +179,12 @@ def _insert(connection: sqlite3.Connection, document: Document) -> None:
     connection.execute(_UPSERT, row)
     (rowid,) = connection.execute("SELECT rowid FROM documents WHERE stem = ?", (document.stem,)).fetchone()
     connection.execute("DELETE FROM search WHERE rowid = ?", (rowid,))
+    # Indexed as a page shows it: a soft hyphen or a zero-width space inside a word would
+    # cut it in two for the index, where the page (and a catalog rebuilt from it) shows one.
     connection.execute(
         "INSERT INTO search (rowid, title, description, subjects, body) VALUES (?, ?, ?, ?, ?)",
-        (rowid, document.title, document.description, "\n".join(document.subjects), document.body))
+        (rowid, *map(visible, (document.title, document.description, "\n".join(document.subjects),
+                               document.body))))
 
 
 def put(archive: Path, documents: Iterable[Document]) -> None:
@@ -269,7 +272,7 @@ def search(archive: Path, text: str, filters: Filters) -> list[Document]:
             f"the search has {len(words)} words and {len(text)} characters, more than the "
             f"{MAX_QUERY_WORDS} words or {MAX_QUERY_CHARS} characters a search takes",
             hint="search with a few distinctive words; every word must match")
-    query = fts_query(text)
+    query = fts_query(visible(text))
     if not query:
         raise UsageError("the search has no words", hint="archivist search 'Lamorgese'")
     where, values = filters.where()
