@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import pytest
@@ -88,6 +88,39 @@ def project_copy(root: Path) -> Path:
 @pytest.fixture
 def workspace(tmp_path: Path) -> Paths:
     return first_article_workspace(tmp_path)
+
+
+NOBODY = 65534  # the user (and group) nobody
+
+
+@pytest.fixture
+def readable_workspace() -> Iterator[Paths]:
+    """``workspace`` in a folder any user may read (tmp_path is its owner's alone), removed after."""
+    root = Path(tempfile.mkdtemp(prefix="archivist-readable-"))
+    root.chmod(0o755)
+    try:
+        yield first_article_workspace(root)
+    finally:
+        for folder, _, _ in os.walk(root):
+            os.chmod(folder, 0o755)  # writable again, to be removed
+        shutil.rmtree(root)
+
+
+def archivist_reading(root: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    """``archivist`` run by a process that may only read ``root``: every folder and file under it
+    made read-only and, for root (whom no mode stops), run as the user nobody."""
+    for folder, _, files in os.walk(root):
+        os.chmod(folder, 0o555)
+        for name in files:
+            os.chmod(Path(folder, name), 0o444)
+    user = {}
+    if os.geteuid() == 0:
+        user = {"user": NOBODY, "group": NOBODY, "extra_groups": []}
+        if subprocess.run([sys.executable, "-c", "import archivist"], **user, capture_output=True).returncode:
+            pytest.skip("the user nobody cannot run this checkout's interpreter (a folder above it "
+                        "is its owner's alone)")
+    return subprocess.run([sys.executable, "-m", "archivist", *map(str, args)], cwd=root, **user,
+                          capture_output=True, text=True, timeout=900)
 
 
 def archivist(*args: str | Path, cwd: Path | None = None, env: dict | None = None,

@@ -10,6 +10,7 @@ import contextlib
 import errno
 import fcntl
 import hashlib
+import json
 import multiprocessing
 import os
 import random
@@ -29,6 +30,7 @@ from conftest import (
     FIRST,
     archivist,
     archivist_peak,
+    archivist_reading,
     file_digests,
     folder_args,
     left_in_staging,
@@ -210,6 +212,36 @@ def test_intents_apply_only_when_their_bytes_were_stored(archived: Paths, monkey
     assert manifest.verify(archived.archive).problems == []
     assert not intent.exists()
     assert staged(archived) == []
+
+
+def test_a_user_who_may_only_read_verifies_lists_and_searches_writing_nothing(
+        readable_workspace: Paths) -> None:
+    """A read-only mount or another user's archive: verify applies the settled intents to the
+    manifest as it reads it, finds what was altered, and list and search read the catalog;
+    nothing under the archive or beside it changes. Then the owner's verify applies them."""
+    paths = readable_workspace
+    assert archivist("build", *folder_args(paths)).returncode == 0
+    pdf, xml = paths.pdf(FIRST), paths.oai_dc(FIRST)
+    new = pdf.read_bytes() + b"%% a later version\n"
+    store.archive_write(paths.archive, pdf, new)  # stored, then "killed" before the manifest's update
+    xml.write_bytes(xml.read_bytes().replace(b"Rabat", b"Tanger"))  # altered behind archivist's back
+    root = paths.archive.parent
+    before = file_digests(root, mtimes=True)
+    verified = archivist_reading(root, "verify", "--archive", paths.archive)
+    assert verified.returncode == 10, verified.stderr
+    assert verified.stdout.splitlines() == [
+        f"{xml}: altered; its SHA-256 is {hashlib.sha256(xml.read_bytes()).hexdigest()}, the manifest "
+        f"says {manifest.read_manifest(paths.archive).entries[f'2021/{FIRST}.xml']}"]
+    listed = archivist_reading(root, "list", "--archive", paths.archive, "--json")
+    assert [Path(d["path"]).stem for d in json.loads(listed.stdout)] == [FIRST], listed.stderr
+    found = archivist_reading(root, "search", "Lamorgese", "--archive", paths.archive)
+    assert found.returncode == 0 and f"{FIRST}.pdf" in found.stdout, found.stderr
+    assert file_digests(root, mtimes=True) == before
+    for folder, _, _ in os.walk(root):
+        os.chmod(folder, 0o755)
+    assert manifest.verify(paths.archive).altered == [verified.stdout.strip()]
+    listed_now = manifest.read_manifest(paths.archive).entries
+    assert listed_now[f"2021/{FIRST}.pdf"] == hashlib.sha256(new).hexdigest()
 
 
 @contextlib.contextmanager

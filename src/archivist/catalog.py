@@ -38,7 +38,7 @@ from .pagetext import page_text, visible
 from .pdfread import ContentBudget, PdfLimit, bounded, explain, read_pdf
 from .profile import Profile
 from .record import Record
-from .store import archive_lock, require_archive, staging_dir
+from .store import archive_lock, reading_lock, require_archive, staging_dir
 from .typography import hyphenation_language
 
 CATALOG_NAME = "catalog.sqlite"
@@ -135,20 +135,63 @@ def _connect(archive: Path, *, create: bool) -> Iterator[sqlite3.Connection]:
     if not create and path.stat().st_size == 0:  # SQLite would take it for an empty database
         raise ArchiveReadError("the catalog is an empty file, not a catalog", path=path,
                                hint="run 'archivist catalog --rebuild' to make it again")
+    # A process that may write opens the catalog as a writer does, even to read it: its last
+    # connection's close folds the -wal file into the catalog and removes it and the -shm.
+    writable = create or (os.access(archive, os.W_OK | os.X_OK) and os.access(path, os.W_OK))
+    with contextlib.ExitStack() as held:
+        if writable:
+            try:
+                connection = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
+            except sqlite3.Error as error:
+                raise StorageError(f"cannot open the catalog: {error}", path=path) from None
+            held.callback(connection.close)
+        try:
+            if writable:
+                connection.execute("PRAGMA journal_mode = WAL")
+                connection.execute("PRAGMA synchronous = NORMAL")
+            else:
+                connection = _open_to_read(archive, path, held)
+            connection.create_function("casefold", 1, _casefold, deterministic=True)
+            yield connection
+        except sqlite3.Error as error:
+            raise ArchiveReadError(f"catalog error: {error}", path=path,
+                                   hint="run 'archivist catalog --rebuild' to make it again") from None
+
+
+# What SQLite says of a catalog in WAL mode whose -shm it cannot make: a read-only mount, a
+# folder this user may not write.
+_NO_SHARED_MEMORY = {sqlite3.SQLITE_CANTOPEN, getattr(sqlite3, "SQLITE_READONLY_DIRECTORY", 1544)}
+
+
+def _open_to_read(archive: Path, path: Path, held: contextlib.ExitStack) -> sqlite3.Connection:
+    """A connection that never writes, for a process that may only read the catalog (a
+    read-only mount, another user's archive).
+
+    A reader of a catalog in WAL mode makes the catalog's -shm file when no other connection
+    has. When it cannot, no connection is open and the catalog's file is whole: it is read as
+    immutable, under the archive's lock shared,
+    so that no writer begins meanwhile; unless a writer stopped without folding its -wal file
+    into the catalog, whose changes only a process that may write can apply.
+    """
+    uri = path.absolute().as_uri()  # percent-encoded: a '#' or '?' would end the path
+    connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=BUSY_TIMEOUT)
+    held.callback(connection.close)
     try:
-        connection = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
-    except sqlite3.Error as error:
-        raise StorageError(f"cannot open the catalog: {error}", path=path) from None
-    try:
-        connection.create_function("casefold", 1, _casefold, deterministic=True)
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA synchronous = NORMAL")
-        yield connection
-    except sqlite3.Error as error:
-        raise ArchiveReadError(f"catalog error: {error}", path=path,
-                               hint="run 'archivist catalog --rebuild' to make it again") from None
-    finally:
-        connection.close()
+        connection.execute("PRAGMA schema_version").fetchone()  # the file is opened here
+        return connection
+    except sqlite3.OperationalError as error:
+        if error.sqlite_errorcode not in _NO_SHARED_MEMORY:
+            raise
+    held.enter_context(reading_lock(archive))
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size:
+        raise ArchiveReadError(
+            "the catalog's last changes, in catalog.sqlite-wal, can only be read by a process "
+            "that may write beside the catalog", path=path,
+            hint="run 'archivist catalog' once as a user who may write to the archive")
+    connection = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None)
+    held.callback(connection.close)
+    return connection
 
 
 def _casefold(text: str | None) -> str | None:

@@ -569,14 +569,14 @@ def _verify(args: argparse.Namespace) -> int:
 def _reconcile_catalog(archive: Path, report) -> None:
     """The catalog follows the manifest: a divergence any earlier failure left is repaired here.
 
-    Only where a build could have run (a staging folder beside the archive): a read-only
-    copy is verified, never written.
+    Only where a build could have run (a staging folder beside the archive) and this process
+    may write: a read-only copy is verified, never written.
     """
     from .catalog import reconcile
     from .manifest import read_manifest
-    from .store import archive_lock, staging_dir
+    from .store import archive_lock, may_write, staging_dir
 
-    if report.damaged or not staging_dir(archive).is_dir():
+    if report.damaged or not staging_dir(archive).is_dir() or not may_write(archive):
         return
     try:
         with archive_lock(archive):

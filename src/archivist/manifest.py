@@ -25,10 +25,13 @@ from typing import BinaryIO
 from .errors import FixityError, UnsafePathError
 from .inputfile import NotARegularFile, open_regular
 from .store import (
+    Intent,
     archive_lock,
     archive_write,
     forget_intents,
     intents,
+    may_write,
+    reading_lock,
     real_path_below,
     require_archive,
     staging_dir,
@@ -244,13 +247,7 @@ def add_files(archive: Path, files: Iterable[Path]) -> dict[str, str]:
         entries = dict(manifest.entries)
         hashed: dict[str, str] = {}  # relpath -> SHA-256 of the file there now
         settled = [intent for intent in intents(archive) if intent.settled]
-        for intent in settled:
-            target = archive / intent.relpath
-            if intent.relpath and target.is_file():
-                if intent.relpath not in hashed:
-                    hashed[intent.relpath] = sha256_file(target)
-                if hashed[intent.relpath] == intent.sha256:
-                    entries[intent.relpath] = intent.sha256
+        _apply(archive, settled, entries, hashed)
         root = archive.resolve()
         for path in files:
             relpath = _relpath(archive, root, path)
@@ -262,6 +259,18 @@ def add_files(archive: Path, files: Iterable[Path]) -> dict[str, str]:
             archive_write(archive, archive / MANIFEST_NAME, _render(entries), journal=False)
         forget_intents(archive, settled)
     return entries
+
+
+def _apply(archive: Path, settled: list[Intent], entries: dict[str, str], hashed: dict[str, str]) -> None:
+    """List in ``entries`` each file a settled intent names that holds the bytes it names;
+    ``hashed`` keeps the SHA-256 of each file read (relpath -> digest)."""
+    for intent in settled:
+        target = archive / intent.relpath
+        if intent.relpath and target.is_file():
+            if intent.relpath not in hashed:
+                hashed[intent.relpath] = sha256_file(target)
+            if hashed[intent.relpath] == intent.sha256:
+                entries[intent.relpath] = intent.sha256
 
 
 @dataclass
@@ -299,22 +308,21 @@ def verify(archive: Path) -> Report:
     lock, once the intents settled meanwhile are applied, and a write still in flight (its
     intent held by a live writer) is allowed its new bytes, so a concurrent build is never
     reported as damage. An archive with no staging folder beside it has had no writer
-    since it was copied: it is read as it is, so a read-only copy can be verified.
+    since it was copied: it is read as it is, so a read-only copy can be verified. Where this
+    process may not write beside the archive (a read-only mount, another user's archive), the
+    settled intents are applied to the manifest as read, and nothing is written.
     """
     require_archive(archive)
     in_use = staging_dir(archive).is_dir()
-    if in_use:
-        with archive_lock(archive):
-            if not read_manifest(archive).damaged:
-                add_files(archive, ())
-    manifest = read_manifest(archive)
+    writer = in_use and may_write(archive)
+    lock = archive_lock if writer else reading_lock
+    with lock(archive):
+        manifest = _caught_up(archive, writer)
     on_disk, odd = _files(archive)
     suspects = _disagreements(archive, manifest, on_disk)
     if suspects and in_use:
-        with archive_lock(archive):
-            if not read_manifest(archive).damaged:  # writes that settled while files were hashed
-                add_files(archive, ())
-            manifest = read_manifest(archive)
+        with lock(archive):
+            manifest = _caught_up(archive, writer)  # writes that settled while files were hashed
             on_disk, odd = _files(archive)
             in_flight: dict[str, set[str]] = {}
             for intent in intents(archive):
@@ -327,8 +335,9 @@ def verify(archive: Path) -> Report:
     for relpath, (kind, digest) in sorted(suspects.items()):
         shown = archive / relpath
         if kind == "missing":
+            line = manifest.lines.get(relpath)  # none for a write the journal lists, not yet applied
             report.missing.append(f"{shown}: missing; the manifest lists it "
-                                  f"(line {manifest.lines[relpath]})")
+                                  + (f"(line {line})" if line else "(a write the journal holds)"))
         elif kind == "unreadable":
             report.altered.append(f"{shown}: cannot be read ({digest}), so its fixity is unknown")
         elif kind == "altered":
@@ -337,6 +346,20 @@ def verify(archive: Path) -> Report:
         else:
             report.unexpected.append(f"{shown}: unexpected; the manifest does not list it")
     return report
+
+
+def _caught_up(archive: Path, writer: bool) -> Manifest:
+    """The manifest with the settled intents applied: in its file by a ``writer`` (holding the
+    archive's lock), as read by any other process (holding it shared). A damaged manifest is
+    left as it is."""
+    if writer:
+        if not read_manifest(archive).damaged:
+            add_files(archive, ())
+        return read_manifest(archive)
+    manifest = read_manifest(archive)
+    if not manifest.damaged:
+        _apply(archive, [intent for intent in intents(archive) if intent.settled], manifest.entries, {})
+    return manifest
 
 
 def _files(archive: Path) -> tuple[set[str], list[str]]:

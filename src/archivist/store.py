@@ -236,24 +236,57 @@ def _staging_lock(staging: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the flock
 
 
-def _lock_waiting(fd: int, staging: Path) -> None:
-    """flock(2) ``fd`` exclusively; a wait that lasts is told to ``lock_wait_notice``. The
-    usual taking, uncontended, starts no timer."""
+def may_write(archive: Path) -> bool:
+    """Whether this process can take the archive's lock to write beside it: not on a read-only
+    mount, nor beside another user's archive that it may only read. Commands that only read
+    (verify, list, search) go on there without writing anything, under ``reading_lock``."""
+    staging = staging_dir(archive)
+    lock = staging / LOCK_NAME
+    if lock.exists():
+        return os.access(lock, os.W_OK)
+    return os.access(staging if staging.is_dir() else staging.parent, os.W_OK | os.X_OK)
+
+
+@contextlib.contextmanager
+def reading_lock(archive: Path) -> Iterator[None]:
+    """The archive's lock, shared, for a process that may only read the archive (``may_write``):
+    no writer begins while it is held, and it waits for the one at work. Without a lock file,
+    no writer has begun beside this archive."""
+    staging = staging_dir(archive)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fd = open_regular(staging / LOCK_NAME)
+    except FileNotFoundError:
+        yield
+        return
+    except OSError as error:  # a link, a FIFO, or a lock this user may not even read
+        raise StorageError(f"cannot be opened as the archive's lock: {error.strerror}",
+                           path=staging / LOCK_NAME,
+                           hint="ask the archive's owner to let this user read its staging folder") from None
+    try:
+        _lock_waiting(fd, staging, fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _lock_waiting(fd: int, staging: Path, kind: int = fcntl.LOCK_EX) -> None:
+    """flock(2) ``fd`` (exclusively unless told ``kind``); a wait that lasts is told to
+    ``lock_wait_notice``. The usual taking, uncontended, starts no timer."""
+    try:
+        fcntl.flock(fd, kind | fcntl.LOCK_NB)
         return
     except BlockingIOError:
         pass
     notice = lock_wait_notice
     if notice is None:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fcntl.flock(fd, kind)
         return
     archive = staging.parent / staging.name[1:-len(STAGING_SUFFIX)]
     timer = threading.Timer(LOCK_WAIT_NOTICE_AFTER, notice, (archive,))
     timer.daemon = True
     timer.start()
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fcntl.flock(fd, kind)
     finally:
         timer.cancel()
 
