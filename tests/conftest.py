@@ -101,9 +101,14 @@ def readable_workspace() -> Iterator[Paths]:
     try:
         yield first_article_workspace(root)
     finally:
-        for folder, _, _ in os.walk(root):
-            os.chmod(folder, 0o755)  # writable again, to be removed
+        writable_again(root)
         shutil.rmtree(root)
+
+
+def writable_again(root: Path) -> None:
+    """Undo ``archivist_reading``'s modes on the folders: their owner may write in them again."""
+    for folder, _, _ in os.walk(root):
+        os.chmod(folder, 0o755)
 
 
 def archivist_reading(root: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:

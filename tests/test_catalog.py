@@ -16,7 +16,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FIRST, archivist, file_digests, first_article_workspace, folder_args
+from conftest import (
+    FIRST,
+    archivist,
+    archivist_reading,
+    file_digests,
+    first_article_workspace,
+    folder_args,
+    writable_again,
+)
 from pypdf import PdfReader
 
 from archivist.article import parse_article
@@ -259,6 +267,41 @@ def test_a_word_with_soft_hyphens_is_found_as_the_page_shows_it(workspace: Paths
     index = fts_contents(workspace.archive)
     assert archivist("catalog", "--rebuild", "--archive", workspace.archive).returncode == 0
     assert fts_contents(workspace.archive) == index
+
+
+_STOPPED_WRITER = """
+import os, sqlite3, sys
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("DELETE FROM documents WHERE stem = ?", (sys.argv[2],))
+os._exit(0)  # stopped before its close folds the -wal file into the catalog
+"""
+
+
+def test_a_reader_who_may_not_write_reads_a_stopped_writer_s_last_changes_or_is_told(
+        readable_workspace: Paths) -> None:
+    paths = readable_workspace
+    paths.article(SECOND).write_text(SECOND_TEXT, encoding="utf-8")
+    paths.record(SECOND).write_text(SECOND_RECORD, encoding="utf-8")
+    build(paths)
+    catalog, root = paths.archive / CATALOG_NAME, paths.archive.parent
+    subprocess.run([sys.executable, "-c", _STOPPED_WRITER, catalog, SECOND], check=True)
+    assert catalog.with_name(CATALOG_NAME + "-wal").stat().st_size > 0
+    listed = archivist_reading(root, "list", "--archive", paths.archive, "--json")
+    assert [Path(d["path"]).stem for d in json.loads(listed.stdout)] == [FIRST], listed.stderr
+    writable_again(root)
+    catalog.with_name(CATALOG_NAME + "-shm").unlink()  # as a reboot may leave it
+    refused = archivist_reading(root, "list", "--archive", paths.archive)
+    assert refused.returncode == 13
+    assert refused.stderr == (
+        f"archivist: {catalog}: the catalog's last changes, in catalog.sqlite-wal, can only be read "
+        "by a process that may write beside the catalog (run 'archivist catalog' once as a user who "
+        "may write to the archive)\n")
+    writable_again(root)
+    assert archivist("catalog", "--archive", paths.archive).returncode == 0
+    assert sorted(p.name for p in paths.archive.iterdir()) == [
+        "2021", "2022", "archivist-profile.txt", CATALOG_NAME, "manifest-sha256.txt"]
+    listed = archivist_reading(root, "list", "--archive", paths.archive, "--json")
+    assert [Path(d["path"]).stem for d in json.loads(listed.stdout)] == [FIRST], listed.stderr
 
 
 def test_the_order_articles_finish_in_changes_no_answer(two: Paths, tmp_path: Path) -> None:

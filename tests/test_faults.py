@@ -35,6 +35,7 @@ from conftest import (
     folder_args,
     left_in_staging,
     make_command,
+    writable_again,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -237,8 +238,7 @@ def test_a_user_who_may_only_read_verifies_lists_and_searches_writing_nothing(
     found = archivist_reading(root, "search", "Lamorgese", "--archive", paths.archive)
     assert found.returncode == 0 and f"{FIRST}.pdf" in found.stdout, found.stderr
     assert file_digests(root, mtimes=True) == before
-    for folder, _, _ in os.walk(root):
-        os.chmod(folder, 0o755)
+    writable_again(root)
     assert manifest.verify(paths.archive).altered == [verified.stdout.strip()]
     listed_now = manifest.read_manifest(paths.archive).entries
     assert listed_now[f"2021/{FIRST}.pdf"] == hashlib.sha256(new).hexdigest()
