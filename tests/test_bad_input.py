@@ -147,6 +147,7 @@ CASES = [
     Case("date-february-30", 4, record=edited('date: "2021-07"', "date: 2021-02-30")),
     Case("date-disagrees-with-header", 4, record=edited('date: "2021-07"', 'date: "2021-08"')),
     Case("language-invalid", 4, record=edited("language: fr", "language: fr_FR")),
+    Case("dateline-not-drawable", 5, record=edited("language: fr", "language: ar")),
     Case("identifier-shared", 4, setup=_shared_identifier),
     Case("article-empty", 3, article=b"date 2021-07\n\n   \n", place=False),
     Case("article-not-utf8", 3, article=ARTICLE.replace("voté".encode(), b"vot\xe9", 1)),

@@ -620,8 +620,7 @@ def _require_glyphs(article: Article, record: Record, title: str, date_text: str
             path=article.path, line=line, column=column,
             hint="replace it, or ship a font that has it",
         )
-    for text, face, where in ((title, "regular", "title"), (date_text, "italic", "date"),
-                              (label, "regular", "identifier")):
+    for text, face, where in ((title, "regular", "title"), (label, "regular", "identifier")):
         index = fonts.first_missing(text, face)
         if index is not None:
             raise GlyphError(
@@ -630,6 +629,15 @@ def _require_glyphs(article: Article, record: Record, title: str, date_text: str
                 path=record.path, line=record.lines.get(where),
                 hint="replace it, or ship a font that has it",
             )
+    index = fonts.first_missing(date_text, "italic")
+    if index is not None:  # the record's date is digits: its language's words for it are not
+        raise GlyphError(
+            f"the date in the record's language {record.language!r} reads {date_text!r}, and "
+            f"{_describe(date_text[index])} cannot be drawn by the shipped font",
+            path=record.path, line=record.lines.get("language"),
+            hint="give the language the article is written in; the shipped font draws the Latin, "
+            "Greek and Cyrillic scripts",
+        )
 
 
 def _describe(char: str) -> str:
