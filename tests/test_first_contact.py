@@ -83,6 +83,8 @@ def test_new_on_a_missing_file_says_it_is_missing(tmp_path: Path) -> None:
     (["build", "--list", "/dev/zero"], "archivist: /dev/zero: the --list file holds more than 64 MiB"),
     (["build", "--total", "0", FIRST], "archivist: --total 0 is less than the 1 articles to build"),
     (["validate", "missing.pdf"], "archivist: missing.pdf: no such file"),
+    (["check", "/dev/zero"], "archivist: /dev/zero: it is a character device, not a PDF file (name PDFs"),
+    (["check", "seeds"], "archivist: seeds: it is a folder, not a PDF file (name PDFs"),
     (["search", ""], "archivist: the search has no words"),
     (["search", " "], "archivist: the search has no words"),
     (["clean", "--archive", ""], "archivist clean: argument --archive: an empty name is no folder"),

@@ -470,9 +470,15 @@ def _plan(args: argparse.Namespace) -> int:
 
 def _archive_pdfs(args: argparse.Namespace) -> list[Path]:
     if args.pdfs:
+        from .inputfile import kind_of
+
         for pdf in args.pdfs:
             if not pdf.is_file():
-                raise UsageError("no such file", path=pdf, hint="name PDFs that exist, or none for "
+                try:
+                    what = f"it is {kind_of(pdf.stat().st_mode)}, not a PDF file"
+                except OSError:
+                    what = "no such file"
+                raise UsageError(what, path=pdf, hint="name PDFs that exist, or none for "
                                  "every PDF of the archive")
         return args.pdfs
     from .store import require_archive
