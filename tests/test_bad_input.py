@@ -182,6 +182,7 @@ CASES = [
                                                        '"urn:archivist:\\u00a02021-07-case"')),
     Case("article-word-too-long", 3, article=ARTICLE.replace(b"dimanche", b"dimanche " + b"x" * 4001)),
     Case("article-too-many-paragraphs", 3, article=b"date 2021-07\n" + b"a\n" * 50_001, place=False),
+    Case("article-paragraph-too-long", 3, article=b"date 2021-07\nFirst.\n" + b"a " * 1_000_001 + b"\n"),
     Case("name-month-13", 6, target="2021-13-case", in_make=False, place=False),
     Case("archive-folder-links-outside", 6, setup=_year_folder_is_a_link, in_make=False, place=False),
 ]

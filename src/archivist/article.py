@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 from .errors import ArticleError
@@ -35,6 +36,9 @@ MAX_ARTICLE_BYTES = 8 << 20
 # These two bounds keep every article the reader accepts within a build of minutes.
 MAX_WORD_CHARS = 4000  # twice a long URL
 MAX_PARAGRAPHS = 50_000  # a long book has a few thousand
+# A paragraph is broken into lines at once, every place a line may end in memory (about half
+# a kilobyte a word): 4 million one-letter words took 2.3 GB. A million words is ten novels.
+MAX_PARAGRAPH_WORDS = 1_000_000
 _LONG_WORD = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")
 
 
@@ -93,7 +97,7 @@ def parse_article(raw: bytes, path: Path) -> Article:
         offset = header.end()
     body = text[offset:]
     paragraphs = tuple(paragraph for paragraph in map(_squeezed, body.split("\n")) if paragraph)
-    _refuse_costly_shapes(text, paragraphs, path)
+    _refuse_costly_shapes(text, offset, paragraphs, path)
     if not any(_visible(char) for paragraph in paragraphs for char in paragraph):
         raise ArticleError(
             "the article has no " + ("visible text" if paragraphs else "text")
@@ -115,7 +119,7 @@ def _squeezed(line: str) -> str:
     return " ".join(line.split())
 
 
-def _refuse_costly_shapes(text: str, paragraphs: tuple[str, ...], path: Path) -> None:
+def _refuse_costly_shapes(text: str, offset: int, paragraphs: tuple[str, ...], path: Path) -> None:
     """Refuse the shapes whose typesetting time grows faster than the text: see the bounds above."""
     long_word = _LONG_WORD.search(text)
     if long_word:
@@ -131,6 +135,15 @@ def _refuse_costly_shapes(text: str, paragraphs: tuple[str, ...], path: Path) ->
             f"the article has {len(paragraphs)} paragraphs (lines that are not blank); the most the "
             f"typesetter takes is {MAX_PARAGRAPHS}", path=path,
             hint="join the lines that belong to one paragraph, or split the article into several")
+    # A paragraph has one space between each two words (_squeezed): counted in C, per paragraph.
+    if max(map(str.count, paragraphs, repeat(" ")), default=0) >= MAX_PARAGRAPH_WORDS:
+        for number, line in enumerate(text[offset:].split("\n"), start=1):  # the header is on line 1
+            words = len(line.split())
+            if words > MAX_PARAGRAPH_WORDS:
+                raise ArticleError(
+                    f"a paragraph of {words} words; the most the typesetter takes in one paragraph is "
+                    f"{MAX_PARAGRAPH_WORDS}", path=path, line=number,
+                    hint="start a new line where each paragraph starts, or split the article into several")
 
 
 def _visible(char: str) -> bool:
