@@ -101,23 +101,33 @@ def readable_workspace() -> Iterator[Paths]:
     try:
         yield first_article_workspace(root)
     finally:
-        writable_again(root)
+        writable_again(root)  # as a folder made read-only cannot be emptied
         shutil.rmtree(root)
 
 
+def _set_modes(root: Path, folders: int, files: int) -> None:
+    """Each folder's mode set before it is walked into, so that one its owner could not search is."""
+    os.chmod(root, folders)
+    for folder, dirs, names in os.walk(root):
+        for name in dirs:
+            os.chmod(Path(folder, name), folders)
+        for name in names:
+            os.chmod(Path(folder, name), files)
+
+
+def read_only(root: Path) -> None:
+    """Every folder and file under ``root`` read-only, as on a read-only mount."""
+    _set_modes(root, 0o555, 0o444)
+
+
 def writable_again(root: Path) -> None:
-    """Undo ``archivist_reading``'s modes on the folders: their owner may write in them again."""
-    for folder, _, _ in os.walk(root):
-        os.chmod(folder, 0o755)
+    """Undo ``read_only``: the owner may write every folder and file again."""
+    _set_modes(root, 0o755, 0o644)
 
 
 def archivist_reading(root: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    """``archivist`` run by a process that may only read ``root``: every folder and file under it
-    made read-only and, for root (whom no mode stops), run as the user nobody."""
-    for folder, _, files in os.walk(root):
-        os.chmod(folder, 0o555)
-        for name in files:
-            os.chmod(Path(folder, name), 0o444)
+    """``archivist`` run in ``root`` by a process that may not write there (after ``read_only``):
+    for root, whom no mode stops, as the user nobody."""
     user = {}
     if os.geteuid() == 0:
         user = {"user": NOBODY, "group": NOBODY, "extra_groups": []}

@@ -182,7 +182,7 @@ CASES = [
                                                        '"urn:archivist:\\u00a02021-07-case"')),
     Case("article-word-too-long", 3, article=ARTICLE.replace(b"dimanche", b"dimanche " + b"x" * 4001)),
     Case("article-too-many-paragraphs", 3, article=b"date 2021-07\n" + b"a\n" * 50_001, place=False),
-    Case("article-paragraph-too-long", 3, article=b"date 2021-07\nFirst.\n" + b"a " * 1_000_001 + b"\n"),
+    Case("article-paragraph-too-long", 3, article=b"date 2021-07\nFirst.\n" + b"a-a-a " * 349_526 + b"a\n"),
     Case("name-month-13", 6, target="2021-13-case", in_make=False, place=False),
     Case("archive-folder-links-outside", 6, setup=_year_folder_is_a_link, in_make=False, place=False),
 ]
@@ -461,11 +461,12 @@ def fresh(tmp_path: Path) -> Path:
 
 
 def big_article(size: int) -> bytes:
-    """About ``size`` bytes of French text in paragraphs of every length, one of ~1 MB."""
+    """About ``size`` bytes of French text in paragraphs of every length, one of ~2 MB (near the
+    longest paragraph an article may hold)."""
     words = ARTICLE.decode().split()[2:]
     paragraphs, total, n = [], 0, 0
     while total < size:
-        length = 1_000_000 if n == 3 else 20 + (n * 37) % 400  # words: ~7 bytes each
+        length = 350_000 if n == 3 else 20 + (n * 37) % 400  # words: ~6 bytes each
         paragraph = " ".join(words[(n + i) % len(words)] for i in range(min(length, size // 6)))
         paragraphs.append(paragraph)
         total += len(paragraph.encode()) + 1

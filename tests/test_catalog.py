@@ -23,6 +23,7 @@ from conftest import (
     file_digests,
     first_article_workspace,
     folder_args,
+    read_only,
     writable_again,
 )
 from pypdf import PdfReader
@@ -286,10 +287,12 @@ def test_a_reader_who_may_not_write_reads_a_stopped_writer_s_last_changes_or_is_
     catalog, root = paths.archive / CATALOG_NAME, paths.archive.parent
     subprocess.run([sys.executable, "-c", _STOPPED_WRITER, catalog, SECOND], check=True)
     assert catalog.with_name(CATALOG_NAME + "-wal").stat().st_size > 0
+    read_only(root)
     listed = archivist_reading(root, "list", "--archive", paths.archive, "--json")
     assert [Path(d["path"]).stem for d in json.loads(listed.stdout)] == [FIRST], listed.stderr
     writable_again(root)
     catalog.with_name(CATALOG_NAME + "-shm").unlink()  # as a reboot may leave it
+    read_only(root)
     refused = archivist_reading(root, "list", "--archive", paths.archive)
     assert refused.returncode == 13
     assert refused.stderr == (
@@ -300,6 +303,7 @@ def test_a_reader_who_may_not_write_reads_a_stopped_writer_s_last_changes_or_is_
     assert archivist("catalog", "--archive", paths.archive).returncode == 0
     assert sorted(p.name for p in paths.archive.iterdir()) == [
         "2021", "2022", "archivist-profile.txt", CATALOG_NAME, "manifest-sha256.txt"]
+    read_only(root)
     listed = archivist_reading(root, "list", "--archive", paths.archive, "--json")
     assert [Path(d["path"]).stem for d in json.loads(listed.stdout)] == [FIRST], listed.stderr
 

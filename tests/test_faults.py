@@ -35,6 +35,7 @@ from conftest import (
     folder_args,
     left_in_staging,
     make_command,
+    read_only,
     writable_again,
 )
 from hypothesis import given, settings
@@ -227,6 +228,7 @@ def test_a_user_who_may_only_read_verifies_lists_and_searches_writing_nothing(
     store.archive_write(paths.archive, pdf, new)  # stored, then "killed" before the manifest's update
     xml.write_bytes(xml.read_bytes().replace(b"Rabat", b"Tanger"))  # altered behind archivist's back
     root = paths.archive.parent
+    read_only(root)
     before = file_digests(root, mtimes=True)
     verified = archivist_reading(root, "verify", "--archive", paths.archive)
     assert verified.returncode == 10, verified.stderr
@@ -238,6 +240,12 @@ def test_a_user_who_may_only_read_verifies_lists_and_searches_writing_nothing(
     found = archivist_reading(root, "search", "Lamorgese", "--archive", paths.archive)
     assert found.returncode == 0 and f"{FIRST}.pdf" in found.stdout, found.stderr
     assert file_digests(root, mtimes=True) == before
+    staging = store.staging_dir(paths.archive)
+    staging.chmod(0o000)  # a staging folder this user may not even search
+    refused = archivist_reading(root, "verify", "--archive", paths.archive)
+    assert (refused.returncode, refused.stderr) == (7, (
+        f"archivist: {staging / store.LOCK_NAME}: cannot be opened as the archive's lock: Permission "
+        "denied (ask the archive's owner to let this user read its staging folder)\n"))
     writable_again(root)
     assert manifest.verify(paths.archive).altered == [verified.stdout.strip()]
     listed_now = manifest.read_manifest(paths.archive).entries
@@ -245,8 +253,9 @@ def test_a_user_who_may_only_read_verifies_lists_and_searches_writing_nothing(
 
 
 @contextlib.contextmanager
-def write_in_flight(archive: Path, path: Path, data: bytes) -> Iterator[None]:
-    """A writer that has renamed ``data`` in at ``path`` and not finished yet, until the block ends."""
+def write_in_flight(archive: Path, path: Path, data: bytes) -> Iterator[Callable[[], None]]:
+    """A writer that has renamed ``data`` in at ``path`` and not finished yet, until the block ends
+    or the function it gives is called."""
     renamed, finish = threading.Event(), threading.Event()
     real_replace = os.replace
 
@@ -260,11 +269,15 @@ def write_in_flight(archive: Path, path: Path, data: bytes) -> Iterator[None]:
         writer = threading.Thread(target=store.archive_write, args=(archive, path, data))
         writer.start()
         assert renamed.wait(60)
-    try:
-        yield
-    finally:
+
+    def done() -> None:
         finish.set()
         writer.join()
+
+    try:
+        yield done
+    finally:
+        done()
 
 
 @pytest.mark.parametrize("cut", [b"", b"0" * 64 + b" 2021/x.pdf\n", b"0123abc", b"\n\n\n"],
@@ -286,6 +299,30 @@ def test_a_write_in_flight_is_allowed_its_bytes_and_listed_once_done(archived: P
     assert manifest.verify(archived.archive).problems == []
     assert manifest.read_manifest(archived.archive).entries[relpath] == hashlib.sha256(new).hexdigest()
     assert staged(archived) == []
+
+
+def test_a_write_ending_while_verify_looks_again_is_never_damage(archived: Paths,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """verify looks again, under the lock, at a file that disagreed: the writes in flight are
+    read first, then the settled ones applied. A write that ends between the two readings is
+    applied or allowed, whichever reading comes first (each reading of the intents here ends
+    the write once it has been read twice)."""
+    pdf, relpath = archived.pdf(FIRST), f"2021/{FIRST}.pdf"
+    new = pdf.read_bytes() + b"%% a later version\n"
+    with write_in_flight(archived.archive, pdf, new) as finish:
+        readings = []
+
+        def reading_then_finishing(archive: Path) -> list[store.Intent]:
+            found = store.intents(archive)
+            readings.append([intent.settled for intent in found if intent.relpath == relpath])
+            if len(readings) == 2:
+                finish()
+            return found
+
+        monkeypatch.setattr(manifest, "intents", reading_then_finishing)
+        assert manifest.verify(archived.archive).problems == []
+    assert readings[:3] == [[False], [False], [True]]
+    assert manifest.read_manifest(archived.archive).entries[relpath] == hashlib.sha256(new).hexdigest()
 
 
 def test_a_record_settling_while_the_manifest_is_updated_is_kept_for_the_next(archived: Paths) -> None:

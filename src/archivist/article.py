@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from itertools import repeat
 from pathlib import Path
 
 from .errors import ArticleError
@@ -36,9 +35,10 @@ MAX_ARTICLE_BYTES = 8 << 20
 # These two bounds keep every article the reader accepts within a build of minutes.
 MAX_WORD_CHARS = 4000  # twice a long URL
 MAX_PARAGRAPHS = 50_000  # a long book has a few thousand
-# A paragraph is broken into lines at once, every place a line may end in memory (about half
-# a kilobyte a word): 4 million one-letter words took 2.3 GB. A million words is ten novels.
-MAX_PARAGRAPH_WORDS = 1_000_000
+# A paragraph is broken into lines at once, every place a line may end in memory (about a
+# quarter of a kilobyte each, and one every two characters at most: a space, a hyphen, a
+# slash): 4 million one-letter words in one paragraph took 2.3 GB. 2 MiB is twelve novels.
+MAX_PARAGRAPH_CHARS = 2 << 20
 _LONG_WORD = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")
 
 
@@ -135,14 +135,13 @@ def _refuse_costly_shapes(text: str, offset: int, paragraphs: tuple[str, ...], p
             f"the article has {len(paragraphs)} paragraphs (lines that are not blank); the most the "
             f"typesetter takes is {MAX_PARAGRAPHS}", path=path,
             hint="join the lines that belong to one paragraph, or split the article into several")
-    # A paragraph has one space between each two words (_squeezed): counted in C, per paragraph.
-    if max(map(str.count, paragraphs, repeat(" ")), default=0) >= MAX_PARAGRAPH_WORDS:
+    if max(map(len, paragraphs), default=0) > MAX_PARAGRAPH_CHARS:
         for number, line in enumerate(text[offset:].split("\n"), start=1):  # the header is on line 1
-            words = len(line.split())
-            if words > MAX_PARAGRAPH_WORDS:
+            length = len(_squeezed(line)) if len(line) > MAX_PARAGRAPH_CHARS else 0
+            if length > MAX_PARAGRAPH_CHARS:
                 raise ArticleError(
-                    f"a paragraph of {words} words; the most the typesetter takes in one paragraph is "
-                    f"{MAX_PARAGRAPH_WORDS}", path=path, line=number,
+                    f"a paragraph of {length} characters; the most the typesetter takes in one "
+                    f"paragraph is {MAX_PARAGRAPH_CHARS}", path=path, line=number,
                     hint="start a new line where each paragraph starts, or split the article into several")
 
 

@@ -173,16 +173,30 @@ def _open_to_read(archive: Path, path: Path, held: contextlib.ExitStack) -> sqli
     so that no writer begins meanwhile; unless a writer stopped without folding its -wal file
     into the catalog, whose changes only a process that may write can apply.
     """
+    if not os.access(path, os.R_OK):
+        raise StorageError("cannot open the catalog: this user may not read it", path=path,
+                           hint="ask the archive's owner to let this user read the archive")
     uri = path.absolute().as_uri()  # percent-encoded: a '#' or '?' would end the path
-    connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=BUSY_TIMEOUT)
-    held.callback(connection.close)
-    try:
-        connection.execute("PRAGMA schema_version").fetchone()  # the file is opened here
+
+    def shared() -> sqlite3.Connection | None:
+        """A connection through the catalog's -shm; None when there is none and none can be made."""
+        connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=BUSY_TIMEOUT)
+        held.callback(connection.close)
+        try:
+            connection.execute("PRAGMA schema_version").fetchone()  # the file is opened here
+            return connection
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode not in _NO_SHARED_MEMORY:
+                raise
+        return None
+
+    connection = shared()
+    if connection is not None:
         return connection
-    except sqlite3.OperationalError as error:
-        if error.sqlite_errorcode not in _NO_SHARED_MEMORY:
-            raise
     held.enter_context(reading_lock(archive))
+    connection = shared()  # a writer may have come and gone, leaving a -shm to read through
+    if connection is not None:
+        return connection
     wal = path.with_name(path.name + "-wal")
     if wal.exists() and wal.stat().st_size:
         raise ArchiveReadError(

@@ -8,6 +8,7 @@ import gc
 import hashlib
 import json
 import os
+import stat
 import sys
 import time
 from collections.abc import Generator, Iterator, Sequence
@@ -473,13 +474,17 @@ def _archive_pdfs(args: argparse.Namespace) -> list[Path]:
         from .inputfile import kind_of
 
         for pdf in args.pdfs:
-            if not pdf.is_file():
-                try:
-                    what = f"it is {kind_of(pdf.stat().st_mode)}, not a PDF file"
-                except OSError:
-                    what = "no such file"
-                raise UsageError(what, path=pdf, hint="name PDFs that exist, or none for "
-                                 "every PDF of the archive")
+            try:
+                mode = pdf.stat().st_mode
+            except FileNotFoundError:
+                raise UsageError("no such file", path=pdf, hint="name PDFs that exist, or none for "
+                                 "every PDF of the archive") from None
+            except OSError as error:  # a folder on the way this user may not search
+                raise UsageError(f"cannot be read: {error.strerror}", path=pdf,
+                                 hint="check the folders' permissions") from None
+            if not stat.S_ISREG(mode):
+                raise UsageError(f"it is {kind_of(mode)}, not a PDF file", path=pdf,
+                                 hint="name PDFs that exist, or none for every PDF of the archive")
         return args.pdfs
     from .store import require_archive
 

@@ -322,12 +322,14 @@ def verify(archive: Path) -> Report:
     suspects = _disagreements(archive, manifest, on_disk)
     if suspects and in_use:
         with lock(archive):
-            manifest = _caught_up(archive, writer)  # writes that settled while files were hashed
-            on_disk, odd = _files(archive)
+            # The writes in flight are read before the settled ones are applied: no write begins
+            # while the lock is held, but one may end, and it is then applied or allowed.
             in_flight: dict[str, set[str]] = {}
             for intent in intents(archive):
                 if not intent.settled and intent.relpath:
                     in_flight.setdefault(intent.relpath, set()).add(intent.sha256)
+            manifest = _caught_up(archive, writer)  # writes that settled while files were hashed
+            on_disk, odd = _files(archive)
             suspects = _disagreements(archive, manifest, on_disk, sorted(suspects), in_flight)
     report = Report(len(on_disk), len(manifest.entries), damaged=list(manifest.damaged),
                     damage_found=manifest.damage_found)

@@ -242,9 +242,12 @@ def may_write(archive: Path) -> bool:
     (verify, list, search) go on there without writing anything, under ``reading_lock``."""
     staging = staging_dir(archive)
     lock = staging / LOCK_NAME
-    if lock.exists():
-        return os.access(lock, os.W_OK)
-    return os.access(staging if staging.is_dir() else staging.parent, os.W_OK | os.X_OK)
+    try:
+        if lock.exists():
+            return os.access(lock, os.W_OK)
+        return os.access(staging if staging.is_dir() else staging.parent, os.W_OK | os.X_OK)
+    except OSError:  # a staging folder this user may not even search
+        return False
 
 
 @contextlib.contextmanager
@@ -253,6 +256,9 @@ def reading_lock(archive: Path) -> Iterator[None]:
     no writer begins while it is held, and it waits for the one at work. Without a lock file,
     no writer has begun beside this archive."""
     staging = staging_dir(archive)
+    if staging in _held:  # this process writes the archive: it holds the lock already
+        yield
+        return
     try:
         fd = open_regular(staging / LOCK_NAME)
     except FileNotFoundError:
@@ -646,7 +652,7 @@ def _settled_bytes(path: Path) -> tuple[bool, bytes]:
     cannot be read, or is longer than any intent), through one opening of it."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except FileNotFoundError:
+    except OSError:  # gone, or its writer's alone to read: nothing to apply
         return False, b""
     try:
         settled = _unheld(fd)
