@@ -169,9 +169,9 @@ def _open_to_read(archive: Path, path: Path, held: contextlib.ExitStack) -> sqli
 
     A reader of a catalog in WAL mode makes the catalog's -shm file when no other connection
     has. When it cannot, no connection is open and the catalog's file is whole: it is read as
-    immutable, under the archive's lock shared,
-    so that no writer begins meanwhile; unless a writer stopped without folding its -wal file
-    into the catalog, whose changes only a process that may write can apply.
+    immutable, under the archive's lock shared, so that no writer begins meanwhile; unless a
+    writer stopped without folding its -wal file into the catalog, whose changes only a
+    process that may write can apply.
     """
     if not os.access(path, os.R_OK):
         raise StorageError("cannot open the catalog: this user may not read it", path=path,
