@@ -70,6 +70,7 @@ def test_paragraphs_are_lines_and_crlf_equals_lf() -> None:
 @pytest.mark.parametrize(("raw", "expected"), [
     (b"date 2021-13 Texte.", "month 13"),
     (b"date 2021-02-30 Texte.", "day 30"),
+    ("date \u0662\u0660\u0662\u0661-07 Texte.".encode(), "is not a W3C date"),  # Arabic-Indic digits
     (b"date 2021-07", "no text after its date header"),
     (b"   \n\n", "no text"),
     (b"caf\xe9", "byte 3 (0xe9, line 1) is not valid UTF-8"),

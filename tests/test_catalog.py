@@ -200,10 +200,11 @@ def test_search_takes_the_same_filters(shared: Paths) -> None:
     assert stems(shared, "search", "cooperation", "--language", "fr") == [FIRST]
 
 
-def test_list_refuses_an_impossible_date(shared: Paths) -> None:
-    result = archivist("list", "--archive", shared.archive, "--from", "2021-02-30")
+@pytest.mark.parametrize("date", ["2021-02-30", "\uff12\uff10\uff12\uff11"])  # fullwidth digits
+def test_list_refuses_an_impossible_date(shared: Paths, date: str) -> None:
+    result = archivist("list", "--archive", shared.archive, "--from", date)
     assert result.returncode == 2
-    assert "'2021-02-30' is not a date" in result.stderr
+    assert f"{date!r} is not a date" in result.stderr
 
 
 def test_a_rebuilt_article_replaces_its_row(built: Paths) -> None:

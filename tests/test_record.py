@@ -49,6 +49,9 @@ def test_strings_and_lists_and_mappings() -> None:
     (MINIMAL + "creator: {a: b}\n", "'creator' must be a string or a list of strings, not a mapping", 4),
     ('title: T\ndate: "2021-13"\nlanguage: fr\n', "month 13", 2),
     ('title: T\ndate: "2021-02-30"\nlanguage: fr\n', "day 30", 2),
+    # W3C-DTF's digits are ASCII: fullwidth or Arabic-Indic ones are no date a reader takes
+    ('title: T\ndate: "\uff12\uff10\uff12\uff11-\uff10\uff17"\nlanguage: fr\n', "is not a W3C date", 2),
+    ('title: T\ndate: "\u0662\u0660\u0662\u0661-07"\nlanguage: fr\n', "is not a W3C date", 2),
     ('title: T\ndate: "2021-07"\nlanguage: french\n', "'french' is not a valid BCP 47", 3),
     ("title: [a\n", "YAML syntax error", 2),
     ("- a\n- b\n", "must be a mapping", 1),

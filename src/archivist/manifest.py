@@ -45,7 +45,7 @@ MANIFEST_NAME = "manifest-sha256.txt"
 BOOKKEEPING = frozenset({MANIFEST_NAME, ".gitkeep", "catalog.sqlite", "catalog.sqlite-wal",
                          "catalog.sqlite-shm", "catalog.sqlite-journal"})
 _DIGEST = re.compile(r"[0-9a-f]{64}")
-_YEAR = re.compile(r"\d{4}")
+_YEAR = re.compile(r"[0-9]{4}")
 _ENCODED = re.compile(r"%(25|0A|0D)")
 # Lines that the line-by-line reading below takes as they are: a digest, two spaces, and a
 # clean path (``_is_clean``) with nothing percent-encoded.

@@ -6,10 +6,13 @@ import calendar
 import re
 from datetime import UTC, datetime
 
+# ASCII digits only: Python's \d also takes '２' or '٢', which would reach the XMP and the
+# oai_dc record as a date no reader of W3C dates accepts.
 _W3C = re.compile(
     r"(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2})"
     r"(?:T(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?"
-    r"(?P<tz>Z|[+-]\d{2}:\d{2}))?)?)?"
+    r"(?P<tz>Z|[+-]\d{2}:\d{2}))?)?)?",
+    re.ASCII,
 )
 
 
