@@ -85,6 +85,7 @@ def test_new_on_a_missing_file_says_it_is_missing(tmp_path: Path) -> None:
     (["validate", "missing.pdf"], "archivist: missing.pdf: no such file"),
     (["check", "/dev/zero"], "archivist: /dev/zero: it is a character device, not a PDF file (name PDFs"),
     (["check", "seeds"], "archivist: seeds: it is a folder, not a PDF file (name PDFs"),
+    (["check", "link.pdf"], "archivist: link.pdf: it is a symbolic link, not a PDF file (name PDFs"),
     (["search", ""], "archivist: the search has no words"),
     (["search", " "], "archivist: the search has no words"),
     (["clean", "--archive", ""], "archivist clean: argument --archive: an empty name is no folder"),
@@ -93,6 +94,7 @@ def test_new_on_a_missing_file_says_it_is_missing(tmp_path: Path) -> None:
 def test_usage_errors_exit_2_with_one_line(workspace: Paths, args: list[str], message: str) -> None:
     root = workspace.seeds.parent
     (root / "latin1.txt").write_bytes(b"caf\xe9\n")
+    (root / "link.pdf").symlink_to("latin1.txt")
     result = archivist(*args, cwd=root)
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith(message), result.stderr

@@ -133,3 +133,20 @@ def test_validate_uses_the_archives_profile(archive_3u: Paths) -> None:
         pytest.skip(result.stderr)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith(f"PASS {archive_3u.pdf(FIRST)} 3u")
+
+
+@pytest.mark.verapdf
+def test_validate_fails_a_link_or_fifo_named_pdf_unread_and_validates_the_rest(archive_3u: Paths) -> None:
+    """veraPDF would validate what a link leads to, and wait on a FIFO: neither is handed to it."""
+    require_tool("java")
+    year = archive_3u.pdf(FIRST).parent
+    (year / "2021-07-link.pdf").symlink_to(archive_3u.pdf(FIRST))
+    os.mkfifo(year / "2021-07-fifo.pdf")
+    result = archivist("validate", *folder_args(archive_3u))
+    if result.returncode == 11:
+        pytest.skip(result.stderr)
+    assert result.returncode == 9, result.stdout + result.stderr
+    assert f"FAIL {year / '2021-07-fifo.pdf'}: it is a FIFO (named pipe), not a PDF file" in result.stdout
+    assert f"FAIL {year / '2021-07-link.pdf'}: it is a symbolic link, not a PDF file" in result.stdout
+    assert f"PASS {archive_3u.pdf(FIRST)} 3u" in result.stdout
+    assert "2 of 3 PDF(s) failed veraPDF" in result.stderr

@@ -38,7 +38,7 @@ from .pagetext import page_text, visible
 from .pdfread import ContentBudget, PdfLimit, bounded, explain, read_pdf
 from .profile import Profile
 from .record import Record
-from .store import archive_lock, reading_lock, require_archive, staging_dir
+from .store import archive_lock, archived_pdfs, reading_lock, require_archive, staging_dir
 from .typography import hyphenation_language
 
 CATALOG_NAME = "catalog.sqlite"
@@ -360,7 +360,7 @@ def rebuild(archive: Path, read: Callable[[Path, int], None] | None = None
     path = archive / CATALOG_NAME
     with _writing(archive):
         require_file(archive)  # before every PDF is read for it
-        pdfs = sorted(archive.glob("*/*.pdf"))
+        pdfs = archived_pdfs(archive)
         for pdf in pdfs:
             if read is not None:
                 read(pdf, len(pdfs))
@@ -394,17 +394,18 @@ def _held_pdfs(archive: Path, relpaths: Iterable[str]) -> set[str]:
     for year in sorted({relpath.partition("/")[0] for relpath in relpaths}):
         if not _YEAR_FOLDER.fullmatch(year):
             continue
-        try:
-            listing = os.scandir(archive / year)
-        except (FileNotFoundError, NotADirectoryError):
-            continue
+        try:  # a year folder that is a link holds nothing of the archive's
+            fd = os.open(archive / year, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
         except OSError as error:
-            if error.errno != errno.ELOOP:
+            if error.errno not in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
                 raise
-            continue  # a symbolic link in a loop, which holds nothing
-        with listing as files:
-            held.update(f"{year}/{file.name}" for file in files
-                        if file.name.endswith(".pdf") and file.is_file())
+            continue
+        try:
+            with os.scandir(fd) as files:
+                held.update(f"{year}/{file.name}" for file in files
+                            if file.name.endswith(".pdf") and file.is_file(follow_symlinks=False))
+        finally:
+            os.close(fd)
     return held
 
 

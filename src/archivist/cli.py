@@ -475,7 +475,7 @@ def _archive_pdfs(args: argparse.Namespace) -> list[Path]:
 
         for pdf in args.pdfs:
             try:
-                mode = pdf.stat().st_mode
+                mode = os.lstat(pdf).st_mode  # a link is refused unread, like a link in the archive
             except FileNotFoundError:
                 raise UsageError("no such file", path=pdf, hint="name PDFs that exist, or none for "
                                  "every PDF of the archive") from None
@@ -486,10 +486,10 @@ def _archive_pdfs(args: argparse.Namespace) -> list[Path]:
                 raise UsageError(f"it is {kind_of(mode)}, not a PDF file", path=pdf,
                                  hint="name PDFs that exist, or none for every PDF of the archive")
         return args.pdfs
-    from .store import require_archive
+    from .store import archived_pdfs, require_archive
 
     require_archive(args.archive)
-    return sorted(args.archive.glob("*/*.pdf"))
+    return archived_pdfs(args.archive)
 
 
 def _archive_profile(args: argparse.Namespace) -> Profile:
@@ -618,16 +618,25 @@ def _validate(args: argparse.Namespace) -> int:
     from .verapdf import VeraPDFUnavailable, run_verapdf
 
     profile = _archive_profile(args)
-    pdfs = _archive_pdfs(args)
-    if not pdfs:
+    listed = _archive_pdfs(args)
+    if not listed:
         print("no PDF to validate", file=sys.stderr)
         return 0
+    failed: set[Path] = set()
+    pdfs = []
+    for pdf in listed:  # veraPDF would follow a link, and wait on a FIFO
+        kind = _not_a_file(pdf)
+        if kind:
+            print(f"FAIL {pdf}: it is {kind}, not a PDF file "
+                  "(the archive holds only regular files: remove it)")
+            failed.add(pdf)
+        else:
+            pdfs.append(pdf)
     # A combined claim (PDF/A-2a + PDF/UA-1) must pass each standard's profile: one run each.
     try:
         reports = [report for flavour in profile.flavours for report in run_verapdf(pdfs, flavour)]
     except VeraPDFUnavailable as error:
         raise ToolMissing(str(error)) from None
-    failed = set()
     for report in reports:
         print(f"{'PASS' if report.compliant else 'FAIL'} {report.path} {report.flavour}")
         for rule in report.failures:
@@ -635,8 +644,19 @@ def _validate(args: argparse.Namespace) -> int:
         if not report.compliant:
             failed.add(report.path)
     if failed:
-        raise ValidationFailed(f"{len(failed)} of {len(pdfs)} PDF(s) failed veraPDF")
+        raise ValidationFailed(f"{len(failed)} of {len(listed)} PDF(s) failed veraPDF")
     return 0
+
+
+def _not_a_file(path: Path) -> str | None:
+    """What ``path`` is when it is no regular file (a link not followed), else None."""
+    from .inputfile import kind_of
+
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError as error:
+        return f"unreadable ({error.strerror})"
+    return None if stat.S_ISREG(mode) else kind_of(mode)
 
 
 def _new(args: argparse.Namespace) -> int:

@@ -24,6 +24,7 @@ imports the writer.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 from collections.abc import Iterator
@@ -59,13 +60,17 @@ def limit_error(what: str, limit: str, path: Path | None = None) -> PdfLimit:
 
 
 def read_pdf(path: Path, limit: int = MAX_PDF_BYTES) -> bytes:
-    """The bytes of ``path``, refused unread when it is not a regular file or larger than ``limit``.
+    """The bytes of ``path``, refused unread when it is not a regular file (a symbolic link
+    included) or larger than ``limit``.
 
     Opened without blocking, so a FIFO is refused at once instead of waiting for a writer.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as error:
+        if error.errno == errno.ELOOP:  # whatever it leads to is no file of the archive
+            raise ArchiveReadError("is a symbolic link, not a PDF file", path=path,
+                                   hint="the archive holds only regular files: remove it") from None
         raise ArchiveReadError(f"cannot read: {error.strerror}", path=path) from None
     try:
         info = os.fstat(fd)

@@ -125,6 +125,36 @@ def document_path(archive: Path, name: str, suffix: str = ".pdf") -> Path:
     return archive / name[:4] / f"{name}{suffix}"
 
 
+_FOLDER_NO_LINK = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def archived_pdfs(archive: Path) -> list[Path]:
+    """Every ``FOLDER/NAME.pdf`` of the archive, in order, found without following a link.
+
+    A folder that is a symbolic link is not entered: what it leads to is no part of the
+    archive, and must never be checked or catalogued as if it were. A link named ``.pdf``
+    is listed, for its reader to refuse unread. Names starting with '.' are passed over.
+    """
+    found: list[Path] = []
+    top = os.open(archive, _FOLDER_NO_LINK)
+    try:
+        for folder in sorted(os.listdir(top)):
+            if folder.startswith("."):
+                continue
+            try:
+                fd = os.open(folder, _FOLDER_NO_LINK, dir_fd=top)
+            except OSError:  # a file, a link, or a folder this user may not read
+                continue
+            try:
+                found += [archive / folder / name for name in sorted(os.listdir(fd))
+                          if name.endswith(".pdf") and not name.startswith(".")]
+            finally:
+                os.close(fd)
+    finally:
+        os.close(top)
+    return found
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write through a temporary file in the same folder, fsync, then rename over the target.
 
