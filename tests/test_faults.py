@@ -594,6 +594,27 @@ def test_ctrl_c_stops_a_pool_at_once_and_leaves_a_sound_archive(workspace: Paths
     assert archivist("clean", "--archive", workspace.archive).returncode == 0  # no build holds its mark
 
 
+def test_a_build_killed_alone_takes_its_workers_with_it(workspace: Paths) -> None:
+    """kill -9 (or the OOM killer) of the build process alone, not of its group: its pool's
+    workers end too, instead of waiting for ever on the pool's queue with the builds' mark
+    held, which kept clean refusing until they were found and killed by hand."""
+    stems = copies(workspace, 300)
+    process = start(workspace, stems, "1625097600")
+    deadline = time.monotonic() + 120
+    while not any(workspace.archive.glob("*/*.pdf")) and process.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.005)  # until the first article is stored: the workers are at work
+    assert process.poll() is None, "the build ended before it could be killed"
+    os.kill(process.pid, signal.SIGKILL)
+    assert process.wait(30) == -signal.SIGKILL
+    deadline = time.monotonic() + 30
+    while not group_gone(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert group_gone(process.pid), "a worker of the killed build is still running"
+    assert manifest.verify(workspace.archive).problems == []
+    assert archivist("clean", "--archive", workspace.archive).returncode == 0  # no build holds its mark
+
+
 def test_a_build_started_deaf_to_ctrl_c_builds_on_through_it(workspace: Paths) -> None:
     """A build started with Ctrl-C ignored (in the background of a script) ignores it in its
     pool's workers too: a Ctrl-C meant for the foreground stops none of its articles."""

@@ -10,6 +10,7 @@ import os
 import re
 import signal
 import threading
+import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -281,7 +282,7 @@ def build_many(paths: Paths, stems: Sequence[str], profile: Profile, jobs: int) 
     interrupts = _PoolInterrupts(finished)
     taken = None  # the future being handed on
     with ProcessPoolExecutor(max_workers=min(jobs, len(stems)), initializer=_worker_started,
-                             initargs=(interrupts.heeded(),)) as pool:
+                             initargs=(interrupts.heeded(), os.getpid())) as pool:
         try:
             interrupts.install(pool)
             with interrupts.held():
@@ -378,13 +379,25 @@ class _PoolInterrupts:
 _HEEDS_INTERRUPTS = False  # in a pool worker: whether the build that runs it heeds Ctrl-C
 
 
-def _worker_started(heeds_interrupts: bool) -> None:
+def _worker_started(heeds_interrupts: bool, build: int) -> None:
     """A pool worker heeds Ctrl-C (the terminal signals every process of the group) only while
     it builds an article, and only when the build that runs it does: interrupted in the pool's
-    plumbing, it could die holding the queue every other worker waits for."""
+    plumbing, it could die holding the queue every other worker waits for. It ends with the
+    build process ``build``, however that ends (``_ends_with``)."""
     global _HEEDS_INTERRUPTS
     _HEEDS_INTERRUPTS = heeds_interrupts
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_ends_with, args=(build,), daemon=True, name="archivist-ends-with-build").start()
+
+
+def _ends_with(build: int) -> None:
+    """Kill this worker within a second of its build's end. A build killed on its own (kill -9,
+    the OOM killer) would leave its workers waiting for ever on a queue nobody writes, holding
+    the builds' mark, so that clean refuses until someone finds and kills them; a store under
+    way when it comes is atomic, and its journal intent is applied by the next command."""
+    while os.getppid() == build:
+        time.sleep(1)
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _build_in_worker(paths: Paths, stem: str, profile: Profile) -> Outcome:
