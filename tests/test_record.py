@@ -58,6 +58,10 @@ def test_strings_and_lists_and_mappings() -> None:
     (MINIMAL + "identifier: !!python/object/apply:os.system [echo hi]\n", "tag", 4),
     (MINIMAL + "title: again\n", "appears twice", 4),
     (MINIMAL + "format: pdf\n", "is not a MIME type", 4),
+    # a title is set in the page's own lines: YAML's folded and literal styles end it with a break
+    ('title: >\n  A folded\n  title\ndate: "2021-07"\nlanguage: fr\n', "holds a line break (U+000A)", 1),
+    ('date: "2021-07"\nlanguage: fr\ntitle:\n  fr: |\n    Un\n    titre\n', "'title' holds a line break", 4),
+    ('title: "Un\\u2028titre"\ndate: "2021-07"\nlanguage: fr\n', "'title' holds a line break (U+2028)", 1),
 ])
 def test_invalid_records_name_key_and_line(text: str, expected: str, line: int | None) -> None:
     with pytest.raises(RecordError) as caught:

@@ -394,18 +394,17 @@ def _held_pdfs(archive: Path, relpaths: Iterable[str]) -> set[str]:
     for year in sorted({relpath.partition("/")[0] for relpath in relpaths}):
         if not _YEAR_FOLDER.fullmatch(year):
             continue
-        try:  # a year folder that is a link holds nothing of the archive's
-            fd = os.open(archive / year, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        except OSError as error:
-            if error.errno not in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
-                raise
-            continue
         try:
-            with os.scandir(fd) as files:
-                held.update(f"{year}/{file.name}" for file in files
-                            if file.name.endswith(".pdf") and file.is_file(follow_symlinks=False))
-        finally:
-            os.close(fd)
+            listing = os.scandir(archive / year)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError as error:
+            if error.errno != errno.ELOOP:
+                raise
+            continue  # a symbolic link in a loop, which holds nothing
+        with listing as files:
+            held.update(f"{year}/{file.name}" for file in files
+                        if file.name.endswith(".pdf") and file.is_file())
     return held
 
 

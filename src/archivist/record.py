@@ -430,6 +430,11 @@ def _check_language(tag: str, path: Path, line: int, where: str) -> None:
                           line=line, hint="use a tag such as 'fr', 'en-GB' or 'pt-BR'")
 
 
+# What ends a line of text (Unicode's mandatory breaks): a title printed on the page is set
+# in lines of the page's own making, so a break of its own is no character it can draw.
+_LINE_BREAKS = "\n\v\f\r\x85\u2028\u2029"
+
+
 def _visible(char: str) -> bool:
     return not char.isspace() and unicodedata.category(char) not in ("Cf", "Zs", "Zl", "Zp")
 
@@ -493,6 +498,12 @@ def _validate(values: dict[str, Value], lines: dict[str, int], path: Path,
         if not any(_visible(char) for char in text):
             raise RecordError("'title' has no visible character", path=path, line=lines["title"],
                               hint="write the title: it is printed at the top of page 1")
+        line_break = next((char for char in text if char in _LINE_BREAKS), None)
+        if line_break is not None:
+            raise RecordError(f"'title' holds a line break (U+{ord(line_break):04X})", path=path,
+                              line=lines["title"], hint="write it as one line, which the page breaks "
+                              "where it must (YAML's folded 'title: >' ends with a line break, 'title: >-' "
+                              "does not)")
     media_type = next((text for _, text in values.get("format", ())), None)
     if media_type is not None and not _MIME.fullmatch(media_type):
         raise RecordError(f"'format' {media_type!r} is not a MIME type", path=path,
