@@ -33,6 +33,10 @@ CLDR = [
     ("2021-07-16T09:30Z", "fr-CA", "16 juillet 2021"),
     ("2018", "fr", "2018"), ("2018", "ru", "2018"),
     ("2021-07", "tlh", "2021-07"),  # a language CLDR does not know: the date as written
+    # the year designator after the year is left out, whether a space and a dot go with it or not:
+    # ku "MMMM y'an'", tt "d MMMM, y 'ел'", os "dd MMMM, y 'аз'"
+    ("2021-07", "ku", "tîrmeha 2021"), ("2021-07-16", "tt", "16 июль, 2021"),
+    ("2021-07-16", "os", "16 июлы, 2021"),
 ]
 
 
@@ -64,6 +68,17 @@ def test_poppler_reads_the_dateline_under_the_title(tmp_path: Path, language, da
                           check=True).stdout
     lines = [line.split() for line in text.splitlines() if line.strip()]
     assert lines[1] == shown.split()
+
+
+@pytest.mark.parametrize(("language", "date", "title", "body"), [
+    ("ku", "2021-07-16", "Civîn", "Wezîr hatin Rabatê."),
+    ("tt", "2021-07-16", "Очрашу", "Министрлар Рабатта очраштылар."),
+    ("os", "2021-07", "Ӕмбырд", "Министртӕ Рабаты фембӕлдысты."),
+])
+def test_an_article_in_a_language_with_a_year_designator_builds_and_checks(
+        tmp_path: Path, language: str, date: str, title: str, body: str) -> None:
+    article, record, pdf = build(tmp_path, language, date, title, body)
+    assert check_pdf(pdf, article, record, DEFAULT_PROFILE, ()) == []
 
 
 def test_checker_faults_a_dateline_in_another_language(tmp_path: Path) -> None:

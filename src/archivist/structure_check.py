@@ -8,7 +8,6 @@ orders glyphs on a page. ``check`` runs it; like ``check``, it never imports the
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Sequence
 from datetime import date as date_type
 
@@ -199,6 +198,17 @@ def expected_dateline(date: str, language: str) -> str:
     if locale is None:
         return date[:10]
     day = date_type(parts[0], parts[1], parts[2] if len(parts) > 2 else 1)
-    text = (babel.dates.format_skeleton("yMMMM", day, locale=locale) if len(parts) == 2
-            else babel.dates.format_date(day, "long", locale=locale))
-    return re.sub(r"(\d{4})\s+\w+\.$", r"\1", text)
+    pattern = (locale.datetime_skeletons[babel.dates.match_skeleton("yMMMM", locale.datetime_skeletons)]
+               if len(parts) == 2 else locale.date_formats["long"]).pattern
+    return babel.dates.format_date(day, _without_year_designator(pattern), locale=locale)
+
+
+def _without_year_designator(pattern: str) -> str:
+    """``pattern`` without the word it ends with after the year: 'г.', 'ел', 'an', 'թ.'."""
+    tokens = babel.dates.tokenize_pattern(pattern)
+    tail = ""
+    while tokens and tokens[-1][0] == "chars":
+        tail = tokens.pop()[1] + tail
+    if tokens and tokens[-1][1][0] == "y" and tail.strip().removesuffix(".").isalpha():
+        return babel.dates.untokenize_pattern(tokens)
+    return pattern

@@ -73,7 +73,9 @@ def dateline(date: str, language: str) -> str:
     return text.replace("\u202f", NO_BREAK_SPACE)  # the shipped faces have no U+202F
 
 
-_YEAR_DESIGNATOR = re.compile(r"y\s*'[^']*'\.?$")
+# A word after the year that ends the pattern: quoted ('y 'г'.'), or unquoted in letters that
+# are not pattern letters (Armenian 'y թ.').
+_YEAR_DESIGNATOR = re.compile(r"y\s*(?:'[^']*'|(?:(?![A-Za-z])[^\W\d_])+)\.?$")
 
 
 @lru_cache(maxsize=64)
