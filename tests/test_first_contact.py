@@ -88,7 +88,10 @@ def test_new_on_a_missing_file_says_it_is_missing(tmp_path: Path) -> None:
     (["check", "link.pdf"], "archivist: link.pdf: it is a symbolic link, not a PDF file (name PDFs"),
     (["search", ""], "archivist: the search has no words"),
     (["search", " "], "archivist: the search has no words"),
+    (["search", "*"], "archivist: the search has no words"),
+    (["search", "- \"\" **"], "archivist: the search has no words"),
     (["clean", "--archive", ""], "archivist clean: argument --archive: an empty name is no folder"),
+    (["extract", "x.pdf", ""], "archivist extract: argument DIR: an empty name is no folder"),
     (["build", "--change-profile"], "archivist: --change-profile needs --profile"),
 ])
 def test_usage_errors_exit_2_with_one_line(workspace: Paths, args: list[str], message: str) -> None:

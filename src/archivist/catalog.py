@@ -311,12 +311,15 @@ def list_documents(archive: Path, filters: Filters) -> list[Document]:
 def fts_query(text: str) -> str:
     """The words of ``text`` as an FTS5 query that needs them all; 'word*' is a prefix.
 
-    Each word is quoted, so punctuation in what a person types is never FTS5 syntax.
+    Each word is quoted, so punctuation in what a person types is never FTS5 syntax; one
+    without a letter or digit ('*', '-', '"') is no word the index holds, and is left out.
     """
     terms = []
     for word in text.split():
         prefix = word.endswith("*") and len(word) > 1
         core = word.rstrip("*") if prefix else word
+        if not any(char.isalnum() for char in core):
+            continue
         terms.append('"' + core.replace('"', '""') + '"' + ("*" if prefix else ""))
     return " ".join(terms)
 

@@ -214,7 +214,7 @@ def _parser() -> argparse.ArgumentParser:
         "its record) into DIR, byte for byte, and print the sha256 of each, as sha256sum does.",
     )
     extract.add_argument("pdf", type=Path, metavar="PDF")
-    extract.add_argument("folder", type=Path, metavar="DIR")
+    extract.add_argument("folder", type=_folder, metavar="DIR")
     extract.add_argument("--force", action="store_true", help="overwrite files in DIR that differ")
     extract.set_defaults(run=_extract)
 
