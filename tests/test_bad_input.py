@@ -175,7 +175,7 @@ CASES = [
     Case("article-invisible-only", 3, article="date 2021-07\n\u200b \ufeff\n\u200b\n".encode(), place=False),
     Case("title-invisible-only", 4, record=edited('"Le budget de la bibliothèque voté"', '"\\u200b"')),
     Case("title-line-break", 4, record=edited('"Le budget de la bibliothèque voté"',
-                                              ">\n  Le budget de la bibliothèque voté")),
+                                              "|\n  Le budget\n  de la bibliothèque voté")),
     Case("identifier-trailing-space", 4, record=edited('"urn:archivist:2021-07-case"',
                                                        '"urn:archivist:2021-07-case "')),
     Case("identifier-line-break", 4, record=edited('"urn:archivist:2021-07-case"',

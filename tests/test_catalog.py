@@ -160,6 +160,7 @@ def test_search_lamorgese_prints_date_title_and_path(shared: Paths) -> None:
     (["interoperability", "Lisbon"], [SECOND]),  # every word must match
     (["interoperability", "Rabat"], []),
     (["Lamorg*"], [FIRST]),
+    (["Lamorgese", "*", "-"], [FIRST]),  # a word of punctuation alone is left out
     (["\"Lamorgese", "OR", "x"], []),  # FTS5 syntax in a query is only words
     (["mineurs", "accompagnés"], [FIRST]),
 ])
@@ -340,13 +341,20 @@ def test_rebuild_names_an_unreadable_pdf_and_keeps_the_others(built: Paths) -> N
 def test_documents_behind_a_symbolic_link_are_never_taken_for_the_archive_s(built: Paths,
                                                                              tmp_path: Path) -> None:
     """A year folder, or a PDF, that is a link to another archive's documents: neither
-    catalogued by a rebuild nor checked; a link named .pdf is named as one."""
+    catalogued by a rebuild nor checked, and the catalog's repairs leave such a folder's
+    documents as they find them; a link named .pdf is named as one."""
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     year = built.pdf(SECOND).parent
     year.rename(elsewhere / year.name)
     year.symlink_to(elsewhere / year.name, target_is_directory=True)
+    verified = archivist("verify", "--archive", built.archive)
+    assert verified.returncode == 10 and f"{year}: unexpected; a symbolic link" in verified.stdout
+    assert stems(built, "list") == [FIRST, SECOND]  # built there before the link came: kept
     assert archivist("catalog", "--rebuild", "--archive", built.archive).returncode == 0
+    assert stems(built, "list") == [FIRST]
+    verified = archivist("verify", "--archive", built.archive)
+    assert "catalog entry" not in verified.stdout + verified.stderr  # nor added back
     assert stems(built, "list") == [FIRST]
     link = built.pdf(FIRST).with_name("2021-07-other.pdf")
     link.symlink_to(elsewhere / year.name / built.pdf(SECOND).name)
@@ -357,6 +365,20 @@ def test_documents_behind_a_symbolic_link_are_never_taken_for_the_archive_s(buil
     checked = archivist("check", *folder_args(built))  # the first article's PDF and the link
     assert f"{link}: is a symbolic link, not a PDF file" in checked.stdout
     assert checked.stderr.startswith("checked 2 PDF(s): 1 good, 1 with problems"), checked.stderr
+
+
+def test_an_archive_folder_that_is_a_link_is_an_archive_like_any(two: Paths, tmp_path: Path) -> None:
+    """Links inside the archive are refused; the archive folder itself may be one (on a
+    larger disk, say): built into, checked and catalogued as if it were the folder."""
+    disk = tmp_path / "disk" / "archive"
+    disk.mkdir(parents=True)
+    two.archive.rmdir()
+    two.archive.symlink_to(disk, target_is_directory=True)
+    build(two)
+    assert archivist("check", *folder_args(two)).returncode == 0
+    assert archivist("catalog", "--rebuild", "--archive", two.archive).returncode == 0
+    assert stems(two, "list") == [FIRST, SECOND]
+    assert sorted(p.name for p in disk.glob("*/*.pdf")) == sorted(two.pdf(s).name for s in (FIRST, SECOND))
 
 
 def test_listing_without_a_catalog_says_how_to_make_one(tmp_path: Path) -> None:

@@ -99,6 +99,7 @@ def test_verify_shows_odd_names_escaped_and_reports_stray_folders(built: Paths) 
     (built.archive / "notes.txt").write_bytes(b"x")
     (built.archive / "drafts").mkdir()
     (year / "old").mkdir()
+    (built.archive / "\uff12\uff10\uff12\uff11").mkdir()  # a year in fullwidth digits is no year folder
     result = archivist("verify", "--archive", built.archive)
     assert result.returncode == 10
     assert "\x1b" not in result.stdout + result.stderr
@@ -106,10 +107,10 @@ def test_verify_shows_odd_names_escaped_and_reports_stray_folders(built: Paths) 
     assert f"{year}/bad\\nname.pdf: unexpected; the manifest does not list it" in lines
     assert f"{year}/red\\x1b[31m.xml: unexpected; the manifest does not list it" in lines
     assert f"{built.archive}/notes.txt: unexpected; the manifest does not list it" in lines
-    for folder in (built.archive / "drafts", year / "old"):
+    for folder in (built.archive / "drafts", year / "old", built.archive / "\uff12\uff10\uff12\uff11"):
         assert f"{folder}: unexpected; a folder, and the archive holds only year folders (YYYY) " \
                "of documents" in lines
-    assert len(lines) == 5
+    assert len(lines) == 6
 
 
 def test_verify_reports_an_unreadable_file(built: Paths, monkeypatch: pytest.MonkeyPatch,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import babel.localedata
 import pytest
 import yaml
 from conftest import require_tool
@@ -36,7 +37,7 @@ CLDR = [
     # the year designator after the year is left out, whether a space and a dot go with it or not:
     # ku "MMMM y'an'", tt "d MMMM, y 'ел'", os "dd MMMM, y 'аз'"
     ("2021-07", "ku", "tîrmeha 2021"), ("2021-07-16", "tt", "16 июль, 2021"),
-    ("2021-07-16", "os", "16 июлы, 2021"),
+    ("2021-07-16", "os", "16 июлы, 2021"), ("2021-07-16", "hy", "16 հուլիսի, 2021"),  # hy "dd MMMM, y թ."
 ]
 
 
@@ -44,6 +45,15 @@ CLDR = [
 def test_writer_and_checker_each_say_what_cldr_says(date: str, language: str, expected: str) -> None:
     assert dateline(date, language).split() == expected.split()
     assert expected_dateline(date, language).split() == expected.split()
+
+
+def test_writer_and_checker_agree_on_every_language_cldr_has() -> None:
+    """Each works the dateline out on its own; a language where they differ cannot be built."""
+    differ = [(tag, date, dateline(date, tag), expected_dateline(date, tag))
+              for tag in (name.replace("_", "-") for name in babel.localedata.locale_identifiers())
+              for date in ("2021-07", "2021-07-16")
+              if dateline(date, tag).split() != expected_dateline(date, tag).split()]
+    assert differ == []
 
 
 def build(tmp_path: Path, language: str, date: str, title: str, body: str):

@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from unittest import mock
 
@@ -600,19 +601,39 @@ def test_a_build_killed_alone_takes_its_workers_with_it(workspace: Paths) -> Non
     held, which kept clean refusing until they were found and killed by hand."""
     stems = copies(workspace, 300)
     process = start(workspace, stems, "1625097600")
-    deadline = time.monotonic() + 120
-    while not any(workspace.archive.glob("*/*.pdf")) and process.poll() is None \
-            and time.monotonic() < deadline:
-        time.sleep(0.005)  # until the first article is stored: the workers are at work
-    assert process.poll() is None, "the build ended before it could be killed"
-    os.kill(process.pid, signal.SIGKILL)
-    assert process.wait(30) == -signal.SIGKILL
-    deadline = time.monotonic() + 30
-    while not group_gone(process.pid) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert group_gone(process.pid), "a worker of the killed build is still running"
+    try:
+        deadline = time.monotonic() + 120
+        while not any(workspace.archive.glob("*/*.pdf")) and process.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.005)  # until the first article is stored: the workers are at work
+        assert process.poll() is None, "the build ended before it could be killed"
+        os.kill(process.pid, signal.SIGKILL)
+        assert process.wait(30) == -signal.SIGKILL
+        deadline = time.monotonic() + 30
+        while not group_gone(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert group_gone(process.pid), "a worker of the killed build is still running"
+    finally:  # never left running by a failure
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
     assert manifest.verify(workspace.archive).problems == []
     assert archivist("clean", "--archive", workspace.archive).returncode == 0  # no build holds its mark
+
+
+def watched_and_parent(_: int) -> tuple[int, int]:
+    """In a pool worker: the process whose end ends it, and its parent."""
+    return build_module._STARTED_BY, os.getppid()
+
+
+@pytest.mark.parametrize("method", ["fork", "forkserver", "spawn"])
+def test_a_pool_worker_watches_the_process_that_started_it(method: str) -> None:
+    """The build itself, or (forkserver, Python 3.14's default) the fork server, which ends
+    with the build: watching the build from a fork server's worker killed it at once."""
+    context = multiprocessing.get_context(method)
+    with ProcessPoolExecutor(2, mp_context=context, initializer=build_module._worker_started,
+                             initargs=(False,)) as pool:
+        for watched, parent in pool.map(watched_and_parent, range(4)):
+            assert watched == parent != 0
 
 
 def test_a_build_started_deaf_to_ctrl_c_builds_on_through_it(workspace: Paths) -> None:

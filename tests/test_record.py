@@ -58,8 +58,8 @@ def test_strings_and_lists_and_mappings() -> None:
     (MINIMAL + "identifier: !!python/object/apply:os.system [echo hi]\n", "tag", 4),
     (MINIMAL + "title: again\n", "appears twice", 4),
     (MINIMAL + "format: pdf\n", "is not a MIME type", 4),
-    # a title is set in the page's own lines: YAML's folded and literal styles end it with a break
-    ('title: >\n  A folded\n  title\ndate: "2021-07"\nlanguage: fr\n', "holds a line break (U+000A)", 1),
+    # a title is set in the page's own lines: one of its own is refused
+    ('title: |\n  A title\n  in two\ndate: "2021-07"\nlanguage: fr\n', "holds a line break (U+000A)", 1),
     ('date: "2021-07"\nlanguage: fr\ntitle:\n  fr: |\n    Un\n    titre\n', "'title' holds a line break", 4),
     ('title: "Un\\u2028titre"\ndate: "2021-07"\nlanguage: fr\n', "'title' holds a line break (U+2028)", 1),
 ])
@@ -68,6 +68,13 @@ def test_invalid_records_name_key_and_line(text: str, expected: str, line: int |
         parse(text)
     assert expected in str(caught.value)
     assert caught.value.line == line
+
+
+def test_a_folded_title_loses_the_line_break_yaml_ends_it_with() -> None:
+    """YAML 1.2, 8.1.1.2: a folded or literal block's final line break is kept ('clip')."""
+    record = parse('title: >\n  A long title\n  folded\ndate: "2021-07"\nlanguage: fr\n')
+    assert record.title == "A long title folded"
+    assert record.values["title"] == LangAlt((("fr", "A long title folded"),))
 
 
 def test_date_must_agree_with_the_article_header() -> None:

@@ -282,7 +282,7 @@ def build_many(paths: Paths, stems: Sequence[str], profile: Profile, jobs: int) 
     interrupts = _PoolInterrupts(finished)
     taken = None  # the future being handed on
     with ProcessPoolExecutor(max_workers=min(jobs, len(stems)), initializer=_worker_started,
-                             initargs=(interrupts.heeded(), os.getpid())) as pool:
+                             initargs=(interrupts.heeded(),)) as pool:
         try:
             interrupts.install(pool)
             with interrupts.held():
@@ -379,23 +379,28 @@ class _PoolInterrupts:
 _HEEDS_INTERRUPTS = False  # in a pool worker: whether the build that runs it heeds Ctrl-C
 
 
-def _worker_started(heeds_interrupts: bool, build: int) -> None:
+def _worker_started(heeds_interrupts: bool) -> None:
     """A pool worker heeds Ctrl-C (the terminal signals every process of the group) only while
     it builds an article, and only when the build that runs it does: interrupted in the pool's
     plumbing, it could die holding the queue every other worker waits for. It ends with the
-    build process ``build``, however that ends (``_ends_with``)."""
-    global _HEEDS_INTERRUPTS
+    process that started it (``_ends_with``)."""
+    global _HEEDS_INTERRUPTS, _STARTED_BY
     _HEEDS_INTERRUPTS = heeds_interrupts
+    _STARTED_BY = os.getppid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_ends_with, args=(build,), daemon=True, name="archivist-ends-with-build").start()
+    threading.Thread(target=_ends_with, daemon=True, name="archivist-ends-with-build").start()
 
 
-def _ends_with(build: int) -> None:
-    """Kill this worker within a second of its build's end. A build killed on its own (kill -9,
-    the OOM killer) would leave its workers waiting for ever on a queue nobody writes, holding
-    the builds' mark, so that clean refuses until someone finds and kills them; a store under
-    way when it comes is atomic, and its journal intent is applied by the next command."""
-    while os.getppid() == build:
+_STARTED_BY = 0  # in a pool worker: the build (started by fork or spawn), or the fork server
+
+
+def _ends_with() -> None:
+    """Kill this worker within a second of the end of ``_STARTED_BY`` (a fork server ends
+    with its build). A build killed on its own (kill -9, the OOM killer) would leave its
+    workers waiting for ever on a queue nobody writes, holding the builds' mark, so that
+    clean refuses until someone finds and kills them; a store under way when it comes is
+    atomic, and its journal intent is applied by the next command."""
+    while os.getppid() == _STARTED_BY:
         time.sleep(1)
     os.kill(os.getpid(), signal.SIGKILL)
 

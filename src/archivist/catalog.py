@@ -388,27 +388,36 @@ def rebuild(archive: Path, read: Callable[[Path, int], None] | None = None
     return len(documents), failures
 
 
-def _held_pdfs(archive: Path, relpaths: Iterable[str]) -> set[str]:
-    """Which of ``relpaths`` (``YYYY/name.pdf``) the archive holds as files: one listing per
-    year folder rather than a look-up per document (ten thousand on a large archive). Only
-    year folders are listed, so a stray folder costs nothing and a crafted ``../x.pdf``
-    names nothing."""
+def _held_pdfs(archive: Path, relpaths: Iterable[str]) -> tuple[set[str], set[str]]:
+    """Which of ``relpaths`` (``YYYY/name.pdf``) the archive holds as files, and which lie in
+    a year folder that is a symbolic link, whose files are no part of the archive (a rebuild
+    leaves them out) but may have been built there before the link came: those rows are
+    neither dropped nor added, and verify names the link. One listing per year folder rather
+    than a look-up per document (ten thousand on a large archive). Only year folders are
+    listed, so a stray folder costs nothing and a crafted ``../x.pdf`` names nothing."""
     held: set[str] = set()
-    for year in sorted({relpath.partition("/")[0] for relpath in relpaths}):
+    linked: set[str] = set()
+    by_year: dict[str, list[str]] = {}
+    for relpath in relpaths:
+        by_year.setdefault(relpath.partition("/")[0], []).append(relpath)
+    for year, in_year in sorted(by_year.items()):
         if not _YEAR_FOLDER.fullmatch(year):
             continue
         try:
-            listing = os.scandir(archive / year)
-        except (FileNotFoundError, NotADirectoryError):
-            continue
+            fd = os.open(archive / year, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
         except OSError as error:
-            if error.errno != errno.ELOOP:
+            if error.errno not in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
                 raise
-            continue  # a symbolic link in a loop, which holds nothing
-        with listing as files:
-            held.update(f"{year}/{file.name}" for file in files
-                        if file.name.endswith(".pdf") and file.is_file())
-    return held
+            if os.path.islink(archive / year):
+                linked.update(in_year)
+            continue
+        try:
+            with os.scandir(fd) as files:
+                held.update(f"{year}/{file.name}" for file in files
+                            if file.name.endswith(".pdf") and file.is_file(follow_symlinks=False))
+        finally:
+            os.close(fd)
+    return held, linked
 
 
 _YEAR_FOLDER = re.compile(r"[0-9]{4}")
@@ -443,10 +452,10 @@ def _reconcile(archive: Path, wanted: dict[str, str]) -> list[str]:
         connection.execute("BEGIN IMMEDIATE")
         _ensure_schema(connection, path)
         rows = dict(connection.execute("SELECT path, sha256 FROM documents").fetchall())
-        held = _held_pdfs(archive, [*rows, *wanted])
+        held, linked = _held_pdfs(archive, [*rows, *wanted])
         # Only the rows to repair are sorted (for the order of the repairs said): on a large
         # archive that is none or a few, where sorting every row costs milliseconds.
-        for relpath in sorted(rows.keys() - held):
+        for relpath in sorted(rows.keys() - held - linked):
             _delete(connection, relpath)
             repairs.append(f"{archive / relpath}: dropped from the catalog; the archive "
                            "no longer holds it")

@@ -214,7 +214,7 @@ def _parser() -> argparse.ArgumentParser:
         "its record) into DIR, byte for byte, and print the sha256 of each, as sha256sum does.",
     )
     extract.add_argument("pdf", type=Path, metavar="PDF")
-    extract.add_argument("folder", type=_folder, metavar="DIR")
+    extract.add_argument("folder", type=_folder_to_write, metavar="DIR")
     extract.add_argument("--force", action="store_true", help="overwrite files in DIR that differ")
     extract.set_defaults(run=_extract)
 
@@ -267,10 +267,14 @@ def _profile(text: str) -> Profile:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _folder(text: str) -> Path:
+def _folder(text: str, example: str = "archive") -> Path:
     if not text.strip():
-        raise argparse.ArgumentTypeError("an empty name is no folder (name one, e.g. archive)")
+        raise argparse.ArgumentTypeError(f"an empty name is no folder (name one, e.g. {example})")
     return Path(text)
+
+
+def _folder_to_write(text: str) -> Path:
+    return _folder(text, "'.' for this one")
 
 
 def _day(text: str) -> str:
@@ -471,25 +475,36 @@ def _plan(args: argparse.Namespace) -> int:
 
 def _archive_pdfs(args: argparse.Namespace) -> list[Path]:
     if args.pdfs:
-        from .inputfile import kind_of
-
         for pdf in args.pdfs:
             try:
-                mode = os.lstat(pdf).st_mode  # a link is refused unread, like a link in the archive
+                kind = _not_a_file(pdf)  # a link is refused unread, like a link in the archive
             except FileNotFoundError:
                 raise UsageError("no such file", path=pdf, hint="name PDFs that exist, or none for "
                                  "every PDF of the archive") from None
             except OSError as error:  # a folder on the way this user may not search
                 raise UsageError(f"cannot be read: {error.strerror}", path=pdf,
                                  hint="check the folders' permissions") from None
-            if not stat.S_ISREG(mode):
-                raise UsageError(f"it is {kind_of(mode)}, not a PDF file", path=pdf,
-                                 hint="name PDFs that exist, or none for every PDF of the archive")
+            if kind:
+                raise UsageError(f"it is {kind}, not a PDF file", path=pdf,
+                                 hint="name the file it leads to" if kind == _LINK else
+                                 "name PDFs that exist, or none for every PDF of the archive")
         return args.pdfs
     from .store import archived_pdfs, require_archive
 
     require_archive(args.archive)
     return archived_pdfs(args.archive)
+
+
+_LINK = "a symbolic link"
+
+
+def _not_a_file(path: Path) -> str | None:
+    """What ``path`` is when it is no regular file ('a symbolic link', not followed), else
+    None; raises lstat's OSError."""
+    from .inputfile import kind_of
+
+    mode = os.lstat(path).st_mode
+    return None if stat.S_ISREG(mode) else kind_of(mode)
 
 
 def _archive_profile(args: argparse.Namespace) -> Profile:
@@ -622,14 +637,16 @@ def _validate(args: argparse.Namespace) -> int:
     if not listed:
         print("no PDF to validate", file=sys.stderr)
         return 0
-    failed: set[Path] = set()
-    pdfs = []
+    pdfs, unread, failed = [], 0, set()
     for pdf in listed:  # veraPDF would follow a link, and wait on a FIFO
-        kind = _not_a_file(pdf)
-        if kind:
-            print(f"FAIL {pdf}: it is {kind}, not a PDF file "
-                  "(the archive holds only regular files: remove it)")
-            failed.add(pdf)
+        try:
+            kind = _not_a_file(pdf)
+            why = f"it is {kind}, not a PDF file (the archive holds only regular files)" if kind else ""
+        except OSError as error:
+            why = f"cannot be read: {error.strerror}"
+        if why:
+            print(f"FAIL {pdf}: {why}")
+            unread += 1
         else:
             pdfs.append(pdf)
     # A combined claim (PDF/A-2a + PDF/UA-1) must pass each standard's profile: one run each.
@@ -643,20 +660,10 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"  {rule.rule_id}: {rule.description} ({rule.failed_checks} failed checks)")
         if not report.compliant:
             failed.add(report.path)
-    if failed:
-        raise ValidationFailed(f"{len(failed)} of {len(listed)} PDF(s) failed veraPDF")
+    if failed or unread:
+        raise ValidationFailed(f"{len(failed)} of {len(pdfs)} PDF(s) failed veraPDF"
+                               + (f"; {unread} file(s) named .pdf are no PDF files" if unread else ""))
     return 0
-
-
-def _not_a_file(path: Path) -> str | None:
-    """What ``path`` is when it is no regular file (a link not followed), else None."""
-    from .inputfile import kind_of
-
-    try:
-        mode = os.lstat(path).st_mode
-    except OSError as error:
-        return f"unreadable ({error.strerror})"
-    return None if stat.S_ISREG(mode) else kind_of(mode)
 
 
 def _new(args: argparse.Namespace) -> int:

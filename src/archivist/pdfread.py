@@ -65,18 +65,20 @@ def read_pdf(path: Path, limit: int = MAX_PDF_BYTES) -> bytes:
 
     Opened without blocking, so a FIFO is refused at once instead of waiting for a writer.
     """
+    noun = "a PDF file" if path.suffix == ".pdf" else "a regular file"
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as error:
-        if error.errno == errno.ELOOP:  # whatever it leads to is no file of the archive
-            raise ArchiveReadError("is a symbolic link, not a PDF file", path=path,
-                                   hint="the archive holds only regular files: remove it") from None
+        if error.errno in (errno.ELOOP, errno.EMLINK) and os.path.islink(path):  # EMLINK: BSD's
+            raise ArchiveReadError(f"is a symbolic link, not {noun}", path=path,
+                                   hint="archivist reads no file through a link: name the file it "
+                                   "leads to (the archive holds only regular files)") from None
         raise ArchiveReadError(f"cannot read: {error.strerror}", path=path) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             kind = _KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file")
-            raise ArchiveReadError(f"is {kind}, not a PDF file", path=path,
+            raise ArchiveReadError(f"is {kind}, not {noun}", path=path,
                                    hint="the archive holds only regular files: remove it")
         if info.st_size > limit:
             raise limit_error(f"is {info.st_size} bytes long", f"{limit // MIB} MiB for this file", path)

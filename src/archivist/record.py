@@ -494,6 +494,10 @@ def _validate(values: dict[str, Value], lines: dict[str, int], path: Path,
         )
     if identifier is not None:
         _check_printed_name(identifier, path, lines["identifier"])
+    # YAML's folded style, the usual way to write a long title ('title: >'), ends it with a
+    # line break, which is no part of the title.
+    values["title"] = LangAlt(tuple((language, text.rstrip(_LINE_BREAKS))
+                                    for language, text in values["title"]))
     for _, text in values["title"]:
         if not any(_visible(char) for char in text):
             raise RecordError("'title' has no visible character", path=path, line=lines["title"],
@@ -502,8 +506,7 @@ def _validate(values: dict[str, Value], lines: dict[str, int], path: Path,
         if line_break is not None:
             raise RecordError(f"'title' holds a line break (U+{ord(line_break):04X})", path=path,
                               line=lines["title"], hint="write it as one line, which the page breaks "
-                              "where it must (YAML's folded 'title: >' ends with a line break, 'title: >-' "
-                              "does not)")
+                              "where it must")
     media_type = next((text for _, text in values.get("format", ())), None)
     if media_type is not None and not _MIME.fullmatch(media_type):
         raise RecordError(f"'format' {media_type!r} is not a MIME type", path=path,

@@ -129,14 +129,15 @@ _FOLDER_NO_LINK = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def archived_pdfs(archive: Path) -> list[Path]:
-    """Every ``FOLDER/NAME.pdf`` of the archive, in order, found without following a link.
+    """Every ``FOLDER/NAME.pdf`` of the archive, in order, found without following a link
+    inside it (the archive folder itself may be one).
 
     A folder that is a symbolic link is not entered: what it leads to is no part of the
     archive, and must never be checked or catalogued as if it were. A link named ``.pdf``
     is listed, for its reader to refuse unread. Names starting with '.' are passed over.
     """
     found: list[Path] = []
-    top = os.open(archive, _FOLDER_NO_LINK)
+    top = os.open(archive, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         for folder in sorted(os.listdir(top)):
             if folder.startswith("."):
