@@ -125,9 +125,6 @@ def document_path(archive: Path, name: str, suffix: str = ".pdf") -> Path:
     return archive / name[:4] / f"{name}{suffix}"
 
 
-_FOLDER_NO_LINK = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-
-
 def archived_pdfs(archive: Path) -> list[Path]:
     """Every ``FOLDER/NAME.pdf`` of the archive, in order, found without following a link
     inside it (the archive folder itself may be one).
@@ -143,7 +140,7 @@ def archived_pdfs(archive: Path) -> list[Path]:
             if folder.startswith("."):
                 continue
             try:
-                fd = os.open(folder, _FOLDER_NO_LINK, dir_fd=top)
+                fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=top)
             except OSError:  # a file, a link, or a folder this user may not read
                 continue
             try:
