@@ -190,6 +190,16 @@ def test_extract_from_a_pdfa2_says_there_is_nothing(tmp_path: Path) -> None:
     assert "the PDF carries no embedded files" in result.stderr
 
 
+def test_extract_where_no_file_can_be_made_says_so_without_speaking_of_builds(built: Paths) -> None:
+    """/proc/1 (Linux) is a folder where no file can be made, even by root."""
+    if not Path("/proc/1").is_dir():
+        pytest.skip("no /proc/1 here")
+    result = archivist("extract", built.pdf(FIRST), "/proc/1")
+    assert result.returncode == 7
+    assert result.stderr == (f"archivist: /proc/1/{TXT}: cannot write: No such file or directory; the "
+                             "previous copy, if any, is intact (fix the cause and try again)\n")
+
+
 def test_extract_refuses_a_damaged_file(copy: Paths, tmp_path: Path) -> None:
     _damage(copy.pdf(FIRST), _wrong_size)
     result = archivist("extract", copy.pdf(FIRST), tmp_path / "out")

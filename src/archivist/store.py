@@ -164,7 +164,7 @@ def atomic_write(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
     except OSError as error:
-        raise _storage_error(error, path) from None
+        raise _storage_error(error, path, archive=False) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -176,7 +176,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     except OSError as error:
         with contextlib.suppress(OSError):
             os.unlink(temp)
-        raise _storage_error(error, path) from None
+        raise _storage_error(error, path, archive=False) from None
 
 
 def staging_dir(archive: Path) -> Path:
@@ -845,14 +845,16 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _storage_error(error: OSError, path: Path) -> StorageError:
+def _storage_error(error: OSError, path: Path, *, archive: bool = True) -> StorageError:
+    """``archive``: a write into the archive, which a build makes; else one of ``atomic_write``'s."""
+    place, again = ("the archive folder", "build again") if archive else ("the folder", "try again")
     hints = {
-        errno.ENOSPC: "free some disk space and run the build again",
-        errno.EACCES: "check the archive folder's permissions",
-        errno.EROFS: "the archive is on a read-only file system",
+        errno.ENOSPC: f"free some disk space and {'run the build' if archive else 'try'} again",
+        errno.EACCES: f"check {place}'s permissions",
+        errno.EROFS: f"{place} is on a read-only file system",
         errno.EDQUOT: "the disk quota is exhausted",
         errno.EXDEV: "the staging folder beside the archive is on another file system: "
         "keep the archive in a folder, not at the top of a mount point",
     }
     return StorageError(f"cannot write: {error.strerror or error}; the previous copy, if any, is intact",
-                        path=path, hint=hints.get(error.errno or 0, "fix the cause and build again"))
+                        path=path, hint=hints.get(error.errno or 0, f"fix the cause and {again}"))
