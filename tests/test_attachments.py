@@ -200,6 +200,16 @@ def test_extract_where_no_file_can_be_made_says_so_without_speaking_of_builds(bu
                              "previous copy, if any, is intact (fix the cause and try again)\n")
 
 
+def test_extract_from_a_link_asks_for_the_file_it_leads_to(built: Paths, tmp_path: Path) -> None:
+    link = tmp_path / "link.pdf"
+    link.symlink_to(built.pdf(FIRST))
+    result = archivist("extract", link, tmp_path / "out")
+    assert result.returncode == 13
+    assert result.stderr == (f"archivist: {link}: is a symbolic link, not a PDF file "
+                             "(name the file it leads to)\n")
+    assert not (tmp_path / "out").exists()
+
+
 def test_extract_refuses_a_damaged_file(copy: Paths, tmp_path: Path) -> None:
     _damage(copy.pdf(FIRST), _wrong_size)
     result = archivist("extract", copy.pdf(FIRST), tmp_path / "out")

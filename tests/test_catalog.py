@@ -379,6 +379,29 @@ def test_an_archive_folder_that_is_a_link_is_an_archive_like_any(two: Paths, tmp
     assert archivist("catalog", "--rebuild", "--archive", two.archive).returncode == 0
     assert stems(two, "list") == [FIRST, SECOND]
     assert sorted(p.name for p in disk.glob("*/*.pdf")) == sorted(two.pdf(s).name for s in (FIRST, SECOND))
+    cleaned = archivist("clean", "--archive", two.archive)
+    assert cleaned.returncode == 0, cleaned.stderr
+    assert list(disk.iterdir()) == [] and two.archive.is_symlink()
+
+
+def test_a_year_folder_this_user_may_not_read_keeps_its_rows(built: Paths,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The catalog cannot tell what such a folder holds: its repairs leave it as it is. As
+    root every folder is readable, so the refusal the kernel would give is injected."""
+    year = str(built.pdf(SECOND).parent)
+    real_open = os.open
+
+    def refused(path, *args, **kwargs):
+        if str(path) == year:
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refused)
+    listed = {f"{p.parent.name}/{p.name}": "0" * 64 for p in (built.pdf(FIRST), built.pdf(SECOND))}
+    repairs = reconcile(built.archive, listed)
+    monkeypatch.undo()
+    assert not any(SECOND in repair for repair in repairs), repairs
+    assert stems(built, "list") == [FIRST, SECOND]
 
 
 def test_listing_without_a_catalog_says_how_to_make_one(tmp_path: Path) -> None:

@@ -551,9 +551,15 @@ def copies(paths: Paths, count: int) -> list[str]:
     return stems
 
 
-def start(paths: Paths, stems: list[str], epoch: str, jobs: int = 2) -> subprocess.Popen[bytes]:
+def start(paths: Paths, stems: list[str], epoch: str, jobs: int = 2,
+          start_method: str | None = None) -> subprocess.Popen[bytes]:
+    """``archivist build`` in a session of its own; its pool's processes started by
+    ``start_method`` when one is given."""
+    command = ["-m", "archivist"] if start_method is None else [
+        "-c", "import multiprocessing, sys; from archivist.cli import main; "
+        f"multiprocessing.set_start_method({start_method!r}); sys.exit(main(sys.argv[1:]))"]
     return subprocess.Popen(
-        [sys.executable, "-m", "archivist", "build", "-j", str(jobs), *folder_args(paths), *stems],
+        [sys.executable, *command, "build", "-j", str(jobs), *folder_args(paths), *stems],
         env={**os.environ, "SOURCE_DATE_EPOCH": epoch}, start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
@@ -595,12 +601,14 @@ def test_ctrl_c_stops_a_pool_at_once_and_leaves_a_sound_archive(workspace: Paths
     assert archivist("clean", "--archive", workspace.archive).returncode == 0  # no build holds its mark
 
 
-def test_a_build_killed_alone_takes_its_workers_with_it(workspace: Paths) -> None:
+@pytest.mark.parametrize("method", ["fork", "forkserver", "spawn"])  # forkserver: Python 3.14's default
+def test_a_build_killed_alone_takes_its_workers_with_it(workspace: Paths, method: str) -> None:
     """kill -9 (or the OOM killer) of the build process alone, not of its group: its pool's
-    workers end too, instead of waiting for ever on the pool's queue with the builds' mark
-    held, which kept clean refusing until they were found and killed by hand."""
+    workers end too (and a fork server and resource tracker with them), instead of waiting
+    for ever on the pool's queue with the builds' mark held, which kept clean refusing until
+    they were found and killed by hand."""
     stems = copies(workspace, 300)
-    process = start(workspace, stems, "1625097600")
+    process = start(workspace, stems, "1625097600", start_method=method)
     try:
         deadline = time.monotonic() + 120
         while not any(workspace.archive.glob("*/*.pdf")) and process.poll() is None \
@@ -618,22 +626,6 @@ def test_a_build_killed_alone_takes_its_workers_with_it(workspace: Paths) -> Non
             os.killpg(process.pid, signal.SIGKILL)
     assert manifest.verify(workspace.archive).problems == []
     assert archivist("clean", "--archive", workspace.archive).returncode == 0  # no build holds its mark
-
-
-def watched_and_parent(_: int) -> tuple[int, int]:
-    """In a pool worker: the process whose end ends it, and its parent."""
-    return build_module._STARTED_BY, os.getppid()
-
-
-@pytest.mark.parametrize("method", ["fork", "forkserver", "spawn"])
-def test_a_pool_worker_watches_the_process_that_started_it(method: str) -> None:
-    """The build itself, or (forkserver, Python 3.14's default) the fork server, which ends
-    with the build: watching the build from a fork server's worker killed it at once."""
-    context = multiprocessing.get_context(method)
-    with ProcessPoolExecutor(2, mp_context=context, initializer=build_module._worker_started,
-                             initargs=(False,)) as pool:
-        for watched, parent in pool.map(watched_and_parent, range(4)):
-            assert watched == parent != 0
 
 
 def test_a_build_started_deaf_to_ctrl_c_builds_on_through_it(workspace: Paths) -> None:

@@ -149,4 +149,4 @@ def test_validate_fails_a_link_or_fifo_named_pdf_unread_and_validates_the_rest(a
     assert f"FAIL {year / '2021-07-fifo.pdf'}: it is a FIFO (named pipe), not a PDF file" in result.stdout
     assert f"FAIL {year / '2021-07-link.pdf'}: it is a symbolic link, not a PDF file" in result.stdout
     assert f"PASS {archive_3u.pdf(FIRST)} 3u" in result.stdout
-    assert "0 of 1 PDF(s) failed veraPDF; 2 file(s) named .pdf are no PDF files" in result.stderr
+    assert "0 of 1 PDF(s) failed veraPDF; 2 other file(s) named .pdf were not validated" in result.stderr

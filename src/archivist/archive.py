@@ -100,7 +100,7 @@ def clean(archive: Path, *, dry_run: bool = False) -> Cleaned:
     """Remove every file archivist wrote into ``archive``; refuse a folder that is not an archive."""
     if not str(archive).strip():
         raise UsageError("no archive folder named", hint="name it: --archive archive (make: ARCHIVE=archive)")
-    if not archive.is_dir() or archive.is_symlink():
+    if not archive.is_dir():  # a link to a folder will do: what is removed is inside its real path
         raise UsageError("there is no archive folder here", path=archive,
                          hint="name the archive folder with --archive (make: ARCHIVE=...)")
     if not _holds_files(archive):

@@ -267,6 +267,7 @@ def build_many(paths: Paths, stems: Sequence[str], profile: Profile, jobs: int) 
             yield _safe(build_one, paths, stem, profile)
         return
     # Imported only for a pool: multiprocessing and its sockets cost a one-article build ~40 ms.
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from queue import SimpleQueue
 
@@ -281,8 +282,9 @@ def build_many(paths: Paths, stems: Sequence[str], profile: Profile, jobs: int) 
 
     interrupts = _PoolInterrupts(finished)
     taken = None  # the future being handed on
+    start_method = multiprocessing.get_start_method()  # the pool's: the default context's
     with ProcessPoolExecutor(max_workers=min(jobs, len(stems)), initializer=_worker_started,
-                             initargs=(interrupts.heeded(),)) as pool:
+                             initargs=(interrupts.heeded(), os.getpid(), start_method)) as pool:
         try:
             interrupts.install(pool)
             with interrupts.held():
@@ -379,29 +381,36 @@ class _PoolInterrupts:
 _HEEDS_INTERRUPTS = False  # in a pool worker: whether the build that runs it heeds Ctrl-C
 
 
-def _worker_started(heeds_interrupts: bool) -> None:
+def _worker_started(heeds_interrupts: bool, build: int, start_method: str) -> None:
     """A pool worker heeds Ctrl-C (the terminal signals every process of the group) only while
     it builds an article, and only when the build that runs it does: interrupted in the pool's
     plumbing, it could die holding the queue every other worker waits for. It ends with the
-    process that started it (``_ends_with``)."""
-    global _HEEDS_INTERRUPTS, _STARTED_BY
+    build process ``build`` (``_ends_with``)."""
+    global _HEEDS_INTERRUPTS
     _HEEDS_INTERRUPTS = heeds_interrupts
-    _STARTED_BY = os.getppid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_ends_with, daemon=True, name="archivist-ends-with-build").start()
+    threading.Thread(target=_ends_with, args=(build, start_method), daemon=True,
+                     name="archivist-ends-with-build").start()
 
 
-_STARTED_BY = 0  # in a pool worker: the build (started by fork or spawn), or the fork server
+def _ends_with(build: int, start_method: str) -> None:
+    """Kill this worker once ``build`` has ended, however it ended: a build killed on its own
+    (kill -9, the OOM killer) would leave its workers waiting for ever on a queue nobody
+    writes, holding the builds' mark, so that clean refuses until someone finds and kills
+    them. A store under way when it comes is atomic, and its journal intent is applied by
+    the next command. A forked worker looks at its parent once a second (its siblings hold
+    the pipe multiprocessing keeps to the build); a spawned one, or one of a fork server,
+    whose parent is the server, waits on that pipe, which closes when the build ends."""
+    if start_method == "fork":
+        while os.getppid() == build:
+            time.sleep(1)
+    else:
+        import multiprocessing.connection
 
-
-def _ends_with() -> None:
-    """Kill this worker within a second of the end of ``_STARTED_BY`` (a fork server ends
-    with its build). A build killed on its own (kill -9, the OOM killer) would leave its
-    workers waiting for ever on a queue nobody writes, holding the builds' mark, so that
-    clean refuses until someone finds and kills them; a store under way when it comes is
-    atomic, and its journal intent is applied by the next command."""
-    while os.getppid() == _STARTED_BY:
-        time.sleep(1)
+        parent = multiprocessing.parent_process()
+        if parent is None:  # not started by multiprocessing: nothing to watch
+            return
+        multiprocessing.connection.wait([parent.sentinel])
     os.kill(os.getpid(), signal.SIGKILL)
 
 

@@ -389,14 +389,15 @@ def rebuild(archive: Path, read: Callable[[Path, int], None] | None = None
 
 
 def _held_pdfs(archive: Path, relpaths: Iterable[str]) -> tuple[set[str], set[str]]:
-    """Which of ``relpaths`` (``YYYY/name.pdf``) the archive holds as files, and which lie in
-    a year folder that is a symbolic link, whose files are no part of the archive (a rebuild
-    leaves them out) but may have been built there before the link came: those rows are
-    neither dropped nor added, and verify names the link. One listing per year folder rather
-    than a look-up per document (ten thousand on a large archive). Only year folders are
-    listed, so a stray folder costs nothing and a crafted ``../x.pdf`` names nothing."""
+    """Which of ``relpaths`` (``YYYY/name.pdf``) the archive holds as files, and which it
+    cannot tell of: those in a year folder that is a symbolic link (whose files are no part
+    of the archive, so a rebuild leaves them out, but may have been built there before the
+    link came; verify names the link), or that this user may not read. Their rows are
+    neither dropped nor added. One listing per year folder rather than a look-up per
+    document (ten thousand on a large archive). Only year folders are listed, so a stray
+    folder costs nothing and a crafted ``../x.pdf`` names nothing."""
     held: set[str] = set()
-    linked: set[str] = set()
+    unseen: set[str] = set()
     by_year: dict[str, list[str]] = {}
     for relpath in relpaths:
         by_year.setdefault(relpath.partition("/")[0], []).append(relpath)
@@ -406,10 +407,10 @@ def _held_pdfs(archive: Path, relpaths: Iterable[str]) -> tuple[set[str], set[st
         try:
             fd = os.open(archive / year, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
         except OSError as error:
-            if error.errno not in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
+            if os.path.islink(archive / year) or error.errno in (errno.EACCES, errno.EPERM):
+                unseen.update(in_year)
+            elif error.errno not in (errno.ENOENT, errno.ENOTDIR):
                 raise
-            if os.path.islink(archive / year):
-                linked.update(in_year)
             continue
         try:
             with os.scandir(fd) as files:
@@ -417,7 +418,7 @@ def _held_pdfs(archive: Path, relpaths: Iterable[str]) -> tuple[set[str], set[st
                             if file.name.endswith(".pdf") and file.is_file(follow_symlinks=False))
         finally:
             os.close(fd)
-    return held, linked
+    return held, unseen
 
 
 _YEAR_FOLDER = re.compile(r"[0-9]{4}")
@@ -452,10 +453,10 @@ def _reconcile(archive: Path, wanted: dict[str, str]) -> list[str]:
         connection.execute("BEGIN IMMEDIATE")
         _ensure_schema(connection, path)
         rows = dict(connection.execute("SELECT path, sha256 FROM documents").fetchall())
-        held, linked = _held_pdfs(archive, [*rows, *wanted])
+        held, unseen = _held_pdfs(archive, [*rows, *wanted])
         # Only the rows to repair are sorted (for the order of the repairs said): on a large
         # archive that is none or a few, where sorting every row costs milliseconds.
-        for relpath in sorted(rows.keys() - held - linked):
+        for relpath in sorted(rows.keys() - held - unseen):
             _delete(connection, relpath)
             repairs.append(f"{archive / relpath}: dropped from the catalog; the archive "
                            "no longer holds it")

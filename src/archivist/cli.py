@@ -661,8 +661,8 @@ def _validate(args: argparse.Namespace) -> int:
         if not report.compliant:
             failed.add(report.path)
     if failed or unread:
-        raise ValidationFailed(f"{len(failed)} of {len(pdfs)} PDF(s) failed veraPDF"
-                               + (f"; {unread} file(s) named .pdf are no PDF files" if unread else ""))
+        unvalidated = f"; {unread} other file(s) named .pdf were not validated" if unread else ""
+        raise ValidationFailed(f"{len(failed)} of {len(pdfs)} PDF(s) failed veraPDF{unvalidated}")
     return 0
 
 

@@ -28,7 +28,7 @@ def safe_name(name: str, pdf: Path) -> str:
 
 def extract(pdf: Path, folder: Path, *, force: bool = False) -> list[tuple[Path, bytes]]:
     """Write every embedded file of ``pdf`` into ``folder``; never over a different file unless forced."""
-    data = read_pdf(pdf)
+    data = read_pdf(pdf, named=True)
     with bounded():
         try:
             files, problems = read_embedded(PdfReader(io.BytesIO(data), strict=False))

@@ -59,27 +59,26 @@ def limit_error(what: str, limit: str, path: Path | None = None) -> PdfLimit:
                     "'archivist check', or rebuild it with make")
 
 
-def read_pdf(path: Path, limit: int = MAX_PDF_BYTES) -> bytes:
+def read_pdf(path: Path, limit: int = MAX_PDF_BYTES, *, named: bool = False) -> bytes:
     """The bytes of ``path``, refused unread when it is not a regular file (a symbolic link
-    included) or larger than ``limit``.
+    included) or larger than ``limit``; ``named``: a path the user gave, not one of the archive.
 
     Opened without blocking, so a FIFO is refused at once instead of waiting for a writer.
     """
     noun = "a PDF file" if path.suffix == ".pdf" else "a regular file"
+    hint = "name a regular file" if named else "the archive holds only regular files: remove it"
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as error:
         if error.errno in (errno.ELOOP, errno.EMLINK) and os.path.islink(path):  # EMLINK: BSD's
             raise ArchiveReadError(f"is a symbolic link, not {noun}", path=path,
-                                   hint="archivist reads no file through a link: name the file it "
-                                   "leads to (the archive holds only regular files)") from None
+                                   hint="name the file it leads to" if named else hint) from None
         raise ArchiveReadError(f"cannot read: {error.strerror}", path=path) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             kind = _KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file")
-            raise ArchiveReadError(f"is {kind}, not {noun}", path=path,
-                                   hint="the archive holds only regular files: remove it")
+            raise ArchiveReadError(f"is {kind}, not {noun}", path=path, hint=hint)
         if info.st_size > limit:
             raise limit_error(f"is {info.st_size} bytes long", f"{limit // MIB} MiB for this file", path)
         os.set_blocking(fd, True)
