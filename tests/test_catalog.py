@@ -401,6 +401,7 @@ def test_a_year_folder_this_user_may_not_read_keeps_its_rows(built: Paths,
     repairs = reconcile(built.archive, listed)
     monkeypatch.undo()
     assert not any(SECOND in repair for repair in repairs), repairs
+    assert f"{built.pdf(FIRST)}: catalog entry updated from the PDF" in repairs  # the readable one is
     assert stems(built, "list") == [FIRST, SECOND]
 
 

@@ -628,6 +628,20 @@ def test_a_build_killed_alone_takes_its_workers_with_it(workspace: Paths, method
     assert archivist("clean", "--archive", workspace.archive).returncode == 0  # no build holds its mark
 
 
+@pytest.mark.parametrize("method", ["fork", "forkserver", "spawn"])
+def test_a_pool_worker_watching_its_build_lives_as_long_as_the_build(method: str) -> None:
+    """Each worker works until the pool is shut down and then exits by itself (exit code 0):
+    its watch never mistakes a living build for a dead one."""
+    context = multiprocessing.get_context(method)
+    pool = ProcessPoolExecutor(2, mp_context=context, initializer=build_module._worker_started,
+                               initargs=(False, os.getpid(), method))
+    with pool:
+        for future in [pool.submit(os.getpid) for _ in range(8)]:  # work, the watches started
+            future.result()
+        workers = list(pool._processes.values())
+    assert [worker.exitcode for worker in workers] == [0] * len(workers)
+
+
 def test_a_build_started_deaf_to_ctrl_c_builds_on_through_it(workspace: Paths) -> None:
     """A build started with Ctrl-C ignored (in the background of a script) ignores it in its
     pool's workers too: a Ctrl-C meant for the foreground stops none of its articles."""

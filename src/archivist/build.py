@@ -282,9 +282,10 @@ def build_many(paths: Paths, stems: Sequence[str], profile: Profile, jobs: int) 
 
     interrupts = _PoolInterrupts(finished)
     taken = None  # the future being handed on
-    start_method = multiprocessing.get_start_method()  # the pool's: the default context's
-    with ProcessPoolExecutor(max_workers=min(jobs, len(stems)), initializer=_worker_started,
-                             initargs=(interrupts.heeded(), os.getpid(), start_method)) as pool:
+    context = multiprocessing.get_context()  # the default: fork, spawn or forkserver
+    with ProcessPoolExecutor(max_workers=min(jobs, len(stems)), mp_context=context,
+                             initializer=_worker_started,
+                             initargs=(interrupts.heeded(), os.getpid(), context.get_start_method())) as pool:
         try:
             interrupts.install(pool)
             with interrupts.held():
