@@ -8,7 +8,6 @@ import gc
 import hashlib
 import json
 import os
-import stat
 import sys
 import time
 from collections.abc import Generator, Iterator, Sequence
@@ -475,9 +474,11 @@ def _plan(args: argparse.Namespace) -> int:
 
 def _archive_pdfs(args: argparse.Namespace) -> list[Path]:
     if args.pdfs:
+        from .inputfile import irregular_kind
+
         for pdf in args.pdfs:
             try:
-                kind = _not_a_file(pdf)  # a link is refused unread, like a link in the archive
+                kind = irregular_kind(pdf)  # a link is refused unread, like a link in the archive
             except FileNotFoundError:
                 raise UsageError("no such file", path=pdf, hint="name PDFs that exist, or none for "
                                  "every PDF of the archive") from None
@@ -497,14 +498,6 @@ def _archive_pdfs(args: argparse.Namespace) -> list[Path]:
 
 _LINK = "a symbolic link"
 
-
-def _not_a_file(path: Path) -> str | None:
-    """What ``path`` is when it is no regular file ('a symbolic link', not followed), else
-    None; raises lstat's OSError."""
-    from .inputfile import kind_of
-
-    mode = os.lstat(path).st_mode
-    return None if stat.S_ISREG(mode) else kind_of(mode)
 
 
 def _archive_profile(args: argparse.Namespace) -> Profile:
@@ -630,6 +623,7 @@ def _clean(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from .errors import ToolMissing, ValidationFailed
+    from .inputfile import irregular_kind
     from .verapdf import VeraPDFUnavailable, run_verapdf
 
     profile = _archive_profile(args)
@@ -640,7 +634,7 @@ def _validate(args: argparse.Namespace) -> int:
     pdfs, unread, failed = [], 0, set()
     for pdf in listed:  # veraPDF would follow a link, and wait on a FIFO
         try:
-            kind = _not_a_file(pdf)
+            kind = irregular_kind(pdf)
             why = f"it is {kind}, not a PDF file (the archive holds only regular files)" if kind else ""
         except OSError as error:
             why = f"cannot be read: {error.strerror}"

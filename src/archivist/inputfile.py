@@ -73,8 +73,15 @@ def read_regular(path: Path, limit: int) -> bytes:
         os.close(fd)
 
 
+def irregular_kind(path: Path) -> str | None:
+    """What ``path`` is when it is no regular file ('a symbolic link': a link is not followed),
+    else None. Raises lstat's OSError."""
+    mode = os.lstat(path).st_mode
+    return None if stat.S_ISREG(mode) else kind_of(mode)
+
+
 def _kind(path: Path) -> str:
     try:
-        return kind_of(os.lstat(path).st_mode)
+        return irregular_kind(path) or "not a regular file"
     except OSError:
         return "not a regular file"

@@ -454,7 +454,7 @@ def _check_printed_name(identifier: str, path: Path, line: int) -> None:
     else:
         odd = next((char for char in identifier if char.isspace() and char != " "), None)
         if odd is not None:
-            name = unicodedata.name(odd, "a line break" if odd in "\n\r\x85\u2028\u2029" else "")
+            name = unicodedata.name(odd, "a line break" if odd in _LINE_BREAKS else "")
             problem = f"holds U+{ord(odd):04X} {name}".rstrip()
         elif not any(_visible(char) for char in identifier):
             problem = "has no visible character"
